@@ -1,0 +1,52 @@
+import type { ZmtpEngine } from "@omq/transport"
+
+/**
+ * One peer pipe of a socket, as its host sees it. A pipe outlives its connections when it
+ * belongs to a connect() without `immediate`: messages queue here until the next handshake,
+ * exactly as libzmq keeps a connecter's pipe across reconnects.
+ *
+ * Owned by the host's thread.
+ */
+export class HostedPeer {
+  readonly id: number
+  readonly endpoint: string
+  engine: ZmtpEngine | null = null
+  /** Messages the socket sent while no connection was ready (copied out of the ring). */
+  queue: Uint8Array[][] = []
+  /** Messages written to the engine since the last credit went back to the socket. */
+  written = 0
+  /** The engine asked for a drain: hold credit until it comes. */
+  blocked = false
+  /** Messages delivered to the socket that it has not yet returned credit for. */
+  inflight = 0
+  paused = false
+  /** Receive high-water mark of the connection serving this pipe. */
+  receiveLimit = 0x7fffffff
+  /** True when this pipe is the pipe of a connect() rather than an accepted connection. */
+  readonly outgoing: boolean
+
+  constructor(id: number, endpoint: string, outgoing: boolean) {
+    this.id = id
+    this.endpoint = endpoint
+    this.outgoing = outgoing
+  }
+
+  /** Writes queued messages into a freshly ready engine. */
+  flushQueue(): void {
+    const engine = this.engine
+    if (!engine) return
+    for (const frames of this.queue) writeMessage(engine, frames, true)
+    this.written += this.queue.length
+    this.queue = []
+  }
+}
+
+/** Writes one multipart message into an engine's output. */
+export function writeMessage(
+  engine: ZmtpEngine,
+  frames: readonly Uint8Array[],
+  owned: boolean,
+): void {
+  const last = frames.length - 1
+  for (let i = 0; i <= last; i++) engine.writeFrame(frames[i]!, i < last, owned)
+}

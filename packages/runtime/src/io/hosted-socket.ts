@@ -1,0 +1,347 @@
+import type { Socket as NetSocket } from "node:net"
+import type { MessagePort } from "node:worker_threads"
+import {
+  listenTcp,
+  type PeerInfo,
+  parseEndpoint,
+  TcpConnecter,
+  type TcpListener,
+  ZmqError,
+  ZmtpEngine,
+} from "@omq/transport"
+import { Inbox, type InboxHandler, Outbox } from "../ring/channel.js"
+import { PEER_CONNECTED_OUT, RECORD_HEADER, RecordKind, readFrames } from "../ring/records.js"
+import type { ConnectionOptions, SocketAttachment } from "./host-protocol.js"
+import { HostedPeer, writeMessage } from "./hosted-peer.js"
+
+const encoder = new TextEncoder()
+const NO_LIMIT = 0x7fffffff
+
+interface Connect {
+  connecter: TcpConnecter
+  /** The pipe kept across reconnects (null with `immediate`). */
+  pipe: HostedPeer | null
+  /** The pipe of the current connection when `immediate` is on. */
+  live: HostedPeer | null
+}
+
+/**
+ * The host-side half of one socket: its listeners, connecters, ZMTP engines, and both ring
+ * directions. Lives on the host's thread (an IO worker, or the socket's own thread when the
+ * context has no IO threads).
+ */
+export class HostedSocket implements InboxHandler {
+  readonly #att: SocketAttachment
+  readonly #port: MessagePort
+  readonly #inbox: Inbox
+  readonly #outbox: Outbox
+  readonly #peers = new Map<number, HostedPeer>()
+  readonly #listeners = new Map<string, TcpListener>()
+  readonly #connects = new Map<string, Connect>()
+  readonly #engines = new Set<ZmtpEngine>()
+  /** Peers written to during the current drain; flushed once at its end. */
+  readonly #dirty = new Set<HostedPeer>()
+  #nextPeer = 1
+  #closing = false
+  readonly #onGone: () => void
+
+  constructor(att: SocketAttachment, port: MessagePort, onGone: () => void) {
+    this.#att = att
+    this.#port = port
+    this.#onGone = onGone
+    this.#outbox = new Outbox(att.toSocket, port, true)
+    this.#inbox = new Inbox(att.toHost, port, this)
+    // The socket's thread died without closing (for example a worker that exited): clean up.
+    port.once("close", () => void this.close(0))
+  }
+
+  async bind(endpoint: string, options: ConnectionOptions): Promise<string> {
+    const ep = parseEndpoint(endpoint, true)
+    if (ep.transport !== "tcp") throw new ZmqError("EPROTONOSUPPORT", `cannot bind ${endpoint}`)
+    const listener = await listenTcp(ep, (stream) => {
+      if (this.#closing) {
+        stream.destroy()
+        return
+      }
+      this.#accept(stream, listener.endpoint, options)
+    })
+    if (this.#closing) {
+      listener.close()
+      throw new ZmqError("ETERM", "socket closed while binding")
+    }
+    this.#listeners.set(listener.endpoint, listener)
+    if (listener.endpoint !== endpoint) this.#listeners.set(endpoint, listener)
+    return listener.endpoint
+  }
+
+  async unbind(endpoint: string): Promise<void> {
+    const listener = this.#listeners.get(endpoint)
+    if (!listener) throw new ZmqError("ENOENT", `not bound to ${endpoint}`, endpoint)
+    for (const [key, value] of this.#listeners) if (value === listener) this.#listeners.delete(key)
+    listener.close()
+  }
+
+  connect(endpoint: string, options: ConnectionOptions): void {
+    const ep = parseEndpoint(endpoint, false)
+    if (ep.transport !== "tcp") throw new ZmqError("EPROTONOSUPPORT", `cannot connect ${endpoint}`)
+    if (this.#closing) return
+    const pipe = options.immediate ? null : this.#addPeer(endpoint, true)
+    const entry: Connect = {
+      pipe,
+      live: null,
+      connecter: new TcpConnecter(ep, options, (stream) => {
+        const peer = entry.pipe ?? this.#addPeerLater(endpoint)
+        entry.live = peer
+        this.#startEngine(stream, peer, options, () => {
+          if (!entry.pipe && entry.live) this.#removePeer(entry.live)
+          entry.live = null
+          entry.connecter.retry()
+        })
+      }),
+    }
+    this.#connects.set(endpoint, entry)
+    if (pipe) this.#announce(pipe, undefined)
+  }
+
+  disconnect(endpoint: string): void {
+    const entry = this.#connects.get(endpoint)
+    if (!entry) throw new ZmqError("ENOENT", `not connected to ${endpoint}`, endpoint)
+    this.#connects.delete(endpoint)
+    entry.connecter.close()
+    const peer = entry.pipe ?? entry.live
+    if (peer) this.#removePeer(peer)
+  }
+
+  /** See IoHostApi.close. */
+  async close(linger: number): Promise<void> {
+    if (this.#closing) return
+    this.#closing = true
+    for (const listener of new Set(this.#listeners.values())) listener.close()
+    this.#listeners.clear()
+    for (const entry of this.#connects.values()) entry.connecter.close()
+    this.#inbox.drain()
+    this.#flushDirty()
+    if (linger !== 0) {
+      const deadline = linger < 0 ? Number.POSITIVE_INFINITY : Date.now() + linger
+      await this.#lingerUntilSent(linger)
+      const ended = Promise.all([...this.#engines].map((engine) => engine.end()))
+      await untilDeadline(ended, deadline)
+    }
+    for (const engine of this.#engines) engine.destroy()
+    this.#engines.clear()
+    this.#peers.clear()
+    this.#inbox.close()
+    this.#outbox.close()
+    this.#port.close()
+    this.#onGone()
+  }
+
+  // ---- InboxHandler: records from the socket -------------------------------------------------
+
+  onMessage(peerId: number, bytes: Uint8Array, view: DataView, at: number): void {
+    const peer = this.#peers.get(peerId)
+    if (!peer) return // the peer went away; libzmq drops its queued messages the same way
+    const engine = peer.engine
+    if (!engine?.ready) {
+      peer.queue.push(readFrames(bytes, view, at))
+      return
+    }
+    const count = view.getUint32(at + 12, true)
+    let p = at + RECORD_HEADER
+    for (let i = 0; i < count; i++) {
+      const len = view.getUint32(p, true)
+      engine.writeFrame(bytes.subarray(p + 4, p + 4 + len), i < count - 1, false)
+      p += 4 + len
+    }
+    peer.written++
+    this.#dirty.add(peer)
+  }
+
+  onLargeMessage(peerId: number, frames: Uint8Array[]): void {
+    const peer = this.#peers.get(peerId)
+    if (!peer) return
+    if (!peer.engine?.ready) {
+      peer.queue.push(frames)
+      return
+    }
+    writeMessage(peer.engine, frames, true)
+    peer.written++
+    this.#dirty.add(peer)
+  }
+
+  onControl(kind: RecordKind, _flags: number, peerId: number, count: number): void {
+    const peer = this.#peers.get(peerId)
+    if (!peer) return
+    if (kind === RecordKind.Credit) {
+      peer.inflight -= count
+      if (peer.paused && peer.inflight < peer.receiveLimit) {
+        peer.paused = false
+        peer.engine?.resume()
+      }
+    } else if (kind === RecordKind.ClosePeer) {
+      peer.engine?.destroy()
+    }
+  }
+
+  onDrained(): void {
+    this.#flushDirty()
+  }
+
+  // ---- connections ---------------------------------------------------------------------------
+
+  #accept(stream: NetSocket, endpoint: string, options: ConnectionOptions): void {
+    let peer: HostedPeer | null = null
+    this.#startEngine(
+      stream,
+      () => {
+        peer = this.#addPeerLater(endpoint)
+        return peer
+      },
+      options,
+      () => {
+        if (peer) this.#removePeer(peer)
+      },
+    )
+  }
+
+  /**
+   * Runs ZMTP over `stream`. `pipe` is the peer to serve, or a factory called once the handshake
+   * succeeds (accepted connections get their pipe only then).
+   */
+  #startEngine(
+    stream: NetSocket,
+    pipe: HostedPeer | (() => HostedPeer),
+    options: ConnectionOptions,
+    onClosed: () => void,
+  ): void {
+    let peer: HostedPeer | null = typeof pipe === "function" ? null : pipe
+    const engine = new ZmtpEngine(
+      stream,
+      {
+        socketType: this.#att.type,
+        routingId: options.routingId,
+        maxMessageSize: options.maxMessageSize,
+        handshakeInterval: options.handshakeInterval,
+      },
+      {
+        ready: (info) => {
+          if (this.#closing) return engine.destroy()
+          peer ??= (pipe as () => HostedPeer)()
+          peer.engine = engine
+          peer.receiveLimit = options.receiveHighWaterMark || NO_LIMIT
+          this.#announce(peer, info)
+          peer.flushQueue()
+          if (peer.paused) engine.pause()
+          this.#dirty.add(peer)
+          this.#flushDirty()
+        },
+        message: (frames) => {
+          const p = peer!
+          this.#outbox.pushMessage(p.id, frames)
+          if (++p.inflight >= p.receiveLimit && !p.paused) {
+            p.paused = true
+            engine.pause()
+          }
+        },
+        subscription: () => {},
+        drain: () => {
+          if (peer && peer.engine === engine && peer.blocked) {
+            peer.blocked = false
+            this.#dirty.add(peer)
+            this.#flushDirty()
+          }
+        },
+        closed: () => {
+          this.#engines.delete(engine)
+          if (peer && peer.engine === engine) peer.engine = null
+          if (!this.#closing) onClosed()
+        },
+      },
+    )
+    this.#engines.add(engine)
+  }
+
+  #addPeer(endpoint: string, outgoing: boolean): HostedPeer {
+    const peer = new HostedPeer(this.#nextPeer++, endpoint, outgoing)
+    this.#peers.set(peer.id, peer)
+    return peer
+  }
+
+  #addPeerLater(endpoint: string): HostedPeer {
+    return this.#addPeer(endpoint, false)
+  }
+
+  /** Tells the socket the pipe exists (info is undefined before a connect's first handshake). */
+  #announce(peer: HostedPeer, info: PeerInfo | undefined): void {
+    const frames = [
+      encoder.encode(info?.socketType ?? ""),
+      info?.routingId ?? new Uint8Array(0),
+      encoder.encode(peer.endpoint),
+    ]
+    this.#outbox.push(
+      RecordKind.PeerUp,
+      peer.id,
+      frames.length,
+      frames,
+      peer.outgoing ? PEER_CONNECTED_OUT : 0,
+    )
+  }
+
+  #removePeer(peer: HostedPeer): void {
+    if (!this.#peers.delete(peer.id)) return
+    this.#dirty.delete(peer)
+    peer.engine?.destroy()
+    this.#outbox.push(RecordKind.PeerDown, peer.id, 0)
+  }
+
+  /** Writes out what this drain produced and returns send credit for what the kernel took. */
+  #flushDirty(): void {
+    for (const peer of this.#dirty) {
+      const engine = peer.engine
+      if (!engine) continue
+      if (!engine.flush()) {
+        peer.blocked = true
+        continue
+      }
+      if (peer.written > 0) {
+        this.#outbox.push(RecordKind.Credit, peer.id, peer.written)
+        peer.written = 0
+      }
+    }
+    this.#dirty.clear()
+    this.#onIdleCheck?.()
+  }
+
+  /** Resolves once no message waits for a connection or a drain, or after `linger` ms. */
+  #lingerUntilSent(linger: number): Promise<void> {
+    const idle = new Promise<void>((resolve) => {
+      this.#onIdleCheck = () => {
+        if (!this.#hasPending()) resolve()
+      }
+      this.#onIdleCheck()
+    })
+    const deadline = linger < 0 ? Number.POSITIVE_INFINITY : Date.now() + linger
+    return untilDeadline(idle, deadline).finally(() => {
+      this.#onIdleCheck = null
+    })
+  }
+
+  #onIdleCheck: (() => void) | null = null
+
+  #hasPending(): boolean {
+    for (const peer of this.#peers.values()) {
+      if (peer.queue.length > 0 || peer.blocked) return true
+    }
+    return false
+  }
+}
+
+/** Waits for `work`, but no later than `deadline` (epoch ms; Infinity waits for ever). */
+function untilDeadline(work: Promise<unknown>, deadline: number): Promise<void> {
+  if (deadline === Number.POSITIVE_INFINITY) return work.then(() => {})
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))
+  })
+  return Promise.race([work.then(() => {}), timeout]).finally(() => clearTimeout(timer))
+}

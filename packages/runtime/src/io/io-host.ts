@@ -1,0 +1,48 @@
+import type { MessagePort } from "node:worker_threads"
+import { ZmqError } from "@omq/transport"
+import type { ConnectionOptions, IoHostApi, SocketAttachment } from "./host-protocol.js"
+import { HostedSocket } from "./hosted-socket.js"
+
+/**
+ * Owns the connections of every socket attached to it. One IoHost runs in each IO worker;
+ * a context with `ioThreads: 0` runs one on the sockets' own thread, with the same code.
+ */
+export class IoHost implements IoHostApi {
+  readonly #sockets = new Map<number, HostedSocket>()
+
+  attach(socket: SocketAttachment, port: MessagePort): void {
+    const id = socket.socketId
+    this.#sockets.set(id, new HostedSocket(socket, port, () => this.#sockets.delete(id)))
+  }
+
+  bindEndpoint(socketId: number, endpoint: string, options: ConnectionOptions): Promise<string> {
+    return this.#get(socketId).bind(endpoint, options)
+  }
+
+  unbindEndpoint(socketId: number, endpoint: string): Promise<void> {
+    return this.#get(socketId).unbind(endpoint)
+  }
+
+  connect(socketId: number, endpoint: string, options: ConnectionOptions): void {
+    this.#get(socketId).connect(endpoint, options)
+  }
+
+  disconnect(socketId: number, endpoint: string): void {
+    this.#get(socketId).disconnect(endpoint)
+  }
+
+  async close(socketId: number, linger: number): Promise<void> {
+    await this.#sockets.get(socketId)?.close(linger)
+  }
+
+  /** Number of sockets still attached (for leak checks). */
+  get size(): number {
+    return this.#sockets.size
+  }
+
+  #get(socketId: number): HostedSocket {
+    const socket = this.#sockets.get(socketId)
+    if (!socket) throw new ZmqError("ETERM", `socket ${socketId} is closed`)
+    return socket
+  }
+}

@@ -1,0 +1,96 @@
+import { MessageChannel, type MessagePort, Worker } from "node:worker_threads"
+import * as Comlink from "comlink/dist/esm/comlink.mjs"
+import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs"
+import { installErrorHandler } from "./control-errors.js"
+import type { ConnectionOptions, IoHostApi, SocketAttachment } from "./host-protocol.js"
+import { IoHost } from "./io-host.js"
+
+/**
+ * The socket thread's handle on one IoHost: an IO worker thread (commands over comlink) or an
+ * in-thread host. Either way every call is asynchronous, so sockets cannot tell them apart.
+ */
+export interface IoLink {
+  attach(socket: SocketAttachment, port: MessagePort): Promise<void>
+  bindEndpoint(socketId: number, endpoint: string, options: ConnectionOptions): Promise<string>
+  unbindEndpoint(socketId: number, endpoint: string): Promise<void>
+  connect(socketId: number, endpoint: string, options: ConnectionOptions): Promise<void>
+  disconnect(socketId: number, endpoint: string): Promise<void>
+  close(socketId: number, linger: number): Promise<void>
+  /** Stops the thread (if any). Sockets must be closed first. */
+  terminate(): Promise<void>
+}
+
+/** Hosts connections on the caller's own thread (`ioThreads: 0`). */
+export class LocalIoLink implements IoLink {
+  readonly #host = new IoHost()
+
+  async attach(socket: SocketAttachment, port: MessagePort): Promise<void> {
+    this.#host.attach(socket, port)
+  }
+  bindEndpoint(socketId: number, endpoint: string, options: ConnectionOptions): Promise<string> {
+    return this.#host.bindEndpoint(socketId, endpoint, options)
+  }
+  unbindEndpoint(socketId: number, endpoint: string): Promise<void> {
+    return this.#host.unbindEndpoint(socketId, endpoint)
+  }
+  async connect(socketId: number, endpoint: string, options: ConnectionOptions): Promise<void> {
+    this.#host.connect(socketId, endpoint, options)
+  }
+  async disconnect(socketId: number, endpoint: string): Promise<void> {
+    this.#host.disconnect(socketId, endpoint)
+  }
+  close(socketId: number, linger: number): Promise<void> {
+    return this.#host.close(socketId, linger)
+  }
+  async terminate(): Promise<void> {}
+}
+
+/**
+ * An IO worker thread. The worker is ref'd only while sockets are attached to it (including
+ * sockets lingering to flush after close), so an idle context never keeps the process alive.
+ */
+export class WorkerIoLink implements IoLink {
+  readonly #worker: Worker
+  readonly #remote: Comlink.Remote<IoHostApi>
+  #attached = 0
+
+  constructor() {
+    installErrorHandler()
+    this.#worker = new Worker(new URL("./io-worker.js", import.meta.url))
+    this.#worker.unref()
+    this.#remote = Comlink.wrap<IoHostApi>(nodeEndpoint(this.#worker))
+  }
+
+  attach(socket: SocketAttachment, port: MessagePort): Promise<void> {
+    if (this.#attached++ === 0) this.#worker.ref()
+    return this.#remote.attach(socket, Comlink.transfer(port, [port as never]))
+  }
+  bindEndpoint(socketId: number, endpoint: string, options: ConnectionOptions): Promise<string> {
+    return this.#remote.bindEndpoint(socketId, endpoint, options)
+  }
+  unbindEndpoint(socketId: number, endpoint: string): Promise<void> {
+    return this.#remote.unbindEndpoint(socketId, endpoint)
+  }
+  connect(socketId: number, endpoint: string, options: ConnectionOptions): Promise<void> {
+    return this.#remote.connect(socketId, endpoint, options)
+  }
+  disconnect(socketId: number, endpoint: string): Promise<void> {
+    return this.#remote.disconnect(socketId, endpoint)
+  }
+  async close(socketId: number, linger: number): Promise<void> {
+    try {
+      await this.#remote.close(socketId, linger)
+    } finally {
+      if (--this.#attached === 0) this.#worker.unref()
+    }
+  }
+  async terminate(): Promise<void> {
+    this.#remote[Comlink.releaseProxy]()
+    await this.#worker.terminate()
+  }
+}
+
+export function createChannelPorts(): [MessagePort, MessagePort] {
+  const { port1, port2 } = new MessageChannel()
+  return [port1, port2]
+}

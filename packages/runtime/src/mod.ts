@@ -1,0 +1,19 @@
+/**
+ * omq: ZeroMQ for Node.js in pure TypeScript.
+ *
+ * Sockets live on the thread that creates them; their connections live on the context's IO
+ * worker threads (or in-thread with `ioThreads: 0`), and messages cross between the two through
+ * SharedArrayBuffer rings. The API follows zeromq.js v6.
+ */
+export { ZmqError, type ZmqErrorCode } from "@omq/transport"
+export { Context, type ContextOptions, context } from "./context.js"
+export type { SocketOptions } from "./socket/options.js"
+export { Pair } from "./socket/pair.js"
+export { Pull } from "./socket/pull.js"
+export { Push } from "./socket/push.js"
+export {
+  type Message,
+  type MessageLike,
+  SocketBase as Socket,
+  type SocketConstructorOptions,
+} from "./socket/socket-base.js"

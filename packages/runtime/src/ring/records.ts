@@ -1,0 +1,89 @@
+/**
+ * Record kinds carried by a ring between a socket's thread and the thread that hosts its
+ * connections (an IO worker, the same thread, or, for inproc, another socket's thread).
+ *
+ * Every record starts with a 16-byte header:
+ *
+ *   0      4      5         8      12      16
+ *   +------+------+---------+------+-------+------------------------------------+
+ *   | size | kind | flags.. | peer | count | frames: (u32 length, bytes) x count |
+ *   +------+------+---------+------+-------+------------------------------------+
+ *
+ * `size` is the record's unpadded byte length. All integers are little-endian.
+ * Control records travel in the same ring as messages so that their order is kept: a peer's
+ * PEER_UP always precedes its messages, and PEER_DOWN follows the last of them.
+ */
+export enum RecordKind {
+  /** A whole multipart message for/from `peer`; `count` frames follow. */
+  Message = 1,
+  /** A message too large for the ring; its frames follow on the channel's port, in order. */
+  LargeMessage = 2,
+  /** `count` messages of `peer` were consumed (receive side) or written (send side). */
+  Credit = 3,
+  /** Host → socket: a peer pipe exists; frames: [socket type, routing id, endpoint]. */
+  PeerUp = 4,
+  /** Host → socket: the peer is gone; nothing more will come from it. */
+  PeerDown = 5,
+  /** Socket → host: drop this peer's connection (for example a second PAIR peer). */
+  ClosePeer = 6,
+  /** Socket → host: a ZMTP command frame (SUBSCRIBE/CANCEL/...) for `peer`, or all peers when 0. */
+  Command = 7,
+}
+
+/** PeerUp flag: the pipe belongs to a connect() rather than an accepted connection. */
+export const PEER_CONNECTED_OUT = 1
+
+export const RECORD_HEADER = 16
+
+/** Bytes a record of these frames occupies (unpadded). */
+export function recordSize(frames: readonly Uint8Array[]): number {
+  let size = RECORD_HEADER
+  for (const f of frames) size += 4 + f.byteLength
+  return size
+}
+
+/** Writes a whole record at `at`. The space must have been reserved. */
+export function writeRecord(
+  bytes: Uint8Array,
+  view: DataView,
+  at: number,
+  size: number,
+  kind: RecordKind,
+  flags: number,
+  peer: number,
+  count: number,
+  frames: readonly Uint8Array[],
+): void {
+  view.setUint32(at, size, true)
+  bytes[at + 4] = kind
+  bytes[at + 5] = flags
+  view.setUint32(at + 8, peer, true)
+  view.setUint32(at + 12, count, true)
+  let p = at + RECORD_HEADER
+  for (const f of frames) {
+    view.setUint32(p, f.byteLength, true)
+    bytes.set(f, p + 4)
+    p += 4 + f.byteLength
+  }
+}
+
+/**
+ * Copies a record's frames out of the ring into one fresh allocation, one Buffer view per frame:
+ * a single allocation per message however many frames it has.
+ */
+export function readFrames(bytes: Uint8Array, view: DataView, at: number): Buffer[] {
+  const size = view.getUint32(at, true)
+  const count = view.getUint32(at + 12, true)
+  const body = Buffer.allocUnsafe(size - RECORD_HEADER - 4 * count)
+  const frames: Buffer[] = new Array(count)
+  let p = at + RECORD_HEADER
+  let q = 0
+  for (let i = 0; i < count; i++) {
+    const len = view.getUint32(p, true)
+    body.set(bytes.subarray(p + 4, p + 4 + len), q)
+    frames[i] = body.subarray(q, q + len)
+    p += 4 + len
+    q += len
+  }
+  return frames
+}

@@ -1,0 +1,41 @@
+import type { Peer } from "./peer.js"
+
+/**
+ * Fair queueing over the peers that have messages waiting, like libzmq's fq_t: one message from
+ * each ready peer in turn. Messages of one peer keep their order.
+ */
+export class FairQueue {
+  #ready: Peer[] = []
+  #next = 0
+
+  /** Queues a message from `peer`. */
+  push(peer: Peer, frames: Buffer[]): void {
+    if (peer.inbound.length === 0) this.#ready.push(peer)
+    peer.inbound.push(frames)
+  }
+
+  /** Takes the next message in turn, or null when none waits. */
+  pop(): [Peer, Buffer[]] | null {
+    const ready = this.#ready
+    if (ready.length === 0) return null
+    if (this.#next >= ready.length) this.#next = 0
+    const peer = ready[this.#next]!
+    const frames = peer.inbound.shift()!
+    if (peer.inbound.length === 0) ready.splice(this.#next, 1)
+    else this.#next++
+    return [peer, frames]
+  }
+
+  /** Forgets a peer's waiting messages (unless the socket still wants to read them). */
+  remove(peer: Peer): void {
+    const i = this.#ready.indexOf(peer)
+    if (i < 0) return
+    this.#ready.splice(i, 1)
+    if (this.#next > i) this.#next--
+    peer.inbound.drain()
+  }
+
+  get empty(): boolean {
+    return this.#ready.length === 0
+  }
+}

@@ -1,0 +1,41 @@
+import type { Peer } from "./peer.js"
+
+/**
+ * Round-robin over the peers that have send credit, like libzmq's lb_t: each message goes to
+ * the next peer in attach order that is below its high-water mark.
+ */
+export class LoadBalancer {
+  readonly #peers: Peer[] = []
+  #next = 0
+
+  get size(): number {
+    return this.#peers.length
+  }
+
+  add(peer: Peer): void {
+    this.#peers.push(peer)
+  }
+
+  remove(peer: Peer): void {
+    const i = this.#peers.indexOf(peer)
+    if (i < 0) return
+    this.#peers.splice(i, 1)
+    if (this.#next > i) this.#next--
+    if (this.#next >= this.#peers.length) this.#next = 0
+  }
+
+  /** The next peer with room under `hwm` (0 = no limit), or null when all are full. */
+  pick(hwm: number): Peer | null {
+    const peers = this.#peers
+    const n = peers.length
+    for (let k = 0; k < n; k++) {
+      const i = (this.#next + k) % n
+      const peer = peers[i]!
+      if (hwm === 0 || peer.outstanding < hwm) {
+        this.#next = (i + 1) % n
+        return peer
+      }
+    }
+    return null
+  }
+}

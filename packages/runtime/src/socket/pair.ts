@@ -1,0 +1,45 @@
+import { FairQueue } from "./fair-queue.js"
+import type { Peer } from "./peer.js"
+import { SocketBase, type SocketConstructorOptions } from "./socket-base.js"
+
+/**
+ * PAIR: exactly one peer. A second connection is refused (the host drops it) while the first
+ * is attached. send() waits while there is no peer or it is at its high-water mark.
+ */
+export class Pair extends SocketBase {
+  constructor(options?: SocketConstructorOptions) {
+    super("PAIR", options)
+  }
+
+  #peer: Peer | null = null
+  readonly #fq = new FairQueue()
+
+  protected xsend(frames: Uint8Array[]): boolean {
+    const peer = this.#peer
+    const hwm = this.options.sendHighWaterMark
+    if (!peer || (hwm > 0 && peer.outstanding >= hwm)) return false
+    this.write(peer, frames)
+    return true
+  }
+
+  protected xrecv(): Buffer[] | null {
+    const next = this.#fq.pop()
+    if (!next) return null
+    this.consumed(next[0])
+    return next[1]
+  }
+
+  protected xattach(peer: Peer): boolean {
+    if (this.#peer) return false
+    this.#peer = peer
+    return true
+  }
+
+  protected xdetach(peer: Peer): void {
+    if (this.#peer === peer) this.#peer = null
+  }
+
+  protected xmessage(peer: Peer, frames: Buffer[]): void {
+    this.#fq.push(peer, frames)
+  }
+}

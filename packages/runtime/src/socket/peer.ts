@@ -1,0 +1,28 @@
+import { Queue } from "../util/queue.js"
+
+/**
+ * A peer pipe as its socket sees it: send credit, and the messages received from it that the
+ * application has not taken yet. Owned by the socket's thread.
+ */
+export class Peer {
+  readonly id: number
+  /** "PUSH", "DEALER", ... once a handshake told us; "" for a connect still in progress. */
+  socketType = ""
+  routingId: Uint8Array = new Uint8Array(0)
+  readonly endpoint: string
+  /** True for the pipe of a connect(), false for an accepted connection. */
+  readonly outgoing: boolean
+  /** Messages sent to the host that it has not yet confirmed as written. */
+  outstanding = 0
+  /** Messages taken by the application since credit last went back to the host. */
+  consumed = 0
+  readonly inbound = new Queue<Buffer[]>()
+  /** True once the socket stopped using this peer (it went down or was rejected). */
+  gone = false
+
+  constructor(id: number, endpoint: string, outgoing: boolean) {
+    this.id = id
+    this.endpoint = endpoint
+    this.outgoing = outgoing
+  }
+}

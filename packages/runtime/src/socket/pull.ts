@@ -1,0 +1,36 @@
+import { ZmqError } from "@omq/transport"
+import { FairQueue } from "./fair-queue.js"
+import type { Peer } from "./peer.js"
+import { SocketBase, type SocketConstructorOptions } from "./socket-base.js"
+
+/** PULL: fair-queues messages from all its peers. It never sends. */
+export class Pull extends SocketBase {
+  constructor(options?: SocketConstructorOptions) {
+    super("PULL", options)
+  }
+
+  readonly #fq = new FairQueue()
+
+  protected xsend(): boolean {
+    throw new ZmqError("ENOTSUP", "PULL sockets cannot send")
+  }
+
+  protected xrecv(): Buffer[] | null {
+    const next = this.#fq.pop()
+    if (!next) return null
+    this.consumed(next[0])
+    return next[1]
+  }
+
+  protected xattach(): boolean {
+    return true
+  }
+
+  protected xdetach(): void {
+    // Messages already received from the peer stay queued and are still delivered.
+  }
+
+  protected xmessage(peer: Peer, frames: Buffer[]): void {
+    this.#fq.push(peer, frames)
+  }
+}

@@ -1,0 +1,475 @@
+import type { MessagePort } from "node:worker_threads"
+import { parseEndpoint, type SocketType, ZmqError } from "@omq/transport"
+import { type Closable, type Context, context as defaultContext } from "../context.js"
+import type { ConnectionOptions } from "../io/host-protocol.js"
+import { createChannelPorts, type IoLink } from "../io/io-link.js"
+import { Inbox, type InboxHandler, Outbox } from "../ring/channel.js"
+import { PEER_CONNECTED_OUT, RecordKind, readFrames } from "../ring/records.js"
+import { createRing } from "../ring/ring-buffer.js"
+import { Queue } from "../util/queue.js"
+import { checkOption, DEFAULT_OPTIONS, isSocketOption, type SocketOptions } from "./options.js"
+import { Peer } from "./peer.js"
+
+/** What send() accepts: one frame or several. */
+export type MessageLike = ArrayBufferView | ArrayBuffer | SharedArrayBuffer | string | null
+export type Message = MessageLike | MessageLike[]
+
+export interface SocketConstructorOptions extends Partial<SocketOptions> {
+  context?: Context
+}
+
+/** Bytes in each ring direction. Messages over a quarter of this travel over the port instead. */
+const RING_CAPACITY = 1 << 19
+
+interface PendingSend {
+  frames: Uint8Array[]
+  resolve: () => void
+  reject: (err: Error) => void
+  timer: ReturnType<typeof setTimeout> | undefined
+}
+
+interface PendingReceive {
+  resolve: (frames: Buffer[]) => void
+  reject: (err: Error) => void
+  timer: ReturnType<typeof setTimeout> | undefined
+}
+
+const RESOLVED = Promise.resolve()
+const decoder = new TextDecoder()
+
+/**
+ * What every socket type shares: options, the channel to its IoHost, peer bookkeeping, and
+ * ordered queues of waiting send() and receive() calls (any number may be outstanding; they are
+ * served in call order). A socket type adds routing by implementing the x* hooks.
+ *
+ * Lives on the thread that created it.
+ */
+export abstract class SocketBase implements InboxHandler, Closable {
+  /** The ZMTP socket type this class speaks. */
+  readonly type: SocketType
+
+  readonly context: Context
+  /** The endpoint of the last successful bind(), with wildcards resolved. */
+  lastEndpoint: string | null = null
+  readonly finished: Promise<void>
+
+  readonly #options: SocketOptions = { ...DEFAULT_OPTIONS }
+  readonly #id: number
+  readonly #io: IoLink
+  readonly #port: MessagePort
+  readonly #outbox: Outbox
+  readonly #inbox: Inbox
+  readonly #peers = new Map<number, Peer>()
+  readonly #sends = new Queue<PendingSend>()
+  readonly #receives = new Queue<PendingReceive>()
+  #closed = false
+  #finish!: () => void
+
+  constructor(type: SocketType, options: SocketConstructorOptions = {}) {
+    const { context = defaultContext, ...rest } = options
+    this.type = type
+    this.context = context
+    for (const [name, value] of Object.entries(rest)) {
+      if (value === undefined) continue
+      if (!isSocketOption(name)) throw new ZmqError("EINVAL", `unknown socket option '${name}'`)
+      this.#setOption(name, value)
+    }
+    this.finished = new Promise((resolve) => {
+      this.#finish = resolve
+    })
+    const { id, io } = context.register(this)
+    this.#id = id
+    this.#io = io
+    const toHost = createRing(RING_CAPACITY)
+    const toSocket = createRing(RING_CAPACITY)
+    const [mine, theirs] = createChannelPorts()
+    this.#port = mine
+    this.#outbox = new Outbox(toHost, mine, false)
+    this.#inbox = new Inbox(toSocket, mine, this)
+    void io.attach({ socketId: id, type, toHost, toSocket }, theirs).catch(() => {})
+  }
+
+  // ---- options -------------------------------------------------------------------------------
+
+  get linger(): number {
+    return this.#options.linger
+  }
+  set linger(v: number) {
+    this.#setOption("linger", v)
+  }
+  get sendHighWaterMark(): number {
+    return this.#options.sendHighWaterMark
+  }
+  set sendHighWaterMark(v: number) {
+    this.#setOption("sendHighWaterMark", v)
+  }
+  get receiveHighWaterMark(): number {
+    return this.#options.receiveHighWaterMark
+  }
+  set receiveHighWaterMark(v: number) {
+    this.#setOption("receiveHighWaterMark", v)
+  }
+  get reconnectInterval(): number {
+    return this.#options.reconnectInterval
+  }
+  set reconnectInterval(v: number) {
+    this.#setOption("reconnectInterval", v)
+  }
+  get reconnectMaxInterval(): number {
+    return this.#options.reconnectMaxInterval
+  }
+  set reconnectMaxInterval(v: number) {
+    this.#setOption("reconnectMaxInterval", v)
+  }
+  get handshakeInterval(): number {
+    return this.#options.handshakeInterval
+  }
+  set handshakeInterval(v: number) {
+    this.#setOption("handshakeInterval", v)
+  }
+  get maxMessageSize(): number {
+    return this.#options.maxMessageSize
+  }
+  set maxMessageSize(v: number) {
+    this.#setOption("maxMessageSize", v)
+  }
+  get immediate(): boolean {
+    return this.#options.immediate
+  }
+  set immediate(v: boolean) {
+    this.#setOption("immediate", v)
+  }
+  get sendTimeout(): number {
+    return this.#options.sendTimeout
+  }
+  set sendTimeout(v: number) {
+    this.#setOption("sendTimeout", v)
+  }
+  get receiveTimeout(): number {
+    return this.#options.receiveTimeout
+  }
+  set receiveTimeout(v: number) {
+    this.#setOption("receiveTimeout", v)
+  }
+  get routingId(): string | null {
+    return this.#options.routingId
+  }
+  set routingId(v: string | null) {
+    this.#setOption("routingId", v)
+  }
+
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  #setOption<K extends keyof SocketOptions>(name: K, value: unknown): void {
+    this.#options[name] = checkOption(name, value)
+  }
+
+  #connectionOptions(): ConnectionOptions {
+    const o = this.#options
+    return {
+      routingId: o.routingId === null ? undefined : Buffer.from(o.routingId),
+      maxMessageSize: o.maxMessageSize,
+      handshakeInterval: o.handshakeInterval,
+      reconnectInterval: o.reconnectInterval,
+      reconnectMaxInterval: o.reconnectMaxInterval,
+      sendHighWaterMark: o.sendHighWaterMark,
+      receiveHighWaterMark: o.receiveHighWaterMark,
+      immediate: o.immediate,
+    }
+  }
+
+  // ---- endpoints -----------------------------------------------------------------------------
+
+  /** Binds to an endpoint; `tcp://127.0.0.1:*` picks a free port (see lastEndpoint). */
+  async bind(address: string): Promise<void> {
+    this.#checkOpen()
+    parseEndpoint(address, true)
+    this.lastEndpoint = await this.#io.bindEndpoint(this.#id, address, this.#connectionOptions())
+  }
+
+  async unbind(address: string): Promise<void> {
+    this.#checkOpen()
+    parseEndpoint(address, true)
+    await this.#io.unbindEndpoint(this.#id, address)
+  }
+
+  /** Connects (asynchronously, retrying until the peer is there). Bad endpoints throw here. */
+  connect(address: string): void {
+    this.#checkOpen()
+    parseEndpoint(address, false)
+    void this.#io.connect(this.#id, address, this.#connectionOptions()).catch(() => {})
+  }
+
+  disconnect(address: string): void {
+    this.#checkOpen()
+    parseEndpoint(address, false)
+    void this.#io.disconnect(this.#id, address).catch(() => {})
+  }
+
+  // ---- send / receive ------------------------------------------------------------------------
+
+  /**
+   * Queues a message (one frame or an array of frames) for sending. Resolves once the socket has
+   * accepted it; waits while the socket type cannot route it (no peer, or every peer at its
+   * high-water mark) and rejects with EAGAIN after `sendTimeout`.
+   */
+  send(message: Message): Promise<void> {
+    if (this.#closed) return Promise.reject(closedError())
+    let frames: Uint8Array[]
+    try {
+      frames = toFrames(message)
+      if (this.#sends.length === 0 && this.xsend(frames)) return RESOLVED
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    return new Promise<void>((resolve, reject) => {
+      const pending: PendingSend = { frames, resolve, reject, timer: undefined }
+      const timeout = this.#options.sendTimeout
+      if (timeout >= 0) {
+        pending.timer = setTimeout(() => {
+          this.#abandon(this.#sends, pending)
+          reject(new ZmqError("EAGAIN", "send timed out"))
+        }, timeout)
+      }
+      this.#sends.push(pending)
+    })
+  }
+
+  /** Resolves with the next message's frames; rejects with EAGAIN after `receiveTimeout`. */
+  receive(): Promise<Buffer[]> {
+    if (this.#closed) return Promise.reject(closedError())
+    if (this.#receives.length === 0) {
+      const frames = this.xrecv()
+      if (frames) return Promise.resolve(frames)
+    }
+    return new Promise<Buffer[]>((resolve, reject) => {
+      const pending: PendingReceive = { resolve, reject, timer: undefined }
+      const timeout = this.#options.receiveTimeout
+      if (timeout >= 0) {
+        pending.timer = setTimeout(() => {
+          this.#abandon(this.#receives, pending)
+          reject(new ZmqError("EAGAIN", "receive timed out"))
+        }, timeout)
+      }
+      this.#receives.push(pending)
+    })
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer[], void, undefined> {
+    while (!this.#closed) {
+      try {
+        yield await this.receive()
+      } catch (err) {
+        if (this.#closed && (err as ZmqError).code === "EAGAIN") return
+        throw err
+      }
+    }
+  }
+
+  /**
+   * Closes the socket now. Waiting send()/receive() calls reject with EAGAIN; messages already
+   * accepted are still delivered for up to `linger` ms (see `finished`).
+   */
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    for (const p of this.#sends.drain()) settle(p, closedError())
+    for (const p of this.#receives.drain()) settle(p, closedError())
+    void this.#shutdown()
+  }
+
+  async #shutdown(): Promise<void> {
+    try {
+      await this.#outbox.idle()
+      await this.#io.close(this.#id, this.#options.linger)
+    } catch {
+      // The host is gone already (terminated context): nothing left to flush.
+    }
+    this.#inbox.close()
+    this.#outbox.close()
+    this.#port.close()
+    this.context.unregister(this)
+    this.#finish()
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new ZmqError("EBADF", "socket is closed")
+  }
+
+  #abandon<T>(queue: Queue<T>, item: T): void {
+    const rest = queue.drain().filter((p) => p !== item)
+    for (const p of rest) queue.push(p)
+  }
+
+  // ---- hooks for socket types ----------------------------------------------------------------
+
+  /** Routes a message now, or returns false to wait for credit or a peer. May throw. */
+  protected abstract xsend(frames: Uint8Array[]): boolean
+  /** Takes the next message for the application, or null. */
+  protected abstract xrecv(): Buffer[] | null
+  /** A peer pipe appeared; return false to refuse it (the host then drops the connection). */
+  protected abstract xattach(peer: Peer): boolean
+  /** A previously attached peer is gone. */
+  protected abstract xdetach(peer: Peer): void
+  /** A message arrived from `peer`. */
+  protected abstract xmessage(peer: Peer, frames: Buffer[]): void
+  /** The handshake with a peer (re)completed; its type and routing id are now known. */
+  protected xready(_peer: Peer): void {}
+
+  /** Writes a whole message to a peer and charges its send credit. */
+  protected write(peer: Peer, frames: readonly Uint8Array[]): void {
+    peer.outstanding++
+    this.#outbox.pushMessage(peer.id, frames)
+  }
+
+  /** Call after taking a message of `peer`: returns receive credit to the host in batches. */
+  protected consumed(peer: Peer): void {
+    if (peer.gone) return
+    const hwm = this.#options.receiveHighWaterMark
+    const batch = hwm === 0 ? 512 : (hwm + 1) >>> 1
+    if (++peer.consumed >= batch) {
+      this.#outbox.push(RecordKind.Credit, peer.id, peer.consumed)
+      peer.consumed = 0
+    }
+  }
+
+  /** Asks the host to drop a peer's connection. */
+  protected reject(peer: Peer): void {
+    this.#outbox.push(RecordKind.ClosePeer, peer.id, 0)
+  }
+
+  /** Serves waiting send() calls after credit or a peer became available. */
+  protected retrySends(): void {
+    const sends = this.#sends
+    while (sends.length > 0) {
+      const head = sends.peek()!
+      try {
+        if (!this.xsend(head.frames)) return
+      } catch (err) {
+        sends.shift()
+        settle(head, err as Error)
+        continue
+      }
+      sends.shift()
+      clearTimeout(head.timer)
+      head.resolve()
+    }
+  }
+
+  /** Serves waiting receive() calls after a message arrived. */
+  protected retryReceives(): void {
+    const receives = this.#receives
+    while (receives.length > 0) {
+      const frames = this.xrecv()
+      if (!frames) return
+      const head = receives.shift()!
+      clearTimeout(head.timer)
+      head.resolve(frames)
+    }
+  }
+
+  protected get options(): Readonly<SocketOptions> {
+    return this.#options
+  }
+
+  // ---- InboxHandler: records from the host ---------------------------------------------------
+
+  /** @internal */
+  onMessage(peerId: number, bytes: Uint8Array, view: DataView, at: number): void {
+    const peer = this.#peers.get(peerId)
+    if (peer) this.xmessage(peer, readFrames(bytes, view, at))
+  }
+
+  /** @internal */
+  onLargeMessage(peerId: number, frames: Uint8Array[]): void {
+    const peer = this.#peers.get(peerId)
+    if (peer)
+      this.xmessage(
+        peer,
+        frames.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteLength)),
+      )
+  }
+
+  /** @internal */
+  onControl(kind: RecordKind, flags: number, peerId: number, count: number, at: number): void {
+    if (kind === RecordKind.Credit) {
+      const peer = this.#peers.get(peerId)
+      if (peer) peer.outstanding -= count
+      return
+    }
+    if (kind === RecordKind.PeerUp) {
+      const [type, routingId, endpoint] = readFrames(this.#inboxBytes, this.#inboxView, at)
+      let peer = this.#peers.get(peerId)
+      if (!peer) {
+        peer = new Peer(peerId, decoder.decode(endpoint), (flags & PEER_CONNECTED_OUT) !== 0)
+        this.#peers.set(peerId, peer)
+        if (!this.xattach(peer)) {
+          this.#peers.delete(peerId)
+          peer.gone = true
+          this.reject(peer)
+          return
+        }
+      }
+      if (type!.byteLength > 0) {
+        peer.socketType = decoder.decode(type)
+        peer.routingId = routingId!
+        this.xready(peer)
+      }
+      return
+    }
+    if (kind === RecordKind.PeerDown) {
+      const peer = this.#peers.get(peerId)
+      if (!peer) return
+      this.#peers.delete(peerId)
+      peer.gone = true
+      this.xdetach(peer)
+    }
+  }
+
+  /** @internal */
+  onDrained(): void {
+    if (this.#sends.length > 0) this.retrySends()
+    if (this.#receives.length > 0) this.retryReceives()
+  }
+
+  get #inboxBytes(): Uint8Array {
+    return this.#inbox.bytes
+  }
+  get #inboxView(): DataView {
+    return this.#inbox.view
+  }
+}
+
+function closedError(): ZmqError {
+  return new ZmqError("EAGAIN", "socket is closed")
+}
+
+function settle(
+  p: { reject: (err: Error) => void; timer: ReturnType<typeof setTimeout> | undefined },
+  err: Error,
+): void {
+  clearTimeout(p.timer)
+  p.reject(err)
+}
+
+/** Normalises what send() accepts into frames; EINVAL for anything else. */
+function toFrames(message: Message): Uint8Array[] {
+  if (Array.isArray(message)) {
+    if (message.length === 0) throw new ZmqError("EINVAL", "a message needs at least one frame")
+    return message.map(toFrame)
+  }
+  return [toFrame(message)]
+}
+
+function toFrame(frame: MessageLike): Uint8Array {
+  if (frame instanceof Uint8Array) return frame
+  if (typeof frame === "string") return Buffer.from(frame)
+  if (frame === null) return new Uint8Array(0)
+  if (ArrayBuffer.isView(frame))
+    return new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength)
+  if (frame instanceof ArrayBuffer || frame instanceof SharedArrayBuffer)
+    return new Uint8Array(frame)
+  throw new ZmqError("EINVAL", `cannot send a frame of type ${typeof frame}`)
+}

@@ -1,0 +1,63 @@
+import { ZmqError } from "./errors.js"
+
+/** A parsed `transport://address` endpoint. */
+export type Endpoint =
+  | { transport: "tcp"; host: string; port: number; text: string }
+  | { transport: "inproc"; name: string; text: string }
+
+const TRANSPORTS = new Set(["tcp", "ipc", "inproc", "ws", "wss", "udp", "pgm", "epgm", "vmci"])
+
+/**
+ * Parses an endpoint string. `bind` allows the `*` host and port wildcards.
+ * Throws ZmqError EINVAL for malformed text and EPROTONOSUPPORT for unknown or unsupported
+ * transports, so the caller's bind()/connect() fails at the call.
+ */
+export function parseEndpoint(text: string, bind: boolean): Endpoint {
+  if (typeof text !== "string") {
+    throw new ZmqError("EINVAL", `endpoint must be a string, got ${typeof text}`)
+  }
+  const sep = text.indexOf("://")
+  if (sep <= 0) {
+    throw new ZmqError("EINVAL", `invalid endpoint '${text}': expected transport://address`, text)
+  }
+  const transport = text.slice(0, sep)
+  const rest = text.slice(sep + 3)
+  if (transport === "tcp") return parseTcp(text, rest, bind)
+  if (transport === "inproc" && rest.length > 0) return { transport, name: rest, text }
+  if (TRANSPORTS.has(transport)) {
+    throw new ZmqError("EPROTONOSUPPORT", `transport '${transport}' is not supported yet`, text)
+  }
+  throw new ZmqError("EPROTONOSUPPORT", `unknown transport '${transport}' in '${text}'`, text)
+}
+
+function parseTcp(text: string, rest: string, bind: boolean): Endpoint {
+  // A connect endpoint may name a source address first: "src;dst". Only the destination matters here.
+  const addr = rest.includes(";") ? rest.slice(rest.indexOf(";") + 1) : rest
+  const colon = addr.lastIndexOf(":")
+  if (colon <= 0) throw new ZmqError("EINVAL", `invalid tcp endpoint '${text}': missing port`, text)
+  let host = addr.slice(0, colon)
+  const portText = addr.slice(colon + 1)
+  if (host.startsWith("[") && host.endsWith("]")) host = host.slice(1, -1)
+  if (host.length === 0)
+    throw new ZmqError("EINVAL", `invalid tcp endpoint '${text}': empty host`, text)
+  if (host === "*") {
+    if (!bind) throw new ZmqError("EINVAL", `cannot connect to wildcard host in '${text}'`, text)
+    host = "0.0.0.0"
+  }
+  let port: number
+  if (portText === "*" || portText === "0") {
+    if (!bind) throw new ZmqError("EINVAL", `cannot connect to wildcard port in '${text}'`, text)
+    port = 0
+  } else {
+    port = /^\d{1,5}$/.test(portText) ? Number(portText) : Number.NaN
+    if (!(port > 0 && port < 65536)) {
+      throw new ZmqError("EINVAL", `invalid tcp port '${portText}' in '${text}'`, text)
+    }
+  }
+  return { transport: "tcp", host, port, text }
+}
+
+/** Formats a tcp endpoint the way libzmq reports it in ZMQ_LAST_ENDPOINT. */
+export function formatTcp(host: string, port: number): string {
+  return host.includes(":") ? `tcp://[${host}]:${port}` : `tcp://${host}:${port}`
+}

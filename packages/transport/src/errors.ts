@@ -1,0 +1,34 @@
+/**
+ * ZeroMQ-style error codes used across omq. The names match libzmq's errno values so that code
+ * written against zeromq.js can keep switching on `err.code`.
+ */
+export type ZmqErrorCode =
+  | "EAGAIN"
+  | "EINVAL"
+  | "EPROTONOSUPPORT"
+  | "EADDRINUSE"
+  | "EADDRNOTAVAIL"
+  | "ENOENT"
+  | "ETERM"
+  | "EFSM"
+  | "EHOSTUNREACH"
+  | "EPROTO"
+  | "EMSGSIZE"
+  | "ENOTSUP"
+  | "ECONNREFUSED"
+  | "EACCES"
+  | "EBADF"
+
+/** The one error class omq throws or rejects with. */
+export class ZmqError extends Error {
+  override readonly name = "ZmqError"
+  readonly code: ZmqErrorCode
+  /** The endpoint the failing call was about, when there is one. */
+  readonly address: string | undefined
+
+  constructor(code: ZmqErrorCode, message: string, address?: string) {
+    super(message)
+    this.code = code
+    this.address = address
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * @omq/transport: the wire side of omq.
+ *
+ * - `zmtp/`: the pure ZMTP 3.1 core (greeting, framing, commands, mechanisms); no `node:` imports.
+ * - `engine/`: a ZMTP connection over a Node stream, and the tcp listener/connecter.
+ * - errors and endpoint parsing shared by every layer above.
+ *
+ * The runtime package (`omq`) hosts these engines on IO worker threads or in-thread.
+ */
+export { type Endpoint, formatTcp, parseEndpoint } from "./endpoint.js"
+export {
+  listenTcp,
+  type ReconnectOptions,
+  type TcpAddress,
+  TcpConnecter,
+  type TcpListener,
+} from "./engine/tcp.js"
+export {
+  type EngineConfig,
+  type EngineHandler,
+  type PeerInfo,
+  ZmtpEngine,
+} from "./engine/zmtp-engine.js"
+export { ZmqError, type ZmqErrorCode } from "./errors.js"
+export {
+  encodeCancel,
+  encodeSubscribe,
+  isSocketType,
+  type Metadata,
+  type SocketType,
+  socketTypesCompatible,
+} from "./zmtp/mod.js"

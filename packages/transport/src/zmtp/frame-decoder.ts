@@ -1,0 +1,135 @@
+import { ZmtpError } from "./errors.js"
+import { FLAG_COMMAND, FLAG_LONG, FLAG_MORE } from "./frame.js"
+
+export interface FrameSink {
+  onFrame(flags: number, body: Uint8Array): void
+}
+
+// Decoder states; plain numbers keep the hot loop free of enum lookups.
+const FLAGS = 0
+const SIZE = 1
+const BODY = 2
+const DEAD = 3
+
+const KNOWN_FLAGS = FLAG_MORE | FLAG_LONG | FLAG_COMMAND
+// Largest high 32-bit word that keeps an 8-byte size within Number.MAX_SAFE_INTEGER.
+const MAX_SAFE_HIGH_WORD = 0x1f_ffff
+const EMPTY = new Uint8Array(0)
+
+/**
+ * Incremental ZMTP frame decoder. Input may be split anywhere, even byte by byte.
+ * Bodies lying wholly inside one chunk are handed out as views (no copy).
+ */
+export class FrameDecoder {
+  private readonly sink: FrameSink
+  private readonly maxMessageSize: number
+  private state: number = FLAGS
+  private flags = 0
+  // Size field bytes gathered so far (1 or 8 needed).
+  private readonly sizeBytes = new Uint8Array(8)
+  private sizeNeeded = 0
+  private sizeFilled = 0
+  // Body being assembled across chunks; only allocated when a body spans chunks.
+  private body: Uint8Array = EMPTY
+  private bodyFilled = 0
+  private bodySize = 0
+
+  constructor(sink: FrameSink, maxMessageSize?: number) {
+    this.sink = sink
+    this.maxMessageSize = maxMessageSize ?? -1
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.state === DEAD) throw new ZmtpError("EPROTO", "frame decoder already failed")
+    try {
+      this.consume(chunk)
+    } catch (err) {
+      // A stream that failed mid-frame cannot be resynchronised.
+      this.state = DEAD
+      throw err
+    }
+  }
+
+  private consume(chunk: Uint8Array): void {
+    let pos = 0
+    const end = chunk.length
+    while (pos < end) {
+      switch (this.state) {
+        case FLAGS: {
+          this.readFlags(chunk[pos++]!)
+          break
+        }
+        case SIZE: {
+          const take = Math.min(this.sizeNeeded - this.sizeFilled, end - pos)
+          this.sizeBytes.set(chunk.subarray(pos, pos + take), this.sizeFilled)
+          this.sizeFilled += take
+          pos += take
+          if (this.sizeFilled === this.sizeNeeded) this.startBody()
+          break
+        }
+        case BODY: {
+          if (this.bodyFilled === 0 && end - pos >= this.bodySize) {
+            // Whole body in this chunk: zero-copy view.
+            const body = chunk.subarray(pos, pos + this.bodySize)
+            pos += this.bodySize
+            this.finishFrame(body)
+            break
+          }
+          if (this.body === EMPTY) this.body = new Uint8Array(this.bodySize)
+          const take = Math.min(this.bodySize - this.bodyFilled, end - pos)
+          this.body.set(chunk.subarray(pos, pos + take), this.bodyFilled)
+          this.bodyFilled += take
+          pos += take
+          if (this.bodyFilled === this.bodySize) {
+            const body = this.body
+            this.body = EMPTY
+            this.bodyFilled = 0
+            this.finishFrame(body)
+          }
+          break
+        }
+        default:
+          throw new ZmtpError("EPROTO", "frame decoder already failed")
+      }
+    }
+  }
+
+  private readFlags(byte: number): void {
+    const flags = byte & KNOWN_FLAGS
+    if ((flags & FLAG_COMMAND) !== 0 && (flags & FLAG_MORE) !== 0) {
+      throw new ZmtpError("EPROTO", "command frame with MORE flag")
+    }
+    this.flags = flags
+    this.sizeNeeded = (flags & FLAG_LONG) !== 0 ? 8 : 1
+    this.sizeFilled = 0
+    this.state = SIZE
+  }
+
+  private startBody(): void {
+    let size: number
+    if (this.sizeNeeded === 1) {
+      size = this.sizeBytes[0]!
+    } else {
+      const view = new DataView(this.sizeBytes.buffer)
+      const high = view.getUint32(0)
+      if (high > MAX_SAFE_HIGH_WORD) throw new ZmtpError("EPROTO", "frame size too large")
+      size = high * 0x1_0000_0000 + view.getUint32(4)
+    }
+    // Checked before any allocation so a hostile size cannot exhaust memory.
+    if (this.maxMessageSize >= 0 && size > this.maxMessageSize) {
+      throw new ZmtpError("EMSGSIZE", `frame of ${size} bytes exceeds ${this.maxMessageSize}`)
+    }
+    this.bodySize = size
+    this.bodyFilled = 0
+    if (size === 0) {
+      this.finishFrame(new Uint8Array(0))
+      return
+    }
+    this.state = BODY
+  }
+
+  private finishFrame(body: Uint8Array): void {
+    this.state = FLAGS
+    this.sink.onFrame(this.flags, body)
+  }
+}
