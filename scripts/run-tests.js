@@ -24,10 +24,16 @@ if (files.length === 0) {
   console.error("no test files found: did the build run?")
   process.exit(1)
 }
-const concurrency = process.env.TEST_CONCURRENCY ?? "2"
+const concurrency = 2
 const result = spawnSync(
   process.execPath,
-  ["--test", `--test-concurrency=${concurrency}`, "--test-timeout=120000", ...process.argv.slice(2), ...files],
+  [
+    "--test",
+    `--test-concurrency=${concurrency}`,
+    "--test-timeout=120000",
+    ...process.argv.slice(2),
+    ...files,
+  ],
   { stdio: "inherit" },
 )
 process.exit(result.status ?? 1)

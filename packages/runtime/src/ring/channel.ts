@@ -140,7 +140,6 @@ export interface InboxHandler {
  */
 export class Inbox {
   readonly #reader: RingReader
-  readonly #port: MessagePort
   readonly #handler: InboxHandler
   readonly #large: Uint8Array[][] = []
   #stalledOnLarge = false
@@ -148,7 +147,6 @@ export class Inbox {
 
   constructor(ring: RingHandle, port: MessagePort, handler: InboxHandler) {
     this.#reader = new RingReader(ring)
-    this.#port = port
     this.#handler = handler
     port.on("message", (frames: Uint8Array[]) => {
       this.#large.push(frames)
