@@ -38,8 +38,8 @@ export interface IoHostApi {
   connect(socketId: number, endpoint: string, options: ConnectionOptions): void
   disconnect(socketId: number, endpoint: string): void
   /**
-   * Stops listening and connecting, then waits up to `linger` ms (-1 forever) for queued
-   * messages to be written before dropping the connections. Resolves when all are gone.
+   * Resolves once the socket is gone from the host: after its Close record (which carries the
+   * linger) was handled and its connections dropped.
    */
-  close(socketId: number, linger: number): Promise<void>
+  closed(socketId: number): Promise<void>
 }

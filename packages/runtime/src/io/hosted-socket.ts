@@ -43,6 +43,10 @@ export class HostedSocket implements InboxHandler {
   readonly #dirty = new Set<HostedPeer>()
   #nextPeer = 1
   #closing = false
+  #resolveFinished!: () => void
+  readonly #finished = new Promise<void>((resolve) => {
+    this.#resolveFinished = resolve
+  })
   readonly #onGone: () => void
 
   constructor(att: SocketAttachment, port: MessagePort, onGone: () => void) {
@@ -52,7 +56,7 @@ export class HostedSocket implements InboxHandler {
     this.#outbox = new Outbox(att.toSocket, port, true)
     this.#inbox = new Inbox(att.toHost, port, this)
     // The socket's thread died without closing (for example a worker that exited): clean up.
-    port.once("close", () => void this.close(0))
+    port.once("close", () => void this.#close(0))
   }
 
   async bind(endpoint: string, options: ConnectionOptions): Promise<string> {
@@ -112,18 +116,27 @@ export class HostedSocket implements InboxHandler {
     if (peer) this.#removePeer(peer)
   }
 
-  /** See IoHostApi.close. */
-  async close(linger: number): Promise<void> {
+  /** Resolves once the socket has closed and its connections are gone. */
+  get finished(): Promise<void> {
+    return this.#finished
+  }
+
+  /**
+   * Stops listening and connecting, waits up to `linger` ms (-1 for ever) for queued messages to
+   * reach the kernel, then drops every connection. Runs when the socket's Close record arrives
+   * (after every message it sent), or with linger 0 when the socket's thread died.
+   */
+  async #close(linger: number): Promise<void> {
     if (this.#closing) return
     this.#closing = true
     for (const listener of new Set(this.#listeners.values())) listener.close()
     this.#listeners.clear()
-    for (const entry of this.#connects.values()) entry.connecter.close()
-    this.#inbox.drain()
     this.#flushDirty()
+    const deadline = linger < 0 ? Number.POSITIVE_INFINITY : Date.now() + linger
+    // Connecters keep trying while lingering: queued messages may still find their peer.
+    if (linger !== 0) await this.#lingerUntilSent(linger)
+    for (const entry of this.#connects.values()) entry.connecter.close()
     if (linger !== 0) {
-      const deadline = linger < 0 ? Number.POSITIVE_INFINITY : Date.now() + linger
-      await this.#lingerUntilSent(linger)
       const ended = Promise.all([...this.#engines].map((engine) => engine.end()))
       await untilDeadline(ended, deadline)
     }
@@ -134,6 +147,7 @@ export class HostedSocket implements InboxHandler {
     this.#outbox.close()
     this.#port.close()
     this.#onGone()
+    this.#resolveFinished()
   }
 
   // ---- InboxHandler: records from the socket -------------------------------------------------
@@ -170,6 +184,10 @@ export class HostedSocket implements InboxHandler {
   }
 
   onControl(kind: RecordKind, _flags: number, peerId: number, count: number): void {
+    if (kind === RecordKind.Close) {
+      void this.#close(count | 0)
+      return
+    }
     const peer = this.#peers.get(peerId)
     if (!peer) return
     if (kind === RecordKind.Credit) {
@@ -225,7 +243,7 @@ export class HostedSocket implements InboxHandler {
       },
       {
         ready: (info) => {
-          if (this.#closing) return engine.destroy()
+          if (this.#closing && !peer) return engine.destroy() // accepted while closing
           peer ??= (pipe as () => HostedPeer)()
           peer.engine = engine
           peer.receiveLimit = options.receiveHighWaterMark || NO_LIMIT

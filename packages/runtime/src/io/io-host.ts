@@ -31,8 +31,9 @@ export class IoHost implements IoHostApi {
     this.#get(socketId).disconnect(endpoint)
   }
 
-  async close(socketId: number, linger: number): Promise<void> {
-    await this.#sockets.get(socketId)?.close(linger)
+  /** Resolves when the socket's Close record has been handled and its connections are gone. */
+  async closed(socketId: number): Promise<void> {
+    await this.#sockets.get(socketId)?.finished
   }
 
   /** Number of sockets still attached (for leak checks). */

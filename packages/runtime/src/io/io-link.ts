@@ -15,7 +15,8 @@ export interface IoLink {
   unbindEndpoint(socketId: number, endpoint: string): Promise<void>
   connect(socketId: number, endpoint: string, options: ConnectionOptions): Promise<void>
   disconnect(socketId: number, endpoint: string): Promise<void>
-  close(socketId: number, linger: number): Promise<void>
+  /** See IoHostApi.closed. */
+  closed(socketId: number): Promise<void>
   /** Stops the thread (if any). Sockets must be closed first. */
   terminate(): Promise<void>
 }
@@ -39,8 +40,8 @@ export class LocalIoLink implements IoLink {
   async disconnect(socketId: number, endpoint: string): Promise<void> {
     this.#host.disconnect(socketId, endpoint)
   }
-  close(socketId: number, linger: number): Promise<void> {
-    return this.#host.close(socketId, linger)
+  closed(socketId: number): Promise<void> {
+    return this.#host.closed(socketId)
   }
   async terminate(): Promise<void> {}
 }
@@ -77,9 +78,9 @@ export class WorkerIoLink implements IoLink {
   disconnect(socketId: number, endpoint: string): Promise<void> {
     return this.#remote.disconnect(socketId, endpoint)
   }
-  async close(socketId: number, linger: number): Promise<void> {
+  async closed(socketId: number): Promise<void> {
     try {
-      await this.#remote.close(socketId, linger)
+      await this.#remote.closed(socketId)
     } finally {
       if (--this.#attached === 0) this.#worker.unref()
     }

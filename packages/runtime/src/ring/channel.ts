@@ -59,15 +59,6 @@ export class Outbox {
     this.#writer.close()
   }
 
-  /** Resolves once every queued record is in the ring. */
-  async idle(): Promise<void> {
-    while (this.#backlog.length > 0 && !this.#writer.closed) {
-      await new Promise<void>((resolve) => this.#idleWaiters.push(resolve))
-    }
-  }
-
-  #idleWaiters: Array<() => void> = []
-
   #postLarge(frames: readonly Uint8Array[]): void {
     const list: Uint8Array[] = []
     const transfer: ArrayBuffer[] = []
@@ -113,7 +104,6 @@ export class Outbox {
       this.#backlog.splice(0, i)
     }
     this.#waiting = false
-    for (const resolve of this.#idleWaiters.splice(0)) resolve()
   }
 }
 

@@ -28,6 +28,11 @@ export enum RecordKind {
   ClosePeer = 6,
   /** Socket → host: a ZMTP command frame (SUBSCRIBE/CANCEL/...) for `peer`, or all peers when 0. */
   Command = 7,
+  /**
+   * Socket → host: the socket closed; `count` is its linger (int32, -1 = for ever). It travels
+   * in the ring so that every message sent before close() is handled first.
+   */
+  Close = 8,
 }
 
 /** PeerUp flag: the pipe belongs to a connect() rather than an accepted connection. */

@@ -281,9 +281,9 @@ export abstract class SocketBase implements InboxHandler, Closable {
   }
 
   async #shutdown(): Promise<void> {
+    this.#outbox.push(RecordKind.Close, 0, this.#options.linger >>> 0)
     try {
-      await this.#outbox.idle()
-      await this.#io.close(this.#id, this.#options.linger)
+      await this.#io.closed(this.#id)
     } catch {
       // The host is gone already (terminated context): nothing left to flush.
     }

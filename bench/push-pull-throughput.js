@@ -1,0 +1,140 @@
+// PUSH -> PULL throughput over tcp, sender and receiver in separate processes, the sender
+// awaiting each send(). Compares omq (ioThreads 0 and 1) with zeromq.js in the same run.
+//
+//   node bench/push-pull-throughput.js [--runs 3] [--sizes 64,1024,65536,1048576]
+//
+// Prints one table: messages/s and MB/s per library, the median of --runs runs each, and the
+// ratio of each omq column to zeromq.js.
+import { spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import { parseArgs } from "node:util"
+
+const LIBS = ["omq-io0", "omq-io1", "zeromq"]
+const COUNTS = { 64: 300_000, 1024: 150_000, 65536: 8_000, 1048576: 600 }
+
+async function openLib(lib) {
+  if (lib === "zeromq") {
+    const zmq = await import("zeromq")
+    return { Push: zmq.Push, Pull: zmq.Pull, opts: {}, done: async () => {} }
+  }
+  const omq = await import("omq")
+  const context = new omq.Context({ ioThreads: lib === "omq-io0" ? 0 : 1 })
+  return { Push: omq.Push, Pull: omq.Pull, opts: { context }, done: () => context.terminate() }
+}
+
+/** Child: the receiving side. Binds, reports its endpoint, times the messages, reports. */
+async function receiver(lib, size, count) {
+  const { Pull, opts, done } = await openLib(lib)
+  const pull = new Pull(opts)
+  await pull.bind("tcp://127.0.0.1:*")
+  process.send({ endpoint: pull.lastEndpoint })
+  let first = 0
+  for (let i = 0; i < count; i++) {
+    const [frame] = await pull.receive()
+    if (i === 0) first = performance.now()
+    if (frame.length !== size) throw new Error(`bad size ${frame.length}`)
+  }
+  const seconds = (performance.now() - first) / 1000
+  process.send({ rate: (count - 1) / seconds })
+  pull.close()
+  await done()
+}
+
+/** Child: the sending side. */
+async function sender(lib, size, count, endpoint) {
+  const { Push, opts, done } = await openLib(lib)
+  const push = new Push(opts)
+  push.connect(endpoint)
+  const payload = Buffer.alloc(size, 7)
+  for (let i = 0; i < count; i++) await push.send(payload)
+  push.close()
+  await done()
+}
+
+function child(args) {
+  return spawn(process.execPath, [fileURLToPath(import.meta.url), ...args], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  })
+}
+
+function once(proc, pick) {
+  return new Promise((resolve, reject) => {
+    proc.on("message", (m) => {
+      if (pick(m)) resolve(m)
+    })
+    proc.on("exit", (code) => code !== 0 && reject(new Error(`child exited ${code}`)))
+  })
+}
+
+async function measure(lib, size, count) {
+  const recv = child(["--role", "recv", "--lib", lib, "--size", `${size}`, "--count", `${count}`])
+  const { endpoint } = await once(recv, (m) => m.endpoint)
+  const send = child([
+    "--role",
+    "send",
+    "--lib",
+    lib,
+    "--size",
+    `${size}`,
+    "--count",
+    `${count}`,
+    "--endpoint",
+    endpoint,
+  ])
+  const { rate } = await once(recv, (m) => m.rate)
+  await Promise.all(
+    [recv, send].map((p) => new Promise((r) => (p.exitCode !== null ? r() : p.on("exit", r)))),
+  )
+  return rate
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+function fmt(rate, size) {
+  const mbs = (rate * size) / 1e6
+  return rate >= 1000
+    ? `${(rate / 1000).toFixed(0)}k/s ${mbs.toFixed(0)}MB/s`
+    : `${rate.toFixed(0)}/s ${mbs.toFixed(0)}MB/s`
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      role: { type: "string" },
+      lib: { type: "string" },
+      size: { type: "string" },
+      count: { type: "string" },
+      endpoint: { type: "string" },
+      runs: { type: "string", default: "3" },
+      sizes: { type: "string", default: Object.keys(COUNTS).join(",") },
+    },
+  })
+  if (values.role === "recv") return receiver(values.lib, Number(values.size), Number(values.count))
+  if (values.role === "send")
+    return sender(values.lib, Number(values.size), Number(values.count), values.endpoint)
+
+  const runs = Number(values.runs)
+  const rows = []
+  for (const size of values.sizes.split(",").map(Number)) {
+    const count = COUNTS[size] ?? Math.max(500, Math.floor(200_000_000 / size / 10))
+    const rates = {}
+    for (const lib of LIBS) rates[lib] = []
+    // Interleave libraries run by run so that machine noise hits them alike.
+    for (let r = 0; r < runs; r++)
+      for (const lib of LIBS) rates[lib].push(await measure(lib, size, count))
+    const m = Object.fromEntries(LIBS.map((lib) => [lib, median(rates[lib])]))
+    rows.push({
+      size: size >= 1024 ? `${size / 1024} KiB` : `${size} B`,
+      "omq io0": fmt(m["omq-io0"], size),
+      "omq io1": fmt(m["omq-io1"], size),
+      "zeromq.js": fmt(m.zeromq, size),
+      "io0 / zmq": (m["omq-io0"] / m.zeromq).toFixed(2),
+      "io1 / zmq": (m["omq-io1"] / m.zeromq).toFixed(2),
+    })
+    console.error(`size ${size}: done`)
+  }
+  console.log(`PUSH->PULL tcp throughput, median of ${runs} runs, sender awaits each send`)
+  console.table(rows)
+}
+
+await main()
