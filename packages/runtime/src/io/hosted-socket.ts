@@ -55,6 +55,7 @@ export class HostedSocket implements InboxHandler {
     this.#onGone = onGone
     this.#outbox = new Outbox(att.toSocket, port, true)
     this.#inbox = new Inbox(att.toHost, port, this)
+    this.#inbox.start()
     // The socket's thread died without closing (for example a worker that exited): clean up.
     port.once("close", () => void this.#close(0))
   }
@@ -70,7 +71,7 @@ export class HostedSocket implements InboxHandler {
       this.#accept(stream, listener.endpoint, options)
     })
     if (this.#closing) {
-      listener.close()
+      void listener.close()
       throw new ZmqError("ETERM", "socket closed while binding")
     }
     this.#listeners.set(listener.endpoint, listener)
@@ -82,7 +83,7 @@ export class HostedSocket implements InboxHandler {
     const listener = this.#listeners.get(endpoint)
     if (!listener) throw new ZmqError("ENOENT", `not bound to ${endpoint}`, endpoint)
     for (const [key, value] of this.#listeners) if (value === listener) this.#listeners.delete(key)
-    listener.close()
+    void listener.close()
   }
 
   connect(endpoint: string, options: ConnectionOptions): void {
@@ -129,7 +130,7 @@ export class HostedSocket implements InboxHandler {
   async #close(linger: number): Promise<void> {
     if (this.#closing) return
     this.#closing = true
-    for (const listener of new Set(this.#listeners.values())) listener.close()
+    const listeners = [...new Set(this.#listeners.values())].map((listener) => listener.close())
     this.#listeners.clear()
     this.#flushDirty()
     const deadline = linger < 0 ? Number.POSITIVE_INFINITY : Date.now() + linger
@@ -143,6 +144,7 @@ export class HostedSocket implements InboxHandler {
     for (const engine of this.#engines) engine.destroy()
     this.#engines.clear()
     this.#peers.clear()
+    await Promise.all(listeners)
     this.#inbox.close()
     this.#outbox.close()
     this.#port.close()

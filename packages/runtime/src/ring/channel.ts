@@ -1,5 +1,5 @@
 import type { MessagePort } from "node:worker_threads"
-import { RECORD_HEADER, RecordKind, recordSize, writeRecord } from "./records.js"
+import { RecordKind, recordSize, writeRecord } from "./records.js"
 import { type RingHandle, RingReader, RingWriter } from "./ring-buffer.js"
 
 /**
@@ -38,7 +38,9 @@ export class Outbox {
     flags = 0,
   ): void {
     if (this.#backlog.length > 0 || !this.#tryWrite(kind, flags, peer, count, frames)) {
-      this.#backlog.push([kind, flags, peer, count, frames])
+      // The caller may reuse its buffers once push() returns: keep copies, not references.
+      const copies = this.#transfer ? frames : frames.map((f) => f.slice())
+      this.#backlog.push([kind, flags, peer, count, copies])
       if (!this.#waiting) void this.#drainBacklog()
     }
   }
@@ -82,7 +84,7 @@ export class Outbox {
     frames: readonly Uint8Array[],
   ): boolean {
     const w = this.#writer
-    const size = frames === EMPTY ? RECORD_HEADER : recordSize(frames)
+    const size = recordSize(frames)
     const at = w.reserve(size)
     if (at < 0) return false
     writeRecord(w.bytes, w.view, at, size, kind, flags, peer, count, frames)
@@ -94,7 +96,7 @@ export class Outbox {
     this.#waiting = true
     while (this.#backlog.length > 0 && !this.#writer.closed) {
       const head = this.#backlog[0]!
-      const size = head[4] === EMPTY ? RECORD_HEADER : recordSize(head[4])
+      const size = recordSize(head[4])
       await this.#writer.waitForSpace(size)
       let i = 0
       for (; i < this.#backlog.length; i++) {
@@ -145,6 +147,10 @@ export class Inbox {
         void this.#run()
       }
     })
+  }
+
+  /** Starts draining. Called by the owner once it is fully constructed (a record may wait). */
+  start(): void {
     void this.#run()
   }
 

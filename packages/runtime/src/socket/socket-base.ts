@@ -86,6 +86,7 @@ export abstract class SocketBase implements InboxHandler, Closable {
     this.#port = mine
     this.#outbox = new Outbox(toHost, mine, false)
     this.#inbox = new Inbox(toSocket, mine, this)
+    this.#inbox.start()
     void io.attach({ socketId: id, type, toHost, toSocket }, theirs).catch(() => {})
   }
 
@@ -216,7 +217,7 @@ export abstract class SocketBase implements InboxHandler, Closable {
    * high-water mark) and rejects with EAGAIN after `sendTimeout`.
    */
   send(message: Message): Promise<void> {
-    if (this.#closed) return Promise.reject(closedError())
+    if (this.#closed) return Promise.reject(badSocket())
     let frames: Uint8Array[]
     try {
       frames = toFrames(message)
@@ -239,7 +240,7 @@ export abstract class SocketBase implements InboxHandler, Closable {
 
   /** Resolves with the next message's frames; rejects with EAGAIN after `receiveTimeout`. */
   receive(): Promise<Buffer[]> {
-    if (this.#closed) return Promise.reject(closedError())
+    if (this.#closed) return Promise.reject(badSocket())
     if (this.#receives.length === 0) {
       const frames = this.xrecv()
       if (frames) return Promise.resolve(frames)
@@ -295,7 +296,7 @@ export abstract class SocketBase implements InboxHandler, Closable {
   }
 
   #checkOpen(): void {
-    if (this.#closed) throw new ZmqError("EBADF", "socket is closed")
+    if (this.#closed) throw badSocket()
   }
 
   #abandon<T>(queue: Queue<T>, item: T): void {
@@ -442,8 +443,14 @@ export abstract class SocketBase implements InboxHandler, Closable {
   }
 }
 
+/** For calls still waiting when the socket closes (zeromq.js ends `for await` on this). */
 function closedError(): ZmqError {
-  return new ZmqError("EAGAIN", "socket is closed")
+  return new ZmqError("EAGAIN", "socket was closed while the call waited")
+}
+
+/** For calls made after close(). */
+function badSocket(): ZmqError {
+  return new ZmqError("EBADF", "socket is closed")
 }
 
 function settle(

@@ -11,7 +11,8 @@ export interface TcpAddress {
 /** A bound tcp listener. `endpoint` is the resolved address, as ZMQ_LAST_ENDPOINT reports it. */
 export interface TcpListener {
   readonly endpoint: string
-  close(): void
+  /** Stops accepting at once; resolves when the listener and every stream it accepted are closed. */
+  close(): Promise<void>
 }
 
 /** Binds and calls `onConnection` for each accepted stream. Rejects with EADDRINUSE and friends. */
@@ -29,7 +30,14 @@ export function listenTcp(
       const endpoint =
         bound && typeof bound === "object" ? formatTcp(bound.address, bound.port) : addr.text
       server.on("error", () => {})
-      resolve({ endpoint, close: () => server.close() })
+      const closed = new Promise<void>((done) => server.once("close", () => done()))
+      resolve({
+        endpoint,
+        close: () => {
+          if (server.listening) server.close()
+          return closed
+        },
+      })
     })
   })
 }

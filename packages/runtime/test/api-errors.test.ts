@@ -1,0 +1,363 @@
+// Error behaviour of the public API: every misuse fails with the libzmq errno name in `.code`.
+import { strict as assert } from "node:assert"
+import { createServer } from "node:net"
+import { after, before, describe, it } from "node:test"
+import { Context, Pull, Push, ZmqError } from "omq"
+
+const code = (expected: string) => (err: unknown) => {
+  assert.ok(err instanceof ZmqError, `expected a ZmqError, got ${String(err)}`)
+  assert.equal(err.code, expected, `expected ${expected}, got ${err.code}: ${err.message}`)
+  return true
+}
+
+const text = (frames: Buffer[]) => frames.map((f) => f.toString()).join("|")
+
+/** A port nobody listens on (bound by a net server, then released). */
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
+}
+
+describe("context", () => {
+  it("rejects bad ioThreads with EINVAL", () => {
+    for (const ioThreads of [-1, 1.5, Number.NaN, "2" as unknown as number]) {
+      assert.throws(() => new Context({ ioThreads }), code("EINVAL"), String(ioThreads))
+    }
+  })
+
+  for (const ioThreads of [0, 1]) {
+    it(`a terminated context refuses new sockets with ETERM (ioThreads ${ioThreads})`, async () => {
+      const ctx = new Context({ ioThreads })
+      const pull = new Pull({ context: ctx })
+      await pull.bind("tcp://127.0.0.1:*")
+      await ctx.terminate()
+      assert.equal(pull.closed, true, "terminate() closes the context's sockets")
+      assert.throws(() => new Pull({ context: ctx }), code("ETERM"))
+      assert.throws(() => new Push({ context: ctx }), code("ETERM"))
+    })
+  }
+})
+
+for (const ioThreads of [0, 1]) {
+  describe(`socket API errors (ioThreads ${ioThreads})`, () => {
+    let ctx: Context
+    before(() => {
+      ctx = new Context({ ioThreads })
+    })
+    after(async () => {
+      await ctx.terminate()
+    })
+
+    it("bind and connect reject malformed endpoints with EINVAL", async () => {
+      const s = new Pull({ context: ctx, linger: 0 })
+      try {
+        for (const ep of [
+          "tcp://127.0.0.1",
+          "tcp://host:99999",
+          "nonsense",
+          "tcp://127.0.0.1:-1",
+          "tcp://:5555",
+        ]) {
+          await assert.rejects(s.bind(ep), code("EINVAL"), `bind ${ep}`)
+          assert.throws(() => s.connect(ep), code("EINVAL"), `connect ${ep}`)
+        }
+        // Wildcards make sense for bind only.
+        assert.throws(() => s.connect("tcp://127.0.0.1:*"), code("EINVAL"))
+        assert.throws(() => s.connect("tcp://*:5555"), code("EINVAL"))
+      } finally {
+        s.close()
+      }
+    })
+
+    it("bind and connect reject unknown transports with EPROTONOSUPPORT", async () => {
+      const s = new Push({ context: ctx, linger: 0 })
+      try {
+        await assert.rejects(s.bind("foo://x"), code("EPROTONOSUPPORT"))
+        assert.throws(() => s.connect("foo://x"), code("EPROTONOSUPPORT"))
+      } finally {
+        s.close()
+      }
+    })
+
+    it("binding a port that is in use fails with EADDRINUSE", async () => {
+      const a = new Pull({ context: ctx, linger: 0 })
+      const b = new Pull({ context: ctx, linger: 0 })
+      const server = createServer()
+      try {
+        await a.bind("tcp://127.0.0.1:*")
+        await assert.rejects(b.bind(a.lastEndpoint!), code("EADDRINUSE"))
+        // A port held by something that is not omq at all.
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+        const { port } = server.address() as { port: number }
+        await assert.rejects(b.bind(`tcp://127.0.0.1:${port}`), code("EADDRINUSE"))
+        // The failed binds left b usable.
+        await b.bind("tcp://127.0.0.1:*")
+        assert.notEqual(b.lastEndpoint, a.lastEndpoint)
+      } finally {
+        server.close()
+        a.close()
+        b.close()
+      }
+    })
+
+    it("unbind of an endpoint that is not bound fails with ENOENT", async () => {
+      const s = new Pull({ context: ctx, linger: 0 })
+      try {
+        await assert.rejects(s.unbind(`tcp://127.0.0.1:${await freePort()}`), code("ENOENT"))
+      } finally {
+        s.close()
+      }
+    })
+
+    it("bad option values fail with EINVAL, in the constructor and in setters", () => {
+      const bad: Array<[string, unknown]> = [
+        ["linger", -2],
+        ["linger", 1.5],
+        ["sendHighWaterMark", -1],
+        ["receiveHighWaterMark", "10"],
+        ["reconnectInterval", -5],
+        ["handshakeInterval", -1],
+        ["maxMessageSize", -2],
+        ["immediate", 1],
+        ["sendTimeout", -2],
+        ["receiveTimeout", Number.NaN],
+        ["routingId", ""],
+        ["noSuchOption", 1],
+      ]
+      for (const [name, value] of bad) {
+        assert.throws(
+          () => new Push({ context: ctx, [name]: value } as never),
+          code("EINVAL"),
+          `constructor ${name}=${String(value)}`,
+        )
+      }
+      const s = new Push({ context: ctx, linger: 0, sendTimeout: 50 })
+      try {
+        for (const [name, value] of bad) {
+          if (name === "noSuchOption") continue
+          const before = (s as unknown as Record<string, unknown>)[name]
+          assert.throws(
+            () => {
+              ;(s as unknown as Record<string, unknown>)[name] = value
+            },
+            code("EINVAL"),
+            `setter ${name}=${String(value)}`,
+          )
+          assert.deepEqual(
+            (s as unknown as Record<string, unknown>)[name],
+            before,
+            `${name} unchanged after a rejected set`,
+          )
+        }
+        // Good values are taken.
+        s.sendHighWaterMark = 7
+        assert.equal(s.sendHighWaterMark, 7)
+        assert.equal(s.sendTimeout, 50)
+      } finally {
+        s.close()
+      }
+    })
+
+    it("receive() rejects with EAGAIN after receiveTimeout", async () => {
+      const s = new Pull({ context: ctx, linger: 0, receiveTimeout: 100 })
+      try {
+        await s.bind("tcp://127.0.0.1:*")
+        const t0 = performance.now()
+        await assert.rejects(s.receive(), code("EAGAIN"))
+        assert.ok(performance.now() - t0 >= 90, "waited about receiveTimeout")
+        // The socket still works afterwards.
+        const push = new Push({ context: ctx, linger: 0 })
+        push.connect(s.lastEndpoint!)
+        await push.send("late")
+        assert.equal(text(await s.receive()), "late")
+        push.close()
+      } finally {
+        s.close()
+      }
+    })
+
+    it("send() rejects with EAGAIN after sendTimeout when there is no peer", async () => {
+      const s = new Push({ context: ctx, linger: 0, sendTimeout: 100 })
+      try {
+        const t0 = performance.now()
+        await assert.rejects(s.send("nobody"), code("EAGAIN"))
+        assert.ok(performance.now() - t0 >= 90, "waited about sendTimeout")
+        s.sendTimeout = 0
+        await assert.rejects(s.send("nobody"), code("EAGAIN"))
+      } finally {
+        s.close()
+      }
+    })
+
+    it("sending anything but bytes, strings or null fails with EINVAL", async () => {
+      const pull = new Pull({ context: ctx, linger: 0, receiveTimeout: 150 })
+      const push = new Push({ context: ctx, linger: 0 })
+      try {
+        await pull.bind("tcp://127.0.0.1:*")
+        push.connect(pull.lastEndpoint!)
+        await assert.rejects(push.send(42 as never), code("EINVAL"))
+        await assert.rejects(push.send(["ok", 42] as never), code("EINVAL"))
+        await assert.rejects(push.send({ not: "a frame" } as never), code("EINVAL"))
+        await assert.rejects(push.send(undefined as never), code("EINVAL"))
+        await assert.rejects(push.send([]), code("EINVAL"))
+        // None of the rejected messages went out, not even their valid first frames.
+        await push.send(["a", null, new Uint8Array([0x62]), new Uint8Array([0x63]).buffer])
+        const frames = await pull.receive()
+        assert.deepEqual(
+          frames.map((f) => f.toString()),
+          ["a", "", "b", "c"],
+        )
+        await assert.rejects(pull.receive(), code("EAGAIN"))
+      } finally {
+        push.close()
+        pull.close()
+      }
+    })
+
+    it("PUSH cannot receive and PULL cannot send (ENOTSUP)", async () => {
+      const push = new Push({ context: ctx, linger: 0 })
+      const pull = new Pull({ context: ctx, linger: 0 })
+      try {
+        await assert.rejects(async () => pull.send("x" as never), code("ENOTSUP"))
+        await assert.rejects(
+          async () => (push as unknown as { receive(): Promise<Buffer[]> }).receive(),
+          code("ENOTSUP"),
+        )
+      } finally {
+        push.close()
+        pull.close()
+      }
+    })
+
+    it("endpoint calls on a closed socket fail with EBADF", async () => {
+      const s = new Pull({ context: ctx, linger: 0 })
+      const p = new Push({ context: ctx, linger: 0 })
+      await s.bind("tcp://127.0.0.1:*")
+      const ep = s.lastEndpoint!
+      s.close()
+      p.close()
+      assert.equal(s.closed, true)
+      s.close() // a second close is harmless
+      await assert.rejects(async () => s.bind("tcp://127.0.0.1:*"), code("EBADF"), "bind")
+      await assert.rejects(async () => s.unbind(ep), code("EBADF"), "unbind")
+      assert.throws(() => s.connect(ep), code("EBADF"), "connect")
+      assert.throws(() => s.disconnect(ep), code("EBADF"), "disconnect")
+      await s.finished
+      await p.finished
+    })
+
+    it("send() and receive() on a closed socket reject with EBADF", async () => {
+      const s = new Pull({ context: ctx, linger: 0 })
+      const p = new Push({ context: ctx, linger: 0 })
+      s.close()
+      p.close()
+      const codes = {
+        receive: await s.receive().then(
+          () => "resolved",
+          (err: ZmqError) => err.code,
+        ),
+        send: await p.send("x").then(
+          () => "resolved",
+          (err: ZmqError) => err.code,
+        ),
+      }
+      assert.deepEqual(codes, { receive: "EBADF", send: "EBADF" })
+    })
+
+    it("a pending receive() rejects with EAGAIN when the socket is closed", async () => {
+      const s = new Pull({ context: ctx, linger: 0 })
+      await s.bind("tcp://127.0.0.1:*")
+      const pending = [s.receive(), s.receive()]
+      s.close()
+      for (const p of pending) await assert.rejects(p, code("EAGAIN"))
+      await s.finished
+    })
+
+    it("a pending send() rejects with EAGAIN when the socket is closed", async () => {
+      const s = new Push({ context: ctx, linger: 0 })
+      const pending = s.send("never")
+      s.close()
+      await assert.rejects(pending, code("EAGAIN"))
+      await s.finished
+    })
+
+    it("for await ends when the socket is closed", async () => {
+      const pull = new Pull({ context: ctx, linger: 0 })
+      const push = new Push({ context: ctx, linger: 0 })
+      try {
+        await pull.bind("tcp://127.0.0.1:*")
+        push.connect(pull.lastEndpoint!)
+        const seen: string[] = []
+        let twoSeen!: () => void
+        const gotTwo = new Promise<void>((resolve) => {
+          twoSeen = resolve
+        })
+        const loop = (async () => {
+          for await (const frames of pull) {
+            seen.push(text(frames))
+            if (seen.length === 2) twoSeen()
+          }
+          return "ended"
+        })()
+        await push.send("one")
+        await push.send("two")
+        await gotTwo
+        // The loop is now waiting inside receive(); closing must end it without an error.
+        pull.close()
+        assert.equal(await loop, "ended")
+        assert.deepEqual(seen, ["one", "two"])
+      } finally {
+        push.close()
+        pull.close()
+      }
+    })
+
+    it("several outstanding receive() calls resolve in call order", async () => {
+      const pull = new Pull({ context: ctx, linger: 0 })
+      const push = new Push({ context: ctx, linger: 0 })
+      try {
+        await pull.bind("tcp://127.0.0.1:*")
+        const order: number[] = []
+        const receives = [0, 1, 2, 3, 4].map((i) =>
+          pull.receive().then((frames) => {
+            order.push(i)
+            return text(frames)
+          }),
+        )
+        push.connect(pull.lastEndpoint!)
+        const sends = ["m0", "m1", "m2", "m3", "m4"].map((m) => push.send(m))
+        await Promise.all(sends)
+        assert.deepEqual(await Promise.all(receives), ["m0", "m1", "m2", "m3", "m4"])
+        assert.deepEqual(order, [0, 1, 2, 3, 4])
+      } finally {
+        push.close()
+        pull.close()
+      }
+    })
+
+    it("a timed-out receive() leaves the other outstanding ones in place", async () => {
+      const pull = new Pull({ context: ctx, linger: 0 })
+      const push = new Push({ context: ctx, linger: 0 })
+      try {
+        await pull.bind("tcp://127.0.0.1:*")
+        const first = pull.receive()
+        pull.receiveTimeout = 50
+        const second = pull.receive()
+        pull.receiveTimeout = -1
+        const third = pull.receive()
+        await assert.rejects(second, code("EAGAIN"))
+        push.connect(pull.lastEndpoint!)
+        await push.send("x")
+        await push.send("y")
+        assert.equal(text(await first), "x")
+        assert.equal(text(await third), "y")
+      } finally {
+        push.close()
+        pull.close()
+      }
+    })
+  })
+}

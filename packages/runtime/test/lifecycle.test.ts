@@ -1,0 +1,279 @@
+// Lifecycle: processes that used omq exit on their own, worker threads that die with sockets open
+// do not take the process down, and close()/terminate() honour linger.
+import { strict as assert } from "node:assert"
+import { type ChildProcess, spawn } from "node:child_process"
+import { createServer } from "node:net"
+import { describe, it } from "node:test"
+import { fileURLToPath } from "node:url"
+import { Context, Pull, Push, ZmqError } from "omq"
+
+const REPO = fileURLToPath(new URL("../../../../", import.meta.url))
+const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}.js`, import.meta.url))
+const EXIT_BOUND_MS = 10_000
+/** No test may hang the run: each fails after this. */
+const BOUND = { timeout: 30_000 }
+
+interface Child {
+  proc: ChildProcess
+  /** Resolves with the first stdout line matching `re`. */
+  line(re: RegExp): Promise<string>
+  /** Resolves when the process exits on its own; fails (and kills it) after EXIT_BOUND_MS. */
+  exit(): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>
+  exited: boolean
+}
+
+function run(name: string, args: string[]): Child {
+  const proc = spawn(process.execPath, [fixture(name), ...args], {
+    cwd: REPO,
+    stdio: ["ignore", "pipe", "pipe"],
+  })
+  let stdout = ""
+  let stderr = ""
+  const waiters: Array<{ re: RegExp; resolve: (l: string) => void }> = []
+  proc.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout += chunk
+    for (const w of [...waiters]) {
+      const hit = stdout.split("\n").find((l) => w.re.test(l))
+      if (hit !== undefined) {
+        waiters.splice(waiters.indexOf(w), 1)
+        w.resolve(hit)
+      }
+    }
+  })
+  proc.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk
+  })
+  const done = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    proc.once("exit", (code, signal) => {
+      child.exited = true
+      resolve({ code, signal })
+    }),
+  )
+  const child: Child = {
+    proc,
+    exited: false,
+    line(re) {
+      const hit = stdout.split("\n").find((l) => re.test(l))
+      if (hit !== undefined) return Promise.resolve(hit)
+      return new Promise((resolve, reject) => {
+        waiters.push({ re, resolve })
+        done.then(() => reject(new Error(`exited before printing ${re}; stderr: ${stderr}`)))
+      })
+    },
+    async exit() {
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const bound = new Promise<"hung">((resolve) => {
+        timer = setTimeout(() => resolve("hung"), EXIT_BOUND_MS)
+      })
+      const outcome = await Promise.race([done, bound])
+      clearTimeout(timer)
+      if (outcome === "hung") {
+        proc.kill("SIGKILL")
+        await done
+        assert.fail(
+          `${name} ${args.join(" ")} did not exit on its own within ${EXIT_BOUND_MS} ms` +
+            `\nstdout: ${stdout}\nstderr: ${stderr}`,
+        )
+      }
+      return { ...outcome, stdout, stderr }
+    },
+  }
+  return child
+}
+
+async function expectCleanExit(child: Child): Promise<string> {
+  const r = await child.exit()
+  assert.equal(r.signal, null, `killed by ${r.signal}; stderr: ${r.stderr}`)
+  assert.equal(r.code, 0, `exit code ${r.code}; stderr: ${r.stderr}`)
+  return r.stdout
+}
+
+async function freeEndpoint(): Promise<string> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return `tcp://127.0.0.1:${port}`
+}
+
+describe("processes exit on their own", () => {
+  for (const mode of ["default", "io1", "io0"]) {
+    it(`after exchanging messages and closing the sockets (${mode} context)`, BOUND, async () => {
+      const out = await expectCleanExit(run("exchange", [mode]))
+      assert.match(out, /^done$/m)
+    })
+  }
+
+  for (const io of ["0", "1"]) {
+    it(`after context.terminate() with open sockets (ioThreads ${io})`, BOUND, async () => {
+      const out = await expectCleanExit(run("terminate", [io, await freeEndpoint()]))
+      assert.match(out, /^terminated pending=EAGAIN closed=true$/m)
+    })
+  }
+})
+
+describe("sockets closed right after they were created", () => {
+  for (const io of ["0", "1"]) {
+    it(`the process finishes and exits 0 (ioThreads ${io})`, BOUND, async () => {
+      const out = await expectCleanExit(run("close-at-once", [io]))
+      assert.match(out, /^ok race=(bound|ETERM|EAGAIN|EBADF) alive=true$/m)
+    })
+  }
+})
+
+describe("a user worker thread dies with a bound PULL and a pending receive()", () => {
+  for (const how of ["exit", "terminate"]) {
+    for (const io of ["default", "0", "1"]) {
+      it(
+        `process survives and exits 0 (worker ${how}, worker ioThreads ${io})`,
+        BOUND,
+        async () => {
+          const out = await expectCleanExit(run("worker-exit", [how, io]))
+          assert.match(out, /^worker exited /m)
+          assert.match(out, /^listener released=true$/m)
+          assert.match(out, /^main ok=true$/m)
+          assert.doesNotMatch(out, /worker error/)
+        },
+      )
+    }
+  }
+})
+
+describe("linger: a closing PUSH delivers everything before its process exits", () => {
+  for (const mode of ["default", "io0"]) {
+    it(
+      `peer already there: 100 messages arrive (${mode} context in the sender)`,
+      BOUND,
+      async () => {
+        const ctx = new Context({ ioThreads: 1 })
+        const pull = new Pull({ context: ctx, linger: 0, receiveTimeout: 5000 })
+        try {
+          await pull.bind("tcp://127.0.0.1:*")
+          const child = run("linger-sender", [pull.lastEndpoint!, "100", "65536", mode])
+          for (let i = 0; i < 100; i++) {
+            const [n, body] = await pull.receive()
+            assert.equal(n?.toString(), String(i))
+            assert.equal(body?.length, 65536)
+            assert.equal(body?.[0], i & 0xff)
+          }
+          const out = await expectCleanExit(child)
+          assert.match(out, /^sent$/m)
+        } finally {
+          pull.close()
+          await ctx.terminate()
+        }
+      },
+    )
+
+    it(
+      `peer appears after close(): 100 messages arrive (${mode} context in the sender)`,
+      BOUND,
+      async () => {
+        const endpoint = await freeEndpoint()
+        const child = run("linger-sender", [endpoint, "100", "1000", mode])
+        await child.line(/^sent$/)
+        // The sender closed its socket with messages still queued for a peer that is not there.
+        const ctx = new Context({ ioThreads: 0 })
+        const pull = new Pull({ context: ctx, linger: 0, receiveTimeout: 5000 })
+        try {
+          await pull.bind(endpoint)
+          assert.equal(child.exited, false, "the sender exited before its messages were delivered")
+          for (let i = 0; i < 100; i++) {
+            const [n] = await pull.receive()
+            assert.equal(n?.toString(), String(i))
+          }
+          await expectCleanExit(child)
+        } finally {
+          pull.close()
+          await ctx.terminate()
+        }
+      },
+    )
+  }
+})
+
+describe("in-process close and terminate", () => {
+  for (const ioThreads of [0, 1]) {
+    it(
+      `finished resolves only after close, terminate() resolves (ioThreads ${ioThreads})`,
+      BOUND,
+      async () => {
+        const ctx = new Context({ ioThreads })
+        const pull = new Pull({ context: ctx })
+        const push = new Push({ context: ctx })
+        await pull.bind("tcp://127.0.0.1:*")
+        push.connect(pull.lastEndpoint!)
+        let pullFinished = false
+        void pull.finished.then(() => {
+          pullFinished = true
+        })
+        await push.send("x")
+        assert.equal((await pull.receive())[0]?.toString(), "x")
+        assert.equal(pullFinished, false, "finished resolved while the socket was open")
+        assert.equal(pull.closed, false)
+        pull.close()
+        assert.equal(pull.closed, true)
+        await pull.finished
+        // terminate() closes the remaining socket and stops the IO threads.
+        await ctx.terminate()
+        assert.equal(push.closed, true)
+        await push.finished
+        assert.throws(
+          () => new Pull({ context: ctx }),
+          (e: unknown) => {
+            return e instanceof ZmqError && e.code === "ETERM"
+          },
+        )
+      },
+    )
+
+    it(
+      `close() with linger 200 gives up on an unreachable peer (ioThreads ${ioThreads})`,
+      BOUND,
+      async () => {
+        const ctx = new Context({ ioThreads })
+        const push = new Push({ context: ctx, linger: 200 })
+        push.connect(await freeEndpoint())
+        await push.send("stuck") // queued on the connect pipe
+        const t0 = performance.now()
+        push.close()
+        await push.finished
+        const took = performance.now() - t0
+        assert.ok(took >= 150, `finished after ${took.toFixed(0)} ms, before linger ran out`)
+        assert.ok(took < 3000, `finished after ${took.toFixed(0)} ms`)
+        await ctx.terminate()
+      },
+    )
+
+    it(
+      `close() with linger 0 drops queued messages at once (ioThreads ${ioThreads})`,
+      BOUND,
+      async () => {
+        const ctx = new Context({ ioThreads })
+        const push = new Push({ context: ctx, linger: 0 })
+        push.connect(await freeEndpoint())
+        for (let i = 0; i < 10; i++) await push.send(`stuck-${i}`)
+        const t0 = performance.now()
+        push.close()
+        await push.finished
+        assert.ok(performance.now() - t0 < 1000)
+        await ctx.terminate()
+      },
+    )
+
+    it(
+      `terminate() twice and with no sockets resolves (ioThreads ${ioThreads})`,
+      BOUND,
+      async () => {
+        const ctx = new Context({ ioThreads })
+        await ctx.terminate()
+        await ctx.terminate()
+        const ctx2 = new Context({ ioThreads })
+        const s = new Pull({ context: ctx2 })
+        s.close()
+        await ctx2.terminate()
+        await s.finished
+      },
+    )
+  }
+})
