@@ -35,11 +35,25 @@ export interface IoHostApi {
   /** Resolves with the bound endpoint (wildcards resolved). Not named `bind`: comlink proxies reserve it. */
   bindEndpoint(socketId: number, endpoint: string, options: ConnectionOptions): Promise<string>
   unbindEndpoint(socketId: number, endpoint: string): Promise<void>
-  connect(socketId: number, endpoint: string, options: ConnectionOptions): void
-  disconnect(socketId: number, endpoint: string): void
   /**
    * Resolves once the socket is gone from the host: after its Close record (which carries the
    * linger) was handled and its connections dropped.
    */
   closed(socketId: number): Promise<void>
+}
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
+/** Options travel inside a Connect record; connects are rare, so JSON is fine. */
+export function encodeOptions(options: ConnectionOptions): Uint8Array {
+  const routingId = options.routingId ? Array.from(options.routingId) : null
+  return encoder.encode(JSON.stringify({ ...options, routingId }))
+}
+
+export function decodeOptions(bytes: Uint8Array): ConnectionOptions {
+  const parsed = JSON.parse(decoder.decode(bytes)) as ConnectionOptions & {
+    routingId: number[] | null
+  }
+  return { ...parsed, routingId: parsed.routingId ? Uint8Array.from(parsed.routingId) : undefined }
 }

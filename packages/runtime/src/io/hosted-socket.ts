@@ -11,10 +11,11 @@ import {
 } from "@omq/transport"
 import { Inbox, type InboxHandler, Outbox } from "../ring/channel.js"
 import { PEER_CONNECTED_OUT, RECORD_HEADER, RecordKind, readFrames } from "../ring/records.js"
-import type { ConnectionOptions, SocketAttachment } from "./host-protocol.js"
+import { type ConnectionOptions, decodeOptions, type SocketAttachment } from "./host-protocol.js"
 import { HostedPeer, writeMessage } from "./hosted-peer.js"
 
 const encoder = new TextEncoder()
+const decoder = new TextDecoder()
 const NO_LIMIT = 0x7fffffff
 
 interface Connect {
@@ -86,16 +87,20 @@ export class HostedSocket implements InboxHandler {
     void listener.close()
   }
 
-  connect(endpoint: string, options: ConnectionOptions): void {
+  /** Starts a connect(); `pipeId` is the socket's pipe for it, or 0 with `immediate`. */
+  #connect(endpoint: string, options: ConnectionOptions, pipeId: number): void {
     const ep = parseEndpoint(endpoint, false)
-    if (ep.transport !== "tcp") throw new ZmqError("EPROTONOSUPPORT", `cannot connect ${endpoint}`)
-    if (this.#closing) return
-    const pipe = options.immediate ? null : this.#addPeer(endpoint, true)
+    if (ep.transport !== "tcp" || this.#closing) return
+    let pipe: HostedPeer | null = null
+    if (pipeId !== 0) {
+      pipe = new HostedPeer(pipeId, endpoint, true)
+      this.#peers.set(pipeId, pipe)
+    }
     const entry: Connect = {
       pipe,
       live: null,
       connecter: new TcpConnecter(ep, options, (stream) => {
-        const peer = entry.pipe ?? this.#addPeerLater(endpoint)
+        const peer = entry.pipe ?? this.#addPeer(endpoint, true)
         entry.live = peer
         this.#startEngine(stream, peer, options, () => {
           if (!entry.pipe && entry.live) this.#removePeer(entry.live)
@@ -105,12 +110,11 @@ export class HostedSocket implements InboxHandler {
       }),
     }
     this.#connects.set(endpoint, entry)
-    if (pipe) this.#announce(pipe, undefined)
   }
 
-  disconnect(endpoint: string): void {
+  #disconnect(endpoint: string): void {
     const entry = this.#connects.get(endpoint)
-    if (!entry) throw new ZmqError("ENOENT", `not connected to ${endpoint}`, endpoint)
+    if (!entry) return
     this.#connects.delete(endpoint)
     entry.connecter.close()
     const peer = entry.pipe ?? entry.live
@@ -185,9 +189,16 @@ export class HostedSocket implements InboxHandler {
     this.#dirty.add(peer)
   }
 
-  onControl(kind: RecordKind, _flags: number, peerId: number, count: number): void {
+  onControl(kind: RecordKind, _flags: number, peerId: number, count: number, at: number): void {
     if (kind === RecordKind.Close) {
       void this.#close(count | 0)
+      return
+    }
+    if (kind === RecordKind.Connect || kind === RecordKind.Disconnect) {
+      const [endpoint, options] = readFrames(this.#inbox.bytes, this.#inbox.view, at)
+      const text = decoder.decode(endpoint)
+      if (kind === RecordKind.Connect) this.#connect(text, decodeOptions(options!), peerId)
+      else this.#disconnect(text)
       return
     }
     const peer = this.#peers.get(peerId)
@@ -214,7 +225,7 @@ export class HostedSocket implements InboxHandler {
     this.#startEngine(
       stream,
       () => {
-        peer = this.#addPeerLater(endpoint)
+        peer = this.#addPeer(endpoint, false)
         return peer
       },
       options,
@@ -285,10 +296,6 @@ export class HostedSocket implements InboxHandler {
     const peer = new HostedPeer(this.#nextPeer++, endpoint, outgoing)
     this.#peers.set(peer.id, peer)
     return peer
-  }
-
-  #addPeerLater(endpoint: string): HostedPeer {
-    return this.#addPeer(endpoint, false)
   }
 
   /** Tells the socket the pipe exists (info is undefined before a connect's first handshake). */

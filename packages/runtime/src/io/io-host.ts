@@ -23,14 +23,6 @@ export class IoHost implements IoHostApi {
     return this.#get(socketId).unbind(endpoint)
   }
 
-  connect(socketId: number, endpoint: string, options: ConnectionOptions): void {
-    this.#get(socketId).connect(endpoint, options)
-  }
-
-  disconnect(socketId: number, endpoint: string): void {
-    this.#get(socketId).disconnect(endpoint)
-  }
-
   /** Resolves when the socket's Close record has been handled and its connections are gone. */
   async closed(socketId: number): Promise<void> {
     await this.#sockets.get(socketId)?.finished

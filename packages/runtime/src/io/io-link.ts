@@ -13,8 +13,6 @@ export interface IoLink {
   attach(socket: SocketAttachment, port: MessagePort): Promise<void>
   bindEndpoint(socketId: number, endpoint: string, options: ConnectionOptions): Promise<string>
   unbindEndpoint(socketId: number, endpoint: string): Promise<void>
-  connect(socketId: number, endpoint: string, options: ConnectionOptions): Promise<void>
-  disconnect(socketId: number, endpoint: string): Promise<void>
   /** See IoHostApi.closed. */
   closed(socketId: number): Promise<void>
   /** Stops the thread (if any). Sockets must be closed first. */
@@ -33,12 +31,6 @@ export class LocalIoLink implements IoLink {
   }
   unbindEndpoint(socketId: number, endpoint: string): Promise<void> {
     return this.#host.unbindEndpoint(socketId, endpoint)
-  }
-  async connect(socketId: number, endpoint: string, options: ConnectionOptions): Promise<void> {
-    this.#host.connect(socketId, endpoint, options)
-  }
-  async disconnect(socketId: number, endpoint: string): Promise<void> {
-    this.#host.disconnect(socketId, endpoint)
   }
   closed(socketId: number): Promise<void> {
     return this.#host.closed(socketId)
@@ -71,12 +63,6 @@ export class WorkerIoLink implements IoLink {
   }
   unbindEndpoint(socketId: number, endpoint: string): Promise<void> {
     return this.#remote.unbindEndpoint(socketId, endpoint)
-  }
-  connect(socketId: number, endpoint: string, options: ConnectionOptions): Promise<void> {
-    return this.#remote.connect(socketId, endpoint, options)
-  }
-  disconnect(socketId: number, endpoint: string): Promise<void> {
-    return this.#remote.disconnect(socketId, endpoint)
   }
   async closed(socketId: number): Promise<void> {
     try {

@@ -33,6 +33,13 @@ export enum RecordKind {
    * in the ring so that every message sent before close() is handled first.
    */
   Close = 8,
+  /**
+   * Socket → host: connect(); frames [endpoint, options]. `peer` is the pipe id the socket
+   * already created (ids >= 2^31 are the socket's), or 0 with `immediate` (pipes per connection).
+   */
+  Connect = 9,
+  /** Socket → host: disconnect(); frames [endpoint]. */
+  Disconnect = 10,
 }
 
 /** PeerUp flag: the pipe belongs to a connect() rather than an accepted connection. */

@@ -1,7 +1,7 @@
 import type { MessagePort } from "node:worker_threads"
 import { parseEndpoint, type SocketType, ZmqError } from "@omq/transport"
 import { type Closable, type Context, context as defaultContext } from "../context.js"
-import type { ConnectionOptions } from "../io/host-protocol.js"
+import { type ConnectionOptions, encodeOptions } from "../io/host-protocol.js"
 import { createChannelPorts, type IoLink } from "../io/io-link.js"
 import { Inbox, type InboxHandler, Outbox } from "../ring/channel.js"
 import { PEER_CONNECTED_OUT, RecordKind, readFrames } from "../ring/records.js"
@@ -17,6 +17,9 @@ export type Message = MessageLike | MessageLike[]
 export interface SocketConstructorOptions extends Partial<SocketOptions> {
   context?: Context
 }
+
+/** Pipe ids the socket allocates (for connect) start here; the host's stay below. */
+const FIRST_SOCKET_PIPE = 0x80000000
 
 /** Bytes in each ring direction. Messages over a quarter of this travel over the port instead. */
 const RING_CAPACITY = 1 << 19
@@ -60,6 +63,9 @@ export abstract class SocketBase implements InboxHandler, Closable {
   readonly #outbox: Outbox
   readonly #inbox: Inbox
   readonly #peers = new Map<number, Peer>()
+  /** connect() endpoints and their pipe ids (0 with `immediate`). */
+  readonly #connects = new Map<string, number>()
+  #nextPipe = 0
   readonly #sends = new Queue<PendingSend>()
   readonly #receives = new Queue<PendingReceive>()
   #closed = false
@@ -196,17 +202,42 @@ export abstract class SocketBase implements InboxHandler, Closable {
     await this.#io.unbindEndpoint(this.#id, address)
   }
 
-  /** Connects (asynchronously, retrying until the peer is there). Bad endpoints throw here. */
+  /**
+   * Connects in the background, retrying until the peer is there; bad endpoints throw here.
+   * Unless `immediate` is set, the pipe exists at once (as in libzmq): messages sent before the
+   * connection is up queue on it, up to the high-water mark.
+   */
   connect(address: string): void {
     this.#checkOpen()
     parseEndpoint(address, false)
-    void this.#io.connect(this.#id, address, this.#connectionOptions()).catch(() => {})
+    const options = this.#connectionOptions()
+    let pipeId = 0
+    if (!options.immediate) {
+      pipeId = (FIRST_SOCKET_PIPE + this.#nextPipe++) >>> 0
+      const peer = new Peer(pipeId, address, true)
+      this.#peers.set(pipeId, peer)
+      if (!this.xattach(peer)) {
+        this.#peers.delete(pipeId)
+        return
+      }
+    }
+    this.#connects.set(address, pipeId)
+    const frames = [Buffer.from(address), encodeOptions(options)]
+    this.#outbox.push(RecordKind.Connect, pipeId, frames.length, frames)
+    if (pipeId !== 0) this.retrySends()
   }
 
+  /** Stops connecting to `address` and drops its pipe. ENOENT when not connected to it. */
   disconnect(address: string): void {
     this.#checkOpen()
     parseEndpoint(address, false)
-    void this.#io.disconnect(this.#id, address).catch(() => {})
+    const pipeId = this.#connects.get(address)
+    if (pipeId === undefined) throw new ZmqError("ENOENT", `not connected to ${address}`, address)
+    this.#connects.delete(address)
+    const peer = this.#peers.get(pipeId)
+    if (peer) this.#detach(peer)
+    const frames = [Buffer.from(address)]
+    this.#outbox.push(RecordKind.Disconnect, 0, frames.length, frames)
   }
 
   // ---- send / receive ------------------------------------------------------------------------
@@ -422,11 +453,14 @@ export abstract class SocketBase implements InboxHandler, Closable {
     }
     if (kind === RecordKind.PeerDown) {
       const peer = this.#peers.get(peerId)
-      if (!peer) return
-      this.#peers.delete(peerId)
-      peer.gone = true
-      this.xdetach(peer)
+      if (peer) this.#detach(peer)
     }
+  }
+
+  #detach(peer: Peer): void {
+    this.#peers.delete(peer.id)
+    peer.gone = true
+    this.xdetach(peer)
   }
 
   /** @internal */

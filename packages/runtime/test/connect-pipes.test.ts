@@ -1,0 +1,48 @@
+import assert from "node:assert/strict"
+import { it } from "node:test"
+import { Pull, Push } from "omq"
+import { forEachIoThreads, freePort } from "./helpers/interop.js"
+
+// libzmq creates a connect()'s pipe at once (without `immediate`), so a PUSH round-robins over
+// every endpoint it connected to, even before any connection is up.
+forEachIoThreads("connect() pipes", (context) => {
+  it("round-robins over connected endpoints before their peers bind", async () => {
+    const ports = [await freePort(), await freePort()]
+    const endpoints = ports.map((p) => `tcp://127.0.0.1:${p}`)
+    const push = new Push({ context, linger: 0 })
+    for (const ep of endpoints) push.connect(ep)
+    for (let i = 0; i < 6; i++) await push.send(`m${i}`)
+
+    const pulls = endpoints.map(() => new Pull({ context, linger: 0 }))
+    await Promise.all(pulls.map((pull, i) => pull.bind(endpoints[i]!)))
+    const got: string[][] = [[], []]
+    for (const [i, pull] of pulls.entries()) {
+      for (let k = 0; k < 3; k++) got[i]!.push(String((await pull.receive())[0]))
+    }
+    assert.deepEqual(got, [
+      ["m0", "m2", "m4"],
+      ["m1", "m3", "m5"],
+    ])
+    push.close()
+    for (const pull of pulls) pull.close()
+  })
+
+  it("with immediate, queues only to completed connections", async () => {
+    const pull = new Pull({ context, linger: 0 })
+    await pull.bind("tcp://127.0.0.1:*")
+    const deadPort = await freePort()
+    const push = new Push({ context, linger: 0, immediate: true, sendTimeout: 2000 })
+    push.connect(`tcp://127.0.0.1:${deadPort}`)
+    push.connect(pull.lastEndpoint!)
+    for (let i = 0; i < 4; i++) await push.send(`m${i}`)
+    for (let i = 0; i < 4; i++) assert.equal(String((await pull.receive())[0]), `m${i}`)
+    push.close()
+    pull.close()
+  })
+
+  it("disconnect() of an endpoint never connected throws ENOENT", () => {
+    const push = new Push({ context, linger: 0 })
+    assert.throws(() => push.disconnect("tcp://127.0.0.1:1"), { code: "ENOENT" })
+    push.close()
+  })
+})
