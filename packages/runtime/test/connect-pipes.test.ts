@@ -27,6 +27,31 @@ forEachIoThreads("connect() pipes", (context) => {
     for (const pull of pulls) pull.close()
   })
 
+  it("delivers large messages sent while the connection comes up, whole and in order", async () => {
+    const port = await freePort()
+    const endpoint = `tcp://127.0.0.1:${port}`
+    const push = new Push({ context, linger: 0 })
+    push.connect(endpoint)
+    const sizes = [300_000, 200_000, 1 << 20, 150_000, 700_000, 300_000]
+    const sending = (async () => {
+      for (const [i, size] of sizes.entries()) await push.send([`m${i}`, Buffer.alloc(size, i + 1)])
+    })()
+    const pull = new Pull({ context, linger: 0 })
+    await pull.bind(endpoint)
+    await sending
+    for (const [i, size] of sizes.entries()) {
+      const [head, body] = await pull.receive()
+      assert.equal(String(head), `m${i}`)
+      assert.equal(body!.length, size)
+      assert.ok(
+        body!.every((b) => b === i + 1),
+        `message ${i} intact`,
+      )
+    }
+    push.close()
+    pull.close()
+  })
+
   it("with immediate, queues only to completed connections", async () => {
     const pull = new Pull({ context, linger: 0 })
     await pull.bind("tcp://127.0.0.1:*")

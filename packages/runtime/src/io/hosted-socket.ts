@@ -10,13 +10,24 @@ import {
   ZmtpEngine,
 } from "@omq/transport"
 import { Inbox, type InboxHandler, Outbox } from "../ring/channel.js"
+import { FrameAssembler } from "../ring/frame-assembler.js"
 import { PEER_CONNECTED_OUT, RECORD_HEADER, RecordKind, readFrames } from "../ring/records.js"
 import { type ConnectionOptions, decodeOptions, type SocketAttachment } from "./host-protocol.js"
-import { HostedPeer, writeMessage } from "./hosted-peer.js"
+import { HostedPeer } from "./hosted-peer.js"
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 const NO_LIMIT = 0x7fffffff
+
+interface StreamTarget {
+  /** engine: written through as it arrives; queue: assembled for a peer not connected yet. */
+  mode: "idle" | "engine" | "queue" | "drop"
+  peer: HostedPeer | null
+  engine: ZmtpEngine | null
+  /** Bytes still to come for the current frame. */
+  remaining: number
+  more: boolean
+}
 
 interface Connect {
   connecter: TcpConnecter
@@ -43,6 +54,15 @@ export class HostedSocket implements InboxHandler {
   /** Peers written to during the current drain; flushed once at its end. */
   readonly #dirty = new Set<HostedPeer>()
   #nextPeer = 1
+  /** Where the streamed (large) message now arriving from the socket goes. */
+  readonly #stream: StreamTarget = {
+    mode: "idle",
+    peer: null,
+    engine: null,
+    remaining: 0,
+    more: false,
+  }
+  readonly #assembler = new FrameAssembler()
   #closing = false
   #resolveFinished!: () => void
   readonly #finished = new Promise<void>((resolve) => {
@@ -54,8 +74,8 @@ export class HostedSocket implements InboxHandler {
     this.#att = att
     this.#port = port
     this.#onGone = onGone
-    this.#outbox = new Outbox(att.toSocket, port, true)
-    this.#inbox = new Inbox(att.toHost, port, this)
+    this.#outbox = new Outbox(att.toSocket, false)
+    this.#inbox = new Inbox(att.toHost, this)
     this.#inbox.start()
     // The socket's thread died without closing (for example a worker that exited): clean up.
     port.once("close", () => void this.#close(0))
@@ -177,16 +197,55 @@ export class HostedSocket implements InboxHandler {
     this.#dirty.add(peer)
   }
 
-  onLargeMessage(peerId: number, frames: Uint8Array[]): void {
-    const peer = this.#peers.get(peerId)
-    if (!peer) return
-    if (!peer.engine?.ready) {
-      peer.queue.push(frames)
-      return
+  onFrameStart(peerId: number, size: number, more: boolean): void {
+    const stream = this.#stream
+    if (stream.mode === "idle") {
+      // The first frame decides where the whole message goes.
+      const peer = this.#peers.get(peerId)
+      stream.peer = peer ?? null
+      stream.engine = peer?.engine?.ready ? peer.engine : null
+      stream.mode = !peer ? "drop" : stream.engine ? "engine" : "queue"
     }
-    writeMessage(peer.engine, frames, true)
-    peer.written++
-    this.#dirty.add(peer)
+    if (stream.mode === "engine" && stream.peer?.engine !== stream.engine) stream.mode = "drop"
+    stream.remaining = size
+    stream.more = more
+    if (stream.mode === "engine") stream.engine!.writeFrameHeader(size, more)
+    else if (stream.mode === "queue") this.#assembler.start(peerId, size, more)
+    if (size === 0) this.#endStreamedFrame()
+  }
+
+  onChunk(_peerId: number, bytes: Uint8Array): void {
+    const stream = this.#stream
+    if (stream.mode === "engine" && stream.peer?.engine === stream.engine) {
+      stream.engine!.writeBytes(bytes)
+    } else if (stream.mode === "queue") {
+      const frames = this.#assembler.add(bytes)
+      const peer = stream.peer!
+      if (frames) {
+        peer.queue.push(frames)
+        // The connection may have come up while this message was arriving.
+        if (peer.engine?.ready) {
+          peer.flushQueue()
+          this.#dirty.add(peer)
+        }
+      }
+    } else {
+      stream.mode = "drop"
+    }
+    stream.remaining -= bytes.byteLength
+    if (stream.remaining === 0) this.#endStreamedFrame()
+  }
+
+  #endStreamedFrame(): void {
+    const stream = this.#stream
+    if (stream.more) return
+    if (stream.mode === "engine" && stream.peer) {
+      stream.peer.written++
+      this.#dirty.add(stream.peer)
+    }
+    stream.mode = "idle"
+    stream.peer = null
+    stream.engine = null
   }
 
   onControl(kind: RecordKind, _flags: number, peerId: number, count: number, at: number): void {
@@ -253,6 +312,7 @@ export class HostedSocket implements InboxHandler {
         routingId: options.routingId,
         maxMessageSize: options.maxMessageSize,
         handshakeInterval: options.handshakeInterval,
+        streamFrom: this.#outbox.streamFrom,
       },
       {
         ready: (info) => {
@@ -267,13 +327,14 @@ export class HostedSocket implements InboxHandler {
           this.#flushDirty()
         },
         message: (frames) => {
-          const p = peer!
-          this.#outbox.pushMessage(p.id, frames)
-          if (++p.inflight >= p.receiveLimit && !p.paused) {
-            p.paused = true
-            engine.pause()
-          }
+          this.#outbox.pushMessage(peer!.id, frames)
+          this.#received(peer!, engine)
         },
+        frameStart: (size, more) => {
+          this.#outbox.pushFrameStart(peer!.id, size, more)
+          if (!more) this.#received(peer!, engine)
+        },
+        frameData: (piece) => this.#outbox.pushChunks(peer!.id, piece),
         subscription: () => {},
         drain: () => {
           if (peer && peer.engine === engine && peer.blocked) {
@@ -290,6 +351,14 @@ export class HostedSocket implements InboxHandler {
       },
     )
     this.#engines.add(engine)
+  }
+
+  /** Counts a message handed to the socket; stops reading at the receive high-water mark. */
+  #received(peer: HostedPeer, engine: ZmtpEngine): void {
+    if (++peer.inflight >= peer.receiveLimit && !peer.paused) {
+      peer.paused = true
+      engine.pause()
+    }
   }
 
   #addPeer(endpoint: string, outgoing: boolean): HostedPeer {

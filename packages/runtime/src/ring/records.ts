@@ -16,8 +16,11 @@
 export enum RecordKind {
   /** A whole multipart message for/from `peer`; `count` frames follow. */
   Message = 1,
-  /** A message too large for the ring; its frames follow on the channel's port, in order. */
-  LargeMessage = 2,
+  /**
+   * One frame of a message too large for one record: `count` is the frame's size, flags bit 0
+   * says more frames follow. The frame's bytes follow in Chunk records.
+   */
+  LargeFrame = 2,
   /** `count` messages of `peer` were consumed (receive side) or written (send side). */
   Credit = 3,
   /** Host → socket: a peer pipe exists; frames: [socket type, routing id, endpoint]. */
@@ -40,10 +43,15 @@ export enum RecordKind {
   Connect = 9,
   /** Socket → host: disconnect(); frames [endpoint]. */
   Disconnect = 10,
+  /** The next bytes of the large frame in progress (one frame of raw bytes). */
+  Chunk = 11,
 }
 
 /** PeerUp flag: the pipe belongs to a connect() rather than an accepted connection. */
 export const PEER_CONNECTED_OUT = 1
+
+/** LargeFrame flag: more frames of the message follow. */
+export const FRAME_MORE = 1
 
 export const RECORD_HEADER = 16
 

@@ -4,6 +4,7 @@ import { type Closable, type Context, context as defaultContext } from "../conte
 import { type ConnectionOptions, encodeOptions } from "../io/host-protocol.js"
 import { createChannelPorts, type IoLink } from "../io/io-link.js"
 import { Inbox, type InboxHandler, Outbox } from "../ring/channel.js"
+import { FrameAssembler } from "../ring/frame-assembler.js"
 import { PEER_CONNECTED_OUT, RecordKind, readFrames } from "../ring/records.js"
 import { createRing } from "../ring/ring-buffer.js"
 import { Queue } from "../util/queue.js"
@@ -65,6 +66,7 @@ export abstract class SocketBase implements InboxHandler, Closable {
   readonly #peers = new Map<number, Peer>()
   /** connect() endpoints and their pipe ids (0 with `immediate`). */
   readonly #connects = new Map<string, number>()
+  readonly #assembler = new FrameAssembler()
   #nextPipe = 0
   readonly #sends = new Queue<PendingSend>()
   readonly #receives = new Queue<PendingReceive>()
@@ -90,8 +92,11 @@ export abstract class SocketBase implements InboxHandler, Closable {
     const toSocket = createRing(RING_CAPACITY)
     const [mine, theirs] = createChannelPorts()
     this.#port = mine
-    this.#outbox = new Outbox(toHost, mine, false)
-    this.#inbox = new Inbox(toSocket, mine, this)
+    this.#outbox = new Outbox(toHost, true)
+    this.#inbox = new Inbox(toSocket, this)
+    // The port carries nothing; while open it keeps the event loop alive (a pending
+    // Atomics.waitAsync does not), and its closing tells the host this thread is gone.
+    mine.on("message", () => {})
     this.#inbox.start()
     void io.attach({ socketId: id, type, toHost, toSocket }, theirs).catch(() => {})
   }
@@ -415,13 +420,18 @@ export abstract class SocketBase implements InboxHandler, Closable {
   }
 
   /** @internal */
-  onLargeMessage(peerId: number, frames: Uint8Array[]): void {
-    const peer = this.#peers.get(peerId)
-    if (peer)
-      this.xmessage(
-        peer,
-        frames.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteLength)),
-      )
+  onFrameStart(peerId: number, size: number, more: boolean): void {
+    this.#deliverLarge(peerId, this.#assembler.start(peerId, size, more))
+  }
+
+  /** @internal */
+  onChunk(peerId: number, bytes: Uint8Array): void {
+    this.#deliverLarge(peerId, this.#assembler.add(bytes))
+  }
+
+  #deliverLarge(peerId: number, frames: Buffer[] | null): void {
+    const peer = frames && this.#peers.get(peerId)
+    if (peer) this.xmessage(peer, frames)
   }
 
   /** @internal */
@@ -458,6 +468,7 @@ export abstract class SocketBase implements InboxHandler, Closable {
   }
 
   #detach(peer: Peer): void {
+    if (this.#assembler.peer === peer.id) this.#assembler.reset()
     this.#peers.delete(peer.id)
     peer.gone = true
     this.xdetach(peer)

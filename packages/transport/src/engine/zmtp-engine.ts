@@ -31,6 +31,8 @@ export interface EngineConfig {
   maxMessageSize: number
   /** Milliseconds the greeting and handshake may take, 0 for no limit. */
   handshakeInterval: number
+  /** Data frames of at least this many bytes are streamed to the handler, not assembled. */
+  streamFrom: number
 }
 
 export interface PeerInfo {
@@ -46,6 +48,13 @@ export interface PeerInfo {
 export interface EngineHandler {
   ready(peer: PeerInfo): void
   message(frames: Uint8Array[]): void
+  /**
+   * A message with a large frame arrives frame by frame instead: each frame is announced (with
+   * whether more follow) and its body follows through frameData, in pieces that are views valid
+   * only during the call. Frames before the large one are replayed the same way first.
+   */
+  frameStart(size: number, more: boolean): void
+  frameData(piece: Uint8Array): void
   /** A SUBSCRIBE (true) or CANCEL (false) command. */
   subscription(topic: Uint8Array, subscribe: boolean): void
   /** The stream's write buffer emptied after `flush()` returned false. */
@@ -89,14 +98,21 @@ export class ZmtpEngine {
   #pending: Uint8Array[] = []
   #timer: ReturnType<typeof setTimeout> | undefined
   #peerMinor = 1
+  /** True while a streamed message's frames are arriving (until its last frame starts). */
+  #streaming = false
 
   constructor(stream: Socket, config: EngineConfig, handler: EngineHandler) {
     this.#stream = stream
     this.#config = config
     this.#handler = handler
     this.#decoder = new FrameDecoder(
-      { onFrame: (flags, body) => this.#onFrame(flags, body) },
+      {
+        onFrame: (flags, body) => this.#onFrame(flags, body),
+        onFrameStart: (flags, size) => this.#onFrameStart(flags, size),
+        onFrameData: (piece) => handler.frameData(piece),
+      },
       config.maxMessageSize,
+      config.streamFrom,
     )
     stream.setNoDelay(true)
     stream.on("data", (chunk: Buffer) => this.#onData(chunk))
@@ -140,6 +156,24 @@ export class ZmtpEngine {
     this.#outLen = writeFrameHeader(this.#out, this.#outLen, flags, size)
     this.#out.set(body, this.#outLen)
     this.#outLen += size
+  }
+
+  /** Appends a frame header alone; the body follows through writeBytes. */
+  writeFrameHeader(size: number, more: boolean): void {
+    this.#reserve(9)
+    this.#outLen = writeFrameHeader(this.#out, this.#outLen, more ? FLAG_MORE : 0, size)
+  }
+
+  /** Appends raw body bytes (copied: the caller's memory may be reused). */
+  writeBytes(bytes: Uint8Array): void {
+    let from = 0
+    while (from < bytes.byteLength) {
+      if (this.#outLen === this.#out.byteLength) this.#spill()
+      const take = Math.min(bytes.byteLength - from, this.#out.byteLength - this.#outLen)
+      this.#out.set(bytes.subarray(from, from + take), this.#outLen)
+      this.#outLen += take
+      from += take
+    }
   }
 
   /** Appends a frame already encoded with its header (a command from the zmtp module). */
@@ -254,12 +288,34 @@ export class ZmtpEngine {
       return
     }
     if (this.#state !== State.Ready) throw new ZmqError("EPROTO", "message frame before handshake")
+    if (this.#streaming) {
+      const more = (flags & FLAG_MORE) !== 0
+      this.#streaming = more
+      this.#handler.frameStart(body.byteLength, more)
+      if (body.byteLength > 0) this.#handler.frameData(body)
+      return
+    }
     this.#parts.push(body)
     if (!(flags & FLAG_MORE)) {
       const parts = this.#parts
       this.#parts = []
       this.#handler.message(parts)
     }
+  }
+
+  #onFrameStart(flags: number, size: number): void {
+    if (this.#state !== State.Ready) throw new ZmqError("EPROTO", "message frame before handshake")
+    if (!this.#streaming) {
+      // Replay the frames gathered so far, so the whole message goes frame by frame.
+      for (const part of this.#parts) {
+        this.#handler.frameStart(part.byteLength, true)
+        if (part.byteLength > 0) this.#handler.frameData(part)
+      }
+      this.#parts = []
+    }
+    const more = (flags & FLAG_MORE) !== 0
+    this.#streaming = more
+    this.#handler.frameStart(size, more)
   }
 
   #onCommand(command: Command): void {
@@ -319,6 +375,7 @@ export class ZmtpEngine {
     this.#state = State.Closed
     clearTimeout(this.#timer)
     this.#parts = []
+    this.#streaming = false
     this.#pending = []
     this.#handler.closed(error, handshaken)
   }

@@ -3,6 +3,13 @@ import { FLAG_COMMAND, FLAG_LONG, FLAG_MORE } from "./frame.js"
 
 export interface FrameSink {
   onFrame(flags: number, body: Uint8Array): void
+  /**
+   * Optional streaming of large data frames: when present, a data frame of at least
+   * `streamFrom` bytes is announced here and its body arrives through onFrameData in the
+   * pieces the input came in (views, valid during the call), instead of being assembled.
+   */
+  onFrameStart?(flags: number, size: number): void
+  onFrameData?(piece: Uint8Array): void
 }
 
 // Decoder states; plain numbers keep the hot loop free of enum lookups.
@@ -33,10 +40,14 @@ export class FrameDecoder {
   private body: Uint8Array = EMPTY
   private bodyFilled = 0
   private bodySize = 0
+  private readonly streamFrom: number
+  private streaming = false
 
-  constructor(sink: FrameSink, maxMessageSize?: number) {
+  /** `streamFrom`: data frames of at least this size are streamed (if the sink can). */
+  constructor(sink: FrameSink, maxMessageSize?: number, streamFrom = Number.POSITIVE_INFINITY) {
     this.sink = sink
     this.maxMessageSize = maxMessageSize ?? -1
+    this.streamFrom = sink.onFrameStart && sink.onFrameData ? streamFrom : Number.POSITIVE_INFINITY
   }
 
   push(chunk: Uint8Array): void {
@@ -68,6 +79,18 @@ export class FrameDecoder {
           break
         }
         case BODY: {
+          if (this.streaming) {
+            const take = Math.min(this.bodySize - this.bodyFilled, end - pos)
+            this.bodyFilled += take
+            const piece = chunk.subarray(pos, pos + take)
+            pos += take
+            if (this.bodyFilled === this.bodySize) {
+              this.streaming = false
+              this.state = FLAGS
+            }
+            this.sink.onFrameData!(piece)
+            break
+          }
           if (this.bodyFilled === 0 && end - pos >= this.bodySize) {
             // Whole body in this chunk: zero-copy view.
             const body = chunk.subarray(pos, pos + this.bodySize)
@@ -126,6 +149,10 @@ export class FrameDecoder {
       return
     }
     this.state = BODY
+    if (size >= this.streamFrom && (this.flags & FLAG_COMMAND) === 0) {
+      this.streaming = true
+      this.sink.onFrameStart!(this.flags, size)
+    }
   }
 
   private finishFrame(body: Uint8Array): void {
