@@ -4,8 +4,8 @@
 // - one SAB ring record written and read back (64 B and 1 KiB),
 // These have no zeromq.js counterpart, so the table shows rates only.
 import { FrameDecoder, writeFrameHeader } from "@omq/transport/zmtp"
-import { Bench } from "tinybench"
 import { createRing, RingReader, RingWriter } from "omq/internal"
+import { Bench } from "tinybench"
 
 const FRAMES = 1000
 const body = new Uint8Array(64).fill(7)

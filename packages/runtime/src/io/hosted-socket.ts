@@ -9,7 +9,7 @@ import {
   ZmqError,
   ZmtpEngine,
 } from "@omq/transport"
-import { Inbox, type InboxHandler, Outbox } from "../ring/channel.js"
+import { Inbox, type InboxHandler, Outbox, TRANSFER_FROM } from "../ring/channel.js"
 import { FrameAssembler } from "../ring/frame-assembler.js"
 import { PEER_CONNECTED_OUT, RECORD_HEADER, RecordKind, readFrames } from "../ring/records.js"
 import { type ConnectionOptions, decodeOptions, type SocketAttachment } from "./host-protocol.js"
@@ -74,8 +74,8 @@ export class HostedSocket implements InboxHandler {
     this.#att = att
     this.#port = port
     this.#onGone = onGone
-    this.#outbox = new Outbox(att.toSocket, false)
-    this.#inbox = new Inbox(att.toHost, this)
+    this.#outbox = new Outbox(att.toSocket, port, false)
+    this.#inbox = new Inbox(att.toHost, port, this)
     this.#inbox.start()
     // The socket's thread died without closing (for example a worker that exited): clean up.
     port.once("close", () => void this.#close(0))
@@ -210,16 +210,17 @@ export class HostedSocket implements InboxHandler {
     stream.remaining = size
     stream.more = more
     if (stream.mode === "engine") stream.engine!.writeFrameHeader(size, more)
-    else if (stream.mode === "queue") this.#assembler.start(peerId, size, more)
+    else if (stream.mode === "queue") this.#assembler.start(size, more)
     if (size === 0) this.#endStreamedFrame()
   }
 
-  onChunk(_peerId: number, bytes: Uint8Array): void {
+  onChunk(_peerId: number, bytes: Uint8Array, owned: boolean): void {
     const stream = this.#stream
     if (stream.mode === "engine" && stream.peer?.engine === stream.engine) {
-      stream.engine!.writeBytes(bytes)
+      if (owned) stream.engine!.writeOwned(bytes)
+      else stream.engine!.writeBytes(bytes)
     } else if (stream.mode === "queue") {
-      const frames = this.#assembler.add(bytes)
+      const frames = this.#assembler.add(bytes, owned)
       const peer = stream.peer!
       if (frames) {
         peer.queue.push(frames)
@@ -305,6 +306,8 @@ export class HostedSocket implements InboxHandler {
     onClosed: () => void,
   ): void {
     let peer: HostedPeer | null = typeof pipe === "function" ? null : pipe
+    /** A frame of TRANSFER_FROM bytes or more being gathered from this connection. */
+    let big: { body: Uint8Array; filled: number; more: boolean } | null = null
     const engine = new ZmtpEngine(
       stream,
       {
@@ -331,10 +334,26 @@ export class HostedSocket implements InboxHandler {
           this.#received(peer!, engine)
         },
         frameStart: (size, more) => {
-          this.#outbox.pushFrameStart(peer!.id, size, more)
           if (!more) this.#received(peer!, engine)
+          if (size >= TRANSFER_FROM) {
+            // Gathered here, then handed to the socket's thread by transfer (no second copy).
+            big = { body: Buffer.allocUnsafeSlow(size), filled: 0, more }
+            return
+          }
+          this.#outbox.pushFrameStart(peer!.id, size, more)
         },
-        frameData: (piece) => this.#outbox.pushChunks(peer!.id, piece),
+        frameData: (piece) => {
+          if (!big) {
+            this.#outbox.pushChunks(peer!.id, piece)
+            return
+          }
+          big.body.set(piece, big.filled)
+          big.filled += piece.byteLength
+          if (big.filled === big.body.byteLength) {
+            this.#outbox.pushTransferred(peer!.id, big.body, big.more, true)
+            big = null
+          }
+        },
         subscription: () => {},
         drain: () => {
           if (peer && peer.engine === engine && peer.blocked) {

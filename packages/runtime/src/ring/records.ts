@@ -17,8 +17,9 @@ export enum RecordKind {
   /** A whole multipart message for/from `peer`; `count` frames follow. */
   Message = 1,
   /**
-   * One frame of a message too large for one record: `count` is the frame's size, flags bit 0
-   * says more frames follow. The frame's bytes follow in Chunk records.
+   * One frame of a message too large for one record: `count` is the frame's size, flags say
+   * whether more frames follow (FRAME_MORE) and whether the bytes follow in Chunk records or
+   * come over the port (FRAME_TRANSFERRED).
    */
   LargeFrame = 2,
   /** `count` messages of `peer` were consumed (receive side) or written (send side). */
@@ -52,6 +53,8 @@ export const PEER_CONNECTED_OUT = 1
 
 /** LargeFrame flag: more frames of the message follow. */
 export const FRAME_MORE = 1
+/** LargeFrame flag: the frame's bytes come over the channel's port, not in Chunk records. */
+export const FRAME_TRANSFERRED = 2
 
 export const RECORD_HEADER = 16
 

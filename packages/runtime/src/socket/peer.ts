@@ -1,3 +1,4 @@
+import type { FrameAssembler } from "../ring/frame-assembler.js"
 import { Queue } from "../util/queue.js"
 
 /**
@@ -19,6 +20,8 @@ export class Peer {
   readonly inbound = new Queue<Buffer[]>()
   /** True once the socket stopped using this peer (it went down or was rejected). */
   gone = false
+  /** The large message now arriving from this peer, frame by frame. */
+  assembly: FrameAssembler | null = null
 
   constructor(id: number, endpoint: string, outgoing: boolean) {
     this.id = id

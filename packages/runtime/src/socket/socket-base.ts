@@ -66,7 +66,6 @@ export abstract class SocketBase implements InboxHandler, Closable {
   readonly #peers = new Map<number, Peer>()
   /** connect() endpoints and their pipe ids (0 with `immediate`). */
   readonly #connects = new Map<string, number>()
-  readonly #assembler = new FrameAssembler()
   #nextPipe = 0
   readonly #sends = new Queue<PendingSend>()
   readonly #receives = new Queue<PendingReceive>()
@@ -92,11 +91,11 @@ export abstract class SocketBase implements InboxHandler, Closable {
     const toSocket = createRing(RING_CAPACITY)
     const [mine, theirs] = createChannelPorts()
     this.#port = mine
-    this.#outbox = new Outbox(toHost, true)
-    this.#inbox = new Inbox(toSocket, this)
-    // The port carries nothing; while open it keeps the event loop alive (a pending
-    // Atomics.waitAsync does not), and its closing tells the host this thread is gone.
-    mine.on("message", () => {})
+    this.#outbox = new Outbox(toHost, mine, true)
+    // The Inbox listens on the port (large frames arrive there), which also keeps the event loop
+    // alive while the socket is open: a pending Atomics.waitAsync does not. The port closing
+    // tells the host that this thread is gone.
+    this.#inbox = new Inbox(toSocket, mine, this)
     this.#inbox.start()
     void io.attach({ socketId: id, type, toHost, toSocket }, theirs).catch(() => {})
   }
@@ -421,17 +420,18 @@ export abstract class SocketBase implements InboxHandler, Closable {
 
   /** @internal */
   onFrameStart(peerId: number, size: number, more: boolean): void {
-    this.#deliverLarge(peerId, this.#assembler.start(peerId, size, more))
+    const peer = this.#peers.get(peerId)
+    if (!peer) return
+    peer.assembly ??= new FrameAssembler()
+    const frames = peer.assembly.start(size, more)
+    if (frames) this.xmessage(peer, frames)
   }
 
   /** @internal */
-  onChunk(peerId: number, bytes: Uint8Array): void {
-    this.#deliverLarge(peerId, this.#assembler.add(bytes))
-  }
-
-  #deliverLarge(peerId: number, frames: Buffer[] | null): void {
-    const peer = frames && this.#peers.get(peerId)
-    if (peer) this.xmessage(peer, frames)
+  onChunk(peerId: number, bytes: Uint8Array, owned: boolean): void {
+    const peer = this.#peers.get(peerId)
+    const frames = peer?.assembly?.add(bytes, owned)
+    if (frames) this.xmessage(peer!, frames)
   }
 
   /** @internal */
@@ -468,7 +468,6 @@ export abstract class SocketBase implements InboxHandler, Closable {
   }
 
   #detach(peer: Peer): void {
-    if (this.#assembler.peer === peer.id) this.#assembler.reset()
     this.#peers.delete(peer.id)
     peer.gone = true
     this.xdetach(peer)

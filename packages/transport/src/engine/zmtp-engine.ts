@@ -176,6 +176,12 @@ export class ZmtpEngine {
     }
   }
 
+  /** Appends body bytes the caller will never touch again: written without a copy. */
+  writeOwned(bytes: Uint8Array): void {
+    this.#spill()
+    this.#pending.push(bytes)
+  }
+
   /** Appends a frame already encoded with its header (a command from the zmtp module). */
   writeEncoded(frame: Uint8Array): void {
     this.#reserve(frame.byteLength)

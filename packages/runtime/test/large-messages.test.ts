@@ -1,0 +1,68 @@
+import assert from "node:assert/strict"
+import { it } from "node:test"
+import { Pull, Push } from "omq"
+import { forEachIoThreads } from "./helpers/interop.js"
+
+// Large messages leave the ring's single-record path: frames of 128 KiB to 256 KiB are streamed
+// in chunks, larger ones cross by transfer. Both must keep messages whole and in order, also
+// when several connections stream at the same time into one socket.
+forEachIoThreads("large messages", (context) => {
+  it("stay whole when two peers stream into one PULL at once", async () => {
+    const pull = new Pull({ context, linger: 0 })
+    await pull.bind("tcp://127.0.0.1:*")
+    const pushes = [1, 2].map(() => new Push({ context, linger: 0 }))
+    for (const push of pushes) push.connect(pull.lastEndpoint!)
+    const sizes = [200_000, 300_000, 140_000, 1 << 20, 180_000]
+    await Promise.all(
+      pushes.map(async (push, p) => {
+        for (const [i, size] of sizes.entries()) {
+          await push.send([`p${p}`, `m${i}`, Buffer.alloc(size, 10 * p + i), "tail"])
+        }
+      }),
+    )
+    const next = [0, 0]
+    for (let k = 0; k < 2 * sizes.length; k++) {
+      const [who, seq, body, tail] = await pull.receive()
+      const p = Number(String(who).slice(1))
+      const i = next[p]!++
+      assert.equal(String(seq), `m${i}`, `peer ${p} in order`)
+      assert.equal(body!.length, sizes[i])
+      assert.ok(
+        body!.every((b) => b === 10 * p + i),
+        `peer ${p} message ${i} intact`,
+      )
+      assert.equal(String(tail), "tail")
+    }
+    for (const push of pushes) push.close()
+    pull.close()
+  })
+
+  // 1000-byte messages fill the ring (so later ones wait in the backlog) before the peer reads.
+  for (const size of [1000, 200_000, 400_000]) {
+    it(`a sender may reuse a ${size}-byte buffer once send() resolves`, async () => {
+      await reuseAfterSend(size)
+    })
+  }
+
+  async function reuseAfterSend(size: number): Promise<void> {
+    const pull = new Pull({ context, linger: 0 })
+    await pull.bind("tcp://127.0.0.1:*")
+    const push = new Push({ context, linger: 0 })
+    push.connect(pull.lastEndpoint!)
+    const buffer = Buffer.alloc(size)
+    const count = size < 100_000 ? 900 : 4
+    for (let i = 0; i < count; i++) {
+      buffer.fill((i % 250) + 1)
+      await push.send(buffer)
+    }
+    for (let i = 0; i < count; i++) {
+      const [body] = await pull.receive()
+      assert.ok(
+        body!.every((b) => b === (i % 250) + 1),
+        `message ${i} kept its own bytes`,
+      )
+    }
+    push.close()
+    pull.close()
+  }
+})
