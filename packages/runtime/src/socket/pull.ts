@@ -16,10 +16,7 @@ export class Pull extends SocketBase {
   }
 
   protected xrecv(): Buffer[] | null {
-    const next = this.#fq.pop()
-    if (!next) return null
-    this.consumed(next[0])
-    return next[1]
+    return this.takeFrom(this.#fq)?.[1] ?? null
   }
 
   protected xattach(): boolean {

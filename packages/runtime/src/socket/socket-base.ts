@@ -8,6 +8,7 @@ import { FrameAssembler } from "../ring/frame-assembler.js"
 import { PEER_CONNECTED_OUT, RecordKind, readFrames } from "../ring/records.js"
 import { createRing } from "../ring/ring-buffer.js"
 import { Queue } from "../util/queue.js"
+import type { FairQueue } from "./fair-queue.js"
 import { checkOption, DEFAULT_OPTIONS, isSocketOption, type SocketOptions } from "./options.js"
 import { Peer } from "./peer.js"
 
@@ -369,6 +370,13 @@ export abstract class SocketBase implements InboxHandler, Closable {
       this.#outbox.push(RecordKind.Credit, peer.id, peer.consumed)
       peer.consumed = 0
     }
+  }
+
+  /** Takes the next fair-queued message and accounts its receive credit. */
+  protected takeFrom(fq: FairQueue): [Peer, Buffer[]] | null {
+    const next = fq.pop()
+    if (next) this.consumed(next[0])
+    return next
   }
 
   /** Asks the host to drop a peer's connection. */

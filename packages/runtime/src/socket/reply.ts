@@ -1,0 +1,70 @@
+import { ZmqError } from "@omq/transport"
+import { FairQueue } from "./fair-queue.js"
+import type { Peer } from "./peer.js"
+import { SocketBase, type SocketConstructorOptions } from "./socket-base.js"
+
+/**
+ * REP: fair-queues requests. Each request's envelope (every frame up to and including the empty
+ * delimiter) is kept and put back in front of the reply, which goes to the requester only; a
+ * reply whose requester has gone is dropped. Requests without a delimiter are dropped.
+ */
+export class Reply extends SocketBase {
+  readonly #fq = new FairQueue()
+  /** Where the owed reply goes; null when the next call must be a receive. */
+  #pending: { peer: Peer; envelope: Buffer[] } | null = null
+  #receiving = false
+
+  constructor(options?: SocketConstructorOptions) {
+    super("REP", options)
+  }
+
+  protected xrecv(): Buffer[] | null {
+    for (let next = this.takeFrom(this.#fq); next; next = this.takeFrom(this.#fq)) {
+      const [peer, frames] = next
+      const bottom = frames.findIndex((f) => f.length === 0)
+      if (bottom < 0) continue // malformed: no delimiter
+      this.#pending = { peer, envelope: frames.slice(0, bottom + 1) }
+      return frames.slice(bottom + 1)
+    }
+    return null
+  }
+
+  protected xsend(frames: Uint8Array[]): boolean {
+    const { peer, envelope } = this.#pending!
+    this.#pending = null
+    // Like libzmq, a reply to a requester that left or is at its high-water mark is dropped.
+    const hwm = this.options.sendHighWaterMark
+    if (!peer.gone && (hwm === 0 || peer.outstanding < hwm))
+      this.write(peer, [...envelope, ...frames])
+    return true
+  }
+
+  /** A reply is due only after a request: a send out of turn fails with EFSM. */
+  override send(message: Parameters<SocketBase["send"]>[0]): Promise<void> {
+    if (!this.#pending) {
+      return Promise.reject(new ZmqError("EFSM", "REP must receive a request before replying"))
+    }
+    return super.send(message)
+  }
+
+  /** One request at a time: a receive while one is pending or a reply is owed fails with EFSM. */
+  override receive(): Promise<Buffer[]> {
+    if (this.#pending || this.#receiving) {
+      return Promise.reject(new ZmqError("EFSM", "REP must reply before receiving again"))
+    }
+    this.#receiving = true
+    return super.receive().finally(() => {
+      this.#receiving = false
+    })
+  }
+
+  protected xattach(): boolean {
+    return true
+  }
+
+  protected xdetach(): void {}
+
+  protected xmessage(peer: Peer, frames: Buffer[]): void {
+    this.#fq.push(peer, frames)
+  }
+}
