@@ -10,6 +10,7 @@ export { Context, type ContextOptions, context } from "./context.js"
 export { Dealer } from "./socket/dealer.js"
 export type { SocketOptions } from "./socket/options.js"
 export { Pair } from "./socket/pair.js"
+export { Publisher, type PublisherOptions } from "./socket/publisher.js"
 export { Pull } from "./socket/pull.js"
 export { Push } from "./socket/push.js"
 export { Reply } from "./socket/reply.js"
@@ -21,3 +22,6 @@ export {
   SocketBase as Socket,
   type SocketConstructorOptions,
 } from "./socket/socket-base.js"
+export { Subscriber } from "./socket/subscriber.js"
+export { XPublisher, type XPublisherOptions } from "./socket/xpublisher.js"
+export { XSubscriber } from "./socket/xsubscriber.js"

@@ -1,6 +1,8 @@
 import type { Socket as NetSocket } from "node:net"
 import type { MessagePort } from "node:worker_threads"
 import {
+  encodeCancel,
+  encodeSubscribe,
   listenTcp,
   type PeerInfo,
   parseEndpoint,
@@ -11,7 +13,13 @@ import {
 } from "@omq/transport"
 import { Inbox, type InboxHandler, Outbox, TRANSFER_FROM } from "../ring/channel.js"
 import { FrameAssembler } from "../ring/frame-assembler.js"
-import { PEER_CONNECTED_OUT, RECORD_HEADER, RecordKind, readFrames } from "../ring/records.js"
+import {
+  PEER_CONNECTED_OUT,
+  RECORD_HEADER,
+  RecordKind,
+  readFrames,
+  SUBSCRIBE,
+} from "../ring/records.js"
 import { type ConnectionOptions, decodeOptions, type SocketAttachment } from "./host-protocol.js"
 import { HostedPeer } from "./hosted-peer.js"
 
@@ -271,7 +279,29 @@ export class HostedSocket implements InboxHandler {
       }
     } else if (kind === RecordKind.ClosePeer) {
       peer.engine?.destroy()
+    } else if (kind === RecordKind.Command) {
+      this.#sendSubscription(peer, readFrames(this.#inbox.bytes, this.#inbox.view, at)[0]!, _flags)
     }
+  }
+
+  /**
+   * A SUB/XSUB (un)subscription for one peer: a SUBSCRIBE/CANCEL command toward ZMTP 3.1 peers,
+   * a data frame 0x01|topic or 0x00|topic toward 3.0 peers. A peer not connected gets it at its
+   * next handshake instead (the socket re-sends its subscriptions then).
+   */
+  #sendSubscription(peer: HostedPeer, topic: Uint8Array, flags: number): void {
+    const engine = peer.engine
+    if (!engine?.ready) return
+    const subscribe = (flags & SUBSCRIBE) !== 0
+    if (engine.peerMinor >= 1) {
+      engine.writeEncoded(subscribe ? encodeSubscribe(topic) : encodeCancel(topic))
+    } else {
+      const frame = new Uint8Array(topic.byteLength + 1)
+      frame[0] = subscribe ? 1 : 0
+      frame.set(topic, 1)
+      engine.writeFrame(frame, false, true)
+    }
+    this.#dirty.add(peer)
   }
 
   onDrained(): void {
@@ -354,7 +384,14 @@ export class HostedSocket implements InboxHandler {
             big = null
           }
         },
-        subscription: () => {},
+        // Handed up as the data message XPUB applications see: 0x01|topic or 0x00|topic.
+        subscription: (topic, subscribe) => {
+          const frame = new Uint8Array(topic.byteLength + 1)
+          frame[0] = subscribe ? 1 : 0
+          frame.set(topic, 1)
+          this.#outbox.pushMessage(peer!.id, [frame])
+          this.#received(peer!, engine)
+        },
         drain: () => {
           if (peer && peer.engine === engine && peer.blocked) {
             peer.blocked = false

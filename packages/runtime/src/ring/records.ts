@@ -30,7 +30,7 @@ export enum RecordKind {
   PeerDown = 5,
   /** Socket → host: drop this peer's connection (for example a second PAIR peer). */
   ClosePeer = 6,
-  /** Socket → host: a ZMTP command frame (SUBSCRIBE/CANCEL/...) for `peer`, or all peers when 0. */
+  /** Socket → host: a (un)subscription for `peer`; frames [topic], flags SUBSCRIBE or 0. */
   Command = 7,
   /**
    * Socket → host: the socket closed; `count` is its linger (int32, -1 = for ever). It travels
@@ -50,6 +50,9 @@ export enum RecordKind {
 
 /** PeerUp flag: the pipe belongs to a connect() rather than an accepted connection. */
 export const PEER_CONNECTED_OUT = 1
+
+/** Command flag: subscribe (else cancel). */
+export const SUBSCRIBE = 1
 
 /** LargeFrame flag: more frames of the message follow. */
 export const FRAME_MORE = 1

@@ -5,7 +5,7 @@ import { type ConnectionOptions, encodeOptions } from "../io/host-protocol.js"
 import { createChannelPorts, type IoLink } from "../io/io-link.js"
 import { Inbox, type InboxHandler, Outbox } from "../ring/channel.js"
 import { FrameAssembler } from "../ring/frame-assembler.js"
-import { PEER_CONNECTED_OUT, RecordKind, readFrames } from "../ring/records.js"
+import { PEER_CONNECTED_OUT, RecordKind, readFrames, SUBSCRIBE } from "../ring/records.js"
 import { createRing } from "../ring/ring-buffer.js"
 import { Queue } from "../util/queue.js"
 import type { FairQueue } from "./fair-queue.js"
@@ -377,6 +377,16 @@ export abstract class SocketBase implements InboxHandler, Closable {
     const next = fq.pop()
     if (next) this.consumed(next[0])
     return next
+  }
+
+  /** Sends a SUBSCRIBE (true) or CANCEL to one peer (the host picks command or data frame). */
+  protected sendSubscription(peer: Peer, topic: Uint8Array, subscribe: boolean): void {
+    this.#outbox.push(RecordKind.Command, peer.id, 1, [topic], subscribe ? SUBSCRIBE : 0)
+  }
+
+  /** Peers whose handshake completed (their type is known). */
+  protected *readyPeers(): Iterable<Peer> {
+    for (const peer of this.#peers.values()) if (peer.socketType !== "") yield peer
   }
 
   /** Asks the host to drop a peer's connection. */

@@ -1,0 +1,68 @@
+import { FairQueue } from "./fair-queue.js"
+import type { Peer } from "./peer.js"
+import { Publisher, type PublisherOptions } from "./publisher.js"
+
+export interface XPublisherOptions extends PublisherOptions {
+  /**
+   * Which subscription messages reach the application: null (default) the first subscribe and
+   * last unsubscribe of each topic, "allSubs" every subscribe, "allSubsUnsubs" everything.
+   */
+  verbosity?: null | "allSubs" | "allSubsUnsubs"
+}
+
+/**
+ * XPUB: a Publisher whose application also receives the subscriptions (0x01|topic and
+ * 0x00|topic) and any other message its subscribers send upstream. When a subscriber leaves,
+ * the unsubscriptions it implies are delivered too.
+ */
+export class XPublisher extends Publisher {
+  readonly #fq = new FairQueue()
+  /** Subscribers per topic across all peers (latin1 topic). */
+  readonly #perTopic = new Map<string, number>()
+  verbosity: null | "allSubs" | "allSubsUnsubs"
+
+  constructor(options: XPublisherOptions = {}) {
+    const { verbosity = null, ...rest } = options
+    super(rest, "XPUB")
+    this.verbosity = verbosity
+  }
+
+  protected override xrecv(): Buffer[] | null {
+    return this.takeFrom(this.#fq)?.[1] ?? null
+  }
+
+  protected override xmessage(peer: Peer, frames: Buffer[]): void {
+    const sub = this.onSubscription(peer, frames)
+    if (sub === null) {
+      this.#fq.push(peer, frames) // an ordinary message sent upstream
+      return
+    }
+    const delta = sub.changed ? (sub.subscribe ? 1 : -1) : 0
+    if (this.#count(sub.topic, delta, sub.subscribe)) this.#fq.push(peer, frames)
+    else this.consumed(peer) // not delivered: its credit goes back now
+  }
+
+  protected override xdetach(peer: Peer): void {
+    for (const topic of this.subscriptions.prefixesOf(peer)) {
+      const message = Buffer.concat([Buffer.from([0]), topic])
+      // The peer is gone, so taking these returns no credit.
+      if (this.#count(topic, -1, false)) this.#fq.push(peer, [message])
+    }
+    super.xdetach(peer)
+  }
+
+  /**
+   * Updates a topic's subscriber count by `delta` (0 for a duplicate or a cancel of nothing);
+   * true when the verbosity says to deliver the message.
+   */
+  #count(topic: Uint8Array, delta: -1 | 0 | 1, subscribe: boolean): boolean {
+    const key = Buffer.from(topic).toString("latin1")
+    const before = this.#perTopic.get(key) ?? 0
+    const after = before + delta
+    if (after === 0) this.#perTopic.delete(key)
+    else this.#perTopic.set(key, after)
+    if (this.verbosity === "allSubsUnsubs") return true
+    if (subscribe) return this.verbosity === "allSubs" || (before === 0 && after === 1)
+    return before === 1 && after === 0
+  }
+}

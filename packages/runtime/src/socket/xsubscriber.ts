@@ -1,0 +1,58 @@
+import { PrefixTrie } from "../util/prefix-trie.js"
+import { FairQueue } from "./fair-queue.js"
+import type { Peer } from "./peer.js"
+import { SocketBase, type SocketConstructorOptions } from "./socket-base.js"
+
+const SELF = 0
+
+/**
+ * XSUB: the application subscribes by sending 0x01|topic and cancels with 0x00|topic; any other
+ * message goes upstream to every peer. Subscriptions are counted, re-sent to each peer after
+ * every reconnect, and also applied to what arrives, so nothing unsubscribed reaches the
+ * application even from a peer that does not filter.
+ */
+export class XSubscriber extends SocketBase {
+  readonly #fq = new FairQueue()
+  readonly #topics = new PrefixTrie<number>()
+
+  constructor(options?: SocketConstructorOptions, type: "SUB" | "XSUB" = "XSUB") {
+    super(type, options)
+  }
+
+  protected xsend(frames: Uint8Array[]): boolean {
+    const first = frames[0]!
+    if (frames.length === 1 && first.length > 0 && first[0]! <= 1) {
+      this.applySubscription(first.subarray(1), first[0] === 1)
+      return true
+    }
+    for (const peer of this.readyPeers()) this.write(peer, frames)
+    return true
+  }
+
+  /** As libzmq: every subscribe goes upstream (publishers keep a set), a cancel only at zero. */
+  protected applySubscription(topic: Uint8Array, subscribe: boolean): void {
+    if (subscribe) this.#topics.add(topic, SELF)
+    else if (!this.#topics.remove(topic, SELF)) return
+    for (const peer of this.readyPeers()) this.sendSubscription(peer, topic, subscribe)
+  }
+
+  protected xrecv(): Buffer[] | null {
+    return this.takeFrom(this.#fq)?.[1] ?? null
+  }
+
+  protected xattach(): boolean {
+    return true
+  }
+
+  /** A (re)connected peer gets every subscription. */
+  protected override xready(peer: Peer): void {
+    for (const topic of this.#topics.prefixesOf(SELF)) this.sendSubscription(peer, topic, true)
+  }
+
+  protected xdetach(): void {}
+
+  protected xmessage(peer: Peer, frames: Buffer[]): void {
+    if (this.#topics.matches(frames[0]!)) this.#fq.push(peer, frames)
+    else this.consumed(peer)
+  }
+}
