@@ -7,6 +7,7 @@
  */
 export { ZmqError, type ZmqErrorCode } from "@omq/transport"
 export { Context, type ContextOptions, context } from "./context.js"
+export { Proxy, type ProxyDirectionStats, type ProxyStats } from "./proxy.js"
 export { Dealer } from "./socket/dealer.js"
 export type { SocketOptions } from "./socket/options.js"
 export { Pair } from "./socket/pair.js"

@@ -18,6 +18,7 @@ export type ZmqErrorCode =
   | "ECONNREFUSED"
   | "EACCES"
   | "EBADF"
+  | "EBUSY"
 
 /** The one error class omq throws or rejects with. */
 export class ZmqError extends Error {

@@ -317,6 +317,14 @@ export abstract class SocketBase implements InboxHandler, Closable {
     void this.#shutdown()
   }
 
+  /**
+   * Rejects every waiting receive() with EAGAIN, leaving the socket open. For whoever owns the
+   * receive loop (Proxy.terminate), so that an abandoned receive does not take a message.
+   */
+  cancelPendingReceives(): void {
+    for (const p of this.#receives.drain()) settle(p, new ZmqError("EAGAIN", "receive cancelled"))
+  }
+
   async #shutdown(): Promise<void> {
     this.#outbox.push(RecordKind.Close, 0, this.#options.linger >>> 0)
     try {

@@ -1,0 +1,103 @@
+import { ZmqError } from "@omq/transport"
+import type { SocketBase } from "./socket/socket-base.js"
+
+/** Messages and bytes forwarded in one direction. */
+export interface ProxyDirectionStats {
+  messages: number
+  bytes: number
+}
+
+export interface ProxyStats {
+  frontToBack: ProxyDirectionStats
+  backToFront: ProxyDirectionStats
+}
+
+/**
+ * Forwards messages between two sockets in both directions, like zmq_proxy_steerable, with
+ * the zeromq.js v6 API: `await proxy.run()` until `terminate()`; `pause()` / `resume()`; an
+ * optional capture socket that gets a copy of everything forwarded. It runs as two async loops
+ * on the event loop, so it never blocks it. A direction whose source cannot receive (a PUSH, a
+ * PUB) is simply not run.
+ */
+export class Proxy<F extends SocketBase = SocketBase, B extends SocketBase = SocketBase> {
+  readonly frontEnd: F
+  readonly backEnd: B
+  readonly capture: SocketBase | undefined
+  readonly stats: ProxyStats = {
+    frontToBack: { messages: 0, bytes: 0 },
+    backToFront: { messages: 0, bytes: 0 },
+  }
+  #running = false
+  #terminated = false
+  #paused: Promise<void> | null = null
+  #resume: (() => void) | null = null
+
+  constructor(frontEnd: F, backEnd: B, capture?: SocketBase) {
+    this.frontEnd = frontEnd
+    this.backEnd = backEnd
+    this.capture = capture
+  }
+
+  /** Forwards until terminate() (or a socket closes). Rejects EBUSY when already running. */
+  async run(): Promise<void> {
+    if (this.#running) throw new ZmqError("EBUSY", "proxy is already running")
+    if (this.#terminated) throw new ZmqError("ETERM", "proxy was terminated")
+    this.#running = true
+    try {
+      await Promise.all([
+        this.#pump(this.frontEnd, this.backEnd, this.stats.frontToBack),
+        this.#pump(this.backEnd, this.frontEnd, this.stats.backToFront),
+      ])
+    } finally {
+      this.#running = false
+    }
+  }
+
+  /** Stops forwarding (messages wait in the sockets, under their high-water marks). */
+  pause(): void {
+    if (this.#paused || this.#terminated) return
+    this.#paused = new Promise((resolve) => {
+      this.#resume = resolve
+    })
+  }
+
+  resume(): void {
+    this.#resume?.()
+    this.#paused = null
+    this.#resume = null
+  }
+
+  /** Ends run(). The sockets stay open; close them as usual. */
+  terminate(): void {
+    this.#terminated = true
+    this.resume()
+    // The loops' waiting receives must not swallow a message meant for whoever reads next.
+    this.frontEnd.cancelPendingReceives()
+    this.backEnd.cancelPendingReceives()
+  }
+
+  async #pump(from: SocketBase, to: SocketBase, stats: ProxyDirectionStats): Promise<void> {
+    if (!canReceive(from)) return
+    while (!this.#terminated && !from.closed && !to.closed) {
+      if (this.#paused) await this.#paused
+      let frames: Buffer[]
+      try {
+        frames = await from.receive()
+      } catch (err) {
+        if ((err as ZmqError).code === "EAGAIN") continue // a timeout, or closed: the loop decides
+        throw err
+      }
+      if (this.#terminated) return
+      stats.messages++
+      for (const f of frames) stats.bytes += f.length
+      if (this.capture && !this.capture.closed) await this.capture.send(frames)
+      await to.send(frames)
+    }
+  }
+}
+
+const SEND_ONLY = new Set(["PUSH", "PUB"])
+
+function canReceive(socket: SocketBase): boolean {
+  return !SEND_ONLY.has(socket.type)
+}
