@@ -1,0 +1,135 @@
+// REQ/REP round-trip latency over tcp, 1-byte messages, client and server in separate
+// processes. Compares omq (ioThreads 0 and 1) with zeromq.js in the same run.
+//
+//   node bench/req-rep-latency.js [--runs 3] [--trips 5000]
+//
+// Prints median and p99 in microseconds (the median over runs of each run's percentile) and
+// the ratio to zeromq.js. Processes are not pinned: placement on the 2 vCPUs varies by run.
+import { spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import { parseArgs } from "node:util"
+
+const LIBS = ["omq-io0", "omq-io1", "zeromq"]
+
+async function openLib(lib) {
+  if (lib === "zeromq") {
+    const zmq = await import("zeromq")
+    return { Request: zmq.Request, Reply: zmq.Reply, opts: {}, done: async () => {} }
+  }
+  const omq = await import("omq")
+  const context = new omq.Context({ ioThreads: lib === "omq-io0" ? 0 : 1 })
+  return {
+    Request: omq.Request,
+    Reply: omq.Reply,
+    opts: { context },
+    done: () => context.terminate(),
+  }
+}
+
+async function server(lib, trips) {
+  const { Reply, opts, done } = await openLib(lib)
+  const rep = new Reply(opts)
+  await rep.bind("tcp://127.0.0.1:*")
+  process.send({ endpoint: rep.lastEndpoint })
+  for (let i = 0; i < trips; i++) {
+    const [m] = await rep.receive()
+    await rep.send(m)
+  }
+  rep.close()
+  await done()
+}
+
+async function client(lib, trips, endpoint) {
+  const { Request, opts, done } = await openLib(lib)
+  const req = new Request(opts)
+  req.connect(endpoint)
+  const one = Buffer.from("x")
+  const samples = new Float64Array(trips)
+  for (let i = 0; i < trips; i++) {
+    const t0 = process.hrtime.bigint()
+    await req.send(one)
+    await req.receive()
+    samples[i] = Number(process.hrtime.bigint() - t0) / 1000
+  }
+  // The first round trips include the connection; keep the steady state.
+  const steady = [...samples.subarray(Math.min(100, trips >> 2))].sort((a, b) => a - b)
+  const pick = (q) => steady[Math.min(steady.length - 1, Math.floor(q * steady.length))]
+  process.send({ p50: pick(0.5), p99: pick(0.99) })
+  req.close()
+  await done()
+}
+
+function child(args) {
+  return spawn(process.execPath, [fileURLToPath(import.meta.url), ...args], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  })
+}
+
+function message(proc, pick) {
+  return new Promise((resolve, reject) => {
+    proc.on("message", (m) => pick(m) && resolve(m))
+    proc.on("exit", (code) => code !== 0 && reject(new Error(`child exited ${code}`)))
+  })
+}
+
+const exited = (p) => new Promise((r) => (p.exitCode !== null ? r() : p.on("exit", r)))
+
+async function measure(lib, trips) {
+  const srv = child(["--role", "server", "--lib", lib, "--trips", `${trips}`])
+  const { endpoint } = await message(srv, (m) => m.endpoint)
+  const cli = child([
+    "--role",
+    "client",
+    "--lib",
+    lib,
+    "--trips",
+    `${trips}`,
+    "--endpoint",
+    endpoint,
+  ])
+  const result = await message(cli, (m) => m.p50 !== undefined)
+  await Promise.all([exited(srv), exited(cli)])
+  return result
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      role: { type: "string" },
+      lib: { type: "string" },
+      endpoint: { type: "string" },
+      trips: { type: "string", default: "5000" },
+      runs: { type: "string", default: "3" },
+    },
+  })
+  const trips = Number(values.trips)
+  if (values.role === "server") return server(values.lib, trips)
+  if (values.role === "client") return client(values.lib, trips, values.endpoint)
+
+  const results = Object.fromEntries(LIBS.map((lib) => [lib, { p50: [], p99: [] }]))
+  for (let r = 0; r < Number(values.runs); r++) {
+    for (const lib of LIBS) {
+      const { p50, p99 } = await measure(lib, trips)
+      results[lib].p50.push(p50)
+      results[lib].p99.push(p99)
+    }
+  }
+  const z = { p50: median(results.zeromq.p50), p99: median(results.zeromq.p99) }
+  const rows = LIBS.map((lib) => {
+    const p50 = median(results[lib].p50)
+    const p99 = median(results[lib].p99)
+    return {
+      library: lib,
+      "median µs": p50.toFixed(1),
+      "p99 µs": p99.toFixed(1),
+      "median / zmq": (p50 / z.p50).toFixed(2),
+      "p99 / zmq": (p99 / z.p99).toFixed(2),
+    }
+  })
+  console.log(`REQ/REP tcp round trip, 1 B, ${trips} trips, median of ${values.runs} runs`)
+  console.table(rows)
+}
+
+await main()
