@@ -32,21 +32,35 @@ export class HostedPeer {
   }
 
   /** Writes queued messages into a freshly ready engine. */
-  flushQueue(): void {
+  /** `written` gets each frame's memory back once the kernel has it. */
+  flushQueue(written: (buffer: ArrayBuffer) => void): void {
     const engine = this.engine
     if (!engine) return
-    for (const frames of this.queue) writeMessage(engine, frames, true)
+    for (const frames of this.queue) writeMessage(engine, frames, written)
     this.written += this.queue.length
     this.queue = []
   }
 }
 
-/** Writes one multipart message into an engine's output. */
+/**
+ * Writes one multipart message the host owns into an engine's output; `written` gets the memory
+ * of each frame written without a copy back once the kernel has it.
+ */
 export function writeMessage(
   engine: ZmtpEngine,
   frames: readonly Uint8Array[],
-  owned: boolean,
+  written: (buffer: ArrayBuffer) => void,
 ): void {
   const last = frames.length - 1
-  for (let i = 0; i <= last; i++) engine.writeFrame(frames[i]!, i < last, owned)
+  frames.forEach((frame, i) => {
+    if (frame.byteLength < OWNED_FROM) {
+      engine.writeFrame(frame, i < last, false)
+      return
+    }
+    engine.writeFrameHeader(frame.byteLength, i < last)
+    engine.writeOwned(frame, () => written(frame.buffer as ArrayBuffer))
+  })
 }
+
+/** Frames smaller than this are copied into the output rather than written as they are. */
+const OWNED_FROM = 8 * 1024

@@ -71,6 +71,8 @@ export class HostedSocket implements InboxHandler {
     more: false,
   }
   readonly #assembler = new FrameAssembler()
+  /** Memory transferred from the socket's pool, owed back once written or dropped. */
+  readonly #lent = new WeakSet<ArrayBuffer>()
   #closing = false
   #resolveFinished!: () => void
   readonly #finished = new Promise<void>((resolve) => {
@@ -224,8 +226,10 @@ export class HostedSocket implements InboxHandler {
 
   onChunk(_peerId: number, bytes: Uint8Array, owned: boolean): void {
     const stream = this.#stream
+    if (owned) this.#lent.add(bytes.buffer as ArrayBuffer)
     if (stream.mode === "engine" && stream.peer?.engine === stream.engine) {
-      if (owned) stream.engine!.writeOwned(bytes)
+      // A transferred frame goes back to the socket's pool once the kernel has it.
+      if (owned) stream.engine!.writeOwned(bytes, () => this.#giveBack(bytes.buffer as ArrayBuffer))
       else stream.engine!.writeBytes(bytes)
     } else if (stream.mode === "queue") {
       const frames = this.#assembler.add(bytes, owned)
@@ -234,15 +238,27 @@ export class HostedSocket implements InboxHandler {
         peer.queue.push(frames)
         // The connection may have come up while this message was arriving.
         if (peer.engine?.ready) {
-          peer.flushQueue()
+          peer.flushQueue((buffer) => this.#giveBack(buffer))
           this.#dirty.add(peer)
         }
       }
     } else {
       stream.mode = "drop"
+      if (owned) this.#giveBack(bytes.buffer as ArrayBuffer)
     }
     stream.remaining -= bytes.byteLength
     if (stream.remaining === 0) this.#endStreamedFrame()
+  }
+
+  /** Returns a transferred frame's memory to the socket's pool (and its send budget). */
+  #giveBack(buffer: ArrayBuffer): void {
+    if (!this.#lent.delete(buffer) || this.#closing) return
+    this.#port.postMessage(buffer, [buffer])
+  }
+
+  /** Gives back the transferred memory of messages that will never be written. */
+  #giveBackQueue(peer: HostedPeer): void {
+    for (const frames of peer.queue) for (const f of frames) this.#giveBack(f.buffer as ArrayBuffer)
   }
 
   #endStreamedFrame(): void {
@@ -354,7 +370,7 @@ export class HostedSocket implements InboxHandler {
           peer.engine = engine
           peer.receiveLimit = options.receiveHighWaterMark || NO_LIMIT
           this.#announce(peer, info)
-          peer.flushQueue()
+          peer.flushQueue((buffer) => this.#giveBack(buffer))
           if (peer.paused) engine.pause()
           this.#dirty.add(peer)
           this.#flushDirty()
@@ -441,6 +457,7 @@ export class HostedSocket implements InboxHandler {
 
   #removePeer(peer: HostedPeer): void {
     if (!this.#peers.delete(peer.id)) return
+    this.#giveBackQueue(peer)
     this.#dirty.delete(peer)
     peer.engine?.destroy()
     this.#outbox.push(RecordKind.PeerDown, peer.id, 0)

@@ -8,6 +8,7 @@ import {
   writeRecord,
 } from "./records.js"
 import { type RingHandle, RingReader, RingWriter } from "./ring-buffer.js"
+import type { TransferPool } from "./transfer-pool.js"
 
 type Pending = [
   kind: RecordKind,
@@ -33,6 +34,7 @@ type Pending = [
 export class Outbox {
   readonly #writer: RingWriter
   readonly #port: MessagePort
+  readonly #pool: TransferPool | null
   readonly #copyOnBacklog: boolean
   readonly #largeFrom: number
   #backlog: Pending[] = []
@@ -42,9 +44,10 @@ export class Outbox {
    * @param copyOnBacklog whether frames that must wait in the backlog are copied: true on the
    * socket side, where the caller may reuse a buffer as soon as send() resolves.
    */
-  constructor(ring: RingHandle, port: MessagePort, copyOnBacklog: boolean) {
+  constructor(ring: RingHandle, port: MessagePort, copyOnBacklog: boolean, pool?: TransferPool) {
     this.#writer = new RingWriter(ring)
     this.#port = port
+    this.#pool = pool ?? null
     this.#copyOnBacklog = copyOnBacklog
     this.#largeFrom = this.#writer.capacity >>> 2
   }
@@ -95,7 +98,7 @@ export class Outbox {
   pushTransferred(peer: number, frame: Uint8Array, more: boolean, owned: boolean): void {
     const size = frame.byteLength // read before the transfer detaches it
     const whole = frame.byteOffset === 0 && size === frame.buffer.byteLength
-    const body = owned && whole && frame.buffer instanceof ArrayBuffer ? frame : copyOf(frame)
+    const body = owned && whole && frame.buffer instanceof ArrayBuffer ? frame : this.#copyOf(frame)
     this.#port.postMessage(body, [body.buffer as ArrayBuffer])
     const flags = (more ? FRAME_MORE : 0) | FRAME_TRANSFERRED
     this.push(RecordKind.LargeFrame, peer, size, EMPTY, flags)
@@ -122,6 +125,23 @@ export class Outbox {
   close(): void {
     this.#backlog = []
     this.#writer.close()
+  }
+
+  /** Whether the transfer budget lets this message go now (see TransferPool). */
+  canSend(frames: readonly Uint8Array[]): boolean {
+    if (!this.#pool) return true
+    let large = 0
+    for (const f of frames) if (f.byteLength >= TRANSFER_FROM) large += f.byteLength
+    return large === 0 || this.#pool.hasRoomFor(large)
+  }
+
+  /** A copy fit for transfer, in pooled memory when a pool is given. */
+  #copyOf(frame: Uint8Array): Uint8Array {
+    const copy = this.#pool
+      ? this.#pool.take(frame.byteLength)
+      : Buffer.allocUnsafeSlow(frame.byteLength)
+    copy.set(frame)
+    return copy
   }
 
   #tryWrite(
@@ -160,13 +180,6 @@ const EMPTY: readonly Uint8Array[] = []
 /** Frames at least this large cross by transfer rather than through the ring. */
 export const TRANSFER_FROM = 256 * 1024
 
-/** A copy in memory of its own (unpooled, not zero-filled first), fit for transfer. */
-function copyOf(frame: Uint8Array): Uint8Array {
-  const copy = Buffer.allocUnsafeSlow(frame.byteLength)
-  copy.set(frame)
-  return copy
-}
-
 /** What an Inbox hands its owner, one call per record, in ring order. */
 export interface InboxHandler {
   /** A message whose frames are still in the ring at `at` (see records.ts for the layout). */
@@ -200,10 +213,17 @@ export class Inbox {
   #stalled = false
   #closed = false
 
-  constructor(ring: RingHandle, port: MessagePort, handler: InboxHandler) {
+  /**
+   * @param pool where buffers the other side hands back (bare ArrayBuffers on the port) go.
+   */
+  constructor(ring: RingHandle, port: MessagePort, handler: InboxHandler, pool?: TransferPool) {
     this.#reader = new RingReader(ring)
     this.#handler = handler
-    port.on("message", (frame: Uint8Array) => {
+    port.on("message", (frame: Uint8Array | ArrayBuffer) => {
+      if (frame instanceof ArrayBuffer) {
+        pool?.put(frame)
+        return
+      }
       this.#transferred.push(frame)
       if (this.#stalled) {
         this.#stalled = false

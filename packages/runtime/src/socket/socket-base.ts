@@ -7,6 +7,7 @@ import { Inbox, type InboxHandler, Outbox } from "../ring/channel.js"
 import { FrameAssembler } from "../ring/frame-assembler.js"
 import { PEER_CONNECTED_OUT, RecordKind, readFrames, SUBSCRIBE } from "../ring/records.js"
 import { createRing } from "../ring/ring-buffer.js"
+import { TransferPool } from "../ring/transfer-pool.js"
 import { Queue } from "../util/queue.js"
 import type { FairQueue } from "./fair-queue.js"
 import { checkOption, DEFAULT_OPTIONS, isSocketOption, type SocketOptions } from "./options.js"
@@ -92,11 +93,13 @@ export abstract class SocketBase implements InboxHandler, Closable {
     const toSocket = createRing(RING_CAPACITY)
     const [mine, theirs] = createChannelPorts()
     this.#port = mine
-    this.#outbox = new Outbox(toHost, mine, true)
+    const pool = new TransferPool()
+    pool.onReturn = () => this.retrySends()
+    this.#outbox = new Outbox(toHost, mine, true, pool)
     // The Inbox listens on the port (large frames arrive there), which also keeps the event loop
     // alive while the socket is open: a pending Atomics.waitAsync does not. The port closing
     // tells the host that this thread is gone.
-    this.#inbox = new Inbox(toSocket, mine, this)
+    this.#inbox = new Inbox(toSocket, mine, this, pool)
     this.#inbox.start()
     void io.attach({ socketId: id, type, toHost, toSocket }, theirs).catch(() => {})
   }
@@ -257,7 +260,9 @@ export abstract class SocketBase implements InboxHandler, Closable {
     let frames: Uint8Array[]
     try {
       frames = toFrames(message)
-      if (this.#sends.length === 0 && this.xsend(frames)) return RESOLVED
+      if (this.#sends.length === 0 && this.#outbox.canSend(frames) && this.xsend(frames)) {
+        return RESOLVED
+      }
     } catch (err) {
       return Promise.reject(err)
     }
@@ -407,6 +412,7 @@ export abstract class SocketBase implements InboxHandler, Closable {
     const sends = this.#sends
     while (sends.length > 0) {
       const head = sends.peek()!
+      if (!this.#outbox.canSend(head.frames)) return
       try {
         if (!this.xsend(head.frames)) return
       } catch (err) {

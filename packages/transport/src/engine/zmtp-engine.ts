@@ -96,6 +96,8 @@ export class ZmtpEngine {
   #out: Buffer = Buffer.allocUnsafe(OUT_CHUNK)
   #outLen = 0
   #pending: Uint8Array[] = []
+  /** Callbacks for owned chunks whose memory the caller wants back once written (or dropped). */
+  readonly #onWritten = new WeakMap<Uint8Array, () => void>()
   #timer: ReturnType<typeof setTimeout> | undefined
   #peerMinor = 1
   /** True while a streamed message's frames are arriving (until its last frame starts). */
@@ -177,9 +179,10 @@ export class ZmtpEngine {
   }
 
   /** Appends body bytes the caller will never touch again: written without a copy. */
-  writeOwned(bytes: Uint8Array): void {
+  writeOwned(bytes: Uint8Array, written?: () => void): void {
     this.#spill()
     this.#pending.push(bytes)
+    if (written) this.#onWritten.set(bytes, written)
   }
 
   /** Appends a frame already encoded with its header (a command from the zmtp module). */
@@ -197,13 +200,23 @@ export class ZmtpEngine {
     if (pending.length === 0) return !this.#stream.writableNeedDrain
     this.#pending = []
     if (pending.length === 1) {
-      this.#stream.write(pending[0]!)
+      this.#write(pending[0]!)
     } else {
       this.#stream.cork()
-      for (const chunk of pending) this.#stream.write(chunk)
+      for (const chunk of pending) this.#write(chunk)
       this.#stream.uncork()
     }
     return !this.#stream.writableNeedDrain
+  }
+
+  #write(chunk: Uint8Array): void {
+    const written = this.#onWritten.get(chunk)
+    if (!written) {
+      this.#stream.write(chunk)
+      return
+    }
+    // Written or failed, the memory is free again either way.
+    this.#stream.write(chunk, () => written())
   }
 
   /** Bytes handed to the stream but not yet written to the kernel. */
@@ -382,6 +395,7 @@ export class ZmtpEngine {
     clearTimeout(this.#timer)
     this.#parts = []
     this.#streaming = false
+    for (const chunk of this.#pending) this.#onWritten.get(chunk)?.()
     this.#pending = []
     this.#handler.closed(error, handshaken)
   }

@@ -1,0 +1,58 @@
+/**
+ * Memory for frames that cross threads by transfer, kept for reuse. A fresh 1 MiB allocation
+ * page-faults on every first touch, which made the sender's one copy run at ~1 GB/s; a buffer
+ * that comes back (the IO side returns it once the kernel has the bytes) copies at memory speed.
+ *
+ * Owned by one thread; buffers come back over the channel's port.
+ */
+export class TransferPool {
+  /** Free buffers by size class (a power of two). */
+  readonly #free = new Map<number, ArrayBuffer[]>()
+  #bytes = 0
+  /** Bytes handed out and not yet given back: the budget of large frames in flight. */
+  #lent = 0
+  readonly #limit: number
+  /** Called when a buffer comes back (a sender waiting for budget may go on). */
+  onReturn: () => void = () => {}
+
+  constructor(limitBytes = 64 * 1024 * 1024) {
+    this.#limit = limitBytes
+  }
+
+  /**
+   * Whether `sizes` more bytes may be lent now. The budget bounds the memory of large frames
+   * in flight to the IO side, and so keeps the copies in memory that was used before.
+   */
+  hasRoomFor(size: number): boolean {
+    return this.#lent === 0 || this.#lent + sizeClass(size) <= this.#limit
+  }
+
+  /** A view of `size` bytes over a buffer of its own, reused when one is free. */
+  take(size: number): Uint8Array {
+    const cls = sizeClass(size)
+    this.#lent += cls
+    const buffer = this.#free.get(cls)?.pop()
+    if (buffer) {
+      this.#bytes -= cls
+      return new Uint8Array(buffer, 0, size)
+    }
+    return new Uint8Array(Buffer.allocUnsafeSlow(cls).buffer, 0, size)
+  }
+
+  /** Takes a buffer back (ignored when the pool is full or the size is not one of its classes). */
+  put(buffer: ArrayBuffer): void {
+    const cls = buffer.byteLength
+    this.#lent = Math.max(0, this.#lent - cls)
+    if (cls === sizeClass(cls) && this.#bytes + cls <= this.#limit) {
+      const list = this.#free.get(cls) ?? []
+      this.#free.set(cls, list)
+      list.push(buffer)
+      this.#bytes += cls
+    }
+    this.onReturn()
+  }
+}
+
+function sizeClass(size: number): number {
+  return 2 ** Math.ceil(Math.log2(Math.max(size, 1)))
+}
