@@ -1,40 +1,23 @@
 import { ZmqError } from "@omq/transport"
-import { LoadBalancer } from "./load-balancer.js"
+import { LoadBalancedSocket } from "./load-balanced.js"
 import type { Peer } from "./peer.js"
-import { SocketBase, type SocketConstructorOptions } from "./socket-base.js"
+import type { SocketConstructorOptions } from "./socket-base.js"
 
 /**
  * PUSH: round-robins messages over the peers that have room; send() waits when there is no
  * peer or all are at their high-water mark. It never receives.
  */
-export class Push extends SocketBase {
+export class Push extends LoadBalancedSocket {
   constructor(options?: SocketConstructorOptions) {
     super("PUSH", options)
   }
 
-  readonly #lb = new LoadBalancer()
-
-  protected xsend(frames: Uint8Array[]): boolean {
-    const peer = this.#lb.pick(this.options.sendHighWaterMark)
-    if (!peer) return false
-    this.write(peer, frames)
-    return true
-  }
-
-  protected xrecv(): Buffer[] | null {
+  protected override xrecv(): Buffer[] | null {
     throw new ZmqError("ENOTSUP", "PUSH sockets cannot receive")
   }
 
-  protected xattach(peer: Peer): boolean {
-    this.#lb.add(peer)
-    return true
-  }
-
-  protected xdetach(peer: Peer): void {
-    this.#lb.remove(peer)
-  }
-
-  protected xmessage(): void {
-    // A PUSH peer has nothing to say; anything it sends is dropped, as libzmq does.
+  /** A PULL peer has nothing to say; anything it sends is dropped, as libzmq does. */
+  protected override xmessage(peer: Peer): void {
+    this.consumed(peer)
   }
 }

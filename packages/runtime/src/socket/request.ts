@@ -1,8 +1,7 @@
 import { ZmqError } from "@omq/transport"
-import { FairQueue } from "./fair-queue.js"
-import { LoadBalancer } from "./load-balancer.js"
+import { LoadBalancedSocket } from "./load-balanced.js"
 import type { Peer } from "./peer.js"
-import { SocketBase, type SocketConstructorOptions } from "./socket-base.js"
+import type { SocketBase, SocketConstructorOptions } from "./socket-base.js"
 
 const DELIMITER = new Uint8Array(0)
 
@@ -12,9 +11,7 @@ const DELIMITER = new Uint8Array(0)
  * and only with that delimiter. A send out of turn fails at once with EFSM (zeromq.js would
  * wait for ever).
  */
-export class Request extends SocketBase {
-  readonly #lb = new LoadBalancer()
-  readonly #fq = new FairQueue()
+export class Request extends LoadBalancedSocket {
   /** The peer whose reply is awaited; null when the next call must be a send. */
   #asked: Peer | null = null
   #sending = false
@@ -23,17 +20,14 @@ export class Request extends SocketBase {
     super("REQ", options)
   }
 
-  protected xsend(frames: Uint8Array[]): boolean {
-    const peer = this.#lb.pick(this.options.sendHighWaterMark)
-    if (!peer) return false
-    this.write(peer, [DELIMITER, ...frames])
-    this.#asked = peer
-    return true
+  protected override xsend(frames: Uint8Array[]): boolean {
+    this.#asked = this.sendToNext([DELIMITER, ...frames])
+    return this.#asked !== null
   }
 
-  protected xrecv(): Buffer[] | null {
+  protected override xrecv(): Buffer[] | null {
     if (!this.#asked) return null
-    for (let next = this.takeFrom(this.#fq); next; next = this.takeFrom(this.#fq)) {
+    for (let next = this.takeFrom(this.fq); next; next = this.takeFrom(this.fq)) {
       const [peer, frames] = next
       // Replies from anyone else, or without the delimiter, are dropped (libzmq's req_t).
       if (peer !== this.#asked || frames.length < 2 || frames[0]!.length !== 0) continue
@@ -60,18 +54,5 @@ export class Request extends SocketBase {
       return Promise.reject(new ZmqError("EFSM", "REQ must send a request before receiving"))
     }
     return super.receive()
-  }
-
-  protected xattach(peer: Peer): boolean {
-    this.#lb.add(peer)
-    return true
-  }
-
-  protected xdetach(peer: Peer): void {
-    this.#lb.remove(peer)
-  }
-
-  protected xmessage(peer: Peer, frames: Buffer[]): void {
-    this.#fq.push(peer, frames)
   }
 }

@@ -1,0 +1,46 @@
+import type { SocketType } from "@omq/transport"
+import { FairQueue } from "./fair-queue.js"
+import { LoadBalancer } from "./load-balancer.js"
+import type { Peer } from "./peer.js"
+import { SocketBase, type SocketConstructorOptions } from "./socket-base.js"
+
+/**
+ * The shape DEALER, PUSH and REQ share (libzmq's lb_t + fq_t): sends round-robin over the peers
+ * with room, receives fair-queue over the peers with messages.
+ */
+export abstract class LoadBalancedSocket extends SocketBase {
+  readonly #lb = new LoadBalancer()
+  protected readonly fq = new FairQueue()
+
+  constructor(type: SocketType, options?: SocketConstructorOptions) {
+    super(type, options)
+  }
+
+  /** Writes to the next peer with room and returns it, or null when all are full. */
+  protected sendToNext(frames: Uint8Array[]): Peer | null {
+    const peer = this.#lb.pick(this.options.sendHighWaterMark)
+    if (peer) this.write(peer, frames)
+    return peer
+  }
+
+  protected xsend(frames: Uint8Array[]): boolean {
+    return this.sendToNext(frames) !== null
+  }
+
+  protected xrecv(): Buffer[] | null {
+    return this.takeFrom(this.fq)?.[1] ?? null
+  }
+
+  protected xattach(peer: Peer): boolean {
+    this.#lb.add(peer)
+    return true
+  }
+
+  protected xdetach(peer: Peer): void {
+    this.#lb.remove(peer)
+  }
+
+  protected xmessage(peer: Peer, frames: Buffer[]): void {
+    this.fq.push(peer, frames)
+  }
+}
