@@ -8,14 +8,14 @@
 export { ZmqError, type ZmqErrorCode } from "@omq/transport"
 export { Context, type ContextOptions, context } from "./context.js"
 export { Proxy, type ProxyDirectionStats, type ProxyStats } from "./proxy.js"
-export { Dealer } from "./socket/dealer.js"
+export { Dealer, type DealerOptions } from "./socket/dealer.js"
 export type { SocketOptions } from "./socket/options.js"
 export { Pair } from "./socket/pair.js"
 export { Publisher, type PublisherOptions } from "./socket/publisher.js"
 export { Pull } from "./socket/pull.js"
 export { Push } from "./socket/push.js"
 export { Reply } from "./socket/reply.js"
-export { Request } from "./socket/request.js"
+export { Request, type RequestOptions } from "./socket/request.js"
 export { Router, type RouterConnectOptions, type RouterOptions } from "./socket/router.js"
 export {
   type Message,

@@ -6,7 +6,21 @@ import type { SocketConstructorOptions } from "./socket-base.js"
  * they send back (like PULL). Messages pass unchanged, with no envelope of its own.
  */
 export class Dealer extends LoadBalancedSocket {
-  constructor(options?: SocketConstructorOptions) {
-    super("DEALER", options)
+  constructor(options: DealerOptions = {}) {
+    const { probeRouter = false, ...rest } = options
+    super("DEALER", rest)
+    this.probe = probeRouter
   }
+
+  /** Sends an empty message to each peer as its connection is made, so a ROUTER learns of it. */
+  get probeRouter(): boolean {
+    return this.probe
+  }
+  set probeRouter(value: boolean) {
+    this.probe = value
+  }
+}
+
+export interface DealerOptions extends SocketConstructorOptions {
+  probeRouter?: boolean
 }

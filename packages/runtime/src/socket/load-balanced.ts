@@ -4,6 +4,8 @@ import { LoadBalancer } from "./load-balancer.js"
 import type { Peer } from "./peer.js"
 import { SocketBase, type SocketConstructorOptions } from "./socket-base.js"
 
+const EMPTY = new Uint8Array(0)
+
 /**
  * The shape DEALER, PUSH and REQ share (libzmq's lb_t + fq_t): sends round-robin over the peers
  * with room, receives fair-queue over the peers with messages.
@@ -11,9 +13,15 @@ import { SocketBase, type SocketConstructorOptions } from "./socket-base.js"
 export abstract class LoadBalancedSocket extends SocketBase {
   readonly #lb = new LoadBalancer()
   protected readonly fq = new FairQueue()
+  /** Send an empty message to each peer when its connection is made (ZMQ_PROBE_ROUTER). */
+  protected probe = false
 
   constructor(type: SocketType, options?: SocketConstructorOptions) {
     super(type, options)
+  }
+
+  protected override xready(peer: Peer): void {
+    if (this.probe) this.write(peer, [EMPTY])
   }
 
   /** Writes to the next peer with room and returns it, or null when all are full. */

@@ -1,47 +1,80 @@
 import { ZmqError } from "@omq/transport"
 import { LoadBalancedSocket } from "./load-balanced.js"
 import type { Peer } from "./peer.js"
-import type { SocketBase, SocketConstructorOptions } from "./socket-base.js"
+import type { Message, SocketConstructorOptions } from "./socket-base.js"
+
+export interface RequestOptions extends SocketConstructorOptions {
+  /** Send an empty message to each peer as its connection is made. Default false. */
+  probeRouter?: boolean
+  /** Put a request id before the delimiter and accept only the reply that carries it. */
+  correlate?: boolean
+  /** Allow a new request before the reply; the pending one is abandoned. Default false. */
+  relaxed?: boolean
+}
 
 const DELIMITER = new Uint8Array(0)
 
 /**
- * REQ: strictly alternates send and receive. A send puts an empty delimiter before the request
- * and round-robins it over the peers with room; the reply is accepted only from the peer asked,
- * and only with that delimiter. A send out of turn fails at once with EFSM (zeromq.js would
- * wait for ever).
+ * REQ: alternates send and receive. A send puts an empty delimiter (after a request id with
+ * `correlate`) before the request and round-robins it over the peers with room; the reply is
+ * accepted only from the peer asked and only with that envelope. A send out of turn fails at
+ * once with EFSM (zeromq.js would wait for ever), unless `relaxed`.
  */
 export class Request extends LoadBalancedSocket {
+  correlate: boolean
+  relaxed: boolean
   /** The peer whose reply is awaited; null when the next call must be a send. */
   #asked: Peer | null = null
   #sending = false
+  /** The id of the current request (with `correlate`); starts at a random value, as libzmq's. */
+  #requestId = (Math.random() * 0x1_0000_0000) >>> 0
 
-  constructor(options?: SocketConstructorOptions) {
-    super("REQ", options)
+  constructor(options: RequestOptions = {}) {
+    const { probeRouter = false, correlate = false, relaxed = false, ...rest } = options
+    super("REQ", rest)
+    this.probe = probeRouter
+    this.correlate = correlate
+    this.relaxed = relaxed
+  }
+
+  get probeRouter(): boolean {
+    return this.probe
+  }
+  set probeRouter(value: boolean) {
+    this.probe = value
   }
 
   protected override xsend(frames: Uint8Array[]): boolean {
-    this.#asked = this.sendToNext([DELIMITER, ...frames])
+    const envelope = this.correlate ? [this.#idFrame(), DELIMITER] : [DELIMITER]
+    this.#asked = this.sendToNext([...envelope, ...frames])
     return this.#asked !== null
   }
 
   protected override xrecv(): Buffer[] | null {
     if (!this.#asked) return null
+    const skip = this.correlate ? 2 : 1
     for (let next = this.takeFrom(this.fq); next; next = this.takeFrom(this.fq)) {
       const [peer, frames] = next
-      // Replies from anyone else, or without the delimiter, are dropped (libzmq's req_t).
-      if (peer !== this.#asked || frames.length < 2 || frames[0]!.length !== 0) continue
+      // Replies from anyone else, or without the right envelope, are dropped (libzmq's req_t).
+      if (peer !== this.#asked || frames.length <= skip || frames[skip - 1]!.length !== 0) continue
+      if (this.correlate && !frames[0]!.equals(this.#idFrame())) continue
       this.#asked = null
-      return frames.slice(1)
+      return frames.slice(skip)
     }
     return null
   }
 
   /** One request at a time: a send while one is pending or a reply is owed fails with EFSM. */
-  override send(message: Parameters<SocketBase["send"]>[0]): Promise<void> {
+  override send(message: Message): Promise<void> {
     if (this.#asked || this.#sending) {
-      return Promise.reject(new ZmqError("EFSM", "REQ must receive the reply before sending again"))
+      if (!this.relaxed) {
+        return Promise.reject(
+          new ZmqError("EFSM", "REQ must receive the reply before sending again"),
+        )
+      }
+      this.#asked = null // relaxed: the old request is abandoned, its reply will be dropped
     }
+    this.#requestId = (this.#requestId + 1) >>> 0
     const sent = super.send(message)
     this.#sending = true
     return sent.finally(() => {
@@ -54,5 +87,11 @@ export class Request extends LoadBalancedSocket {
       return Promise.reject(new ZmqError("EFSM", "REQ must send a request before receiving"))
     }
     return super.receive()
+  }
+
+  #idFrame(): Buffer {
+    const id = Buffer.alloc(4)
+    id.writeUInt32BE(this.#requestId)
+    return id
   }
 }

@@ -8,6 +8,8 @@ export interface RouterOptions extends SocketConstructorOptions {
   mandatory?: boolean
   /** A new connection with a routing id already in use takes it over. Default false. */
   handover?: boolean
+  /** Send an empty message to each peer as its connection is made. Default false. */
+  probeRouter?: boolean
 }
 
 export interface RouterConnectOptions {
@@ -30,12 +32,14 @@ export class Router extends SocketBase {
   #nextId = 0
   mandatory: boolean
   handover: boolean
+  probeRouter: boolean
 
   constructor(options: RouterOptions = {}) {
-    const { mandatory = false, handover = false, ...rest } = options
+    const { mandatory = false, handover = false, probeRouter = false, ...rest } = options
     super("ROUTER", rest)
     this.mandatory = mandatory
     this.handover = handover
+    this.probeRouter = probeRouter
   }
 
   /** Like SocketBase#connect, optionally naming the peer's routing id. */
@@ -95,6 +99,7 @@ export class Router extends SocketBase {
     }
     this.#byId.set(id, peer)
     this.#idOf.set(peer, id)
+    if (this.probeRouter) this.write(peer, [new Uint8Array(0)])
   }
 
   protected xdetach(peer: Peer): void {
