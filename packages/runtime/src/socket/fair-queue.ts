@@ -35,6 +35,15 @@ export class FairQueue {
     peer.inbound.drain()
   }
 
+  /** Drops every waiting message; returns the peer of each, for their credit. */
+  clear(): Peer[] {
+    const dropped: Peer[] = []
+    for (const peer of this.#ready) for (const _ of peer.inbound.drain()) dropped.push(peer)
+    this.#ready = []
+    this.#next = 0
+    return dropped
+  }
+
   get empty(): boolean {
     return this.#ready.length === 0
   }

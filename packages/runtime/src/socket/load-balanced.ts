@@ -49,6 +49,6 @@ export abstract class LoadBalancedSocket extends SocketBase {
   }
 
   protected xmessage(peer: Peer, frames: Buffer[]): void {
-    this.fq.push(peer, frames)
+    this.enqueue(this.fq, peer, frames)
   }
 }

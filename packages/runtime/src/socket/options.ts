@@ -24,6 +24,11 @@ export interface SocketOptions {
   receiveTimeout: number
   /** Identity announced to peers (REQ, DEALER, ROUTER). Default none. */
   routingId: string | null
+  /**
+   * Keep only the newest received message (PULL, SUB, XSUB, DEALER, PAIR): older ones waiting
+   * to be read are dropped. Meant for single-frame messages, as in libzmq. Default false.
+   */
+  conflate: boolean
 }
 
 export const DEFAULT_OPTIONS: Readonly<SocketOptions> = {
@@ -38,6 +43,7 @@ export const DEFAULT_OPTIONS: Readonly<SocketOptions> = {
   sendTimeout: -1,
   receiveTimeout: -1,
   routingId: null,
+  conflate: false,
 }
 
 type Check = (value: unknown) => boolean
@@ -60,6 +66,7 @@ const CHECKS: Record<keyof SocketOptions, [Check, string]> = {
     (v) => v === null || (typeof v === "string" && v.length > 0 && Buffer.byteLength(v) <= 255),
     "null or a string of 1 to 255 bytes",
   ],
+  conflate: [(v) => typeof v === "boolean", "a boolean"],
 }
 
 /** Validates one option; throws ZmqError EINVAL naming the option and what it accepts. */

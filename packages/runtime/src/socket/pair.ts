@@ -37,6 +37,6 @@ export class Pair extends SocketBase {
   }
 
   protected xmessage(peer: Peer, frames: Buffer[]): void {
-    this.#fq.push(peer, frames)
+    this.enqueue(this.#fq, peer, frames)
   }
 }

@@ -28,6 +28,6 @@ export class Pull extends SocketBase {
   }
 
   protected xmessage(peer: Peer, frames: Buffer[]): void {
-    this.#fq.push(peer, frames)
+    this.enqueue(this.#fq, peer, frames)
   }
 }

@@ -173,6 +173,13 @@ export abstract class SocketBase implements InboxHandler, Closable {
     this.#setOption("routingId", v)
   }
 
+  get conflate(): boolean {
+    return this.#options.conflate
+  }
+  set conflate(v: boolean) {
+    this.#setOption("conflate", v)
+  }
+
   get closed(): boolean {
     return this.#closed
   }
@@ -383,6 +390,12 @@ export abstract class SocketBase implements InboxHandler, Closable {
       this.#outbox.push(RecordKind.Credit, peer.id, peer.consumed)
       peer.consumed = 0
     }
+  }
+
+  /** Queues a received message for the application; with `conflate`, only the newest stays. */
+  protected enqueue(fq: FairQueue, peer: Peer, frames: Buffer[]): void {
+    if (this.#options.conflate) for (const dropped of fq.clear()) this.consumed(dropped)
+    fq.push(peer, frames)
   }
 
   /** Takes the next fair-queued message and accounts its receive credit. */

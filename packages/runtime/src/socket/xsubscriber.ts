@@ -52,7 +52,7 @@ export class XSubscriber extends SocketBase {
   protected xdetach(): void {}
 
   protected xmessage(peer: Peer, frames: Buffer[]): void {
-    if (this.#topics.matches(frames[0]!)) this.#fq.push(peer, frames)
+    if (this.#topics.matches(frames[0]!)) this.enqueue(this.#fq, peer, frames)
     else this.consumed(peer)
   }
 }
