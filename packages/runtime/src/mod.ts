@@ -23,6 +23,7 @@ export {
   SocketBase as Socket,
   type SocketConstructorOptions,
 } from "./socket/socket-base.js"
+export { Stream, type StreamConnectOptions, type StreamOptions } from "./socket/stream.js"
 export { Subscriber } from "./socket/subscriber.js"
 export { XPublisher, type XPublisherOptions } from "./socket/xpublisher.js"
 export { XSubscriber } from "./socket/xsubscriber.js"

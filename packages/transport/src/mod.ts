@@ -2,12 +2,15 @@
  * @omq/transport: the wire side of omq.
  *
  * - `zmtp/`: the pure ZMTP 3.1 core (greeting, framing, commands, mechanisms); no `node:` imports.
- * - `engine/`: a ZMTP connection over a Node stream, and the tcp listener/connecter.
+ * - `engine/`: a connection over a Node stream (ZMTP, or raw bytes for STREAM sockets), and the
+ *   tcp listener/connecter.
  * - errors and endpoint parsing shared by every layer above.
  *
  * The runtime package (`omq`) hosts these engines on IO worker threads or in-thread.
  */
 export { type Endpoint, formatTcp, parseEndpoint } from "./endpoint.js"
+export type { Engine } from "./engine/engine.js"
+export { RawEngine } from "./engine/raw-engine.js"
 export {
   listenTcp,
   type ReconnectOptions,

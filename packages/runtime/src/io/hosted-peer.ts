@@ -1,4 +1,4 @@
-import type { ZmtpEngine } from "@omq/transport"
+import type { Engine } from "@omq/transport"
 
 /**
  * One peer pipe of a socket, as its host sees it. A pipe outlives its connections when it
@@ -10,7 +10,7 @@ import type { ZmtpEngine } from "@omq/transport"
 export class HostedPeer {
   readonly id: number
   readonly endpoint: string
-  engine: ZmtpEngine | null = null
+  engine: Engine | null = null
   /** Messages the socket sent while no connection was ready (copied out of the ring). */
   queue: Uint8Array[][] = []
   /** Messages written to the engine since the last credit went back to the socket. */
@@ -47,7 +47,7 @@ export class HostedPeer {
  * of each frame written without a copy back once the kernel has it.
  */
 export function writeMessage(
-  engine: ZmtpEngine,
+  engine: Engine,
   frames: readonly Uint8Array[],
   written: (buffer: ArrayBuffer) => void,
 ): void {

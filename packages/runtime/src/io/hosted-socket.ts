@@ -1,11 +1,14 @@
 import type { Socket as NetSocket } from "node:net"
 import type { MessagePort } from "node:worker_threads"
 import {
+  type Engine,
+  type EngineHandler,
   encodeCancel,
   encodeSubscribe,
   listenTcp,
   type PeerInfo,
   parseEndpoint,
+  RawEngine,
   TcpConnecter,
   type TcpListener,
   ZmqError,
@@ -31,7 +34,7 @@ interface StreamTarget {
   /** engine: written through as it arrives; queue: assembled for a peer not connected yet. */
   mode: "idle" | "engine" | "queue" | "drop"
   peer: HostedPeer | null
-  engine: ZmtpEngine | null
+  engine: Engine | null
   /** Bytes still to come for the current frame. */
   remaining: number
   more: boolean
@@ -58,7 +61,7 @@ export class HostedSocket implements InboxHandler {
   readonly #peers = new Map<number, HostedPeer>()
   readonly #listeners = new Map<string, TcpListener>()
   readonly #connects = new Map<string, Connect>()
-  readonly #engines = new Set<ZmtpEngine>()
+  readonly #engines = new Set<Engine>()
   /** Peers written to during the current drain; flushed once at its end. */
   readonly #dirty = new Set<HostedPeer>()
   #nextPeer = 1
@@ -342,7 +345,7 @@ export class HostedSocket implements InboxHandler {
   }
 
   /**
-   * Runs ZMTP over `stream`. `pipe` is the peer to serve, or a factory called once the handshake
+   * Runs a connection over `stream`. `pipe` is the peer to serve, or a factory called once the handshake
    * succeeds (accepted connections get their pipe only then).
    */
   #startEngine(
@@ -354,79 +357,84 @@ export class HostedSocket implements InboxHandler {
     let peer: HostedPeer | null = typeof pipe === "function" ? null : pipe
     /** A frame of TRANSFER_FROM bytes or more being gathered from this connection. */
     let big: { body: Uint8Array; filled: number; more: boolean } | null = null
-    const engine = new ZmtpEngine(
-      stream,
-      {
-        socketType: this.#att.type,
-        routingId: options.routingId,
-        maxMessageSize: options.maxMessageSize,
-        handshakeInterval: options.handshakeInterval,
-        streamFrom: this.#outbox.streamFrom,
+    const handler: EngineHandler = {
+      ready: (info) => {
+        if (this.#closing && !peer) return engine.destroy() // accepted while closing
+        peer ??= (pipe as () => HostedPeer)()
+        peer.engine = engine
+        peer.receiveLimit = options.receiveHighWaterMark || NO_LIMIT
+        this.#announce(peer, info)
+        peer.flushQueue((buffer) => this.#giveBack(buffer))
+        if (peer.paused) engine.pause()
+        this.#dirty.add(peer)
+        this.#flushDirty()
       },
-      {
-        ready: (info) => {
-          if (this.#closing && !peer) return engine.destroy() // accepted while closing
-          peer ??= (pipe as () => HostedPeer)()
-          peer.engine = engine
-          peer.receiveLimit = options.receiveHighWaterMark || NO_LIMIT
-          this.#announce(peer, info)
-          peer.flushQueue((buffer) => this.#giveBack(buffer))
-          if (peer.paused) engine.pause()
+      message: (frames) => {
+        this.#outbox.pushMessage(peer!.id, frames)
+        this.#received(peer!, engine)
+      },
+      frameStart: (size, more) => {
+        if (!more) this.#received(peer!, engine)
+        if (size >= TRANSFER_FROM) {
+          // Gathered here, then handed to the socket's thread by transfer (no second copy).
+          big = { body: Buffer.allocUnsafeSlow(size), filled: 0, more }
+          return
+        }
+        this.#outbox.pushFrameStart(peer!.id, size, more)
+      },
+      frameData: (piece) => {
+        if (!big) {
+          this.#outbox.pushChunks(peer!.id, piece)
+          return
+        }
+        big.body.set(piece, big.filled)
+        big.filled += piece.byteLength
+        if (big.filled === big.body.byteLength) {
+          this.#outbox.pushTransferred(peer!.id, big.body, big.more, true)
+          big = null
+        }
+      },
+      // Handed up as the data message XPUB applications see: 0x01|topic or 0x00|topic.
+      subscription: (topic, subscribe) => {
+        const frame = new Uint8Array(topic.byteLength + 1)
+        frame[0] = subscribe ? 1 : 0
+        frame.set(topic, 1)
+        this.#outbox.pushMessage(peer!.id, [frame])
+        this.#received(peer!, engine)
+      },
+      drain: () => {
+        if (peer && peer.engine === engine && peer.blocked) {
+          peer.blocked = false
           this.#dirty.add(peer)
           this.#flushDirty()
-        },
-        message: (frames) => {
-          this.#outbox.pushMessage(peer!.id, frames)
-          this.#received(peer!, engine)
-        },
-        frameStart: (size, more) => {
-          if (!more) this.#received(peer!, engine)
-          if (size >= TRANSFER_FROM) {
-            // Gathered here, then handed to the socket's thread by transfer (no second copy).
-            big = { body: Buffer.allocUnsafeSlow(size), filled: 0, more }
-            return
-          }
-          this.#outbox.pushFrameStart(peer!.id, size, more)
-        },
-        frameData: (piece) => {
-          if (!big) {
-            this.#outbox.pushChunks(peer!.id, piece)
-            return
-          }
-          big.body.set(piece, big.filled)
-          big.filled += piece.byteLength
-          if (big.filled === big.body.byteLength) {
-            this.#outbox.pushTransferred(peer!.id, big.body, big.more, true)
-            big = null
-          }
-        },
-        // Handed up as the data message XPUB applications see: 0x01|topic or 0x00|topic.
-        subscription: (topic, subscribe) => {
-          const frame = new Uint8Array(topic.byteLength + 1)
-          frame[0] = subscribe ? 1 : 0
-          frame.set(topic, 1)
-          this.#outbox.pushMessage(peer!.id, [frame])
-          this.#received(peer!, engine)
-        },
-        drain: () => {
-          if (peer && peer.engine === engine && peer.blocked) {
-            peer.blocked = false
-            this.#dirty.add(peer)
-            this.#flushDirty()
-          }
-        },
-        closed: () => {
-          this.#engines.delete(engine)
-          if (peer && peer.engine === engine) peer.engine = null
-          if (!this.#closing) onClosed()
-        },
+        }
       },
-    )
+      closed: () => {
+        this.#engines.delete(engine)
+        if (peer && peer.engine === engine) peer.engine = null
+        if (!this.#closing) onClosed()
+      },
+    }
+    // STREAM sockets speak raw bytes; every other type speaks ZMTP.
+    const engine: Engine =
+      this.#att.type === "STREAM"
+        ? new RawEngine(stream, handler)
+        : new ZmtpEngine(
+            stream,
+            {
+              socketType: this.#att.type,
+              routingId: options.routingId,
+              maxMessageSize: options.maxMessageSize,
+              handshakeInterval: options.handshakeInterval,
+              streamFrom: this.#outbox.streamFrom,
+            },
+            handler,
+          )
     this.#engines.add(engine)
   }
 
   /** Counts a message handed to the socket; stops reading at the receive high-water mark. */
-  #received(peer: HostedPeer, engine: ZmtpEngine): void {
+  #received(peer: HostedPeer, engine: Engine): void {
     if (++peer.inflight >= peer.receiveLimit && !peer.paused) {
       peer.paused = true
       engine.pause()

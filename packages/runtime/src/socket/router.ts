@@ -1,6 +1,7 @@
 import { ZmqError } from "@omq/transport"
 import { FairQueue } from "./fair-queue.js"
 import type { Peer } from "./peer.js"
+import { RoutingIds } from "./routing-ids.js"
 import { SocketBase, type SocketConstructorOptions } from "./socket-base.js"
 
 export interface RouterOptions extends SocketConstructorOptions {
@@ -24,12 +25,7 @@ export interface RouterConnectOptions {
  */
 export class Router extends SocketBase {
   readonly #fq = new FairQueue()
-  /** Identified peers by routing id (latin1: one char per byte). */
-  readonly #byId = new Map<string, Peer>()
-  readonly #idOf = new Map<Peer, string>()
-  /** Routing ids chosen with connect(ep, { routingId }), by pipe. */
-  readonly #chosen = new Map<string, string>()
-  #nextId = 0
+  readonly #ids = new RoutingIds()
   mandatory: boolean
   handover: boolean
   probeRouter: boolean
@@ -44,12 +40,7 @@ export class Router extends SocketBase {
 
   /** Like SocketBase#connect, optionally naming the peer's routing id. */
   override connect(address: string, options: RouterConnectOptions = {}): void {
-    if (options.routingId !== undefined) {
-      if (typeof options.routingId !== "string" || options.routingId.length === 0) {
-        throw new ZmqError("EINVAL", "routingId must be a non-empty string")
-      }
-      this.#chosen.set(address, Buffer.from(options.routingId).toString("latin1"))
-    }
+    this.#ids.choose(address, options.routingId)
     super.connect(address)
   }
 
@@ -57,8 +48,7 @@ export class Router extends SocketBase {
     if (frames.length < 2) {
       throw new ZmqError("EINVAL", "a ROUTER message needs a routing id frame and a body")
     }
-    const id = Buffer.from(frames[0]!).toString("latin1")
-    const peer = this.#byId.get(id)
+    const peer = this.#ids.peer(frames[0]!)
     if (!peer) {
       if (this.mandatory) throw new ZmqError("EHOSTUNREACH", "no peer with that routing id")
       return true // dropped, as libzmq does without ROUTER_MANDATORY
@@ -75,8 +65,8 @@ export class Router extends SocketBase {
   protected xrecv(): Buffer[] | null {
     const next = this.takeFrom(this.#fq)
     if (!next) return null
-    const id = this.#idOf.get(next[0])
-    return id === undefined ? null : [Buffer.from(id, "latin1"), ...next[1]]
+    const id = this.#ids.idOf(next[0])
+    return id === undefined ? null : [id, ...next[1]]
   }
 
   protected xattach(): boolean {
@@ -85,37 +75,26 @@ export class Router extends SocketBase {
 
   /** Identifies a peer once its handshake told us its Identity. */
   protected override xready(peer: Peer): void {
-    if (this.#idOf.has(peer)) return
-    let id = this.#chosen.get(peer.endpoint) ?? Buffer.from(peer.routingId).toString("latin1")
-    if (id.length === 0) id = this.#generateId()
-    const holder = this.#byId.get(id)
+    if (this.#ids.has(peer)) return
+    const id = this.#ids.resolve(peer, peer.routingId)
+    const holder = this.#ids.holder(id)
     if (holder) {
       if (!this.handover) {
         this.reject(peer) // libzmq ignores a second connection with an id in use
         return
       }
-      this.#idOf.delete(holder)
+      this.#ids.forget(holder)
       this.reject(holder)
     }
-    this.#byId.set(id, peer)
-    this.#idOf.set(peer, id)
+    this.#ids.bind(peer, id)
     if (this.probeRouter) this.write(peer, [new Uint8Array(0)])
   }
 
   protected xdetach(peer: Peer): void {
-    const id = this.#idOf.get(peer)
-    if (id === undefined) return
-    this.#idOf.delete(peer)
-    if (this.#byId.get(id) === peer) this.#byId.delete(id)
+    this.#ids.forget(peer)
   }
 
   protected xmessage(peer: Peer, frames: Buffer[]): void {
-    if (this.#idOf.has(peer)) this.#fq.push(peer, frames)
-  }
-
-  #generateId(): string {
-    const id = Buffer.alloc(5)
-    id.writeUInt32BE(this.#nextId++ >>> 0, 1)
-    return id.toString("latin1")
+    if (this.#ids.has(peer)) this.enqueue(this.#fq, peer, frames)
   }
 }

@@ -21,6 +21,7 @@ import {
   writeFrameHeader,
   ZmtpError,
 } from "../zmtp/mod.js"
+import type { Engine } from "./engine.js"
 
 /** What a connection needs to know about the socket it serves. */
 export interface EngineConfig {
@@ -83,7 +84,7 @@ const COPY_LIMIT = 8 * 1024
  * write. Incoming frames are decoded without copying and handed over per whole message, so a
  * multipart message is never seen in part.
  */
-export class ZmtpEngine {
+export class ZmtpEngine implements Engine {
   readonly #stream: Socket
   readonly #config: EngineConfig
   readonly #handler: EngineHandler

@@ -1,0 +1,64 @@
+import { ZmqError } from "@omq/transport"
+import type { Peer } from "./peer.js"
+
+/**
+ * Routing ids of a ROUTER's or STREAM's peers: the id chosen with connect(ep, { routingId }),
+ * else the Identity the peer announced, else a generated 5-byte id (0x00 + a 32-bit counter),
+ * as libzmq does. Ids are kept as latin1 strings (one char per byte) for map keys.
+ */
+export class RoutingIds {
+  readonly #byId = new Map<string, Peer>()
+  readonly #idOf = new Map<Peer, string>()
+  /** Ids chosen for connect() endpoints. */
+  readonly #chosen = new Map<string, string>()
+  #next = 0
+
+  /** Records the id a connect() asked for (validated here, at the call). */
+  choose(address: string, routingId: string | undefined): void {
+    if (routingId === undefined) return
+    if (typeof routingId !== "string" || routingId.length === 0) {
+      throw new ZmqError("EINVAL", "routingId must be a non-empty string")
+    }
+    this.#chosen.set(address, Buffer.from(routingId).toString("latin1"))
+  }
+
+  /** The id a newly ready peer should get. */
+  resolve(peer: Peer, announced: Uint8Array): string {
+    const id = this.#chosen.get(peer.endpoint) ?? Buffer.from(announced).toString("latin1")
+    if (id.length > 0) return id
+    const generated = Buffer.alloc(5)
+    generated.writeUInt32BE(this.#next++ >>> 0, 1)
+    return generated.toString("latin1")
+  }
+
+  /** The peer holding `id`. */
+  holder(id: string): Peer | undefined {
+    return this.#byId.get(id)
+  }
+
+  bind(peer: Peer, id: string): void {
+    this.#byId.set(id, peer)
+    this.#idOf.set(peer, id)
+  }
+
+  has(peer: Peer): boolean {
+    return this.#idOf.has(peer)
+  }
+
+  /** The peer a message's first frame names. */
+  peer(idFrame: Uint8Array): Peer | undefined {
+    return this.#byId.get(Buffer.from(idFrame).toString("latin1"))
+  }
+
+  idOf(peer: Peer): Buffer | undefined {
+    const id = this.#idOf.get(peer)
+    return id === undefined ? undefined : Buffer.from(id, "latin1")
+  }
+
+  forget(peer: Peer): void {
+    const id = this.#idOf.get(peer)
+    if (id === undefined) return
+    this.#idOf.delete(peer)
+    if (this.#byId.get(id) === peer) this.#byId.delete(id)
+  }
+}

@@ -1,0 +1,76 @@
+import { ZmqError } from "@omq/transport"
+import { FairQueue } from "./fair-queue.js"
+import type { Peer } from "./peer.js"
+import { RoutingIds } from "./routing-ids.js"
+import { SocketBase, type SocketConstructorOptions } from "./socket-base.js"
+
+export interface StreamOptions extends SocketConstructorOptions {
+  /** Deliver [id, ""] when a connection opens or closes. Default true. */
+  notify?: boolean
+}
+
+export interface StreamConnectOptions {
+  /** The routing id to give the connection. */
+  routingId?: string
+}
+
+const EMPTY = Buffer.alloc(0)
+
+/**
+ * STREAM: raw tcp, no ZMTP. Each read from a connection arrives as [id, data]; sending
+ * [id, data] writes the bytes to that connection, and [id, ""] closes it. With `notify`,
+ * [id, ""] also announces each connection that opens or closes.
+ */
+export class Stream extends SocketBase {
+  readonly #fq = new FairQueue()
+  readonly #ids = new RoutingIds()
+  notify: boolean
+
+  constructor(options: StreamOptions = {}) {
+    const { notify = true, ...rest } = options
+    super("STREAM", rest)
+    this.notify = notify
+  }
+
+  /** Like SocketBase#connect, optionally naming the connection's routing id. */
+  override connect(address: string, options: StreamConnectOptions = {}): void {
+    this.#ids.choose(address, options.routingId)
+    super.connect(address)
+  }
+
+  protected xsend(frames: Uint8Array[]): boolean {
+    if (frames.length !== 2) throw new ZmqError("EINVAL", "a STREAM message is [routing id, data]")
+    const peer = this.#ids.peer(frames[0]!)
+    if (!peer) throw new ZmqError("EHOSTUNREACH", "no connection with that routing id")
+    if (frames[1]!.byteLength === 0) this.reject(peer)
+    else this.write(peer, [frames[1]!])
+    return true
+  }
+
+  protected xrecv(): Buffer[] | null {
+    return this.takeFrom(this.#fq)?.[1] ?? null
+  }
+
+  protected xattach(): boolean {
+    return true
+  }
+
+  protected override xready(peer: Peer): void {
+    this.#ids.bind(peer, this.#ids.resolve(peer, new Uint8Array(0)))
+    if (!this.notify) return
+    this.#fq.push(peer, [this.#ids.idOf(peer)!, EMPTY])
+    peer.consumed-- // the notice did not come from the host: taking it must return no credit
+    this.retryReceives()
+  }
+
+  protected xdetach(peer: Peer): void {
+    const id = this.#ids.idOf(peer)
+    if (this.notify && id) this.#fq.push(peer, [id, EMPTY]) // the peer is gone: no credit
+    this.#ids.forget(peer)
+  }
+
+  /** Messages are queued with their id already in front: it must outlive the connection. */
+  protected xmessage(peer: Peer, frames: Buffer[]): void {
+    this.enqueue(this.#fq, peer, [this.#ids.idOf(peer) ?? EMPTY, ...frames])
+  }
+}

@@ -1,0 +1,100 @@
+import type { Socket } from "node:net"
+import type { Engine } from "./engine.js"
+import type { EngineHandler } from "./zmtp-engine.js"
+
+/**
+ * A connection without ZMTP, for STREAM sockets: every tcp read is handed up as one message,
+ * and every frame written is sent as plain bytes (frame boundaries and flags do not exist on
+ * the wire). It is "ready" at once.
+ */
+export class RawEngine implements Engine {
+  readonly #stream: Socket
+  readonly #handler: EngineHandler
+  #pending: Uint8Array[] = []
+  readonly #written = new WeakMap<Uint8Array, () => void>()
+  #closed = false
+  readonly ready = true
+  readonly peerMinor = 1
+
+  constructor(stream: Socket, handler: EngineHandler) {
+    this.#stream = stream
+    this.#handler = handler
+    stream.setNoDelay(true)
+    stream.on("data", (chunk: Buffer) => handler.message([chunk]))
+    stream.on("drain", () => handler.drain())
+    stream.on("error", () => {})
+    stream.on("close", () => this.#finish())
+    // After the constructor returns, so the host has its handle on this engine.
+    queueMicrotask(() => {
+      if (!this.#closed) {
+        handler.ready({
+          socketType: "STREAM",
+          routingId: new Uint8Array(0),
+          minor: 1,
+          metadata: new Map(),
+        })
+      }
+    })
+  }
+
+  get writeBacklog(): number {
+    return this.#stream.writableLength
+  }
+
+  writeFrame(body: Uint8Array, _more: boolean, owned: boolean): void {
+    if (body.byteLength > 0) this.#pending.push(owned ? body : new Uint8Array(body))
+  }
+
+  writeFrameHeader(): void {}
+
+  writeBytes(bytes: Uint8Array): void {
+    this.#pending.push(new Uint8Array(bytes))
+  }
+
+  writeOwned(bytes: Uint8Array, written?: () => void): void {
+    this.#pending.push(bytes)
+    if (written) this.#written.set(bytes, written)
+  }
+
+  writeEncoded(): void {}
+
+  flush(): boolean {
+    if (this.#closed) return true
+    const pending = this.#pending
+    this.#pending = []
+    for (const chunk of pending) {
+      const written = this.#written.get(chunk)
+      this.#stream.write(chunk, written ? () => written() : undefined)
+    }
+    return !this.#stream.writableNeedDrain
+  }
+
+  pause(): void {
+    this.#stream.pause()
+  }
+
+  resume(): void {
+    if (!this.#closed) this.#stream.resume()
+  }
+
+  end(): Promise<void> {
+    if (this.#closed) return Promise.resolve()
+    this.flush()
+    const closed = new Promise<void>((resolve) => this.#stream.once("close", () => resolve()))
+    this.#stream.end()
+    return closed
+  }
+
+  destroy(): void {
+    this.#stream.destroy()
+    this.#finish()
+  }
+
+  #finish(): void {
+    if (this.#closed) return
+    this.#closed = true
+    for (const chunk of this.#pending) this.#written.get(chunk)?.()
+    this.#pending = []
+    this.#handler.closed(null, true)
+  }
+}
