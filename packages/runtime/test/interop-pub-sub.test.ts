@@ -201,3 +201,32 @@ async function publishUntilReceived(
     sub.receiveTimeout = saved
   }
 }
+
+forEachIoThreads("XPUB options", (ctx: Context) => {
+  const sockets = new Sockets()
+  afterEach(() => sockets.closeAll())
+  const opts = { context: ctx, linger: 0, reconnectInterval: 20 }
+
+  it("welcomeMessage reaches each new subscriber", async () => {
+    const xpub = sockets.add(new XPublisher({ ...opts, welcomeMessage: "WELCOME" }))
+    await xpub.bind("tcp://127.0.0.1:*")
+    const zsub = sockets.add(new zmq.Subscriber({ linger: 0 }))
+    zsub.subscribe("WELCOME")
+    zsub.connect(boundEndpoint(xpub))
+    assert.deepEqual(text(await zsub.receive()), ["WELCOME"])
+  })
+
+  it("manual: subscriptions apply only when the application says so", async () => {
+    const xpub = sockets.add(new XPublisher({ ...opts, manual: true }))
+    await xpub.bind("tcp://127.0.0.1:*")
+    const osub = sockets.add(new Subscriber({ ...opts, receiveTimeout: 300 }))
+    osub.connect(boundEndpoint(xpub))
+    osub.subscribe("A")
+    assert.deepEqual(text(await xpub.receive()), [sub("A")])
+    await xpub.send(["A1", "not applied yet"])
+    await assert.rejects(osub.receive(), { code: "EAGAIN" })
+    xpub.subscribe("A") // applies to the peer that sent the last subscription
+    await xpub.send(["A2", "applied"])
+    assert.deepEqual(text(await osub.receive()), ["A2", "applied"])
+  })
+})

@@ -161,3 +161,52 @@ forEachIoThreads("interop request-reply", (ctx: Context) => {
     assert.equal(body!.toString(), "hi")
   })
 })
+
+forEachIoThreads("interop ROUTER↔ROUTER", (ctx: Context) => {
+  const sockets = new Sockets()
+  afterEach(() => sockets.closeAll())
+  const opts = { context: ctx, linger: 0, reconnectInterval: 20 }
+
+  /** Sends until the peer's id is routable (it becomes known once the handshake completes). */
+  async function sendWhenRoutable(router: Router, frames: string[]): Promise<void> {
+    router.mandatory = true
+    for (;;) {
+      try {
+        return await router.send(frames)
+      } catch (err) {
+        assert.equal((err as { code: string }).code, "EHOSTUNREACH")
+        await new Promise((r) => setImmediate(r))
+      }
+    }
+  }
+
+  it("omq ROUTER connects to zmq ROUTER (ids on both sides)", async () => {
+    const zr = sockets.add(new zmq.Router({ linger: 0, routingId: "zr" }))
+    await zr.bind("tcp://127.0.0.1:*")
+    const or = sockets.add(new Router({ ...opts, routingId: "or" }))
+    or.connect(boundEndpoint(zr), { routingId: "zr" })
+    await sendWhenRoutable(or, ["zr", "hi"])
+    assert.deepEqual(text(await zr.receive()), ["or", "hi"])
+    await zr.send(["or", "back"])
+    assert.deepEqual(text(await or.receive()), ["zr", "back"])
+  })
+
+  it("zmq ROUTER connects to omq ROUTER (ids on both sides)", async () => {
+    const or = sockets.add(new Router({ ...opts, routingId: "or" }))
+    await or.bind("tcp://127.0.0.1:*")
+    const zr = sockets.add(new zmq.Router({ linger: 0, routingId: "zr", mandatory: true }))
+    zr.connect(boundEndpoint(or), { routingId: "or" })
+    for (;;) {
+      try {
+        await zr.send(["or", "hi"])
+        break
+      } catch (err) {
+        assert.equal((err as { code: string }).code, "EHOSTUNREACH")
+        await new Promise((r) => setImmediate(r))
+      }
+    }
+    assert.deepEqual(text(await or.receive()), ["zr", "hi"])
+    await or.send(["zr", "back"])
+    assert.deepEqual(text(await zr.receive()), ["or", "back"])
+  })
+})

@@ -66,8 +66,8 @@ export class Publisher extends SocketBase {
     peer: Peer,
     frames: Buffer[],
   ): { subscribe: boolean; topic: Buffer; changed: boolean } | null {
-    const first = frames[0]
-    if (frames.length !== 1 || !first || first.length === 0 || first[0]! > 1) return null
+    if (!isSubscription(frames)) return null
+    const first = frames[0]!
     const topic = first.subarray(1)
     const subscribe = first[0] === 1
     const held = this.subscriptions.has(topic, peer)
@@ -83,4 +83,10 @@ export class Publisher extends SocketBase {
     const skip = new Set(matched)
     return [...this.attached].filter((peer) => !skip.has(peer))
   }
+}
+
+/** A single-frame message 0x01|topic or 0x00|topic. */
+export function isSubscription(frames: readonly Uint8Array[]): boolean {
+  const first = frames[0]
+  return frames.length === 1 && first !== undefined && first.length > 0 && first[0]! <= 1
 }

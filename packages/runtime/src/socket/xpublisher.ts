@@ -1,6 +1,6 @@
 import { FairQueue } from "./fair-queue.js"
 import type { Peer } from "./peer.js"
-import { Publisher, type PublisherOptions } from "./publisher.js"
+import { isSubscription, Publisher, type PublisherOptions } from "./publisher.js"
 
 export interface XPublisherOptions extends PublisherOptions {
   /**
@@ -8,6 +8,13 @@ export interface XPublisherOptions extends PublisherOptions {
    * last unsubscribe of each topic, "allSubs" every subscribe, "allSubsUnsubs" everything.
    */
   verbosity?: null | "allSubs" | "allSubsUnsubs"
+  /**
+   * Subscriptions are not applied by the socket: every one is delivered, and the application
+   * applies them with subscribe()/unsubscribe(), which act on the peer that sent the last one.
+   */
+  manual?: boolean
+  /** Sent to each subscriber as its connection is made. */
+  welcomeMessage?: string | Uint8Array | null
 }
 
 /**
@@ -20,11 +27,37 @@ export class XPublisher extends Publisher {
   /** Subscribers per topic across all peers (latin1 topic). */
   readonly #perTopic = new Map<string, number>()
   verbosity: null | "allSubs" | "allSubsUnsubs"
+  manual: boolean
+  welcomeMessage: string | Uint8Array | null
+  /** The peer whose subscription message came last (the target of manual subscribe()). */
+  #lastSubscriber: Peer | null = null
 
   constructor(options: XPublisherOptions = {}) {
-    const { verbosity = null, ...rest } = options
+    const { verbosity = null, manual = false, welcomeMessage = null, ...rest } = options
     super(rest, "XPUB")
     this.verbosity = verbosity
+    this.manual = manual
+    this.welcomeMessage = welcomeMessage
+  }
+
+  /** Manual mode: subscribes the peer that sent the last subscription message to `topic`. */
+  subscribe(topic: string | Uint8Array): void {
+    const peer = this.#lastSubscriber
+    const bytes = typeof topic === "string" ? Buffer.from(topic) : topic
+    if (peer && !peer.gone && !this.subscriptions.has(bytes, peer)) {
+      this.subscriptions.add(bytes, peer)
+    }
+  }
+
+  /** Manual mode: cancels that peer's subscription to `topic`. */
+  unsubscribe(topic: string | Uint8Array): void {
+    const peer = this.#lastSubscriber
+    const bytes = typeof topic === "string" ? Buffer.from(topic) : topic
+    if (peer) this.subscriptions.remove(bytes, peer)
+  }
+
+  protected override xready(peer: Peer): void {
+    if (this.welcomeMessage !== null) this.write(peer, [Buffer.from(this.welcomeMessage)])
   }
 
   protected override xrecv(): Buffer[] | null {
@@ -32,6 +65,11 @@ export class XPublisher extends Publisher {
   }
 
   protected override xmessage(peer: Peer, frames: Buffer[]): void {
+    if (this.manual && isSubscription(frames)) {
+      this.#lastSubscriber = peer
+      this.#fq.push(peer, frames) // delivered as it is; the application decides
+      return
+    }
     const sub = this.onSubscription(peer, frames)
     if (sub === null) {
       this.#fq.push(peer, frames) // an ordinary message sent upstream
