@@ -1,0 +1,144 @@
+// PUB -> 10 SUB fan-out over tcp, 64 B messages: a publisher process and a subscriber process
+// holding 10 SUB sockets. The publisher is an XPUB (so it can wait until all 10 subscriptions
+// are in) with noDrop (so every message is delivered and counted). Compares omq (ioThreads 0
+// and 1) with zeromq.js in the same run.
+//
+//   node bench/pub-sub-fanout.js [--runs 3] [--count 50000]
+import { spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import { parseArgs } from "node:util"
+
+const LIBS = ["omq-io0", "omq-io1", "zeromq"]
+const SUBS = 10
+
+async function openLib(lib) {
+  if (lib === "zeromq") {
+    const zmq = await import("zeromq")
+    return {
+      XPublisher: zmq.XPublisher,
+      Subscriber: zmq.Subscriber,
+      opts: {},
+      done: async () => {},
+    }
+  }
+  const omq = await import("omq")
+  const context = new omq.Context({ ioThreads: lib === "omq-io0" ? 0 : 1 })
+  const opts = { context }
+  return {
+    XPublisher: omq.XPublisher,
+    Subscriber: omq.Subscriber,
+    opts,
+    done: () => context.terminate(),
+  }
+}
+
+async function publisher(lib, count) {
+  const { XPublisher, opts, done } = await openLib(lib)
+  const pub = new XPublisher({ ...opts, noDrop: true, verbosity: "allSubs" })
+  await pub.bind("tcp://127.0.0.1:*")
+  process.send({ endpoint: pub.lastEndpoint })
+  for (let i = 0; i < SUBS; i++) await pub.receive() // every subscription is in
+  const payload = Buffer.alloc(64, 1)
+  for (let i = 0; i < count; i++) await sendNoDrop(pub, payload)
+  await sendNoDrop(pub, Buffer.from("end"))
+  process.send({ sent: true })
+  await new Promise((resolve) => process.once("message", resolve)) // subscribers are done
+  pub.close()
+  await done()
+}
+
+/** zeromq.js's XPUB with noDrop rejects with EAGAIN at the high-water mark instead of waiting. */
+async function sendNoDrop(pub, message) {
+  for (;;) {
+    try {
+      return await pub.send(message)
+    } catch (err) {
+      if (err.code !== "EAGAIN") throw err
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+  }
+}
+
+async function subscribers(lib, count, endpoint) {
+  const { Subscriber, opts, done } = await openLib(lib)
+  const subs = Array.from({ length: SUBS }, () => new Subscriber(opts))
+  for (const sub of subs) {
+    sub.connect(endpoint)
+    sub.subscribe("")
+  }
+  let first = 0
+  const all = subs.map(async (sub) => {
+    for (let n = 0; ; n++) {
+      const [frame] = await sub.receive()
+      if (first === 0) first = performance.now()
+      if (frame.length === 3) return n
+    }
+  })
+  const received = await Promise.all(all)
+  const seconds = (performance.now() - first) / 1000
+  const total = received.reduce((a, b) => a + b, 0)
+  if (total !== SUBS * count) throw new Error(`lost messages: ${total} of ${SUBS * count}`)
+  process.send({ rate: total / seconds })
+  for (const sub of subs) sub.close()
+  await done()
+}
+
+function child(args) {
+  return spawn(process.execPath, [fileURLToPath(import.meta.url), ...args], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  })
+}
+
+function message(proc, pick) {
+  return new Promise((resolve, reject) => {
+    proc.on("message", (m) => pick(m) && resolve(m))
+    proc.on("exit", (code) => code !== 0 && reject(new Error(`child exited ${code}`)))
+  })
+}
+
+const exited = (p) => new Promise((r) => (p.exitCode !== null ? r() : p.on("exit", r)))
+
+async function measure(lib, count) {
+  const pub = child(["--role", "pub", "--lib", lib, "--count", `${count}`])
+  const { endpoint } = await message(pub, (m) => m.endpoint)
+  const sub = child(["--role", "sub", "--lib", lib, "--count", `${count}`, "--endpoint", endpoint])
+  const { rate } = await message(sub, (m) => m.rate !== undefined)
+  pub.send("done")
+  await Promise.all([exited(pub), exited(sub)])
+  return rate
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      role: { type: "string" },
+      lib: { type: "string" },
+      endpoint: { type: "string" },
+      count: { type: "string", default: "50000" },
+      runs: { type: "string", default: "3" },
+    },
+  })
+  const count = Number(values.count)
+  if (values.role === "pub") return publisher(values.lib, count)
+  if (values.role === "sub") return subscribers(values.lib, count, values.endpoint)
+
+  const rates = Object.fromEntries(LIBS.map((lib) => [lib, []]))
+  for (let r = 0; r < Number(values.runs); r++) {
+    for (const lib of LIBS) rates[lib].push(await measure(lib, count))
+  }
+  const zmq = median(rates.zeromq)
+  console.log(
+    `PUB -> ${SUBS} SUB tcp fan-out, 64 B, ${count} messages, median of ${values.runs} runs`,
+  )
+  console.table(
+    LIBS.map((lib) => ({
+      library: lib,
+      "deliveries/s": `${(median(rates[lib]) / 1000).toFixed(0)}k`,
+      "vs zeromq.js": (median(rates[lib]) / zmq).toFixed(2),
+    })),
+  )
+}
+
+await main()
