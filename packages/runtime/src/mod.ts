@@ -26,4 +26,4 @@ export {
 export { Stream, type StreamConnectOptions, type StreamOptions } from "./socket/stream.js"
 export { Subscriber } from "./socket/subscriber.js"
 export { XPublisher, type XPublisherOptions } from "./socket/xpublisher.js"
-export { XSubscriber } from "./socket/xsubscriber.js"
+export { XSubscriber, type XSubscriberOptions } from "./socket/xsubscriber.js"

@@ -216,6 +216,18 @@ forEachIoThreads("XPUB options", (ctx: Context) => {
     assert.deepEqual(text(await zsub.receive()), ["WELCOME"])
   })
 
+  it("invertMatching: subscribers get what matches none of their subscriptions", async () => {
+    const pub = sockets.add(new XPublisher({ ...opts, invertMatching: true }))
+    await pub.bind("tcp://127.0.0.1:*")
+    const osub = sockets.add(new Subscriber({ ...opts, invertMatching: true }))
+    osub.connect(boundEndpoint(pub))
+    osub.subscribe("noise")
+    await pub.receive() // the subscription is in
+    await pub.send(["noise.1", "skipped"])
+    await pub.send(["signal", "kept"])
+    assert.deepEqual(text(await osub.receive()), ["signal", "kept"])
+  })
+
   it("manual: subscriptions apply only when the application says so", async () => {
     const xpub = sockets.add(new XPublisher({ ...opts, manual: true }))
     await xpub.bind("tcp://127.0.0.1:*")

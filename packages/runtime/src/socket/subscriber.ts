@@ -1,6 +1,5 @@
 import { ZmqError } from "@omq/transport"
-import type { SocketConstructorOptions } from "./socket-base.js"
-import { XSubscriber } from "./xsubscriber.js"
+import { XSubscriber, type XSubscriberOptions } from "./xsubscriber.js"
 
 const toBytes = (topic: string | Uint8Array): Uint8Array =>
   typeof topic === "string" ? Buffer.from(topic) : topic
@@ -10,7 +9,7 @@ const toBytes = (topic: string | Uint8Array): Uint8Array =>
  * send. Receives the messages whose first frame starts with one of its subscriptions.
  */
 export class Subscriber extends XSubscriber {
-  constructor(options?: SocketConstructorOptions) {
+  constructor(options?: XSubscriberOptions) {
     super(options, "SUB")
   }
 

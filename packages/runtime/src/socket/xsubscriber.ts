@@ -5,6 +5,10 @@ import { SocketBase, type SocketConstructorOptions } from "./socket-base.js"
 
 const SELF = 0
 
+export interface XSubscriberOptions extends SocketConstructorOptions {
+  invertMatching?: boolean
+}
+
 /**
  * XSUB: the application subscribes by sending 0x01|topic and cancels with 0x00|topic; any other
  * message goes upstream to every peer. Subscriptions are counted, re-sent to each peer after
@@ -15,8 +19,13 @@ export class XSubscriber extends SocketBase {
   readonly #fq = new FairQueue()
   readonly #topics = new PrefixTrie<number>()
 
-  constructor(options?: SocketConstructorOptions, type: "SUB" | "XSUB" = "XSUB") {
-    super(type, options)
+  /** Receive the messages that match NO subscription (pairs with a PUB's invertMatching). */
+  invertMatching: boolean
+
+  constructor(options: XSubscriberOptions = {}, type: "SUB" | "XSUB" = "XSUB") {
+    const { invertMatching = false, ...rest } = options
+    super(type, rest)
+    this.invertMatching = invertMatching
   }
 
   protected xsend(frames: Uint8Array[]): boolean {
@@ -52,7 +61,8 @@ export class XSubscriber extends SocketBase {
   protected xdetach(): void {}
 
   protected xmessage(peer: Peer, frames: Buffer[]): void {
-    if (this.#topics.matches(frames[0]!)) this.enqueue(this.#fq, peer, frames)
+    if (this.#topics.matches(frames[0]!) !== this.invertMatching)
+      this.enqueue(this.#fq, peer, frames)
     else this.consumed(peer)
   }
 }
