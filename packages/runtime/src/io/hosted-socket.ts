@@ -3,8 +3,6 @@ import type { MessagePort } from "node:worker_threads"
 import {
   type Engine,
   type EngineHandler,
-  encodeCancel,
-  encodeSubscribe,
   listenTcp,
   type PeerInfo,
   parseEndpoint,
@@ -23,8 +21,10 @@ import {
   readFrames,
   SUBSCRIBE,
 } from "../ring/records.js"
+import { untilDeadline } from "../util/deadline.js"
 import { type ConnectionOptions, decodeOptions, type SocketAttachment } from "./host-protocol.js"
 import { HostedPeer } from "./hosted-peer.js"
+import { subscriptionMessage, writeSubscription } from "./subscription-wire.js"
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
@@ -309,17 +309,8 @@ export class HostedSocket implements InboxHandler {
    * next handshake instead (the socket re-sends its subscriptions then).
    */
   #sendSubscription(peer: HostedPeer, topic: Uint8Array, flags: number): void {
-    const engine = peer.engine
-    if (!engine?.ready) return
-    const subscribe = (flags & SUBSCRIBE) !== 0
-    if (engine.peerMinor >= 1) {
-      engine.writeEncoded(subscribe ? encodeSubscribe(topic) : encodeCancel(topic))
-    } else {
-      const frame = new Uint8Array(topic.byteLength + 1)
-      frame[0] = subscribe ? 1 : 0
-      frame.set(topic, 1)
-      engine.writeFrame(frame, false, true)
-    }
+    if (!peer.engine?.ready) return
+    writeSubscription(peer.engine, topic, (flags & SUBSCRIBE) !== 0)
     this.#dirty.add(peer)
   }
 
@@ -511,14 +502,4 @@ export class HostedSocket implements InboxHandler {
     }
     return false
   }
-}
-
-/** Waits for `work`, but no later than `deadline` (epoch ms; Infinity waits for ever). */
-function untilDeadline(work: Promise<unknown>, deadline: number): Promise<void> {
-  if (deadline === Number.POSITIVE_INFINITY) return work.then(() => {})
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))
-  })
-  return Promise.race([work.then(() => {}), timeout]).finally(() => clearTimeout(timer))
 }

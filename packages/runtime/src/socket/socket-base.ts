@@ -10,7 +10,8 @@ import { createRing } from "../ring/ring-buffer.js"
 import { TransferPool } from "../ring/transfer-pool.js"
 import { Queue } from "../util/queue.js"
 import type { FairQueue } from "./fair-queue.js"
-import { checkOption, DEFAULT_OPTIONS, isSocketOption, type SocketOptions } from "./options.js"
+import { SocketOptionAccessors } from "./option-accessors.js"
+import type { SocketOptions } from "./options.js"
 import { Peer } from "./peer.js"
 
 /** What send() accepts: one frame or several. */
@@ -50,7 +51,7 @@ const decoder = new TextDecoder()
  *
  * Lives on the thread that created it.
  */
-export abstract class SocketBase implements InboxHandler, Closable {
+export abstract class SocketBase extends SocketOptionAccessors implements InboxHandler, Closable {
   /** The ZMTP socket type this class speaks. */
   readonly type: SocketType
 
@@ -59,7 +60,6 @@ export abstract class SocketBase implements InboxHandler, Closable {
   lastEndpoint: string | null = null
   readonly finished: Promise<void>
 
-  readonly #options: SocketOptions = { ...DEFAULT_OPTIONS }
   readonly #id: number
   readonly #io: IoLink
   readonly #port: MessagePort
@@ -75,14 +75,11 @@ export abstract class SocketBase implements InboxHandler, Closable {
   #finish!: () => void
 
   constructor(type: SocketType, options: SocketConstructorOptions = {}) {
+    super()
     const { context = defaultContext, ...rest } = options
     this.type = type
     this.context = context
-    for (const [name, value] of Object.entries(rest)) {
-      if (value === undefined) continue
-      if (!isSocketOption(name)) throw new ZmqError("EINVAL", `unknown socket option '${name}'`)
-      this.#setOption(name, value)
-    }
+    this.applyOptions(rest)
     this.finished = new Promise((resolve) => {
       this.#finish = resolve
     })
@@ -104,92 +101,12 @@ export abstract class SocketBase implements InboxHandler, Closable {
     void io.attach({ socketId: id, type, toHost, toSocket }, theirs).catch(() => {})
   }
 
-  // ---- options -------------------------------------------------------------------------------
-
-  get linger(): number {
-    return this.#options.linger
-  }
-  set linger(v: number) {
-    this.#setOption("linger", v)
-  }
-  get sendHighWaterMark(): number {
-    return this.#options.sendHighWaterMark
-  }
-  set sendHighWaterMark(v: number) {
-    this.#setOption("sendHighWaterMark", v)
-  }
-  get receiveHighWaterMark(): number {
-    return this.#options.receiveHighWaterMark
-  }
-  set receiveHighWaterMark(v: number) {
-    this.#setOption("receiveHighWaterMark", v)
-  }
-  get reconnectInterval(): number {
-    return this.#options.reconnectInterval
-  }
-  set reconnectInterval(v: number) {
-    this.#setOption("reconnectInterval", v)
-  }
-  get reconnectMaxInterval(): number {
-    return this.#options.reconnectMaxInterval
-  }
-  set reconnectMaxInterval(v: number) {
-    this.#setOption("reconnectMaxInterval", v)
-  }
-  get handshakeInterval(): number {
-    return this.#options.handshakeInterval
-  }
-  set handshakeInterval(v: number) {
-    this.#setOption("handshakeInterval", v)
-  }
-  get maxMessageSize(): number {
-    return this.#options.maxMessageSize
-  }
-  set maxMessageSize(v: number) {
-    this.#setOption("maxMessageSize", v)
-  }
-  get immediate(): boolean {
-    return this.#options.immediate
-  }
-  set immediate(v: boolean) {
-    this.#setOption("immediate", v)
-  }
-  get sendTimeout(): number {
-    return this.#options.sendTimeout
-  }
-  set sendTimeout(v: number) {
-    this.#setOption("sendTimeout", v)
-  }
-  get receiveTimeout(): number {
-    return this.#options.receiveTimeout
-  }
-  set receiveTimeout(v: number) {
-    this.#setOption("receiveTimeout", v)
-  }
-  get routingId(): string | null {
-    return this.#options.routingId
-  }
-  set routingId(v: string | null) {
-    this.#setOption("routingId", v)
-  }
-
-  get conflate(): boolean {
-    return this.#options.conflate
-  }
-  set conflate(v: boolean) {
-    this.#setOption("conflate", v)
-  }
-
   get closed(): boolean {
     return this.#closed
   }
 
-  #setOption<K extends keyof SocketOptions>(name: K, value: unknown): void {
-    this.#options[name] = checkOption(name, value)
-  }
-
   #connectionOptions(): ConnectionOptions {
-    const o = this.#options
+    const o = this.options
     return {
       routingId: o.routingId === null ? undefined : Buffer.from(o.routingId),
       maxMessageSize: o.maxMessageSize,
@@ -275,7 +192,7 @@ export abstract class SocketBase implements InboxHandler, Closable {
     }
     return new Promise<void>((resolve, reject) => {
       const pending: PendingSend = { frames, resolve, reject, timer: undefined }
-      const timeout = this.#options.sendTimeout
+      const timeout = this.options.sendTimeout
       if (timeout >= 0) {
         pending.timer = setTimeout(() => {
           this.#abandon(this.#sends, pending)
@@ -295,7 +212,7 @@ export abstract class SocketBase implements InboxHandler, Closable {
     }
     return new Promise<Buffer[]>((resolve, reject) => {
       const pending: PendingReceive = { resolve, reject, timer: undefined }
-      const timeout = this.#options.receiveTimeout
+      const timeout = this.options.receiveTimeout
       if (timeout >= 0) {
         pending.timer = setTimeout(() => {
           this.#abandon(this.#receives, pending)
@@ -338,7 +255,7 @@ export abstract class SocketBase implements InboxHandler, Closable {
   }
 
   async #shutdown(): Promise<void> {
-    this.#outbox.push(RecordKind.Close, 0, this.#options.linger >>> 0)
+    this.#outbox.push(RecordKind.Close, 0, this.options.linger >>> 0)
     try {
       await this.#io.closed(this.#id)
     } catch {
@@ -384,7 +301,7 @@ export abstract class SocketBase implements InboxHandler, Closable {
   /** Call after taking a message of `peer`: returns receive credit to the host in batches. */
   protected consumed(peer: Peer): void {
     if (peer.gone) return
-    const hwm = this.#options.receiveHighWaterMark
+    const hwm = this.options.receiveHighWaterMark
     const batch = hwm === 0 ? 512 : (hwm + 1) >>> 1
     if (++peer.consumed >= batch) {
       this.#outbox.push(RecordKind.Credit, peer.id, peer.consumed)
@@ -394,7 +311,7 @@ export abstract class SocketBase implements InboxHandler, Closable {
 
   /** Queues a received message for the application; with `conflate`, only the newest stays. */
   protected enqueue(fq: FairQueue, peer: Peer, frames: Buffer[]): void {
-    if (this.#options.conflate) for (const dropped of fq.clear()) this.consumed(dropped)
+    if (this.options.conflate) for (const dropped of fq.clear()) this.consumed(dropped)
     fq.push(peer, frames)
   }
 
@@ -449,10 +366,6 @@ export abstract class SocketBase implements InboxHandler, Closable {
       clearTimeout(head.timer)
       head.resolve(frames)
     }
-  }
-
-  protected get options(): Readonly<SocketOptions> {
-    return this.#options
   }
 
   // ---- InboxHandler: records from the host ---------------------------------------------------
