@@ -13,7 +13,6 @@ import {
   ZmtpEngine,
 } from "@omq/transport"
 import { Inbox, type InboxHandler, Outbox, TRANSFER_FROM } from "../ring/channel.js"
-import { FrameAssembler } from "../ring/frame-assembler.js"
 import {
   PEER_CONNECTED_OUT,
   RECORD_HEADER,
@@ -24,21 +23,12 @@ import {
 import { untilDeadline } from "../util/deadline.js"
 import { type ConnectionOptions, decodeOptions, type SocketAttachment } from "./host-protocol.js"
 import { HostedPeer } from "./hosted-peer.js"
+import { OutgoingStream } from "./outgoing-stream.js"
 import { subscriptionMessage, writeSubscription } from "./subscription-wire.js"
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 const NO_LIMIT = 0x7fffffff
-
-interface StreamTarget {
-  /** engine: written through as it arrives; queue: assembled for a peer not connected yet. */
-  mode: "idle" | "engine" | "queue" | "drop"
-  peer: HostedPeer | null
-  engine: Engine | null
-  /** Bytes still to come for the current frame. */
-  remaining: number
-  more: boolean
-}
 
 interface Connect {
   connecter: TcpConnecter
@@ -65,15 +55,12 @@ export class HostedSocket implements InboxHandler {
   /** Peers written to during the current drain; flushed once at its end. */
   readonly #dirty = new Set<HostedPeer>()
   #nextPeer = 1
-  /** Where the streamed (large) message now arriving from the socket goes. */
-  readonly #stream: StreamTarget = {
-    mode: "idle",
-    peer: null,
-    engine: null,
-    remaining: 0,
-    more: false,
-  }
-  readonly #assembler = new FrameAssembler()
+  /** The large message now arriving from the socket, frame by frame. */
+  readonly #stream = new OutgoingStream({
+    peer: (id) => this.#peers.get(id),
+    touched: (peer) => this.#dirty.add(peer),
+    giveBack: (buffer) => this.#giveBack(buffer),
+  })
   /** Memory transferred from the socket's pool, owed back once written or dropped. */
   readonly #lent = new WeakSet<ArrayBuffer>()
   #closing = false
@@ -211,46 +198,12 @@ export class HostedSocket implements InboxHandler {
   }
 
   onFrameStart(peerId: number, size: number, more: boolean): void {
-    const stream = this.#stream
-    if (stream.mode === "idle") {
-      // The first frame decides where the whole message goes.
-      const peer = this.#peers.get(peerId)
-      stream.peer = peer ?? null
-      stream.engine = peer?.engine?.ready ? peer.engine : null
-      stream.mode = !peer ? "drop" : stream.engine ? "engine" : "queue"
-    }
-    if (stream.mode === "engine" && stream.peer?.engine !== stream.engine) stream.mode = "drop"
-    stream.remaining = size
-    stream.more = more
-    if (stream.mode === "engine") stream.engine!.writeFrameHeader(size, more)
-    else if (stream.mode === "queue") this.#assembler.start(size, more)
-    if (size === 0) this.#endStreamedFrame()
+    this.#stream.frameStart(peerId, size, more)
   }
 
   onChunk(_peerId: number, bytes: Uint8Array, owned: boolean): void {
-    const stream = this.#stream
     if (owned) this.#lent.add(bytes.buffer as ArrayBuffer)
-    if (stream.mode === "engine" && stream.peer?.engine === stream.engine) {
-      // A transferred frame goes back to the socket's pool once the kernel has it.
-      if (owned) stream.engine!.writeOwned(bytes, () => this.#giveBack(bytes.buffer as ArrayBuffer))
-      else stream.engine!.writeBytes(bytes)
-    } else if (stream.mode === "queue") {
-      const frames = this.#assembler.add(bytes, owned)
-      const peer = stream.peer!
-      if (frames) {
-        peer.queue.push(frames)
-        // The connection may have come up while this message was arriving.
-        if (peer.engine?.ready) {
-          peer.flushQueue((buffer) => this.#giveBack(buffer))
-          this.#dirty.add(peer)
-        }
-      }
-    } else {
-      stream.mode = "drop"
-      if (owned) this.#giveBack(bytes.buffer as ArrayBuffer)
-    }
-    stream.remaining -= bytes.byteLength
-    if (stream.remaining === 0) this.#endStreamedFrame()
+    this.#stream.chunk(bytes, owned)
   }
 
   /** Returns a transferred frame's memory to the socket's pool (and its send budget). */
@@ -262,18 +215,6 @@ export class HostedSocket implements InboxHandler {
   /** Gives back the transferred memory of messages that will never be written. */
   #giveBackQueue(peer: HostedPeer): void {
     for (const frames of peer.queue) for (const f of frames) this.#giveBack(f.buffer as ArrayBuffer)
-  }
-
-  #endStreamedFrame(): void {
-    const stream = this.#stream
-    if (stream.more) return
-    if (stream.mode === "engine" && stream.peer) {
-      stream.peer.written++
-      this.#dirty.add(stream.peer)
-    }
-    stream.mode = "idle"
-    stream.peer = null
-    stream.engine = null
   }
 
   onControl(kind: RecordKind, _flags: number, peerId: number, count: number, at: number): void {
@@ -387,10 +328,7 @@ export class HostedSocket implements InboxHandler {
       },
       // Handed up as the data message XPUB applications see: 0x01|topic or 0x00|topic.
       subscription: (topic, subscribe) => {
-        const frame = new Uint8Array(topic.byteLength + 1)
-        frame[0] = subscribe ? 1 : 0
-        frame.set(topic, 1)
-        this.#outbox.pushMessage(peer!.id, [frame])
+        this.#outbox.pushMessage(peer!.id, [subscriptionMessage(topic, subscribe)])
         this.#received(peer!, engine)
       },
       drain: () => {
