@@ -50,7 +50,8 @@ export class HostedSocket implements InboxHandler {
   readonly #outbox: Outbox
   readonly #peers = new Map<number, HostedPeer>()
   readonly #listeners = new Map<string, TcpListener>()
-  readonly #connects = new Map<string, Connect>()
+  /** connect()s by endpoint; libzmq allows several to the same one. */
+  readonly #connects = new Map<string, Connect[]>()
   readonly #engines = new Set<Engine>()
   /** Peers written to during the current drain; flushed once at its end. */
   readonly #dirty = new Set<HostedPeer>()
@@ -125,20 +126,23 @@ export class HostedSocket implements InboxHandler {
         this.#startEngine(stream, peer, options, () => {
           if (!entry.pipe && entry.live) this.#removePeer(entry.live)
           entry.live = null
+          // Without reconnection the pipe dies with its connection, as in libzmq.
+          if (options.reconnectInterval < 0 && entry.pipe) this.#removePeer(entry.pipe)
           entry.connecter.retry()
         })
       }),
     }
-    this.#connects.set(endpoint, entry)
+    this.#connects.set(endpoint, [...(this.#connects.get(endpoint) ?? []), entry])
   }
 
   #disconnect(endpoint: string): void {
-    const entry = this.#connects.get(endpoint)
-    if (!entry) return
+    const entries = this.#connects.get(endpoint) ?? []
     this.#connects.delete(endpoint)
-    entry.connecter.close()
-    const peer = entry.pipe ?? entry.live
-    if (peer) this.#removePeer(peer)
+    for (const entry of entries) {
+      entry.connecter.close()
+      const peer = entry.pipe ?? entry.live
+      if (peer) this.#removePeer(peer)
+    }
   }
 
   /** Resolves once the socket has closed and its connections are gone. */
@@ -160,7 +164,7 @@ export class HostedSocket implements InboxHandler {
     const deadline = linger < 0 ? Number.POSITIVE_INFINITY : Date.now() + linger
     // Connecters keep trying while lingering: queued messages may still find their peer.
     if (linger !== 0) await this.#lingerUntilSent(linger)
-    for (const entry of this.#connects.values()) entry.connecter.close()
+    for (const entries of this.#connects.values()) for (const e of entries) e.connecter.close()
     if (linger !== 0) {
       const ended = Promise.all([...this.#engines].map((engine) => engine.end()))
       await untilDeadline(ended, deadline)
@@ -340,7 +344,10 @@ export class HostedSocket implements InboxHandler {
       },
       closed: () => {
         this.#engines.delete(engine)
-        if (peer && peer.engine === engine) peer.engine = null
+        if (peer && peer.engine === engine) {
+          peer.engine = null
+          peer.blocked = false // no drain will come from a closed connection
+        }
         if (!this.#closing) onClosed()
       },
     }
@@ -378,10 +385,13 @@ export class HostedSocket implements InboxHandler {
 
   /** Tells the socket the pipe exists (info is undefined before a connect's first handshake). */
   #announce(peer: HostedPeer, info: PeerInfo | undefined): void {
+    const limit = new Uint8Array(4)
+    new DataView(limit.buffer).setUint32(0, peer.receiveLimit, true)
     const frames = [
       encoder.encode(info?.socketType ?? ""),
       info?.routingId ?? new Uint8Array(0),
       encoder.encode(peer.endpoint),
+      limit, // the socket returns credit in batches of half of it
     ]
     this.#outbox.push(
       RecordKind.PeerUp,

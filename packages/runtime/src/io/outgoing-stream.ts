@@ -44,7 +44,7 @@ export class OutgoingStream {
     this.#remaining = size
     this.#more = more
     if (this.#mode === "engine") this.#engine!.writeFrameHeader(size, more)
-    else if (this.#mode === "queue") this.#assembler.start(size, more)
+    else if (this.#mode === "queue") this.#queued(this.#assembler.start(size, more))
     if (size === 0) this.#endFrame()
   }
 
@@ -56,22 +56,30 @@ export class OutgoingStream {
       if (owned) this.#engine!.writeOwned(bytes, () => this.#host.giveBack(buffer))
       else this.#engine!.writeBytes(bytes)
     } else if (this.#mode === "queue") {
-      const frames = this.#assembler.add(bytes, owned)
-      const peer = this.#peer!
-      if (frames) {
-        peer.queue.push(frames)
-        // The connection may have come up while this message was arriving.
-        if (peer.engine?.ready) {
-          peer.flushQueue((b) => this.#host.giveBack(b))
-          this.#host.touched(peer)
-        }
-      }
+      this.#queued(this.#assembler.add(bytes, owned))
     } else {
       this.#mode = "drop"
       if (owned) this.#host.giveBack(buffer)
     }
     this.#remaining -= bytes.byteLength
     if (this.#remaining === 0) this.#endFrame()
+  }
+
+  /** A message assembled for a peer that was not connected when it started. */
+  #queued(frames: Buffer[] | null): void {
+    if (!frames) return
+    const peer = this.#peer!
+    if (this.#host.peer(peer.id) !== peer) {
+      // The peer went away meanwhile: give transferred memory back, drop the message.
+      for (const f of frames) this.#host.giveBack(f.buffer as ArrayBuffer)
+      return
+    }
+    peer.queue.push(frames)
+    // The connection may have come up while this message was arriving.
+    if (peer.engine?.ready) {
+      peer.flushQueue((b) => this.#host.giveBack(b))
+      this.#host.touched(peer)
+    }
   }
 
   #endFrame(): void {

@@ -271,26 +271,32 @@ export class Inbox {
       const size = view.getUint32(at, true)
       const kind = bytes[at + 4] as RecordKind
       const peer = view.getUint32(at + 8, true)
-      if (kind === RecordKind.Message) {
-        h.onMessage(peer, bytes, view, at)
-      } else if (kind === RecordKind.Chunk) {
-        const from = at + RECORD_HEADER + 4
-        h.onChunk(
-          peer,
-          bytes.subarray(from, from + view.getUint32(at + RECORD_HEADER, true)),
-          false,
-        )
-      } else if (kind === RecordKind.LargeFrame) {
-        const flags = bytes[at + 5]!
-        const frame = flags & FRAME_TRANSFERRED ? this.#transferred.shift() : undefined
-        if (flags & FRAME_TRANSFERRED && !frame) {
-          this.#stalled = true
-          break
+      try {
+        if (kind === RecordKind.Message) {
+          h.onMessage(peer, bytes, view, at)
+        } else if (kind === RecordKind.Chunk) {
+          const from = at + RECORD_HEADER + 4
+          h.onChunk(
+            peer,
+            bytes.subarray(from, from + view.getUint32(at + RECORD_HEADER, true)),
+            false,
+          )
+        } else if (kind === RecordKind.LargeFrame) {
+          const flags = bytes[at + 5]!
+          const frame = flags & FRAME_TRANSFERRED ? this.#transferred.shift() : undefined
+          if (flags & FRAME_TRANSFERRED && !frame) {
+            this.#stalled = true
+            break
+          }
+          h.onFrameStart(peer, view.getUint32(at + 12, true), (flags & FRAME_MORE) !== 0)
+          if (frame) h.onChunk(peer, frame, true)
+        } else {
+          h.onControl(kind, bytes[at + 5]!, peer, view.getUint32(at + 12, true), at)
         }
-        h.onFrameStart(peer, view.getUint32(at + 12, true), (flags & FRAME_MORE) !== 0)
-        if (frame) h.onChunk(peer, frame, true)
-      } else {
-        h.onControl(kind, bytes[at + 5]!, peer, view.getUint32(at + 12, true), at)
+      } catch (err) {
+        // A failing handler must not kill the thread (and every other socket on it) through an
+        // unhandled rejection, nor stop this ring: report it and go on with the next record.
+        process.emitWarning(`omq: a record of kind ${kind} failed: ${String(err)}`)
       }
       r.advance(size)
       at = r.next()

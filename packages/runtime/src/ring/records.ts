@@ -24,7 +24,10 @@ export enum RecordKind {
   LargeFrame = 2,
   /** `count` messages of `peer` were consumed (receive side) or written (send side). */
   Credit = 3,
-  /** Host → socket: a peer pipe exists; frames: [socket type, routing id, endpoint]. */
+  /**
+   * Host → socket: a peer pipe exists or (re)completed its handshake; frames: [socket type,
+   * routing id, endpoint, receive high-water mark as u32].
+   */
   PeerUp = 4,
   /** Host → socket: the peer is gone; nothing more will come from it. */
   PeerDown = 5,

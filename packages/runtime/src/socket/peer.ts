@@ -17,6 +17,8 @@ export class Peer {
   outstanding = 0
   /** Messages taken by the application since credit last went back to the host. */
   consumed = 0
+  /** How many taken messages make one credit record (half the connection's receive limit). */
+  creditBatch = 500
   readonly inbound = new Queue<Buffer[]>()
   /** True once the socket stopped using this peer (it went down or was rejected). */
   gone = false

@@ -1,7 +1,7 @@
 import { ZmqError } from "@omq/transport"
 import { FairQueue } from "./fair-queue.js"
 import type { Peer } from "./peer.js"
-import { SocketBase, type SocketConstructorOptions } from "./socket-base.js"
+import { type Message, SocketBase, type SocketConstructorOptions } from "./socket-base.js"
 
 /**
  * REP: fair-queues requests. Each request's envelope (every frame up to and including the empty
@@ -29,22 +29,29 @@ export class Reply extends SocketBase {
     return null
   }
 
+  /**
+   * The requester of each reply on its way, keyed by the first frame of the envelope that
+   * send() puts in front (a Buffer unique to that request), so queued replies keep their target.
+   */
+  readonly #requesters = new WeakMap<Uint8Array, Peer>()
+
   protected xsend(frames: Uint8Array[]): boolean {
-    const { peer, envelope } = this.#pending!
-    this.#pending = null
+    const peer = this.#requesters.get(frames[0]!)
     // Like libzmq, a reply to a requester that left or is at its high-water mark is dropped.
     const hwm = this.options.sendHighWaterMark
-    if (!peer.gone && (hwm === 0 || peer.outstanding < hwm))
-      this.write(peer, [...envelope, ...frames])
+    if (peer && !peer.gone && (hwm === 0 || peer.outstanding < hwm)) this.write(peer, frames)
     return true
   }
 
   /** A reply is due only after a request: a send out of turn fails with EFSM. */
-  override send(message: Parameters<SocketBase["send"]>[0]): Promise<void> {
+  override send(message: Message): Promise<void> {
     if (!this.#pending) {
       return Promise.reject(new ZmqError("EFSM", "REP must receive a request before replying"))
     }
-    return super.send(message)
+    const { peer, envelope } = this.#pending
+    this.#pending = null
+    this.#requesters.set(envelope[0]!, peer)
+    return super.send([...envelope, ...(Array.isArray(message) ? message : [message])])
   }
 
   /** One request at a time: a receive while one is pending or a reply is owed fails with EFSM. */

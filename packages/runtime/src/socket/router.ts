@@ -63,10 +63,12 @@ export class Router extends SocketBase {
   }
 
   protected xrecv(): Buffer[] | null {
-    const next = this.takeFrom(this.#fq)
-    if (!next) return null
-    const id = this.#ids.idOf(next[0])
-    return id === undefined ? null : [id, ...next[1]]
+    // A message whose peer has gone (its id forgotten) is skipped, not a reason to stop.
+    for (let next = this.takeFrom(this.#fq); next; next = this.takeFrom(this.#fq)) {
+      const id = this.#ids.idOf(next[0])
+      if (id !== undefined) return [id, ...next[1]]
+    }
+    return null
   }
 
   protected xattach(): boolean {
@@ -96,5 +98,6 @@ export class Router extends SocketBase {
 
   protected xmessage(peer: Peer, frames: Buffer[]): void {
     if (this.#ids.has(peer)) this.enqueue(this.#fq, peer, frames)
+    else this.consumed(peer)
   }
 }

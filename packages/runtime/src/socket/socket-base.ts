@@ -147,6 +147,7 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
     if (!options.immediate) {
       pipeId = (FIRST_SOCKET_PIPE + this.#nextPipe++) >>> 0
       const peer = new Peer(pipeId, address, true)
+      peer.creditBatch = creditBatch(options.receiveHighWaterMark || NO_LIMIT)
       this.#peers.set(pipeId, peer)
       if (!this.xattach(peer)) {
         this.#peers.delete(pipeId)
@@ -207,8 +208,12 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
   receive(): Promise<Buffer[]> {
     if (this.#closed) return Promise.reject(badSocket())
     if (this.#receives.length === 0) {
-      const frames = this.xrecv()
-      if (frames) return Promise.resolve(frames)
+      try {
+        const frames = this.xrecv()
+        if (frames) return Promise.resolve(frames)
+      } catch (err) {
+        return Promise.reject(err)
+      }
     }
     return new Promise<Buffer[]>((resolve, reject) => {
       const pending: PendingReceive = { resolve, reject, timer: undefined }
@@ -301,9 +306,7 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
   /** Call after taking a message of `peer`: returns receive credit to the host in batches. */
   protected consumed(peer: Peer): void {
     if (peer.gone) return
-    const hwm = this.options.receiveHighWaterMark
-    const batch = hwm === 0 ? 512 : (hwm + 1) >>> 1
-    if (++peer.consumed >= batch) {
+    if (++peer.consumed >= peer.creditBatch) {
       this.#outbox.push(RecordKind.Credit, peer.id, peer.consumed)
       peer.consumed = 0
     }
@@ -400,7 +403,7 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
       return
     }
     if (kind === RecordKind.PeerUp) {
-      const [type, routingId, endpoint] = readFrames(this.#inboxBytes, this.#inboxView, at)
+      const [type, routingId, endpoint, limit] = readFrames(this.#inboxBytes, this.#inboxView, at)
       let peer = this.#peers.get(peerId)
       if (!peer) {
         peer = new Peer(peerId, decoder.decode(endpoint), (flags & PEER_CONNECTED_OUT) !== 0)
@@ -412,7 +415,10 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
           return
         }
       }
+      // Credit must follow the limit the connection was made with, not today's option value.
+      peer.creditBatch = creditBatch(limit!.readUInt32LE(0))
       if (type!.byteLength > 0) {
+        peer.assembly = null // a message cut short by the old connection is gone with it
         peer.socketType = decoder.decode(type)
         peer.routingId = routingId!
         this.xready(peer)
@@ -448,6 +454,14 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
 /** For calls still waiting when the socket closes (zeromq.js ends `for await` on this). */
 function closedError(): ZmqError {
   return new ZmqError("EAGAIN", "socket was closed while the call waited")
+}
+
+/** The host's "no limit" receive high-water mark (see HostedSocket). */
+const NO_LIMIT = 0x7fffffff
+
+/** Credit goes back in batches of half the receive limit, as libzmq's low-water mark. */
+function creditBatch(limit: number): number {
+  return limit >= NO_LIMIT ? 512 : Math.max(1, (limit + 1) >>> 1)
 }
 
 /** For calls made after close(). */

@@ -56,6 +56,7 @@ export class Stream extends SocketBase {
   }
 
   protected override xready(peer: Peer): void {
+    if (this.#ids.has(peer)) return
     this.#ids.bind(peer, this.#ids.resolve(peer, new Uint8Array(0)))
     if (!this.notify) return
     this.#fq.push(peer, [this.#ids.idOf(peer)!, EMPTY])

@@ -1,9 +1,12 @@
+import { ZmqError } from "@omq/transport"
 import { PrefixTrie } from "../util/prefix-trie.js"
 import { FairQueue } from "./fair-queue.js"
 import type { Peer } from "./peer.js"
 import { SocketBase, type SocketConstructorOptions } from "./socket-base.js"
 
 const SELF = 0
+/** Topics travel as one ring record; this keeps them well inside one. */
+const MAX_TOPIC = 64 * 1024
 
 export interface XSubscriberOptions extends SocketConstructorOptions {
   invertMatching?: boolean
@@ -40,6 +43,12 @@ export class XSubscriber extends SocketBase {
 
   /** As libzmq: every subscribe goes upstream (publishers keep a set), a cancel only at zero. */
   protected applySubscription(topic: Uint8Array, subscribe: boolean): void {
+    if (topic.byteLength > MAX_TOPIC) {
+      throw new ZmqError(
+        "EINVAL",
+        `subscription topic of ${topic.byteLength} bytes exceeds ${MAX_TOPIC}`,
+      )
+    }
     if (subscribe) this.#topics.add(topic, SELF)
     else if (!this.#topics.remove(topic, SELF)) return
     for (const peer of this.readyPeers()) this.sendSubscription(peer, topic, subscribe)

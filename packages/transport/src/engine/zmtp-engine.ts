@@ -371,6 +371,10 @@ export class ZmtpEngine implements Engine {
         `socket type ${type || "(none)"} cannot talk to ${this.#config.socketType}`,
       )
     }
+    const identity = peer.get("identity")
+    if (identity && identity.byteLength > 255) {
+      throw new ZmqError("EPROTO", `peer identity of ${identity.byteLength} bytes exceeds 255`)
+    }
     clearTimeout(this.#timer)
     this.#timer = undefined
     this.#state = State.Ready
