@@ -37,6 +37,22 @@ forEachIoThreads("large messages", (context) => {
     pull.close()
   })
 
+  it("changing receiveHighWaterMark after bind does not stall the connection", async () => {
+    const pull = new Pull({ context, linger: 0, receiveHighWaterMark: 10 })
+    await pull.bind("tcp://127.0.0.1:*")
+    pull.receiveHighWaterMark = 1000 // the connection keeps the limit it was made with
+    const push = new Push({ context, linger: 0 })
+    push.connect(pull.lastEndpoint!)
+    const total = 3000
+    const sending = (async () => {
+      for (let i = 0; i < total; i++) await push.send(Buffer.alloc(2000, i % 256))
+    })()
+    for (let i = 0; i < total; i++) assert.equal((await pull.receive())[0]![0], i % 256)
+    await sending
+    push.close()
+    pull.close()
+  })
+
   it("bounds large frames in flight: sends wait for memory to come back", async () => {
     const port = await freePort()
     const endpoint = `tcp://127.0.0.1:${port}`
