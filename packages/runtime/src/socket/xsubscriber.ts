@@ -37,7 +37,11 @@ export class XSubscriber extends SocketBase {
       this.applySubscription(first.subarray(1), first[0] === 1)
       return true
     }
-    for (const peer of this.readyPeers()) this.write(peer, frames)
+    // Ordinary messages go upstream to every peer with room, like a PUB's fan-out.
+    const hwm = this.options.sendHighWaterMark
+    for (const peer of this.readyPeers()) {
+      if (hwm === 0 || peer.outstanding < hwm) this.write(peer, frames)
+    }
     return true
   }
 

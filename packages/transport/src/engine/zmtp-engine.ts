@@ -101,6 +101,9 @@ export class ZmtpEngine implements Engine {
   readonly #onWritten = new WeakMap<Uint8Array, () => void>()
   #timer: ReturnType<typeof setTimeout> | undefined
   #peerMinor = 1
+  /** Body bytes still owed by a frame begun with writeFrameHeader. */
+  #bodyRemaining = 0
+  #heldCommands: Uint8Array[] = []
   /** True while a streamed message's frames are arriving (until its last frame starts). */
   #streaming = false
 
@@ -165,6 +168,7 @@ export class ZmtpEngine implements Engine {
   writeFrameHeader(size: number, more: boolean): void {
     this.#reserve(9)
     this.#outLen = writeFrameHeader(this.#out, this.#outLen, more ? FLAG_MORE : 0, size)
+    this.#bodyRemaining = size
   }
 
   /** Appends raw body bytes (copied: the caller's memory may be reused). */
@@ -177,6 +181,7 @@ export class ZmtpEngine implements Engine {
       this.#outLen += take
       from += take
     }
+    this.#bodyWritten(bytes.byteLength)
   }
 
   /** Appends body bytes the caller will never touch again: written without a copy. */
@@ -184,10 +189,29 @@ export class ZmtpEngine implements Engine {
     this.#spill()
     this.#pending.push(bytes)
     if (written) this.#onWritten.set(bytes, written)
+    this.#bodyWritten(bytes.byteLength)
+  }
+
+  /**
+   * Counts body bytes of a frame started with writeFrameHeader. Commands that came up while
+   * such a body was half written (a PONG) wait for its end: a frame must never be split.
+   */
+  #bodyWritten(bytes: number): void {
+    if (this.#bodyRemaining === 0) return
+    this.#bodyRemaining -= bytes
+    if (this.#bodyRemaining > 0) return
+    this.#bodyRemaining = 0
+    const held = this.#heldCommands
+    this.#heldCommands = []
+    for (const frame of held) this.writeEncoded(frame)
   }
 
   /** Appends a frame already encoded with its header (a command from the zmtp module). */
   writeEncoded(frame: Uint8Array): void {
+    if (this.#bodyRemaining > 0) {
+      this.#heldCommands.push(frame)
+      return
+    }
     this.#reserve(frame.byteLength)
     this.#out.set(frame, this.#outLen)
     this.#outLen += frame.byteLength
