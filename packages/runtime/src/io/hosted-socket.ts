@@ -50,6 +50,8 @@ export class HostedSocket implements InboxHandler {
   readonly #outbox: Outbox
   readonly #peers = new Map<number, HostedPeer>()
   readonly #listeners = new Map<string, TcpListener>()
+  /** The live connections each listener accepted (unbind drops them). */
+  readonly #accepted = new Map<TcpListener, Set<NetSocket>>()
   /** connect()s by endpoint; libzmq allows several to the same one. */
   readonly #connects = new Map<string, Connect[]>()
   readonly #engines = new Set<Engine>()
@@ -85,13 +87,17 @@ export class HostedSocket implements InboxHandler {
   async bind(endpoint: string, options: ConnectionOptions): Promise<string> {
     const ep = parseEndpoint(endpoint, true)
     if (ep.transport !== "tcp") throw new ZmqError("EPROTONOSUPPORT", `cannot bind ${endpoint}`)
+    const accepted = new Set<NetSocket>()
     const listener = await listenTcp(ep, (stream) => {
       if (this.#closing) {
         stream.destroy()
         return
       }
+      accepted.add(stream)
+      stream.once("close", () => accepted.delete(stream))
       this.#accept(stream, listener.endpoint, options)
     })
+    this.#accepted.set(listener, accepted)
     if (this.#closing) {
       void listener.close()
       throw new ZmqError("ETERM", "socket closed while binding")
@@ -105,7 +111,10 @@ export class HostedSocket implements InboxHandler {
     const listener = this.#listeners.get(endpoint)
     if (!listener) throw new ZmqError("ENOENT", `not bound to ${endpoint}`, endpoint)
     for (const [key, value] of this.#listeners) if (value === listener) this.#listeners.delete(key)
-    void listener.close()
+    // As libzmq: the connections accepted through this endpoint go with it.
+    for (const stream of this.#accepted.get(listener) ?? []) stream.destroy()
+    this.#accepted.delete(listener)
+    await listener.close()
   }
 
   /** Starts a connect(); `pipeId` is the socket's pipe for it, or 0 with `immediate`. */
