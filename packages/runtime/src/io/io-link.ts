@@ -1,4 +1,5 @@
 import { MessageChannel, type MessagePort, Worker } from "node:worker_threads"
+import { ZmqError } from "@omq/transport"
 import * as Comlink from "comlink/dist/esm/comlink.mjs"
 import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs"
 import { installErrorHandler } from "./control-errors.js"
@@ -46,27 +47,36 @@ export class WorkerIoLink implements IoLink {
   readonly #worker: Worker
   readonly #remote: Comlink.Remote<IoHostApi>
   #attached = 0
+  /** Settles when the worker is gone; calls race it so that none waits for ever. */
+  readonly #gone: Promise<never>
 
   constructor() {
     installErrorHandler()
     this.#worker = new Worker(new URL("./io-worker.js", import.meta.url))
     this.#worker.unref()
     this.#remote = Comlink.wrap<IoHostApi>(nodeEndpoint(this.#worker))
+    this.#gone = new Promise<never>((_, reject) => {
+      const gone = (why: string): void => reject(new ZmqError("ETERM", `IO thread stopped: ${why}`))
+      // Without an 'error' listener a crash in the worker would take this thread down too.
+      this.#worker.once("error", (err) => gone(String(err)))
+      this.#worker.once("exit", (code) => gone(`exit code ${code}`))
+    })
+    this.#gone.catch(() => {})
   }
 
   attach(socket: SocketAttachment, port: MessagePort): Promise<void> {
     if (this.#attached++ === 0) this.#worker.ref()
-    return this.#remote.attach(socket, Comlink.transfer(port, [port as never]))
+    return this.#call(this.#remote.attach(socket, Comlink.transfer(port, [port as never])))
   }
   bindEndpoint(socketId: number, endpoint: string, options: ConnectionOptions): Promise<string> {
-    return this.#remote.bindEndpoint(socketId, endpoint, options)
+    return this.#call(this.#remote.bindEndpoint(socketId, endpoint, options))
   }
   unbindEndpoint(socketId: number, endpoint: string): Promise<void> {
-    return this.#remote.unbindEndpoint(socketId, endpoint)
+    return this.#call(this.#remote.unbindEndpoint(socketId, endpoint))
   }
   async closed(socketId: number): Promise<void> {
     try {
-      await this.#remote.closed(socketId)
+      await this.#call(this.#remote.closed(socketId))
     } finally {
       if (--this.#attached === 0) this.#worker.unref()
     }
@@ -74,6 +84,10 @@ export class WorkerIoLink implements IoLink {
   async terminate(): Promise<void> {
     this.#remote[Comlink.releaseProxy]()
     await this.#worker.terminate()
+  }
+
+  #call<T>(call: Promise<T>): Promise<T> {
+    return Promise.race([call, this.#gone])
   }
 }
 
