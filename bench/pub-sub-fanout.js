@@ -4,9 +4,8 @@
 // and 1) with zeromq.js in the same run.
 //
 //   node bench/pub-sub-fanout.js [--runs 3] [--count 50000]
-import { spawn } from "node:child_process"
-import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
+import { child, exited, median, message } from "./child-processes.js"
 
 const LIBS = ["omq-io0", "omq-io1", "zeromq"]
 const SUBS = 10
@@ -83,32 +82,24 @@ async function subscribers(lib, count, endpoint) {
   await done()
 }
 
-function child(args) {
-  return spawn(process.execPath, [fileURLToPath(import.meta.url), ...args], {
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  })
-}
-
-function message(proc, pick) {
-  return new Promise((resolve, reject) => {
-    proc.on("message", (m) => pick(m) && resolve(m))
-    proc.on("exit", (code) => code !== 0 && reject(new Error(`child exited ${code}`)))
-  })
-}
-
-const exited = (p) => new Promise((r) => (p.exitCode !== null ? r() : p.on("exit", r)))
-
 async function measure(lib, count) {
-  const pub = child(["--role", "pub", "--lib", lib, "--count", `${count}`])
+  const pub = child(import.meta.url, ["--role", "pub", "--lib", lib, "--count", `${count}`])
   const { endpoint } = await message(pub, (m) => m.endpoint)
-  const sub = child(["--role", "sub", "--lib", lib, "--count", `${count}`, "--endpoint", endpoint])
+  const sub = child(import.meta.url, [
+    "--role",
+    "sub",
+    "--lib",
+    lib,
+    "--count",
+    `${count}`,
+    "--endpoint",
+    endpoint,
+  ])
   const { rate } = await message(sub, (m) => m.rate !== undefined)
   pub.send("done")
   await Promise.all([exited(pub), exited(sub)])
   return rate
 }
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
 async function main() {
   const { values } = parseArgs({

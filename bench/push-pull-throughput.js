@@ -5,9 +5,8 @@
 //
 // Prints one table: messages/s and MB/s per library, the median of --runs runs each, and the
 // ratio of each omq column to zeromq.js.
-import { spawn } from "node:child_process"
-import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
+import { child, exited, median, message } from "./child-processes.js"
 
 const LIBS = ["omq-io0", "omq-io1", "zeromq"]
 const COUNTS = { 64: 300_000, 1024: 150_000, 65536: 8_000, 1048576: 600 }
@@ -51,25 +50,19 @@ async function sender(lib, size, count, endpoint) {
   await done()
 }
 
-function child(args) {
-  return spawn(process.execPath, [fileURLToPath(import.meta.url), ...args], {
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  })
-}
-
-function once(proc, pick) {
-  return new Promise((resolve, reject) => {
-    proc.on("message", (m) => {
-      if (pick(m)) resolve(m)
-    })
-    proc.on("exit", (code) => code !== 0 && reject(new Error(`child exited ${code}`)))
-  })
-}
-
 async function measure(lib, size, count) {
-  const recv = child(["--role", "recv", "--lib", lib, "--size", `${size}`, "--count", `${count}`])
-  const { endpoint } = await once(recv, (m) => m.endpoint)
-  const send = child([
+  const recv = child(import.meta.url, [
+    "--role",
+    "recv",
+    "--lib",
+    lib,
+    "--size",
+    `${size}`,
+    "--count",
+    `${count}`,
+  ])
+  const { endpoint } = await message(recv, (m) => m.endpoint)
+  const send = child(import.meta.url, [
     "--role",
     "send",
     "--lib",
@@ -81,14 +74,10 @@ async function measure(lib, size, count) {
     "--endpoint",
     endpoint,
   ])
-  const { rate } = await once(recv, (m) => m.rate)
-  await Promise.all(
-    [recv, send].map((p) => new Promise((r) => (p.exitCode !== null ? r() : p.on("exit", r)))),
-  )
+  const { rate } = await message(recv, (m) => m.rate)
+  await Promise.all([exited(recv), exited(send)])
   return rate
 }
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
 function fmt(rate, size) {
   const mbs = (rate * size) / 1e6

@@ -5,9 +5,8 @@
 //
 // Prints median and p99 in microseconds (the median over runs of each run's percentile) and
 // the ratio to zeromq.js. Processes are not pinned: placement on the 2 vCPUs varies by run.
-import { spawn } from "node:child_process"
-import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
+import { child, exited, median, message } from "./child-processes.js"
 
 const LIBS = ["omq-io0", "omq-io1", "zeromq"]
 
@@ -59,25 +58,10 @@ async function client(lib, trips, endpoint) {
   await done()
 }
 
-function child(args) {
-  return spawn(process.execPath, [fileURLToPath(import.meta.url), ...args], {
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  })
-}
-
-function message(proc, pick) {
-  return new Promise((resolve, reject) => {
-    proc.on("message", (m) => pick(m) && resolve(m))
-    proc.on("exit", (code) => code !== 0 && reject(new Error(`child exited ${code}`)))
-  })
-}
-
-const exited = (p) => new Promise((r) => (p.exitCode !== null ? r() : p.on("exit", r)))
-
 async function measure(lib, trips) {
-  const srv = child(["--role", "server", "--lib", lib, "--trips", `${trips}`])
+  const srv = child(import.meta.url, ["--role", "server", "--lib", lib, "--trips", `${trips}`])
   const { endpoint } = await message(srv, (m) => m.endpoint)
-  const cli = child([
+  const cli = child(import.meta.url, [
     "--role",
     "client",
     "--lib",
@@ -91,8 +75,6 @@ async function measure(lib, trips) {
   await Promise.all([exited(srv), exited(cli)])
   return result
 }
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
 async function main() {
   const { values } = parseArgs({

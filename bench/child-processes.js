@@ -1,0 +1,24 @@
+// What the cross-process benchmarks share: starting a role of the same script as a child with
+// an IPC channel, waiting for one of its messages, waiting for it to exit, and medians.
+import { spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
+
+/** Runs `script` (an import.meta.url) again as a child process with `args`. */
+export function child(script, args) {
+  return spawn(process.execPath, [fileURLToPath(script), ...args], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  })
+}
+
+/** The child's first IPC message that `pick` accepts; rejects if the child fails first. */
+export function message(proc, pick) {
+  return new Promise((resolve, reject) => {
+    proc.on("message", (m) => pick(m) && resolve(m))
+    proc.on("exit", (code) => code !== 0 && reject(new Error(`child exited ${code}`)))
+  })
+}
+
+export const exited = (proc) =>
+  new Promise((resolve) => (proc.exitCode !== null ? resolve() : proc.on("exit", resolve)))
+
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
