@@ -8,8 +8,7 @@ import { LoadBalancer } from "../src/socket/load-balancer.js"
 import { Peer } from "../src/socket/peer.js"
 import { PrefixTrie } from "../src/util/prefix-trie.js"
 
-const peers = (n: number): Peer[] =>
-  Array.from({ length: n }, (_, i) => new Peer(i + 1, "tcp://x", false))
+const peers = (n: number): Peer[] => Array.from({ length: n }, (_, i) => new Peer(i + 1, "tcp://x"))
 const msg = (s: string): Buffer[] => [Buffer.from(s)]
 
 describe("FairQueue", () => {

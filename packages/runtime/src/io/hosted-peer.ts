@@ -22,13 +22,9 @@ export class HostedPeer {
   paused = false
   /** Receive high-water mark of the connection serving this pipe. */
   receiveLimit = 0x7fffffff
-  /** True when this pipe is the pipe of a connect() rather than an accepted connection. */
-  readonly outgoing: boolean
-
-  constructor(id: number, endpoint: string, outgoing: boolean) {
+  constructor(id: number, endpoint: string) {
     this.id = id
     this.endpoint = endpoint
-    this.outgoing = outgoing
   }
 
   /** Writes queued messages into a freshly ready engine. */

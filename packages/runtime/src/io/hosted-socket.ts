@@ -13,13 +13,7 @@ import {
   ZmtpEngine,
 } from "@omq/transport"
 import { Inbox, type InboxHandler, Outbox, TRANSFER_FROM } from "../ring/channel.js"
-import {
-  PEER_CONNECTED_OUT,
-  RECORD_HEADER,
-  RecordKind,
-  readFrames,
-  SUBSCRIBE,
-} from "../ring/records.js"
+import { RECORD_HEADER, RecordKind, readFrames, SUBSCRIBE } from "../ring/records.js"
 import { untilDeadline } from "../util/deadline.js"
 import { type ConnectionOptions, decodeOptions, type SocketAttachment } from "./host-protocol.js"
 import { HostedPeer } from "./hosted-peer.js"
@@ -123,14 +117,14 @@ export class HostedSocket implements InboxHandler {
     if (ep.transport !== "tcp" || this.#closing) return
     let pipe: HostedPeer | null = null
     if (pipeId !== 0) {
-      pipe = new HostedPeer(pipeId, endpoint, true)
+      pipe = new HostedPeer(pipeId, endpoint)
       this.#peers.set(pipeId, pipe)
     }
     const entry: Connect = {
       pipe,
       live: null,
       connecter: new TcpConnecter(ep, options, (stream) => {
-        const peer = entry.pipe ?? this.#addPeer(endpoint, true)
+        const peer = entry.pipe ?? this.#addPeer(endpoint)
         entry.live = peer
         this.#startEngine(stream, peer, options, () => {
           if (!entry.pipe && entry.live) this.#removePeer(entry.live)
@@ -279,7 +273,7 @@ export class HostedSocket implements InboxHandler {
     this.#startEngine(
       stream,
       () => {
-        peer = this.#addPeer(endpoint, false)
+        peer = this.#addPeer(endpoint)
         return peer
       },
       options,
@@ -386,8 +380,8 @@ export class HostedSocket implements InboxHandler {
     }
   }
 
-  #addPeer(endpoint: string, outgoing: boolean): HostedPeer {
-    const peer = new HostedPeer(this.#nextPeer++, endpoint, outgoing)
+  #addPeer(endpoint: string): HostedPeer {
+    const peer = new HostedPeer(this.#nextPeer++, endpoint)
     this.#peers.set(peer.id, peer)
     return peer
   }
@@ -402,13 +396,7 @@ export class HostedSocket implements InboxHandler {
       encoder.encode(peer.endpoint),
       limit, // the socket returns credit in batches of half of it
     ]
-    this.#outbox.push(
-      RecordKind.PeerUp,
-      peer.id,
-      frames.length,
-      frames,
-      peer.outgoing ? PEER_CONNECTED_OUT : 0,
-    )
+    this.#outbox.push(RecordKind.PeerUp, peer.id, frames.length, frames)
   }
 
   #removePeer(peer: HostedPeer): void {

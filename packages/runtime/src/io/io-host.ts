@@ -28,11 +28,6 @@ export class IoHost implements IoHostApi {
     await this.#sockets.get(socketId)?.finished
   }
 
-  /** Number of sockets still attached (for leak checks). */
-  get size(): number {
-    return this.#sockets.size
-  }
-
   #get(socketId: number): HostedSocket {
     const socket = this.#sockets.get(socketId)
     if (!socket) throw new ZmqError("ETERM", `socket ${socketId} is closed`)

@@ -51,9 +51,6 @@ export enum RecordKind {
   Chunk = 11,
 }
 
-/** PeerUp flag: the pipe belongs to a connect() rather than an accepted connection. */
-export const PEER_CONNECTED_OUT = 1
-
 /** Command flag: subscribe (else cancel). */
 export const SUBSCRIBE = 1
 

@@ -110,11 +110,6 @@ export class RingWriter extends RingSide {
     this.#write = Atomics.load(this.header, WRITE) >>> 0
   }
 
-  /** Largest record that can ever be written. */
-  get maxRecord(): number {
-    return this.capacity >>> 1
-  }
-
   /**
    * Reserves `size` contiguous bytes and returns their offset in `bytes`, or -1 when the ring
    * has no room now. The record becomes visible to the reader only at `commit()`.

@@ -26,15 +26,6 @@ export class FairQueue {
     return [peer, frames]
   }
 
-  /** Forgets a peer's waiting messages (unless the socket still wants to read them). */
-  remove(peer: Peer): void {
-    const i = this.#ready.indexOf(peer)
-    if (i < 0) return
-    this.#ready.splice(i, 1)
-    if (this.#next > i) this.#next--
-    peer.inbound.drain()
-  }
-
   /** Drops every waiting message; returns the peer of each, for their credit. */
   clear(): Peer[] {
     const dropped: Peer[] = []

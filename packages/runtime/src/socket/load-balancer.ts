@@ -8,10 +8,6 @@ export class LoadBalancer {
   readonly #peers: Peer[] = []
   #next = 0
 
-  get size(): number {
-    return this.#peers.length
-  }
-
   add(peer: Peer): void {
     this.#peers.push(peer)
   }

@@ -11,8 +11,6 @@ export class Peer {
   socketType = ""
   routingId: Uint8Array = new Uint8Array(0)
   readonly endpoint: string
-  /** True for the pipe of a connect(), false for an accepted connection. */
-  readonly outgoing: boolean
   /** Messages sent to the host that it has not yet confirmed as written. */
   outstanding = 0
   /** Messages taken by the application since credit last went back to the host. */
@@ -25,9 +23,8 @@ export class Peer {
   /** The large message now arriving from this peer, frame by frame. */
   assembly: FrameAssembler | null = null
 
-  constructor(id: number, endpoint: string, outgoing: boolean) {
+  constructor(id: number, endpoint: string) {
     this.id = id
     this.endpoint = endpoint
-    this.outgoing = outgoing
   }
 }

@@ -5,7 +5,7 @@ import { type ConnectionOptions, encodeOptions } from "../io/host-protocol.js"
 import { createChannelPorts, type IoLink } from "../io/io-link.js"
 import { Inbox, type InboxHandler, Outbox } from "../ring/channel.js"
 import { FrameAssembler } from "../ring/frame-assembler.js"
-import { PEER_CONNECTED_OUT, RecordKind, readFrames, SUBSCRIBE } from "../ring/records.js"
+import { RecordKind, readFrames, SUBSCRIBE } from "../ring/records.js"
 import { createRing } from "../ring/ring-buffer.js"
 import { TransferPool } from "../ring/transfer-pool.js"
 import { Queue } from "../util/queue.js"
@@ -146,7 +146,7 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
     let pipeId = 0
     if (!options.immediate) {
       pipeId = (FIRST_SOCKET_PIPE + this.#nextPipe++) >>> 0
-      const peer = new Peer(pipeId, address, true)
+      const peer = new Peer(pipeId, address)
       peer.creditBatch = creditBatch(options.receiveHighWaterMark || NO_LIMIT)
       this.#peers.set(pipeId, peer)
       if (!this.xattach(peer)) {
@@ -396,7 +396,7 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
   }
 
   /** @internal */
-  onControl(kind: RecordKind, flags: number, peerId: number, count: number, at: number): void {
+  onControl(kind: RecordKind, _flags: number, peerId: number, count: number, at: number): void {
     if (kind === RecordKind.Credit) {
       const peer = this.#peers.get(peerId)
       if (peer) peer.outstanding -= count
@@ -406,7 +406,7 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
       const [type, routingId, endpoint, limit] = readFrames(this.#inboxBytes, this.#inboxView, at)
       let peer = this.#peers.get(peerId)
       if (!peer) {
-        peer = new Peer(peerId, decoder.decode(endpoint), (flags & PEER_CONNECTED_OUT) !== 0)
+        peer = new Peer(peerId, decoder.decode(endpoint))
         this.#peers.set(peerId, peer)
         if (!this.xattach(peer)) {
           this.#peers.delete(peerId)

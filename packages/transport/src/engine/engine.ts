@@ -7,8 +7,6 @@ export interface Engine {
   readonly ready: boolean
   /** ZMTP minor version of the peer (1 where the question does not apply). */
   readonly peerMinor: number
-  /** Bytes handed to the stream but not yet written to the kernel. */
-  readonly writeBacklog: number
   /** Appends one frame; `owned` bodies may be written without a copy. */
   writeFrame(body: Uint8Array, more: boolean, owned: boolean): void
   /** Appends a frame header alone; the body follows through writeBytes / writeOwned. */

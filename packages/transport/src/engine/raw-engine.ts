@@ -37,10 +37,6 @@ export class RawEngine implements Engine {
     })
   }
 
-  get writeBacklog(): number {
-    return this.#stream.writableLength
-  }
-
   writeFrame(body: Uint8Array, _more: boolean, owned: boolean): void {
     if (body.byteLength > 0) this.#pending.push(owned ? body : new Uint8Array(body))
   }

@@ -244,11 +244,6 @@ export class ZmtpEngine implements Engine {
     this.#stream.write(chunk, () => written())
   }
 
-  /** Bytes handed to the stream but not yet written to the kernel. */
-  get writeBacklog(): number {
-    return this.#stream.writableLength
-  }
-
   pause(): void {
     this.#stream.pause()
   }
