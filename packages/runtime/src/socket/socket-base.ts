@@ -68,6 +68,8 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
   readonly #peers = new Map<number, Peer>()
   /** connect() endpoints and their pipe ids (0 with `immediate`). */
   readonly #connects = new Map<string, number>()
+  /** Messages queued by the socket itself, which carry no receive credit. */
+  readonly #notices = new WeakSet<Buffer[]>()
   #nextPipe = 0
   readonly #sends = new Queue<PendingSend>()
   readonly #receives = new Queue<PendingReceive>()
@@ -321,8 +323,17 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
   /** Takes the next fair-queued message and accounts its receive credit. */
   protected takeFrom(fq: FairQueue): [Peer, Buffer[]] | null {
     const next = fq.pop()
-    if (next) this.consumed(next[0])
+    if (next && !this.#notices.has(next[1])) this.consumed(next[0])
     return next
+  }
+
+  /**
+   * Queues a message the socket made itself (a STREAM connect notice, an XPUB unsubscription
+   * for a departed peer): taking it returns no credit, since the host never counted it.
+   */
+  protected enqueueNotice(fq: FairQueue, peer: Peer, frames: Buffer[]): void {
+    this.#notices.add(frames)
+    fq.push(peer, frames)
   }
 
   /** Sends a SUBSCRIBE (true) or CANCEL to one peer (the host picks command or data frame). */

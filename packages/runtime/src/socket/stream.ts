@@ -59,14 +59,13 @@ export class Stream extends SocketBase {
     if (this.#ids.has(peer)) return
     this.#ids.bind(peer, this.#ids.resolve(peer, new Uint8Array(0)))
     if (!this.notify) return
-    this.#fq.push(peer, [this.#ids.idOf(peer)!, EMPTY])
-    peer.consumed-- // the notice did not come from the host: taking it must return no credit
+    this.enqueueNotice(this.#fq, peer, [this.#ids.idOf(peer)!, EMPTY])
     this.retryReceives()
   }
 
   protected xdetach(peer: Peer): void {
     const id = this.#ids.idOf(peer)
-    if (this.notify && id) this.#fq.push(peer, [id, EMPTY]) // the peer is gone: no credit
+    if (this.notify && id) this.enqueueNotice(this.#fq, peer, [id, EMPTY])
     this.#ids.forget(peer)
   }
 

@@ -83,8 +83,7 @@ export class XPublisher extends Publisher {
   protected override xdetach(peer: Peer): void {
     for (const topic of this.subscriptions.prefixesOf(peer)) {
       const message = Buffer.concat([Buffer.from([0]), topic])
-      // The peer is gone, so taking these returns no credit.
-      if (this.#count(topic, -1, false)) this.#fq.push(peer, [message])
+      if (this.#count(topic, -1, false)) this.enqueueNotice(this.#fq, peer, [message])
     }
     super.xdetach(peer)
   }
