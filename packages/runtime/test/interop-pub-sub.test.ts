@@ -241,4 +241,24 @@ forEachIoThreads("XPUB options", (ctx: Context) => {
     await xpub.send(["A2", "applied"])
     assert.deepEqual(text(await osub.receive()), ["A2", "applied"])
   })
+
+  it("manual: a departing subscriber's manual subscriptions come back as unsubscriptions", async () => {
+    const xpub = sockets.add(new XPublisher({ ...opts, manual: true }))
+    await xpub.bind("tcp://127.0.0.1:*")
+    for (const round of [1, 2]) {
+      const osub = new Subscriber(opts)
+      osub.connect(boundEndpoint(xpub))
+      osub.subscribe("B")
+      assert.deepEqual(text(await xpub.receive()), [sub("B")], `round ${round}`)
+      xpub.subscribe("B")
+      xpub.subscribe("C") // the application may subscribe a peer to what it never asked for
+      osub.close()
+      const cancelled = [text(await xpub.receive()), text(await xpub.receive())]
+      assert.deepEqual(cancelled.flat().sort(), [unsub("B"), unsub("C")], `round ${round}`)
+    }
+    // The departed peer is no longer the target of subscribe(); nothing is delivered to anyone.
+    xpub.subscribe("D")
+    xpub.receiveTimeout = 100
+    await assert.rejects(xpub.receive(), { code: "EAGAIN" })
+  })
 })

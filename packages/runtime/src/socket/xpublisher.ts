@@ -81,10 +81,14 @@ export class XPublisher extends Publisher {
   }
 
   protected override xdetach(peer: Peer): void {
+    // Manual subscriptions are the application's, not counted per topic: each one the peer held
+    // is cancelled back to the application (as libzmq does), whatever the verbosity.
     for (const topic of this.subscriptions.prefixesOf(peer)) {
       const message = Buffer.concat([Buffer.from([0]), topic])
-      if (this.#count(topic, -1, false)) this.enqueueNotice(this.#fq, peer, [message])
+      if (this.manual || this.#count(topic, -1, false))
+        this.enqueueNotice(this.#fq, peer, [message])
     }
+    if (this.#lastSubscriber === peer) this.#lastSubscriber = null
     super.xdetach(peer)
   }
 
