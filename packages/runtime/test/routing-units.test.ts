@@ -21,7 +21,19 @@ describe("FairQueue", () => {
     const order: string[] = []
     for (let next = fq.pop(); next; next = fq.pop()) order.push(String(next[1][0]))
     assert.deepEqual(order, ["a1", "b1", "c1", "a2", "b2", "a3"])
-    assert.equal(fq.empty, true)
+    assert.equal(fq.pop(), null)
+  })
+
+  it("skips a peer whose messages were dropped while it waited its turn", () => {
+    const fq = new FairQueue()
+    const [a, b] = peers(2)
+    fq.push(a!, msg("a1"))
+    fq.push(b!, msg("b1"))
+    fq.push(b!, msg("b2"))
+    a!.inbound.drain() // as disconnect() does
+    assert.equal(String(fq.pop()?.[1][0]), "b1")
+    assert.equal(String(fq.pop()?.[1][0]), "b2")
+    assert.equal(fq.pop(), null)
   })
 
   it("clear() drops everything and reports one peer per dropped message", () => {

@@ -17,13 +17,15 @@ export class FairQueue {
   /** Takes the next message in turn, or null when none waits. */
   pop(): [Peer, Buffer[]] | null {
     const ready = this.#ready
-    if (ready.length === 0) return null
-    if (this.#next >= ready.length) this.#next = 0
-    const peer = ready[this.#next]!
-    const frames = peer.inbound.shift()!
-    if (peer.inbound.length === 0) ready.splice(this.#next, 1)
-    else this.#next++
-    return [peer, frames]
+    while (ready.length > 0) {
+      if (this.#next >= ready.length) this.#next = 0
+      const peer = ready[this.#next]!
+      const frames = peer.inbound.shift()
+      if (peer.inbound.length === 0) ready.splice(this.#next, 1)
+      else this.#next++
+      if (frames) return [peer, frames] // none when discard() emptied the peer
+    }
+    return null
   }
 
   /** Drops every waiting message; returns the peer of each, for their credit. */
@@ -33,9 +35,5 @@ export class FairQueue {
     this.#ready = []
     this.#next = 0
     return dropped
-  }
-
-  get empty(): boolean {
-    return this.#ready.length === 0
   }
 }

@@ -63,12 +63,7 @@ export class Router extends SocketBase {
   }
 
   protected xrecv(): Buffer[] | null {
-    // A message whose peer has gone (its id forgotten) is skipped, not a reason to stop.
-    for (let next = this.takeFrom(this.#fq); next; next = this.takeFrom(this.#fq)) {
-      const id = this.#ids.idOf(next[0])
-      if (id !== undefined) return [id, ...next[1]]
-    }
-    return null
+    return this.takeFrom(this.#fq)?.[1] ?? null
   }
 
   protected xattach(): boolean {
@@ -82,22 +77,32 @@ export class Router extends SocketBase {
     const holder = this.#ids.holder(id)
     if (holder) {
       if (!this.handover) {
-        this.reject(peer) // libzmq ignores a second connection with an id in use
+        // As libzmq, the newcomer is ignored, not dropped: dropping would only make it redial
+        // (and a connect pipe of ours redial) for ever. Its messages are discarded. It takes
+        // the id over once the holder leaves, which libzmq does not do.
+        this.#ids.wait(peer, id)
         return
       }
       this.#ids.forget(holder)
       this.reject(holder)
     }
+    this.#identify(peer, id)
+  }
+
+  #identify(peer: Peer, id: string): void {
     this.#ids.bind(peer, id)
     if (this.probeRouter) this.write(peer, [new Uint8Array(0)])
   }
 
   protected xdetach(peer: Peer): void {
-    this.#ids.forget(peer)
+    const next = this.#ids.forget(peer)
+    if (next) this.#identify(next.peer, next.id)
   }
 
+  /** The id is prefixed now, so a message outlives its peer's departure, as in libzmq. */
   protected xmessage(peer: Peer, frames: Buffer[]): void {
-    if (this.#ids.has(peer)) this.enqueue(this.#fq, peer, frames)
-    else this.consumed(peer)
+    const id = this.#ids.idOf(peer)
+    if (id) this.enqueue(this.#fq, peer, [id, ...frames])
+    else this.consumed(peer) // a peer waiting for its id: its messages are discarded
   }
 }

@@ -9,6 +9,8 @@ import type { Peer } from "./peer.js"
 export class RoutingIds {
   readonly #byId = new Map<string, Peer>()
   readonly #idOf = new Map<Peer, string>()
+  /** Peers that announced an id already held, in arrival order, waiting for it. */
+  readonly #waiting = new Map<string, Peer[]>()
   /** Ids chosen for connect() endpoints. */
   readonly #chosen = new Map<string, string>()
   #next = 0
@@ -55,10 +57,39 @@ export class RoutingIds {
     return id === undefined ? undefined : Buffer.from(id, "latin1")
   }
 
-  forget(peer: Peer): void {
+  /** Queues a peer for an id that another peer holds. */
+  wait(peer: Peer, id: string): void {
+    const queue = this.#waiting.get(id)
+    if (queue) queue.push(peer)
+    else this.#waiting.set(id, [peer])
+  }
+
+  /**
+   * Forgets a departed peer. When it held an id that others wait for, returns the first of
+   * them, which the caller then binds to the id.
+   */
+  forget(peer: Peer): { peer: Peer; id: string } | undefined {
     const id = this.#idOf.get(peer)
-    if (id === undefined) return
+    if (id === undefined) {
+      this.#leaveWaiting(peer)
+      return undefined
+    }
     this.#idOf.delete(peer)
-    if (this.#byId.get(id) === peer) this.#byId.delete(id)
+    if (this.#byId.get(id) !== peer) return undefined
+    this.#byId.delete(id)
+    const queue = this.#waiting.get(id)
+    const next = queue?.shift()
+    if (queue?.length === 0) this.#waiting.delete(id)
+    return next && { peer: next, id }
+  }
+
+  #leaveWaiting(peer: Peer): void {
+    for (const [id, queue] of this.#waiting) {
+      const at = queue.indexOf(peer)
+      if (at < 0) continue
+      queue.splice(at, 1)
+      if (queue.length === 0) this.#waiting.delete(id)
+      return
+    }
   }
 }

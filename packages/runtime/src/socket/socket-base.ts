@@ -170,7 +170,10 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
     if (pipeId === undefined) throw new ZmqError("ENOENT", `not connected to ${address}`, address)
     this.#connects.delete(address)
     const peer = this.#peers.get(pipeId)
-    if (peer) this.#detach(peer)
+    if (peer) {
+      peer.inbound.drain() // libzmq destroys a disconnected pipe's unread messages
+      this.#detach(peer)
+    }
     const frames = [Buffer.from(address)]
     this.#outbox.push(RecordKind.Disconnect, 0, frames.length, frames)
   }

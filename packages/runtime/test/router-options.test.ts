@@ -1,0 +1,164 @@
+// ROUTER identity handling and its options: duplicate ids (ignored, or taken over with
+// handover), mandatory at the high-water mark, and messages that outlive their peer.
+import assert from "node:assert/strict"
+import { afterEach, it } from "node:test"
+import { type Context, Dealer, Router } from "omq"
+import * as zmq from "zeromq"
+import { boundEndpoint, forEachIoThreads, Sockets } from "./helpers/interop.js"
+
+const text = (frames: Buffer[]): string[] => frames.map((f) => f.toString())
+
+forEachIoThreads("ROUTER options", (ctx: Context) => {
+  const sockets = new Sockets()
+  afterEach(() => sockets.closeAll())
+  const opts = { context: ctx, linger: 0, reconnectInterval: 20 }
+
+  /** A DEALER with `routingId`, connected to `router`, whose hello has arrived there. */
+  async function dealerSaying(router: Router, routingId: string, hello: string): Promise<Dealer> {
+    const dealer = sockets.add(new Dealer({ ...opts, routingId }))
+    dealer.connect(boundEndpoint(router))
+    await dealer.send(hello)
+    return dealer
+  }
+
+  it("a second peer with an id in use is ignored; it takes the id over once the holder leaves", async () => {
+    const router = sockets.add(new Router(opts))
+    await router.bind("tcp://127.0.0.1:*")
+    const first = await dealerSaying(router, "twin", "from first")
+    assert.deepEqual(text(await router.receive()), ["twin", "from first"])
+    const second = await dealerSaying(router, "twin", "from second (dropped)")
+    await second.send("second again (dropped)")
+    await first.send("first still heard")
+    assert.deepEqual(text(await router.receive()), ["twin", "first still heard"])
+    await router.send(["twin", "to the holder"])
+    assert.deepEqual(text(await first.receive()), ["to the holder"])
+
+    first.close()
+    // Once the router has seen the holder go, the id routes to the second peer.
+    router.mandatory = true
+    second.receiveTimeout = 50
+    for (;;) {
+      await router.send(["twin", "to whoever holds it"])
+      try {
+        assert.deepEqual(text(await second.receive()), ["to whoever holds it"])
+        break
+      } catch (err) {
+        assert.equal((err as { code: string }).code, "EAGAIN") // still the old holder's
+      }
+    }
+    await second.send("now heard")
+    assert.deepEqual(text(await router.receive()), ["twin", "now heard"])
+  })
+
+  it("handover: a second peer with an id in use takes it over at once", async () => {
+    const router = sockets.add(new Router({ ...opts, handover: true }))
+    await router.bind("tcp://127.0.0.1:*")
+    await dealerSaying(router, "same", "old")
+    assert.deepEqual(text(await router.receive()), ["same", "old"])
+    const newer = await dealerSaying(router, "same", "new")
+    assert.deepEqual(text(await router.receive()), ["same", "new"])
+    await router.send(["same", "for the new one"])
+    assert.deepEqual(text(await newer.receive()), ["for the new one"])
+  })
+
+  it("a connect() pipe whose peer's id is in use stays connected and does not redial", async () => {
+    const router = sockets.add(new Router(opts))
+    const holder = sockets.add(new zmq.Dealer({ linger: 0, routingId: "dup" }))
+    const duplicate = sockets.add(new zmq.Dealer({ linger: 0, routingId: "dup" }))
+    let accepts = 0
+    duplicate.events.on("accept", () => accepts++)
+    for (const d of [holder, duplicate]) await d.bind("tcp://127.0.0.1:*")
+    router.connect(boundEndpoint(holder))
+    await holder.send("holder")
+    assert.deepEqual(text(await router.receive()), ["dup", "holder"])
+    router.connect(boundEndpoint(duplicate))
+    // Round trips through the router while the duplicate's connection settles: each one gives
+    // a redial loop (20 ms apart) time to show up as further accepts.
+    await duplicate.send("duplicate (dropped)")
+    for (let i = 0; i < 10; i++) {
+      await holder.send(`ping ${i}`)
+      assert.deepEqual(text(await router.receive()), ["dup", `ping ${i}`])
+      await router.send(["dup", `pong ${i}`])
+      assert.deepEqual(text(await holder.receive()), [`pong ${i}`])
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    assert.equal(accepts, 1, "the duplicate's connection was accepted once and kept")
+  })
+
+  it("mandatory: a peer at its high-water mark rejects with EAGAIN; without it, sends never wait", async () => {
+    const router = sockets.add(new Router({ ...opts, sendHighWaterMark: 2 }))
+    await router.bind("tcp://127.0.0.1:*")
+    // A zmq peer that holds one message at most and is not read until the end.
+    const peer = sockets.add(
+      new zmq.Dealer({ linger: 0, routingId: "slow", receiveHighWaterMark: 1 }),
+    )
+    peer.connect(boundEndpoint(router))
+    await peer.send("hello")
+    assert.deepEqual(text(await router.receive()), ["slow", "hello"])
+    const big = Buffer.alloc(1 << 20) // fills the kernel's buffers in a few messages
+    router.mandatory = true
+    let accepted = 0
+    for (;;) {
+      try {
+        await router.send(["slow", big])
+        accepted++
+      } catch (err) {
+        assert.equal((err as { code: string }).code, "EAGAIN")
+        break
+      }
+    }
+    assert.ok(accepted >= 2, `accepted ${accepted} before the high-water mark`)
+    // Far more than the kernel and the peer can hold: without mandatory each send resolves at
+    // once (a wait would hang here, as the peer reads nothing), and the excess is dropped.
+    router.mandatory = false
+    const extra = 40
+    for (let i = 0; i < extra; i++) await router.send(["slow", big])
+    let delivered = 0
+    const reading = (async () => {
+      for (;;) {
+        const [frame] = await peer.receive()
+        if (frame!.length !== big.length) return assert.equal(frame!.toString(), "end")
+        delivered++
+      }
+    })()
+    // The end marker must not be dropped: send it with mandatory, once the peer has room.
+    router.mandatory = true
+    for (;;) {
+      try {
+        await router.send(["slow", "end"])
+        break
+      } catch (err) {
+        assert.equal((err as { code: string }).code, "EAGAIN")
+        await new Promise((resolve) => setTimeout(resolve, 5))
+      }
+    }
+    await reading
+    assert.ok(delivered >= accepted, `delivered ${delivered} of the ${accepted} accepted`)
+    assert.ok(delivered < accepted + extra, `delivered ${delivered}: some must have been dropped`)
+  })
+
+  it("messages a peer sent before leaving are still delivered, with its id", async () => {
+    const router = sockets.add(new Router({ ...opts, mandatory: true }))
+    await router.bind("tcp://127.0.0.1:*")
+    const leaver = new Dealer({ ...opts, linger: 1000, routingId: "leaver" })
+    leaver.connect(boundEndpoint(router))
+    await leaver.send("first")
+    assert.deepEqual(text(await router.receive()), ["leaver", "first"])
+    await leaver.send("last words")
+    leaver.close() // linger: "last words" reaches the wire before the connection ends
+    await leaver.finished
+    // Once the id no longer routes, the router has seen the departure, which came after the
+    // message: the message is queued, and still carries the id.
+    for (;;) {
+      try {
+        await router.send(["leaver", "are you there?"])
+        await new Promise((resolve) => setImmediate(resolve))
+      } catch (err) {
+        assert.equal((err as { code: string }).code, "EHOSTUNREACH")
+        break
+      }
+    }
+    router.receiveTimeout = 1000
+    assert.deepEqual(text(await router.receive()), ["leaver", "last words"])
+  })
+})
