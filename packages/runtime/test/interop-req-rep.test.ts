@@ -4,7 +4,7 @@ import assert from "node:assert/strict"
 import { afterEach, it } from "node:test"
 import { type Context, Dealer, Reply, Request, Router } from "omq"
 import * as zmq from "zeromq"
-import { boundEndpoint, forEachIoThreads, Sockets } from "./helpers/interop.js"
+import { boundEndpoint, forEachIoThreads, retryWhile, Sockets } from "./helpers/interop.js"
 
 const text = (frames: Buffer[]): string[] => frames.map((f) => f.toString())
 
@@ -148,15 +148,7 @@ forEachIoThreads("interop request-reply", (ctx: Context) => {
     router.connect(boundEndpoint(peer), { routingId: "server-a" })
     router.mandatory = true
     // Until the handshake completes the id is unknown: retry until it routes.
-    for (;;) {
-      try {
-        await router.send(["server-a", "hi"])
-        break
-      } catch (err) {
-        assert.equal((err as { code: string }).code, "EHOSTUNREACH")
-        await new Promise((r) => setImmediate(r))
-      }
-    }
+    await retryWhile("EHOSTUNREACH", () => router.send(["server-a", "hi"]))
     const [, body] = await peer.receive()
     assert.equal(body!.toString(), "hi")
   })
@@ -170,14 +162,7 @@ forEachIoThreads("interop ROUTER↔ROUTER", (ctx: Context) => {
   /** Sends until the peer's id is routable (it becomes known once the handshake completes). */
   async function sendWhenRoutable(router: Router, frames: string[]): Promise<void> {
     router.mandatory = true
-    for (;;) {
-      try {
-        return await router.send(frames)
-      } catch (err) {
-        assert.equal((err as { code: string }).code, "EHOSTUNREACH")
-        await new Promise((r) => setImmediate(r))
-      }
-    }
+    await retryWhile("EHOSTUNREACH", () => router.send(frames))
   }
 
   it("omq ROUTER connects to zmq ROUTER (ids on both sides)", async () => {
@@ -196,15 +181,7 @@ forEachIoThreads("interop ROUTER↔ROUTER", (ctx: Context) => {
     await or.bind("tcp://127.0.0.1:*")
     const zr = sockets.add(new zmq.Router({ linger: 0, routingId: "zr", mandatory: true }))
     zr.connect(boundEndpoint(or), { routingId: "or" })
-    for (;;) {
-      try {
-        await zr.send(["or", "hi"])
-        break
-      } catch (err) {
-        assert.equal((err as { code: string }).code, "EHOSTUNREACH")
-        await new Promise((r) => setImmediate(r))
-      }
-    }
+    await retryWhile("EHOSTUNREACH", () => zr.send(["or", "hi"]))
     assert.deepEqual(text(await or.receive()), ["zr", "hi"])
     await or.send(["zr", "back"])
     assert.deepEqual(text(await zr.receive()), ["or", "back"])

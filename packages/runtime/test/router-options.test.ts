@@ -4,7 +4,7 @@ import assert from "node:assert/strict"
 import { afterEach, it } from "node:test"
 import { type Context, Dealer, Router } from "omq"
 import * as zmq from "zeromq"
-import { boundEndpoint, forEachIoThreads, Sockets } from "./helpers/interop.js"
+import { boundEndpoint, forEachIoThreads, retryWhile, Sockets } from "./helpers/interop.js"
 
 const text = (frames: Buffer[]): string[] => frames.map((f) => f.toString())
 
@@ -123,15 +123,7 @@ forEachIoThreads("ROUTER options", (ctx: Context) => {
     })()
     // The end marker must not be dropped: send it with mandatory, once the peer has room.
     router.mandatory = true
-    for (;;) {
-      try {
-        await router.send(["slow", "end"])
-        break
-      } catch (err) {
-        assert.equal((err as { code: string }).code, "EAGAIN")
-        await new Promise((resolve) => setTimeout(resolve, 5))
-      }
-    }
+    await retryWhile("EAGAIN", () => router.send(["slow", "end"]), 5)
     await reading
     assert.ok(delivered >= accepted, `delivered ${delivered} of the ${accepted} accepted`)
     assert.ok(delivered < accepted + extra, `delivered ${delivered}: some must have been dropped`)

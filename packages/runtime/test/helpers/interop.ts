@@ -202,3 +202,23 @@ export function boundEndpoint(socket: { readonly lastEndpoint: string | null }):
   assert.match(endpoint, /^tcp:\/\/127\.0\.0\.1:[1-9]\d*$/)
   return endpoint
 }
+
+/**
+ * Calls `attempt` until it stops rejecting with ZeroMQ error `code` (any other error fails the
+ * test), pausing `pauseMs` between tries. For conditions no event announces, such as a routing
+ * id becoming known once a handshake completes.
+ */
+export async function retryWhile<T>(
+  code: string,
+  attempt: () => Promise<T>,
+  pauseMs = 0,
+): Promise<T> {
+  for (;;) {
+    try {
+      return await attempt()
+    } catch (err) {
+      assert.equal((err as { code?: string }).code, code)
+      await new Promise((resolve) => setTimeout(resolve, pauseMs))
+    }
+  }
+}
