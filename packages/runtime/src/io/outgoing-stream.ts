@@ -84,9 +84,13 @@ export class OutgoingStream {
 
   #endFrame(): void {
     if (this.#more) return
-    if (this.#mode === "engine" && this.#peer) {
-      this.#peer.written++
-      this.#host.touched(this.#peer)
+    const peer = this.#peer
+    // A message cut short by its connection is lost, as in libzmq, but its send credit must
+    // still go back when the pipe lives on (a connect() pipe across a reconnect).
+    const cut = this.#mode === "drop" && peer !== null && this.#host.peer(peer.id) === peer
+    if (peer && (this.#mode === "engine" || cut)) {
+      peer.written++
+      this.#host.touched(peer)
     }
     this.#mode = "idle"
     this.#peer = null
