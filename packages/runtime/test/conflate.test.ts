@@ -1,7 +1,7 @@
 import assert from "node:assert/strict"
 import { it } from "node:test"
-import { Pull, Push } from "omq"
-import { forEachIoThreads } from "./helpers/interop.js"
+import { Dealer, Pull, Push, Router } from "omq"
+import { forEachIoThreads, freePort } from "./helpers/interop.js"
 
 forEachIoThreads("conflate", (context) => {
   it("keeps only the newest waiting message", async () => {
@@ -28,5 +28,62 @@ forEachIoThreads("conflate", (context) => {
     await assert.rejects(pull.receive(), { code: "EAGAIN" }) // nothing older is left
     push.close()
     pull.close()
+  })
+
+  for (const [name, Sender, Receiver] of [
+    ["PUSH → PULL", Push, Pull],
+    ["DEALER → DEALER", Dealer, Dealer],
+  ] as const) {
+    it(`${name}: a conflating sender keeps only its newest message while the peer is away`, async () => {
+      const port = await freePort()
+      const endpoint = `tcp://127.0.0.1:${port}`
+      // A high-water mark of 2 would make the third send wait; conflate lifts it.
+      const sender = new Sender({ context, linger: 0, conflate: true, sendHighWaterMark: 2 })
+      sender.connect(endpoint)
+      for (let i = 1; i <= 10; i++) await sender.send(`${i}`)
+      const receiver = new Receiver({ context, linger: 0, receiveTimeout: 200 })
+      await receiver.bind(endpoint)
+      assert.deepEqual((await receiver.receive()).map(String), ["10"])
+      await assert.rejects(receiver.receive(), { code: "EAGAIN" }) // 1 to 9 were replaced
+      sender.close()
+      receiver.close()
+    })
+  }
+
+  it("a conflating sender facing a slow reader never waits, and its newest message arrives last", async () => {
+    const pull = new Pull({ context, linger: 0, receiveHighWaterMark: 1 })
+    await pull.bind("tcp://127.0.0.1:*")
+    const push = new Push({ context, linger: 0, conflate: true })
+    push.connect(pull.lastEndpoint!)
+    const big = (n: number): Buffer => Buffer.alloc(1 << 20, n)
+    const total = 50 // 50 MiB: more than the kernel's buffers and the reader hold together
+    for (let n = 0; n < total; n++) await push.send(big(n))
+    const seen: number[] = []
+    while (seen.at(-1) !== total - 1) {
+      const [frame] = await pull.receive()
+      seen.push(frame![0]!)
+    }
+    assert.ok(seen.length < total, `older messages were replaced (received ${seen.length})`)
+    assert.deepEqual(
+      seen,
+      [...seen].sort((a, b) => a - b),
+      "in order",
+    )
+    push.close()
+    pull.close()
+  })
+
+  it("conflate is ignored where libzmq ignores it (ROUTER)", async () => {
+    const router = new Router({ context, linger: 0, conflate: true })
+    await router.bind("tcp://127.0.0.1:*")
+    const dealer = new Dealer({ context, linger: 0, routingId: "d" })
+    dealer.connect(router.lastEndpoint!)
+    for (const m of ["a", "b", "c"]) await dealer.send(m)
+    await dealer.send("end")
+    const got: string[] = []
+    while (got.at(-1) !== "end") got.push(String((await router.receive())[1]))
+    assert.deepEqual(got, ["a", "b", "c", "end"])
+    dealer.close()
+    router.close()
   })
 })

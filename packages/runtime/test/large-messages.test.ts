@@ -53,6 +53,24 @@ forEachIoThreads("large messages", (context) => {
     pull.close()
   })
 
+  it("a receive high-water mark of 1 still lets streamed messages through", async () => {
+    // The limit used to be charged as a large message started, pausing its connection with
+    // the rest of the message unread: nothing ever arrived.
+    const pull = new Pull({ context, linger: 0, receiveHighWaterMark: 1 })
+    await pull.bind("tcp://127.0.0.1:*")
+    const push = new Push({ context, linger: 0 })
+    push.connect(pull.lastEndpoint!)
+    const sizes = [1 << 20, 200_000, 1 << 20, 150_000]
+    for (const [i, size] of sizes.entries()) await push.send(["head", Buffer.alloc(size, i)])
+    for (const [i, size] of sizes.entries()) {
+      const [, body] = await pull.receive()
+      assert.equal(body!.length, size)
+      assert.equal(body![size - 1], i)
+    }
+    push.close()
+    pull.close()
+  })
+
   it("bounds large frames in flight: sends wait for memory to come back", async () => {
     const port = await freePort()
     const endpoint = `tcp://127.0.0.1:${port}`

@@ -18,6 +18,8 @@ export interface ConnectionOptions {
   sendHighWaterMark: number
   receiveHighWaterMark: number
   immediate: boolean
+  /** Each pipe keeps only the newest message waiting to be written. */
+  conflate: boolean
 }
 
 export interface SocketAttachment {

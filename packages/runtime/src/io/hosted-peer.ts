@@ -10,6 +10,8 @@ import type { Engine } from "@omq/transport"
 export class HostedPeer {
   readonly id: number
   readonly endpoint: string
+  /** Keep only the newest message waiting to be written (the socket's `conflate`). */
+  readonly conflate: boolean
   engine: Engine | null = null
   /** Messages the socket sent while no connection was ready (copied out of the ring). */
   queue: Uint8Array[][] = []
@@ -22,13 +24,36 @@ export class HostedPeer {
   paused = false
   /** Receive high-water mark of the connection serving this pipe. */
   receiveLimit = 0x7fffffff
-  constructor(id: number, endpoint: string) {
+  constructor(id: number, endpoint: string, conflate = false) {
     this.id = id
     this.endpoint = endpoint
+    this.conflate = conflate
   }
 
-  /** Writes queued messages into a freshly ready engine. */
-  /** `written` gets each frame's memory back once the kernel has it. */
+  /**
+   * Messages may go straight into the connection. Not so before the handshake, nor for a
+   * conflating pipe whose connection is waiting for a drain: its messages wait in `queue`,
+   * where a newer one replaces them.
+   */
+  get writable(): boolean {
+    return this.engine?.ready === true && !(this.conflate && this.blocked)
+  }
+
+  /**
+   * Keeps a message until the pipe is writable. On a conflating pipe it replaces what waited:
+   * the replaced messages count as written (their send credit goes back) and their transferred
+   * memory goes to `giveBack`.
+   */
+  hold(frames: Uint8Array[], giveBack: (buffer: ArrayBuffer) => void): void {
+    if (this.conflate) {
+      for (const old of this.queue) for (const f of old) giveBack(f.buffer as ArrayBuffer)
+      this.written += this.queue.length
+      this.queue = []
+    }
+    this.queue.push(frames)
+  }
+
+  /** Writes queued messages into the engine; `written` gets each frame's memory back once the kernel has it. */
   flushQueue(written: (buffer: ArrayBuffer) => void): void {
     const engine = this.engine
     if (!engine) return

@@ -117,14 +117,14 @@ export class HostedSocket implements InboxHandler {
     if (ep.transport !== "tcp" || this.#closing) return
     let pipe: HostedPeer | null = null
     if (pipeId !== 0) {
-      pipe = new HostedPeer(pipeId, endpoint)
+      pipe = new HostedPeer(pipeId, endpoint, options.conflate)
       this.#peers.set(pipeId, pipe)
     }
     const entry: Connect = {
       pipe,
       live: null,
       connecter: new TcpConnecter(ep, options, (stream) => {
-        const peer = entry.pipe ?? this.#addPeer(endpoint)
+        const peer = entry.pipe ?? this.#addPeer(endpoint, options)
         entry.live = peer
         this.#startEngine(stream, peer, options, () => {
           if (!entry.pipe && entry.live) this.#removePeer(entry.live)
@@ -189,8 +189,8 @@ export class HostedSocket implements InboxHandler {
     const peer = this.#peers.get(peerId)
     if (!peer) return // the peer went away; libzmq drops its queued messages the same way
     const engine = peer.engine
-    if (!engine?.ready) {
-      peer.queue.push(readFrames(bytes, view, at))
+    if (!engine || !peer.writable) {
+      peer.hold(readFrames(bytes, view, at), (buffer) => this.#giveBack(buffer))
       return
     }
     const count = view.getUint32(at + 12, true)
@@ -273,7 +273,7 @@ export class HostedSocket implements InboxHandler {
     this.#startEngine(
       stream,
       () => {
-        peer = this.#addPeer(endpoint)
+        peer = this.#addPeer(endpoint, options)
         return peer
       },
       options,
@@ -296,6 +296,11 @@ export class HostedSocket implements InboxHandler {
     let peer: HostedPeer | null = typeof pipe === "function" ? null : pipe
     /** A frame of TRANSFER_FROM bytes or more being gathered from this connection. */
     let big: { body: Uint8Array; filled: number; more: boolean } | null = null
+    /**
+     * Bytes still to come of a streamed message's last frame. The message counts toward the
+     * receive limit once they are in: pausing at its start would stall it half-read for ever.
+     */
+    let lastFrameLeft = 0
     const handler: EngineHandler = {
       ready: (info) => {
         if (this.#closing && !peer) return engine.destroy() // accepted while closing
@@ -313,7 +318,8 @@ export class HostedSocket implements InboxHandler {
         this.#received(peer!, engine)
       },
       frameStart: (size, more) => {
-        if (!more) this.#received(peer!, engine)
+        lastFrameLeft = more ? 0 : size
+        if (!more && size === 0) this.#received(peer!, engine)
         if (size >= TRANSFER_FROM) {
           // Gathered here, then handed to the socket's thread by transfer (no second copy).
           big = { body: Buffer.allocUnsafeSlow(size), filled: 0, more }
@@ -324,13 +330,16 @@ export class HostedSocket implements InboxHandler {
       frameData: (piece) => {
         if (!big) {
           this.#outbox.pushChunks(peer!.id, piece)
-          return
+        } else {
+          big.body.set(piece, big.filled)
+          big.filled += piece.byteLength
+          if (big.filled === big.body.byteLength) {
+            this.#outbox.pushTransferred(peer!.id, big.body, big.more, true)
+            big = null
+          }
         }
-        big.body.set(piece, big.filled)
-        big.filled += piece.byteLength
-        if (big.filled === big.body.byteLength) {
-          this.#outbox.pushTransferred(peer!.id, big.body, big.more, true)
-          big = null
+        if (lastFrameLeft > 0 && (lastFrameLeft -= piece.byteLength) === 0) {
+          this.#received(peer!, engine)
         }
       },
       // Handed up as the data message XPUB applications see: 0x01|topic or 0x00|topic.
@@ -341,6 +350,7 @@ export class HostedSocket implements InboxHandler {
       drain: () => {
         if (peer && peer.engine === engine && peer.blocked) {
           peer.blocked = false
+          peer.flushQueue((buffer) => this.#giveBack(buffer)) // a conflating pipe's newest
           this.#dirty.add(peer)
           this.#flushDirty()
         }
@@ -380,8 +390,8 @@ export class HostedSocket implements InboxHandler {
     }
   }
 
-  #addPeer(endpoint: string): HostedPeer {
-    const peer = new HostedPeer(this.#nextPeer++, endpoint)
+  #addPeer(endpoint: string, options: ConnectionOptions): HostedPeer {
+    const peer = new HostedPeer(this.#nextPeer++, endpoint, options.conflate)
     this.#peers.set(peer.id, peer)
     return peer
   }

@@ -37,7 +37,7 @@ export class OutgoingStream {
     if (this.#mode === "idle") {
       const peer = this.#host.peer(peerId)
       this.#peer = peer ?? null
-      this.#engine = peer?.engine?.ready ? peer.engine : null
+      this.#engine = peer?.writable ? peer.engine : null
       this.#mode = !peer ? "drop" : this.#engine ? "engine" : "queue"
     }
     if (this.#mode === "engine" && this.#peer?.engine !== this.#engine) this.#mode = "drop"
@@ -74,9 +74,9 @@ export class OutgoingStream {
       for (const f of frames) this.#host.giveBack(f.buffer as ArrayBuffer)
       return
     }
-    peer.queue.push(frames)
-    // The connection may have come up while this message was arriving.
-    if (peer.engine?.ready) {
+    peer.hold(frames, (b) => this.#host.giveBack(b))
+    // The connection may have come up (or drained) while this message was arriving.
+    if (peer.writable) {
       peer.flushQueue((b) => this.#host.giveBack(b))
       this.#host.touched(peer)
     }

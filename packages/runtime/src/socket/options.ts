@@ -25,8 +25,10 @@ export interface SocketOptions {
   /** Identity announced to peers (REQ, DEALER, ROUTER). Default none. */
   routingId: string | null
   /**
-   * Keep only the newest received message (PULL, SUB, XSUB, DEALER, PAIR): older ones waiting
-   * to be read are dropped. Meant for single-frame messages, as in libzmq. Default false.
+   * Keep only the newest message, in each direction, on DEALER, PULL, PUSH, PUB and SUB (other
+   * types ignore it, as in libzmq): an older message still waiting to be read, or to be
+   * written to its peer, is dropped, and high-water marks no longer apply. Meant for
+   * single-frame messages, as in libzmq. Default false.
    */
   conflate: boolean
 }

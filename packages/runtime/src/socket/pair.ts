@@ -16,7 +16,7 @@ export class Pair extends SocketBase {
 
   protected xsend(frames: Uint8Array[]): boolean {
     const peer = this.#peer
-    const hwm = this.options.sendHighWaterMark
+    const hwm = this.sendLimit
     if (!peer || (hwm > 0 && peer.outstanding >= hwm)) return false
     this.write(peer, frames)
     return true

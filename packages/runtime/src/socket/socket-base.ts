@@ -22,6 +22,9 @@ export interface SocketConstructorOptions extends Partial<SocketOptions> {
   context?: Context
 }
 
+/** The types on which `conflate` takes effect, as in libzmq; the others ignore it. */
+const CONFLATING = new Set<SocketType>(["DEALER", "PULL", "PUSH", "PUB", "SUB"])
+
 /** Pipe ids the socket allocates (for connect) start here; the host's stay below. */
 const FIRST_SOCKET_PIPE = 0x80000000
 
@@ -107,17 +110,32 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
     return this.#closed
   }
 
+  /** `conflate` is set and this socket type honours it. */
+  protected get conflates(): boolean {
+    return this.options.conflate && CONFLATING.has(this.type)
+  }
+
+  /**
+   * Messages each peer may have in flight before a send must wait or drop (0: no limit). A
+   * conflating socket has none: its pipes keep the newest message instead.
+   */
+  protected get sendLimit(): number {
+    return this.conflates ? 0 : this.options.sendHighWaterMark
+  }
+
   #connectionOptions(): ConnectionOptions {
     const o = this.options
+    const conflate = this.conflates
     return {
       routingId: o.routingId === null ? undefined : Buffer.from(o.routingId),
       maxMessageSize: o.maxMessageSize,
       handshakeInterval: o.handshakeInterval,
       reconnectInterval: o.reconnectInterval,
       reconnectMaxInterval: o.reconnectMaxInterval,
-      sendHighWaterMark: o.sendHighWaterMark,
-      receiveHighWaterMark: o.receiveHighWaterMark,
+      sendHighWaterMark: this.sendLimit,
+      receiveHighWaterMark: conflate ? 0 : o.receiveHighWaterMark,
       immediate: o.immediate,
+      conflate,
     }
   }
 
@@ -319,7 +337,7 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
 
   /** Queues a received message for the application; with `conflate`, only the newest stays. */
   protected enqueue(fq: FairQueue, peer: Peer, frames: Buffer[]): void {
-    if (this.options.conflate) for (const dropped of fq.clear()) this.consumed(dropped)
+    if (this.conflates) for (const dropped of fq.clear()) this.consumed(dropped)
     fq.push(peer, frames)
   }
 
