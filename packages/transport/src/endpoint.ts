@@ -3,7 +3,7 @@ import { ZmqError } from "./errors.js"
 /** A parsed `transport://address` endpoint. */
 export type Endpoint =
   | { transport: "tcp"; host: string; port: number; text: string }
-  | { transport: "inproc"; name: string; text: string }
+  | { transport: "ipc"; path: string; text: string }
 
 const TRANSPORTS = new Set(["tcp", "ipc", "inproc", "ws", "wss", "udp", "pgm", "epgm", "vmci"])
 
@@ -23,7 +23,7 @@ export function parseEndpoint(text: string, bind: boolean): Endpoint {
   const transport = text.slice(0, sep)
   const rest = text.slice(sep + 3)
   if (transport === "tcp") return parseTcp(text, rest, bind)
-  if (transport === "inproc" && rest.length > 0) return { transport, name: rest, text }
+  if (transport === "ipc") return parseIpc(text, rest, bind)
   if (TRANSPORTS.has(transport)) {
     throw new ZmqError("EPROTONOSUPPORT", `transport '${transport}' is not supported yet`, text)
   }
@@ -55,6 +55,29 @@ function parseTcp(text: string, rest: string, bind: boolean): Endpoint {
     }
   }
   return { transport: "tcp", host, port, text }
+}
+
+/**
+ * `ipc://path`: a filesystem path, `@name` for Linux's abstract namespace, or (bind only) `*`
+ * for a fresh path the listener picks.
+ */
+function parseIpc(text: string, path: string, bind: boolean): Endpoint {
+  if (path.length === 0 || path === "@") {
+    throw new ZmqError("EINVAL", `invalid ipc endpoint '${text}': empty path`, text)
+  }
+  if (path === "*" && !bind) {
+    throw new ZmqError("EINVAL", `cannot connect to wildcard path in '${text}'`, text)
+  }
+  // sun_path holds 107 bytes and a NUL; libzmq fails such a bind with ENAMETOOLONG.
+  if (new TextEncoder().encode(path).length > 107) {
+    throw new ZmqError("ENAMETOOLONG", `ipc path too long in '${text}'`, text)
+  }
+  return { transport: "ipc", path, text }
+}
+
+/** Formats an ipc endpoint the way libzmq reports it in ZMQ_LAST_ENDPOINT. */
+export function formatIpc(path: string): string {
+  return `ipc://${path}`
 }
 
 /** Formats a tcp endpoint the way libzmq reports it in ZMQ_LAST_ENDPOINT. */

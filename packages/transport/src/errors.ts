@@ -19,6 +19,7 @@ export type ZmqErrorCode =
   | "EACCES"
   | "EBADF"
   | "EBUSY"
+  | "ENAMETOOLONG"
 
 /** The one error class omq throws or rejects with. */
 export class ZmqError extends Error {

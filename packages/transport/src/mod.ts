@@ -3,21 +3,16 @@
  *
  * - `zmtp/`: the pure ZMTP 3.1 core (greeting, framing, commands, mechanisms); no `node:` imports.
  * - `engine/`: a connection over a Node stream (ZMTP, or raw bytes for STREAM sockets), and the
- *   tcp listener/connecter.
+ *   listener and connecter of the stream transports (tcp, ipc).
  * - errors and endpoint parsing shared by every layer above.
  *
  * The runtime package (`omq`) hosts these engines on IO worker threads or in-thread.
  */
-export { type Endpoint, formatTcp, parseEndpoint } from "./endpoint.js"
+export { type Endpoint, formatIpc, formatTcp, parseEndpoint } from "./endpoint.js"
+export { Connecter, type ReconnectOptions } from "./engine/connecter.js"
 export type { Engine } from "./engine/engine.js"
+export { type Listener, listen } from "./engine/listener.js"
 export { RawEngine } from "./engine/raw-engine.js"
-export {
-  listenTcp,
-  type ReconnectOptions,
-  type TcpAddress,
-  TcpConnecter,
-  type TcpListener,
-} from "./engine/tcp.js"
 export {
   type EngineConfig,
   type EngineHandler,

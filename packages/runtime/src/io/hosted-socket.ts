@@ -1,14 +1,14 @@
 import type { Socket as NetSocket } from "node:net"
 import type { MessagePort } from "node:worker_threads"
 import {
+  Connecter,
   type Engine,
   type EngineHandler,
-  listenTcp,
+  type Listener,
+  listen,
   type PeerInfo,
   parseEndpoint,
   RawEngine,
-  TcpConnecter,
-  type TcpListener,
   ZmqError,
   ZmtpEngine,
 } from "@omq/transport"
@@ -25,7 +25,7 @@ const decoder = new TextDecoder()
 const NO_LIMIT = 0x7fffffff
 
 interface Connect {
-  connecter: TcpConnecter
+  connecter: Connecter
   /** The pipe kept across reconnects (null with `immediate`). */
   pipe: HostedPeer | null
   /** The pipe of the current connection when `immediate` is on. */
@@ -43,9 +43,9 @@ export class HostedSocket implements InboxHandler {
   readonly #inbox: Inbox
   readonly #outbox: Outbox
   readonly #peers = new Map<number, HostedPeer>()
-  readonly #listeners = new Map<string, TcpListener>()
+  readonly #listeners = new Map<string, Listener>()
   /** The live connections each listener accepted (unbind drops them). */
-  readonly #accepted = new Map<TcpListener, Set<NetSocket>>()
+  readonly #accepted = new Map<Listener, Set<NetSocket>>()
   /** connect()s by endpoint; libzmq allows several to the same one. */
   readonly #connects = new Map<string, Connect[]>()
   readonly #engines = new Set<Engine>()
@@ -80,9 +80,8 @@ export class HostedSocket implements InboxHandler {
 
   async bind(endpoint: string, options: ConnectionOptions): Promise<string> {
     const ep = parseEndpoint(endpoint, true)
-    if (ep.transport !== "tcp") throw new ZmqError("EPROTONOSUPPORT", `cannot bind ${endpoint}`)
     const accepted = new Set<NetSocket>()
-    const listener = await listenTcp(ep, (stream) => {
+    const listener = await listen(ep, (stream) => {
       if (this.#closing) {
         stream.destroy()
         return
@@ -114,7 +113,7 @@ export class HostedSocket implements InboxHandler {
   /** Starts a connect(); `pipeId` is the socket's pipe for it, or 0 with `immediate`. */
   #connect(endpoint: string, options: ConnectionOptions, pipeId: number): void {
     const ep = parseEndpoint(endpoint, false)
-    if (ep.transport !== "tcp" || this.#closing) return
+    if (this.#closing) return
     let pipe: HostedPeer | null = null
     if (pipeId !== 0) {
       pipe = new HostedPeer(pipeId, endpoint, options.conflate)
@@ -123,7 +122,7 @@ export class HostedSocket implements InboxHandler {
     const entry: Connect = {
       pipe,
       live: null,
-      connecter: new TcpConnecter(ep, options, (stream) => {
+      connecter: new Connecter(ep, options, (stream) => {
         const peer = entry.pipe ?? this.#addPeer(endpoint, options)
         entry.live = peer
         this.#startEngine(stream, peer, options, () => {

@@ -1,0 +1,103 @@
+import { mkdtempSync, rmSync, unlinkSync } from "node:fs"
+import { createServer, type Server, type Socket } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { type Endpoint, formatIpc, formatTcp } from "../endpoint.js"
+import { ZmqError, type ZmqErrorCode } from "../errors.js"
+
+/** A bound listener. `endpoint` is the resolved address, as ZMQ_LAST_ENDPOINT reports it. */
+export interface Listener {
+  readonly endpoint: string
+  /** Stops accepting at once; resolves when the listening socket is closed. */
+  close(): Promise<void>
+}
+
+/**
+ * Binds a tcp or ipc endpoint and calls `onConnection` for each accepted stream. Rejects with
+ * EADDRINUSE and friends.
+ */
+export function listen(ep: Endpoint, onConnection: (s: Socket) => void): Promise<Listener> {
+  return ep.transport === "tcp" ? listenTcp(ep, onConnection) : listenIpc(ep, onConnection)
+}
+
+function listenTcp(
+  ep: Extract<Endpoint, { transport: "tcp" }>,
+  onConnection: (s: Socket) => void,
+): Promise<Listener> {
+  const server = createServer({ noDelay: true }, onConnection)
+  return serve(server, { host: ep.host, port: ep.port, exclusive: true }, ep.text, () => {
+    const bound = server.address()
+    return bound && typeof bound === "object" ? formatTcp(bound.address, bound.port) : ep.text
+  })
+}
+
+/**
+ * As libzmq: `ipc://*` binds a fresh path in a private temporary directory; a file left at the
+ * path (by an earlier run) is replaced; the file is removed when the listener closes. A path
+ * starting with "@" names a socket in Linux's abstract namespace, which has no file.
+ */
+function listenIpc(
+  ep: Extract<Endpoint, { transport: "ipc" }>,
+  onConnection: (s: Socket) => void,
+): Promise<Listener> {
+  let path = ep.path
+  let tempDir: string | null = null
+  if (path === "*") {
+    tempDir = mkdtempSync(join(tmpdir(), "omq-"))
+    path = join(tempDir, "socket")
+  }
+  const abstract = path.startsWith("@")
+  if (!abstract) removeStale(path)
+  const server = createServer(onConnection)
+  const cleanup = (): void => {
+    if (tempDir) rmSync(tempDir, { recursive: true, force: true })
+  }
+  const listening = serve(
+    server,
+    { path: abstract ? `\0${path.slice(1)}` : path, exclusive: true },
+    ep.text,
+    () => formatIpc(path),
+  )
+  listening.catch(cleanup)
+  server.once("close", cleanup) // Node unlinks the socket file itself
+  return listening
+}
+
+function removeStale(path: string): void {
+  try {
+    unlinkSync(path)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") {
+      throw new ZmqError("EADDRINUSE", `bind ipc://${path}: ${(err as Error).message}`)
+    }
+  }
+}
+
+function serve(
+  server: Server,
+  options: { host?: string; port?: number; path?: string; exclusive: boolean },
+  text: string,
+  endpoint: () => string,
+): Promise<Listener> {
+  return new Promise((resolve, reject) => {
+    server.once("error", (err: NodeJS.ErrnoException) => {
+      reject(new ZmqError(bindCode(err.code), `bind ${text}: ${err.message}`, text))
+    })
+    server.listen(options, () => {
+      server.on("error", () => {})
+      const closed = new Promise<void>((done) => server.once("close", () => done()))
+      resolve({
+        endpoint: endpoint(),
+        close: () => {
+          if (server.listening) server.close()
+          return closed
+        },
+      })
+    })
+  })
+}
+
+function bindCode(code: string | undefined): ZmqErrorCode {
+  if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") return code
+  return "EINVAL"
+}
