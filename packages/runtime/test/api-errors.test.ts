@@ -72,11 +72,13 @@ for (const ioThreads of [0, 1]) {
       }
     })
 
-    it("bind and connect reject unknown transports with EPROTONOSUPPORT", async () => {
+    it("bind and connect reject unknown and unimplemented transports with EPROTONOSUPPORT", async () => {
       const s = new Push({ context: ctx, linger: 0 })
       try {
-        await assert.rejects(s.bind("foo://x"), code("EPROTONOSUPPORT"))
-        assert.throws(() => s.connect("foo://x"), code("EPROTONOSUPPORT"))
+        for (const endpoint of ["foo://x", "inproc://x", "ws://127.0.0.1:5555"]) {
+          await assert.rejects(s.bind(endpoint), code("EPROTONOSUPPORT"))
+          assert.throws(() => s.connect(endpoint), code("EPROTONOSUPPORT"))
+        }
       } finally {
         s.close()
       }
