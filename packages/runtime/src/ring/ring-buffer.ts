@@ -18,6 +18,9 @@
  * other side rings the bell (add + notify) once per epoch it sees, so a burst of records costs one
  * notify. Only the sleeper ever clears its own SLEEP slot. Sleeping uses Atomics.waitAsync, never
  * Atomics.wait: every thread here runs an event loop.
+ *
+ * When both sides live on one thread (a context without IO threads), a waitAsync wake-up is a
+ * task hop for nothing: the waker calls the sleeper directly instead (see LocalWakers).
  */
 
 const WRITE = 0
@@ -50,7 +53,16 @@ export function createRing(capacity: number): RingHandle {
   return { sab: new SharedArrayBuffer(HEADER_BYTES + capacity) }
 }
 
+/**
+ * Same-thread wake-ups. This module's state is per thread, so a ring whose reader and writer
+ * were both made here has both sides on this thread, and a side that sleeps leaves a function
+ * here for the other to call.
+ */
+const sidesHere = new WeakMap<SharedArrayBuffer, number>()
+const sleepersHere = new WeakMap<SharedArrayBuffer, Map<number, () => void>>()
+
 class RingSide {
+  readonly #sab: SharedArrayBuffer
   protected readonly header: Int32Array
   readonly bytes: Uint8Array
   readonly view: DataView
@@ -59,6 +71,8 @@ class RingSide {
   protected rungEpoch = 0
 
   constructor(handle: RingHandle) {
+    this.#sab = handle.sab
+    sidesHere.set(handle.sab, (sidesHere.get(handle.sab) ?? 0) + 1)
     this.header = new Int32Array(handle.sab, 0, HEADER_BYTES / 4)
     this.capacity = handle.sab.byteLength - HEADER_BYTES
     this.bytes = new Uint8Array(handle.sab, HEADER_BYTES, this.capacity)
@@ -72,6 +86,9 @@ class RingSide {
     Atomics.notify(this.header, READER_BELL)
     Atomics.add(this.header, WRITER_BELL, 1)
     Atomics.notify(this.header, WRITER_BELL)
+    const sleepers = sleepersHere.get(this.#sab)
+    sleepersHere.delete(this.#sab)
+    for (const wake of sleepers?.values() ?? []) wake()
   }
 
   get closed(): boolean {
@@ -83,6 +100,13 @@ class RingSide {
     const sleeping = Atomics.load(this.header, sleepSlot)
     if (sleeping !== 0 && sleeping !== this.rungEpoch) {
       this.rungEpoch = sleeping
+      const sleepers = sleepersHere.get(this.#sab)
+      const wake = sleepers?.get(bellSlot)
+      if (wake) {
+        sleepers!.delete(bellSlot)
+        wake()
+        return
+      }
       Atomics.add(this.header, bellSlot, 1)
       Atomics.notify(this.header, bellSlot)
     }
@@ -94,8 +118,16 @@ class RingSide {
     const bell = Atomics.load(this.header, bellSlot)
     Atomics.store(this.header, sleepSlot, this.epoch)
     if (!ready() && !this.closed) {
-      const result = Atomics.waitAsync(this.header, bellSlot, bell)
-      if (result.async) await result.value
+      if (sidesHere.get(this.#sab) === 2) {
+        await new Promise<void>((resolve) => {
+          const sleepers = sleepersHere.get(this.#sab) ?? new Map<number, () => void>()
+          sleepersHere.set(this.#sab, sleepers)
+          sleepers.set(bellSlot, () => setImmediate(resolve))
+        })
+      } else {
+        const result = Atomics.waitAsync(this.header, bellSlot, bell)
+        if (result.async) await result.value
+      }
     }
     Atomics.store(this.header, sleepSlot, 0)
   }
