@@ -1,0 +1,142 @@
+// Shared plumbing for the spec suites (the behaviours of libzmq's tests/test_spec_*.cpp, between
+// omq sockets): the transports they run over, and ways to wait for peers and messages without
+// sleeping.
+import assert from "node:assert/strict"
+import { setTimeout as delay } from "node:timers/promises"
+
+export type Transport = "tcp" | "ipc"
+
+/** Every transport the spec suites run over. Adding one here runs every spec test over it. */
+export const TRANSPORTS: readonly Transport[] = ["tcp", "ipc"]
+
+/** An address to bind a fresh socket to over `transport`; lastEndpoint then says where it is. */
+export function bindAddress(transport: Transport): string {
+  switch (transport) {
+    case "tcp":
+      return "tcp://127.0.0.1:*"
+    case "ipc":
+      return "ipc://*" // a fresh path, as libzmq picks one
+  }
+}
+
+/** Where peers connect to a socket just bound with bindAddress(). */
+export function endpointOf(socket: { readonly lastEndpoint: string | null }): string {
+  const endpoint = socket.lastEndpoint
+  assert.ok(endpoint !== null, "lastEndpoint is set after bind")
+  assert.ok(!endpoint.includes("*"), `lastEndpoint ${endpoint} is resolved`)
+  return endpoint
+}
+
+/** A message's frames as strings, for comparing with deepEqual. */
+export function text(frames: readonly Uint8Array[]): string[] {
+  return frames.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteLength).toString())
+}
+
+interface Receiving {
+  receive(): Promise<Buffer[]>
+  receiveTimeout: number
+}
+
+/** Asserts that nothing reaches `socket` for `ms` milliseconds (receive() rejects with EAGAIN). */
+export async function assertNothingArrives(socket: Receiving, ms = 100): Promise<void> {
+  const before = socket.receiveTimeout
+  socket.receiveTimeout = ms
+  try {
+    const got = await socket.receive().then(
+      (frames) => frames,
+      (err: unknown) => err,
+    )
+    if (Array.isArray(got)) assert.fail(`expected nothing, received [${text(got).join(", ")}]`)
+    assert.equal((got as { code?: string }).code, "EAGAIN", `receive failed with ${String(got)}`)
+  } finally {
+    socket.receiveTimeout = before
+  }
+}
+
+/**
+ * Keeps one receive() outstanding on each of several sockets and reports which socket the next
+ * message reaches. A socket gets a new receive() only at the next call of next(), so a REP can
+ * reply in between; receive(i) reads one socket on its own without losing a message to the
+ * outstanding call. Receives still outstanding at the end reject when their sockets close.
+ */
+export class Arrivals {
+  readonly #sockets: readonly { receive(): Promise<Buffer[]> }[]
+  readonly #pending: (Promise<[number, Buffer[]]> | null)[]
+
+  constructor(sockets: readonly { receive(): Promise<Buffer[]> }[]) {
+    this.#sockets = sockets
+    this.#pending = sockets.map(() => null)
+  }
+
+  async next(): Promise<{ index: number; frames: Buffer[] }> {
+    for (const [i, socket] of this.#sockets.entries()) {
+      if (this.#pending[i]) continue
+      const p = socket.receive().then((frames): [number, Buffer[]] => [i, frames])
+      p.catch(() => {}) // the socket closed at the end of the test
+      this.#pending[i] = p
+    }
+    const [index, frames] = await Promise.race(this.#pending.filter((p) => p !== null))
+    this.#pending[index] = null
+    return { index, frames }
+  }
+
+  /** The next message of socket `index` alone, taking over the receive outstanding on it. */
+  async receive(index: number): Promise<Buffer[]> {
+    const pending = this.#pending[index]
+    this.#pending[index] = null
+    return pending ? (await pending)[1] : this.#sockets[index]!.receive()
+  }
+}
+
+/**
+ * Runs `roundTrip(i)` for i = 0, 1, ... until it has reported every index below `count`.
+ * A bound socket only round-robins over the peers whose connections are up, so a suite that
+ * counts on all of them first sends probes (one at a time, each seen to arrive, so none are left
+ * over) until each peer has received one. `roundTrip` sends probe i and returns which peer got it.
+ */
+export async function untilEveryPeerReached(
+  count: number,
+  roundTrip: (i: number) => Promise<number>,
+): Promise<void> {
+  const reached = new Set<number>()
+  for (let i = 0; reached.size < count; i++) {
+    assert.ok(i < 100_000, `only ${reached.size} of ${count} peers reached`)
+    reached.add(await roundTrip(i))
+  }
+}
+
+/**
+ * Calls `attempt(i)` for i = 0, 1, ..., a few milliseconds apart, until it rejects with `code`;
+ * returns how many attempts succeeded first. For a state change with no event of its own, such
+ * as a socket noticing that its peer has gone.
+ */
+export async function untilRejected(
+  code: string,
+  attempt: (i: number) => Promise<unknown>,
+): Promise<number> {
+  for (let i = 0; ; i++) {
+    assert.ok(i < 10_000, `never rejected with ${code}`)
+    try {
+      await attempt(i)
+    } catch (err) {
+      assert.equal((err as { code?: string }).code, code, `failed with ${String(err)}`)
+      return i
+    }
+    await delay(2)
+  }
+}
+
+/**
+ * Asserts that send() on a socket with no peer to take the message rejects with EAGAIN, and
+ * only once `ms` milliseconds have passed. Leaves sendTimeout at `ms`.
+ */
+export async function assertSendTimesOut(
+  socket: { send(message: string): Promise<void>; sendTimeout: number },
+  ms: number,
+): Promise<void> {
+  socket.sendTimeout = ms
+  const started = performance.now()
+  await assert.rejects(socket.send(`nobody takes this (sendTimeout ${ms})`), { code: "EAGAIN" })
+  const waited = performance.now() - started
+  assert.ok(waited >= ms - 5, `rejected after ${waited.toFixed(1)} ms, before sendTimeout ${ms}`)
+}
