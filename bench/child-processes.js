@@ -1,5 +1,6 @@
-// What the cross-process benchmarks share: starting a role of the same script as a child with
-// an IPC channel, waiting for one of its messages, waiting for it to exit, and medians.
+// What the cross-process benchmarks share: opening the library under test, starting a role of
+// the same script as a child with an IPC channel, waiting for one of its messages, waiting for
+// it to exit, and medians.
 import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 
@@ -22,3 +23,14 @@ export const exited = (proc) =>
   new Promise((resolve) => (proc.exitCode !== null ? resolve() : proc.on("exit", resolve)))
 
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+/**
+ * The library a role runs: "zeromq", or omq with "omq-io0" / "omq-io1" IO threads. Returns its
+ * socket classes, the options every socket takes (omq's context), and `done` to terminate.
+ */
+export async function openLib(lib) {
+  if (lib === "zeromq") return { ...(await import("zeromq")), opts: {}, done: async () => {} }
+  const omq = await import("omq")
+  const context = new omq.Context({ ioThreads: lib === "omq-io0" ? 0 : 1 })
+  return { ...omq, opts: { context }, done: () => context.terminate() }
+}

@@ -5,31 +5,10 @@
 //
 //   node bench/pub-sub-fanout.js [--runs 3] [--count 50000]
 import { parseArgs } from "node:util"
-import { child, exited, median, message } from "./child-processes.js"
+import { child, exited, median, message, openLib } from "./child-processes.js"
 
 const LIBS = ["omq-io0", "omq-io1", "zeromq"]
 const SUBS = 10
-
-async function openLib(lib) {
-  if (lib === "zeromq") {
-    const zmq = await import("zeromq")
-    return {
-      XPublisher: zmq.XPublisher,
-      Subscriber: zmq.Subscriber,
-      opts: {},
-      done: async () => {},
-    }
-  }
-  const omq = await import("omq")
-  const context = new omq.Context({ ioThreads: lib === "omq-io0" ? 0 : 1 })
-  const opts = { context }
-  return {
-    XPublisher: omq.XPublisher,
-    Subscriber: omq.Subscriber,
-    opts,
-    done: () => context.terminate(),
-  }
-}
 
 async function publisher(lib, count) {
   const { XPublisher, opts, done } = await openLib(lib)

@@ -6,20 +6,10 @@
 // Prints one table: messages/s and MB/s per library, the median of --runs runs each, and the
 // ratio of each omq column to zeromq.js.
 import { parseArgs } from "node:util"
-import { child, exited, median, message } from "./child-processes.js"
+import { child, exited, median, message, openLib } from "./child-processes.js"
 
 const LIBS = ["omq-io0", "omq-io1", "zeromq"]
 const COUNTS = { 64: 300_000, 1024: 150_000, 65536: 8_000, 1048576: 600 }
-
-async function openLib(lib) {
-  if (lib === "zeromq") {
-    const zmq = await import("zeromq")
-    return { Push: zmq.Push, Pull: zmq.Pull, opts: {}, done: async () => {} }
-  }
-  const omq = await import("omq")
-  const context = new omq.Context({ ioThreads: lib === "omq-io0" ? 0 : 1 })
-  return { Push: omq.Push, Pull: omq.Pull, opts: { context }, done: () => context.terminate() }
-}
 
 /** Child: the receiving side. Binds, reports its endpoint, times the messages, reports. */
 async function receiver(lib, size, count) {

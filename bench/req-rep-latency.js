@@ -6,24 +6,9 @@
 // Prints median and p99 in microseconds (the median over runs of each run's percentile) and
 // the ratio to zeromq.js. Processes are not pinned: placement on the 2 vCPUs varies by run.
 import { parseArgs } from "node:util"
-import { child, exited, median, message } from "./child-processes.js"
+import { child, exited, median, message, openLib } from "./child-processes.js"
 
 const LIBS = ["omq-io0", "omq-io1", "zeromq"]
-
-async function openLib(lib) {
-  if (lib === "zeromq") {
-    const zmq = await import("zeromq")
-    return { Request: zmq.Request, Reply: zmq.Reply, opts: {}, done: async () => {} }
-  }
-  const omq = await import("omq")
-  const context = new omq.Context({ ioThreads: lib === "omq-io0" ? 0 : 1 })
-  return {
-    Request: omq.Request,
-    Reply: omq.Reply,
-    opts: { context },
-    done: () => context.terminate(),
-  }
-}
 
 async function server(lib, trips) {
   const { Reply, opts, done } = await openLib(lib)
