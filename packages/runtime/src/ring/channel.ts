@@ -7,7 +7,7 @@ import {
   recordSize,
   writeRecord,
 } from "./records.js"
-import { type RingHandle, RingReader, RingWriter } from "./ring-buffer.js"
+import { NO_WAIT, type RingHandle, RingReader, RingWriter } from "./ring-buffer.js"
 import type { TransferPool } from "./transfer-pool.js"
 
 type Pending = [
@@ -227,14 +227,14 @@ export class Inbox {
       this.#transferred.push(frame)
       if (this.#stalled) {
         this.#stalled = false
-        void this.#run()
+        this.#run()
       }
     })
   }
 
   /** Starts draining. Called by the owner once it is fully constructed (a record may wait). */
   start(): void {
-    void this.#run()
+    this.#run()
   }
 
   close(): void {
@@ -251,14 +251,24 @@ export class Inbox {
     return this.#reader.view
   }
 
-  async #run(): Promise<void> {
-    const r = this.#reader
+  /** Drains, then sleeps until more comes; a loop of callbacks, not an async function (garbage). */
+  #run(): void {
     while (!this.#closed) {
       if (!this.#drain()) return // stalled: the port listener resumes
-      await r.waitForData()
-      if (r.closed) this.#closed = true
+      const waiting = this.#reader.waitForData()
+      if (waiting !== NO_WAIT) {
+        void waiting.then(this.#resume)
+        return
+      }
+      if (this.#reader.closed) this.#closed = true
     }
     this.#drain()
+  }
+
+  readonly #resume = (): void => {
+    if (this.#reader.closed) this.#closed = true
+    if (this.#closed) this.#drain()
+    else this.#run()
   }
 
   /** Handles every record available now; false when stalled on a transfer still in flight. */
