@@ -7,6 +7,13 @@
  */
 export { ZmqError, type ZmqErrorCode } from "@omq/transport"
 export { Context, type ContextOptions, context } from "./context.js"
+export {
+  type Event,
+  type EventErrorInfo,
+  type EventOfType,
+  type EventType,
+  Observer,
+} from "./observer.js"
 export { Proxy, type ProxyDirectionStats, type ProxyStats } from "./proxy.js"
 export { Dealer, type DealerOptions } from "./socket/dealer.js"
 export type { SocketOptions } from "./socket/options.js"

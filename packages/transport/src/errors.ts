@@ -27,10 +27,16 @@ export class ZmqError extends Error {
   readonly code: ZmqErrorCode
   /** The endpoint the failing call was about, when there is one. */
   readonly address: string | undefined
+  /**
+   * For EPROTO: which protocol rule the peer broke, as zeromq.js names libzmq's
+   * ZMQ_PROTOCOL_ERROR_* codes in monitor events (ERR_ZMTP_INVALID_METADATA, ...).
+   */
+  readonly protocolError: string | undefined
 
-  constructor(code: ZmqErrorCode, message: string, address?: string) {
+  constructor(code: ZmqErrorCode, message: string, address?: string, protocolError?: string) {
     super(message)
     this.code = code
     this.address = address
+    this.protocolError = protocolError
   }
 }

@@ -15,6 +15,7 @@ import {
 import { Inbox, type InboxHandler, Outbox, TRANSFER_FROM } from "../ring/channel.js"
 import { RECORD_HEADER, RecordKind, readFrames, SUBSCRIBE } from "../ring/records.js"
 import { untilDeadline } from "../util/deadline.js"
+import { encodeEvent, type HostEvent } from "./host-events.js"
 import { type ConnectionOptions, decodeOptions, type SocketAttachment } from "./host-protocol.js"
 import { HostedPeer } from "./hosted-peer.js"
 import { OutgoingStream } from "./outgoing-stream.js"
@@ -81,15 +82,22 @@ export class HostedSocket implements InboxHandler {
   async bind(endpoint: string, options: ConnectionOptions): Promise<string> {
     const ep = parseEndpoint(endpoint, true)
     const accepted = new Set<NetSocket>()
-    const listener = await listen(ep, (stream) => {
-      if (this.#closing) {
-        stream.destroy()
-        return
-      }
-      accepted.add(stream)
-      stream.once("close", () => accepted.delete(stream))
-      this.#accept(stream, listener.endpoint, options)
-    })
+    let listener: Listener
+    try {
+      listener = await listen(ep, (stream) => {
+        if (this.#closing) {
+          stream.destroy()
+          return
+        }
+        accepted.add(stream)
+        stream.once("close", () => accepted.delete(stream))
+        this.#event({ type: "accept", address: listener.endpoint })
+        this.#accept(stream, listener.endpoint, options)
+      })
+    } catch (err) {
+      this.#event({ type: "bind:error", address: endpoint, error: err as ZmqError })
+      throw err
+    }
     this.#accepted.set(listener, accepted)
     if (this.#closing) {
       void listener.close()
@@ -97,7 +105,13 @@ export class HostedSocket implements InboxHandler {
     }
     this.#listeners.set(listener.endpoint, listener)
     if (listener.endpoint !== endpoint) this.#listeners.set(endpoint, listener)
+    this.#event({ type: "bind", address: listener.endpoint })
     return listener.endpoint
+  }
+
+  /** Reports a monitor event to the socket (its Observer, if it has one). */
+  #event(event: HostEvent): void {
+    this.#outbox.push(RecordKind.Event, 0, 1, [encodeEvent(event)])
   }
 
   async unbind(endpoint: string): Promise<void> {
@@ -108,6 +122,7 @@ export class HostedSocket implements InboxHandler {
     for (const stream of this.#accepted.get(listener) ?? []) stream.destroy()
     this.#accepted.delete(listener)
     await listener.close()
+    this.#event({ type: "close", address: listener.endpoint })
   }
 
   /** Starts a connect(); `pipeId` is the socket's pipe for it, or 0 with `immediate`. */
@@ -122,17 +137,22 @@ export class HostedSocket implements InboxHandler {
     const entry: Connect = {
       pipe,
       live: null,
-      connecter: new Connecter(ep, options, (stream) => {
-        const peer = entry.pipe ?? this.#addPeer(endpoint, options)
-        entry.live = peer
-        this.#startEngine(stream, peer, options, () => {
-          if (!entry.pipe && entry.live) this.#removePeer(entry.live)
-          entry.live = null
-          // Without reconnection the pipe dies with its connection, as in libzmq.
-          if (options.reconnectInterval < 0 && entry.pipe) this.#removePeer(entry.pipe)
-          entry.connecter.retry()
-        })
-      }),
+      connecter: new Connecter(
+        ep,
+        options,
+        (stream) => {
+          const peer = entry.pipe ?? this.#addPeer(endpoint, options)
+          entry.live = peer
+          this.#startEngine(stream, endpoint, peer, options, () => {
+            if (!entry.pipe && entry.live) this.#removePeer(entry.live)
+            entry.live = null
+            // Without reconnection the pipe dies with its connection, as in libzmq.
+            if (options.reconnectInterval < 0 && entry.pipe) this.#removePeer(entry.pipe)
+            entry.connecter.retry()
+          })
+        },
+        (event) => this.#event({ ...event, address: endpoint }),
+      ),
     }
     this.#connects.set(endpoint, [...(this.#connects.get(endpoint) ?? []), entry])
   }
@@ -160,7 +180,8 @@ export class HostedSocket implements InboxHandler {
   async #close(linger: number): Promise<void> {
     if (this.#closing) return
     this.#closing = true
-    const listeners = [...new Set(this.#listeners.values())].map((listener) => listener.close())
+    const bound = [...new Set(this.#listeners.values())]
+    const listeners = bound.map((listener) => listener.close())
     this.#listeners.clear()
     this.#flushDirty()
     const deadline = linger < 0 ? Number.POSITIVE_INFINITY : Date.now() + linger
@@ -175,6 +196,7 @@ export class HostedSocket implements InboxHandler {
     this.#engines.clear()
     this.#peers.clear()
     await Promise.all(listeners)
+    for (const listener of bound) this.#event({ type: "close", address: listener.endpoint })
     this.#inbox.close()
     this.#outbox.close()
     this.#port.close()
@@ -271,6 +293,7 @@ export class HostedSocket implements InboxHandler {
     let peer: HostedPeer | null = null
     this.#startEngine(
       stream,
+      endpoint,
       () => {
         peer = this.#addPeer(endpoint, options)
         return peer
@@ -288,6 +311,7 @@ export class HostedSocket implements InboxHandler {
    */
   #startEngine(
     stream: NetSocket,
+    address: string,
     pipe: HostedPeer | (() => HostedPeer),
     options: ConnectionOptions,
     onClosed: () => void,
@@ -305,6 +329,7 @@ export class HostedSocket implements InboxHandler {
         if (this.#closing && !peer) return engine.destroy() // accepted while closing
         peer ??= (pipe as () => HostedPeer)()
         peer.engine = engine
+        this.#event({ type: "handshake", address })
         peer.receiveLimit = options.receiveHighWaterMark || NO_LIMIT
         this.#announce(peer, info)
         peer.flushQueue((buffer) => this.#giveBack(buffer))
@@ -354,13 +379,20 @@ export class HostedSocket implements InboxHandler {
           this.#flushDirty()
         }
       },
-      closed: () => {
+      closed: (error, handshaken) => {
         this.#engines.delete(engine)
         if (peer && peer.engine === engine) {
           peer.engine = null
           peer.blocked = false // no drain will come from a closed connection
         }
-        if (!this.#closing) onClosed()
+        if (this.#closing) return
+        if (error && !handshaken) {
+          const type =
+            error.code === "EPROTO" ? "handshake:error:protocol" : "handshake:error:other"
+          this.#event({ type, address, error })
+        }
+        this.#event({ type: "disconnect", address })
+        onClosed()
       },
     }
     // STREAM sockets speak raw bytes; every other type speaks ZMTP.

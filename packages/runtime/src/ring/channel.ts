@@ -242,6 +242,11 @@ export class Inbox {
     this.#reader.close()
   }
 
+  /** Handles whatever records are there now, without waiting for a wake-up. */
+  drainNow(): void {
+    if (!this.#closed && !this.#stalled) this.#drain()
+  }
+
   /** The ring's bytes, for reading the frames of a record handed to onControl. */
   get bytes(): Uint8Array {
     return this.#reader.bytes

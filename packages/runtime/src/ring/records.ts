@@ -49,6 +49,8 @@ export enum RecordKind {
   Disconnect = 10,
   /** The next bytes of the large frame in progress (one frame of raw bytes). */
   Chunk = 11,
+  /** Host → socket: a monitor event (bind, accept, handshake, ...); frames [JSON]. */
+  Event = 12,
 }
 
 /** Command flag: subscribe (else cancel). */

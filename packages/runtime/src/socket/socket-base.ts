@@ -3,6 +3,7 @@ import { parseEndpoint, type SocketType, ZmqError } from "@omq/transport"
 import { type Closable, type Context, context as defaultContext } from "../context.js"
 import { type ConnectionOptions, encodeOptions } from "../io/host-protocol.js"
 import { createChannelPorts, type IoLink } from "../io/io-link.js"
+import { decodeEvent, Observer } from "../observer.js"
 import { Inbox, type InboxHandler, Outbox } from "../ring/channel.js"
 import { FrameAssembler } from "../ring/frame-assembler.js"
 import { RecordKind, readFrames, SUBSCRIBE } from "../ring/records.js"
@@ -78,6 +79,7 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
   readonly #receives = new Queue<PendingReceive>()
   #closed = false
   #finish!: () => void
+  #observer: Observer | null = null
 
   constructor(type: SocketType, options: SocketConstructorOptions = {}) {
     super()
@@ -108,6 +110,18 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
 
   get closed(): boolean {
     return this.#closed
+  }
+
+  /**
+   * The socket's monitor events (bind, accept, connect, handshake, disconnect, ...), as
+   * zeromq.js's `socket.events`. Events are kept from the first access on.
+   */
+  get events(): Observer {
+    if (!this.#observer) {
+      this.#observer = new Observer()
+      if (this.#closed) this.#observer.close()
+    }
+    return this.#observer
   }
 
   /** `conflate` is set and this socket type honours it. */
@@ -289,10 +303,12 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
     } catch {
       // The host is gone already (terminated context): nothing left to flush.
     }
+    this.#inbox.drainNow() // the host's last events (listeners closed) come before "end"
     this.#inbox.close()
     this.#outbox.close()
     this.#port.close()
     this.context.unregister(this)
+    this.#observer?.deliver({ type: "end" })
     this.#finish()
   }
 
@@ -429,6 +445,11 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
 
   /** @internal */
   onControl(kind: RecordKind, _flags: number, peerId: number, count: number, at: number): void {
+    if (kind === RecordKind.Event) {
+      const [json] = readFrames(this.#inboxBytes, this.#inboxView, at)
+      this.#observer?.deliver(decodeEvent(decoder.decode(json)))
+      return
+    }
     if (kind === RecordKind.Credit) {
       const peer = this.#peers.get(peerId)
       if (peer) peer.outstanding -= count

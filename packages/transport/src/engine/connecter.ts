@@ -8,6 +8,13 @@ export interface ReconnectOptions {
   reconnectMaxInterval: number
 }
 
+/** What a Connecter reports, named after libzmq's monitor events. */
+export type ConnecterEvent =
+  | { type: "connect:delay" }
+  | { type: "connect" }
+  | { type: "close" }
+  | { type: "connect:retry"; interval: number }
+
 /**
  * Keeps one outgoing tcp or ipc connection alive: connects, hands each established stream to
  * `onConnection`, and after `retry()` (the stream's owner saw it close) tries again with
@@ -17,15 +24,22 @@ export class Connecter {
   readonly #addr: Endpoint
   readonly #options: ReconnectOptions
   readonly #onConnection: (s: Socket) => void
+  readonly #onEvent: (event: ConnecterEvent) => void
   #interval: number
   #timer: ReturnType<typeof setTimeout> | undefined
   #attempt: Socket | undefined
   #closed = false
 
-  constructor(addr: Endpoint, options: ReconnectOptions, onConnection: (s: Socket) => void) {
+  constructor(
+    addr: Endpoint,
+    options: ReconnectOptions,
+    onConnection: (s: Socket) => void,
+    onEvent: (event: ConnecterEvent) => void = () => {},
+  ) {
     this.#addr = addr
     this.#options = options
     this.#onConnection = onConnection
+    this.#onEvent = onEvent
     this.#interval = options.reconnectInterval
     this.#connect()
   }
@@ -35,6 +49,7 @@ export class Connecter {
     if (this.#closed || this.#timer || this.#options.reconnectInterval < 0) return
     const base = Math.max(this.#interval, 1)
     const jitter = Math.floor(Math.random() * base)
+    this.#onEvent({ type: "connect:retry", interval: base + jitter })
     this.#timer = setTimeout(() => {
       this.#timer = undefined
       this.#connect()
@@ -59,9 +74,12 @@ export class Connecter {
         ? connect({ host: addr.host, port: addr.port, noDelay: true })
         : connect({ path: addr.path.startsWith("@") ? `\0${addr.path.slice(1)}` : addr.path })
     this.#attempt = stream
+    this.#onEvent({ type: "connect:delay" })
     const onError = (): void => {
       this.#attempt = undefined
       stream.destroy()
+      if (this.#closed) return
+      this.#onEvent({ type: "close" }) // as libzmq: the failed attempt's descriptor closes
       this.retry()
     }
     stream.once("error", onError)
@@ -69,6 +87,7 @@ export class Connecter {
       stream.off("error", onError)
       this.#attempt = undefined
       this.#interval = this.#options.reconnectInterval
+      this.#onEvent({ type: "connect" })
       this.#onConnection(stream)
     })
   }

@@ -403,6 +403,8 @@ export class ZmtpEngine implements Engine {
       throw new ZmqError(
         "EPROTO",
         `socket type ${type || "(none)"} cannot talk to ${this.#config.socketType}`,
+        undefined,
+        "ERR_ZMTP_INVALID_METADATA",
       )
     }
     const identity = peer.get("identity")

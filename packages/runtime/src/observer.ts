@@ -1,0 +1,115 @@
+import { ZmqError } from "@omq/transport"
+import { Queue } from "./util/queue.js"
+
+/** The error an event carries: a ZeroMQ-style code (ERR_ZMTP_* for protocol errors). */
+export interface EventErrorInfo extends Error {
+  code: string
+}
+
+/** Every event a socket reports, named as zeromq.js names libzmq's monitor events. */
+export type Event =
+  | { type: "accept"; address: string }
+  | { type: "accept:error"; address: string; error: EventErrorInfo }
+  | { type: "bind"; address: string }
+  | { type: "bind:error"; address: string; error: EventErrorInfo }
+  | { type: "connect"; address: string }
+  | { type: "connect:delay"; address: string }
+  | { type: "connect:retry"; address: string; interval: number }
+  | { type: "close"; address: string }
+  | { type: "close:error"; address: string; error: EventErrorInfo }
+  | { type: "disconnect"; address: string }
+  | { type: "end" }
+  | { type: "handshake"; address: string }
+  | { type: "handshake:error:protocol"; address: string; error: EventErrorInfo }
+  | { type: "handshake:error:auth"; address: string; error: EventErrorInfo }
+  | { type: "handshake:error:other"; address: string; error: EventErrorInfo }
+  | { type: "unknown" }
+
+export type EventType = Event["type"]
+export type EventOfType<E extends EventType> = Extract<Event, { type: E }>
+
+type Listener = (event: Event) => void
+
+/**
+ * A socket's event stream, like zeromq.js's `socket.events`: read it with `receive()` /
+ * `for await`, or with `on()` listeners, not both. Events start being kept when the observer is
+ * first accessed; it ends with an `end` event once its socket has closed.
+ */
+export class Observer {
+  readonly #queue = new Queue<Event>()
+  readonly #receives = new Queue<{ resolve: (e: Event) => void; reject: (e: Error) => void }>()
+  readonly #listeners = new Map<EventType, Set<Listener>>()
+  #closed = false
+
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  /** Calls `listener` for each event of `type`. */
+  on<E extends EventType>(type: E, listener: (event: EventOfType<E>) => void): this {
+    const set = this.#listeners.get(type) ?? new Set()
+    set.add(listener as Listener)
+    this.#listeners.set(type, set)
+    return this
+  }
+
+  off<E extends EventType>(type: E, listener: (event: EventOfType<E>) => void): this {
+    this.#listeners.get(type)?.delete(listener as Listener)
+    return this
+  }
+
+  /** The next event; rejects with EAGAIN once the observer is closed and drained. */
+  receive(): Promise<Event> {
+    const next = this.#queue.shift()
+    if (next) return Promise.resolve(next)
+    if (this.#closed) return Promise.reject(new ZmqError("EAGAIN", "observer is closed"))
+    return new Promise((resolve, reject) => this.#receives.push({ resolve, reject }))
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Event, void, undefined> {
+    for (;;) {
+      try {
+        yield await this.receive()
+      } catch (err) {
+        if (this.#closed && (err as ZmqError).code === "EAGAIN") return
+        throw err
+      }
+    }
+  }
+
+  /** Stops observing; the socket goes on. */
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    for (const r of this.#receives.drain()) {
+      r.reject(new ZmqError("EAGAIN", "observer was closed"))
+    }
+  }
+
+  /** @internal Hands over one event from the socket. */
+  deliver(event: Event): void {
+    if (this.#closed) return
+    const listeners = this.#listeners.get(event.type)
+    if (this.#listeners.size > 0) {
+      for (const listener of listeners ?? []) listener(event)
+    } else {
+      const waiting = this.#receives.shift()
+      if (waiting) waiting.resolve(event)
+      else this.#queue.push(event)
+    }
+    if (event.type === "end") this.close()
+  }
+}
+
+/** Rebuilds an event the host sent as JSON (errors travel as code and message). */
+export function decodeEvent(json: string): Event {
+  const raw = JSON.parse(json) as Record<string, unknown> & {
+    error?: { code: string; message: string }
+  }
+  if (raw.error) {
+    const error = new Error(raw.error.message) as EventErrorInfo
+    error.code = raw.error.code
+    raw.error = error
+  }
+  return raw as unknown as Event
+}
