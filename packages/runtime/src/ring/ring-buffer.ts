@@ -70,8 +70,6 @@ export const NO_WAIT: Promise<void> = Promise.resolve()
  */
 class RingSide {
   readonly #sab: SharedArrayBuffer
-  /** Both sides live on this thread. */
-  readonly #local: boolean
   protected readonly header: Int32Array
   readonly bytes: Uint8Array
   readonly view: DataView
@@ -94,10 +92,7 @@ class RingSide {
 
   constructor(handle: RingHandle) {
     this.#sab = handle.sab
-    const sides = (sidesHere.get(handle.sab) ?? 0) + 1
-    sidesHere.set(handle.sab, sides)
-    if (sides === 2) sleepersHere.set(handle.sab, [])
-    this.#local = sides === 2
+    sidesHere.set(handle.sab, (sidesHere.get(handle.sab) ?? 0) + 1)
     this.header = new Int32Array(handle.sab, 0, HEADER_BYTES / 4)
     this.capacity = handle.sab.byteLength - HEADER_BYTES
     this.bytes = new Uint8Array(handle.sab, HEADER_BYTES, this.capacity)
@@ -151,9 +146,11 @@ class RingSide {
       return NO_WAIT
     }
     this.#sleepSlot = sleepSlot
-    if (this.#local) {
-      const sleepers = sleepersHere.get(this.#sab)
-      if (sleepers) sleepers[bellSlot] = this.#wake
+    // Asked now, not at construction: the other side may be made after this one.
+    if (sidesHere.get(this.#sab) === 2) {
+      const sleepers = sleepersHere.get(this.#sab) ?? []
+      sleepersHere.set(this.#sab, sleepers)
+      sleepers[bellSlot] = this.#wake
       return new Promise(this.#capture)
     }
     const result = Atomics.waitAsync(this.header, bellSlot, bell)
