@@ -2,9 +2,20 @@
 // handover), mandatory at the high-water mark, and messages that outlive their peer.
 import assert from "node:assert/strict"
 import { afterEach, it } from "node:test"
-import { type Context, Dealer, Router } from "omq"
+import { type Context, Dealer, type Observer, Router } from "omq"
 import * as zmq from "zeromq"
-import { boundEndpoint, forEachIoThreads, retryWhile, Sockets } from "./helpers/interop.js"
+import {
+  boundEndpoint,
+  forEachIoThreads,
+  releaseZmqEndpoint,
+  retryWhile,
+  Sockets,
+} from "./helpers/interop.js"
+
+/** Resolves at the next event of `type` on an omq observer (others are skipped). */
+async function nextOf(events: Observer, type: string): Promise<void> {
+  while ((await events.receive()).type !== type) {}
+}
 
 const text = (frames: Buffer[]): string[] => frames.map((f) => f.toString())
 
@@ -48,6 +59,59 @@ forEachIoThreads("ROUTER options", (ctx: Context) => {
     }
     await second.send("now heard")
     assert.deepEqual(text(await router.receive()), ["twin", "now heard"])
+  })
+
+  it("a waiting connect() pipe that reconnects waits once: the id never sticks to a dead pipe", async () => {
+    const router = sockets.add(new Router({ ...opts, mandatory: true }))
+    await router.bind("tcp://127.0.0.1:*")
+    const first = await dealerSaying(router, "x", "first")
+    assert.deepEqual(text(await router.receive()), ["x", "first"])
+    const events = router.events // from here on: the first peer's handshake is behind us
+    // A peer of the same id the router connects to: it waits for the id.
+    let other = new zmq.Dealer({ linger: 0, routingId: "x", receiveTimeout: 50 })
+    await other.bind("tcp://127.0.0.1:*")
+    const otherEndpoint = boundEndpoint(other)
+    router.connect(otherEndpoint)
+    await nextOf(events, "handshake")
+    // It restarts at the same address; the router's pipe reconnects and announces "x" again.
+    await releaseZmqEndpoint(other, otherEndpoint)
+    other.close()
+    other = sockets.add(new zmq.Dealer({ linger: 0, routingId: "x", receiveTimeout: 50 }))
+    await other.bind(otherEndpoint)
+    await nextOf(events, "handshake")
+    // The holder leaves: the waiting pipe takes "x" (sends reach the holder until it is gone).
+    first.close()
+    await retryWhile("EAGAIN", async () => {
+      await router.send(["x", "to the other"])
+      assert.deepEqual(text(await other.receive()), ["to the other"])
+    })
+    // Then that pipe goes too, and a third peer of id "x" must get it.
+    router.disconnect(otherEndpoint)
+    const third = sockets.add(new Dealer({ ...opts, routingId: "x" }))
+    third.connect(boundEndpoint(router))
+    await third.send("from the third")
+    assert.deepEqual(text(await router.receive()), ["x", "from the third"])
+    await router.send(["x", "to the third"])
+    assert.deepEqual(text(await third.receive()), ["to the third"])
+  })
+
+  it("turning handover on keeps the peers already waiting for an id in line", async () => {
+    const router = sockets.add(new Router({ ...opts, mandatory: true }))
+    await router.bind("tcp://127.0.0.1:*")
+    await dealerSaying(router, "y", "holder")
+    assert.deepEqual(text(await router.receive()), ["y", "holder"])
+    const waiter = await dealerSaying(router, "y", "waiter (dropped)")
+    await waiter.send("waiter again (dropped)")
+    router.handover = true
+    const taker = await dealerSaying(router, "y", "taker")
+    assert.deepEqual(text(await router.receive()), ["y", "taker"])
+    taker.close()
+    // Once the taker is gone, the id passes to the peer that was waiting all along.
+    waiter.receiveTimeout = 50
+    await retryWhile("EAGAIN", async () => {
+      await router.send(["y", "for the waiter"])
+      assert.deepEqual(text(await waiter.receive()), ["for the waiter"])
+    })
   })
 
   it("handover: a second peer with an id in use takes it over at once", async () => {

@@ -95,8 +95,9 @@ export class Router extends SocketBase {
   }
 
   protected xdetach(peer: Peer): void {
-    const next = this.#ids.forget(peer)
-    if (next) this.#identify(next.peer, next.id)
+    const id = this.#ids.forget(peer)
+    const next = id === undefined ? undefined : this.#ids.takeWaiting(id)
+    if (next) this.#identify(next, id!)
   }
 
   /** The id is prefixed now, so a message outlives its peer's departure, as in libzmq. */

@@ -11,6 +11,7 @@ export class RoutingIds {
   readonly #idOf = new Map<Peer, string>()
   /** Peers that announced an id already held, in arrival order, waiting for it. */
   readonly #waiting = new Map<string, Peer[]>()
+  readonly #waitingFor = new Map<Peer, string>()
   /** Ids chosen for connect() endpoints. */
   readonly #chosen = new Map<string, string>()
   #next = 0
@@ -57,39 +58,43 @@ export class RoutingIds {
     return id === undefined ? undefined : Buffer.from(id, "latin1")
   }
 
-  /** Queues a peer for an id that another peer holds. */
+  /** Queues a peer for an id that another peer holds (once, for its latest id). */
   wait(peer: Peer, id: string): void {
+    if (this.#waitingFor.get(peer) === id) return // a reconnected pipe announcing it again
+    this.#leaveWaiting(peer)
+    this.#waitingFor.set(peer, id)
     const queue = this.#waiting.get(id)
     if (queue) queue.push(peer)
     else this.#waiting.set(id, [peer])
   }
 
-  /**
-   * Forgets a departed peer. When it held an id that others wait for, returns the first of
-   * them, which the caller then binds to the id.
-   */
-  forget(peer: Peer): { peer: Peer; id: string } | undefined {
+  /** Forgets a departed peer; returns the id it held, if any. */
+  forget(peer: Peer): string | undefined {
+    this.#leaveWaiting(peer)
     const id = this.#idOf.get(peer)
-    if (id === undefined) {
-      this.#leaveWaiting(peer)
-      return undefined
-    }
+    if (id === undefined) return undefined
     this.#idOf.delete(peer)
     if (this.#byId.get(id) !== peer) return undefined
     this.#byId.delete(id)
+    return id
+  }
+
+  /** The first live peer waiting for `id`, taken off the list. */
+  takeWaiting(id: string): Peer | undefined {
     const queue = this.#waiting.get(id)
-    const next = queue?.shift()
+    let next = queue?.shift()
+    while (next?.gone) next = queue?.shift()
     if (queue?.length === 0) this.#waiting.delete(id)
-    return next && { peer: next, id }
+    if (next) this.#waitingFor.delete(next)
+    return next
   }
 
   #leaveWaiting(peer: Peer): void {
-    for (const [id, queue] of this.#waiting) {
-      const at = queue.indexOf(peer)
-      if (at < 0) continue
-      queue.splice(at, 1)
-      if (queue.length === 0) this.#waiting.delete(id)
-      return
-    }
+    const id = this.#waitingFor.get(peer)
+    if (id === undefined) return
+    this.#waitingFor.delete(peer)
+    const queue = this.#waiting.get(id)!
+    queue.splice(queue.indexOf(peer), 1)
+    if (queue.length === 0) this.#waiting.delete(id)
   }
 }
