@@ -261,4 +261,21 @@ forEachIoThreads("XPUB options", (ctx: Context) => {
     xpub.receiveTimeout = 100
     await assert.rejects(xpub.receive(), { code: "EAGAIN" })
   })
+
+  it("manual: acting on a departed peer's unsubscription leaves the other peers' subscriptions", async () => {
+    const xpub = sockets.add(new XPublisher({ ...opts, manual: true }))
+    await xpub.bind("tcp://127.0.0.1:*")
+    const [leaving, staying] = [new Subscriber(opts), sockets.add(new Subscriber(opts))]
+    for (const s of [leaving, staying]) {
+      s.connect(boundEndpoint(xpub))
+      s.subscribe("A")
+      assert.deepEqual(text(await xpub.receive()), [sub("A")])
+      xpub.subscribe("A") // applied to the peer whose subscription was just read
+    }
+    leaving.close()
+    assert.deepEqual(text(await xpub.receive()), [unsub("A")])
+    xpub.unsubscribe("A") // as libzmq's test_xpub_manual does: a no-op for a departed peer
+    await xpub.send(["A", "after"])
+    assert.deepEqual(text(await staying.receive()), ["A", "after"])
+  })
 })

@@ -29,7 +29,7 @@ export class XPublisher extends Publisher {
   verbosity: null | "allSubs" | "allSubsUnsubs"
   manual: boolean
   welcomeMessage: string | Uint8Array | null
-  /** The peer whose subscription message came last (the target of manual subscribe()). */
+  /** The peer whose subscription message was read last (the target of manual subscribe()). */
   #lastSubscriber: Peer | null = null
 
   constructor(options: XPublisherOptions = {}) {
@@ -61,12 +61,17 @@ export class XPublisher extends Publisher {
   }
 
   protected override xrecv(): Buffer[] | null {
-    return this.takeFrom(this.#fq)?.[1] ?? null
+    const next = this.takeFrom(this.#fq)
+    if (!next) return null
+    const [peer, frames] = next
+    // As libzmq, subscribe()/unsubscribe() act on the sender of the subscription message read
+    // last; after a departed peer's unsubscription, on nobody.
+    if (this.manual && isSubscription(frames)) this.#lastSubscriber = peer.gone ? null : peer
+    return frames
   }
 
   protected override xmessage(peer: Peer, frames: Buffer[]): void {
     if (this.manual && isSubscription(frames)) {
-      this.#lastSubscriber = peer
       this.#fq.push(peer, frames) // delivered as it is; the application decides
       return
     }
