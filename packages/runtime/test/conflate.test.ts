@@ -86,4 +86,36 @@ forEachIoThreads("conflate", (context) => {
     dealer.close()
     router.close()
   })
+
+  it("a conflating send loop is still held back while the IO side catches up", async () => {
+    // Nothing limits a conflating sender but the ring to the IO side: once that is full, send()
+    // must wait (yielding to the event loop) rather than queue copies without bound.
+    const port = await freePort()
+    const push = new Push({ context, linger: 0, conflate: true })
+    push.connect(`tcp://127.0.0.1:${port}`) // nobody there: the IO side only replaces
+    let yielded = 0
+    const ticker = setInterval(() => yielded++, 0)
+    const body = Buffer.alloc(1024)
+    for (let i = 0; i < 20_000; i++) await push.send(body) // 20 MB: forty times the ring
+    clearInterval(ticker)
+    assert.ok(yielded > 0, "the loop waited for the IO side at least once")
+    push.close()
+  })
+
+  it("options apply to pipes made after they change, as in libzmq", async () => {
+    const port = await freePort()
+    const endpoint = `tcp://127.0.0.1:${port}`
+    const push = new Push({ context, linger: 0, sendHighWaterMark: 2, sendTimeout: 200 })
+    push.connect(endpoint) // this pipe keeps a limit of 2 and does not conflate
+    push.conflate = true
+    await push.send("1")
+    await push.send("2")
+    await assert.rejects(push.send("3"), { code: "EAGAIN" })
+    const pull = new Pull({ context, linger: 0 })
+    await pull.bind(endpoint)
+    assert.deepEqual((await pull.receive()).map(String), ["1"])
+    assert.deepEqual((await pull.receive()).map(String), ["2"])
+    push.close()
+    pull.close()
+  })
 })

@@ -331,7 +331,7 @@ export class HostedSocket implements InboxHandler {
         peer.engine = engine
         this.#event({ type: "handshake", address })
         peer.receiveLimit = options.receiveHighWaterMark || NO_LIMIT
-        this.#announce(peer, info)
+        this.#announce(peer, info, options.sendHighWaterMark)
         peer.flushQueue((buffer) => this.#giveBack(buffer))
         if (peer.paused) engine.pause()
         this.#dirty.add(peer)
@@ -428,14 +428,16 @@ export class HostedSocket implements InboxHandler {
   }
 
   /** Tells the socket the pipe exists (info is undefined before a connect's first handshake). */
-  #announce(peer: HostedPeer, info: PeerInfo | undefined): void {
-    const limit = new Uint8Array(4)
-    new DataView(limit.buffer).setUint32(0, peer.receiveLimit, true)
+  #announce(peer: HostedPeer, info: PeerInfo | undefined, sendLimit: number): void {
+    const limits = new Uint8Array(8)
+    const view = new DataView(limits.buffer)
+    view.setUint32(0, peer.receiveLimit, true) // the socket returns credit in batches of half
+    view.setUint32(4, sendLimit, true)
     const frames = [
       encoder.encode(info?.socketType ?? ""),
       info?.routingId ?? new Uint8Array(0),
       encoder.encode(peer.endpoint),
-      limit, // the socket returns credit in batches of half of it
+      limits,
     ]
     this.#outbox.push(RecordKind.PeerUp, peer.id, frames.length, frames)
   }

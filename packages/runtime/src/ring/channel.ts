@@ -39,6 +39,8 @@ export class Outbox {
   readonly #largeFrom: number
   #backlog: Pending[] = []
   #waiting = false
+  /** Called once the backlog has gone into the ring (senders held back by canSend may go). */
+  onBacklogDrained: (() => void) | null = null
 
   /**
    * @param copyOnBacklog whether frames that must wait in the backlog are copied: true on the
@@ -127,8 +129,14 @@ export class Outbox {
     this.#writer.close()
   }
 
-  /** Whether the transfer budget lets this message go now (see TransferPool). */
+  /**
+   * Whether a message may go now: not while records wait in the backlog (the ring is full, so
+   * the other side is behind; without this a sender that nothing else limits, such as a
+   * conflating one, would grow the backlog without bound), and only within the transfer budget
+   * (see TransferPool).
+   */
   canSend(frames: readonly Uint8Array[]): boolean {
+    if (this.#backlog.length > 0) return false
     if (!this.#pool) return true
     let large = 0
     for (const f of frames) if (f.byteLength >= TRANSFER_FROM) large += f.byteLength
@@ -172,6 +180,7 @@ export class Outbox {
       this.#backlog.splice(0, i)
     }
     this.#waiting = false
+    if (this.#backlog.length === 0) this.onBacklogDrained?.()
   }
 }
 

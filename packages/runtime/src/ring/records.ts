@@ -26,7 +26,7 @@ export enum RecordKind {
   Credit = 3,
   /**
    * Host → socket: a peer pipe exists or (re)completed its handshake; frames: [socket type,
-   * routing id, endpoint, receive high-water mark as u32].
+   * routing id, endpoint, limits: the pipe's receive and send high-water marks as two u32].
    */
   PeerUp = 4,
   /** Host → socket: the peer is gone; nothing more will come from it. */

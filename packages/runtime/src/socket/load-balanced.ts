@@ -26,7 +26,7 @@ export abstract class LoadBalancedSocket extends SocketBase {
 
   /** Writes to the next peer with room and returns it, or null when all are full. */
   protected sendToNext(frames: Uint8Array[]): Peer | null {
-    const peer = this.#lb.pick(this.sendLimit)
+    const peer = this.#lb.pick()
     if (peer) this.write(peer, frames)
     return peer
   }

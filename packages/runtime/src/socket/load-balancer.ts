@@ -20,14 +20,14 @@ export class LoadBalancer {
     if (this.#next >= this.#peers.length) this.#next = 0
   }
 
-  /** The next peer with room under `hwm` (0 = no limit), or null when all are full. */
-  pick(hwm: number): Peer | null {
+  /** The next peer below its send limit, or null when all are full. */
+  pick(): Peer | null {
     const peers = this.#peers
     const n = peers.length
     for (let k = 0; k < n; k++) {
       const i = (this.#next + k) % n
       const peer = peers[i]!
-      if (hwm === 0 || peer.outstanding < hwm) {
+      if (!peer.full) {
         this.#next = (i + 1) % n
         return peer
       }

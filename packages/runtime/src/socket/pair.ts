@@ -16,8 +16,7 @@ export class Pair extends SocketBase {
 
   protected xsend(frames: Uint8Array[]): boolean {
     const peer = this.#peer
-    const hwm = this.sendLimit
-    if (!peer || (hwm > 0 && peer.outstanding >= hwm)) return false
+    if (!peer || peer.full) return false
     this.write(peer, frames)
     return true
   }

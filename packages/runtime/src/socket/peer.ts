@@ -13,6 +13,11 @@ export class Peer {
   readonly endpoint: string
   /** Messages sent to the host that it has not yet confirmed as written. */
   outstanding = 0
+  /**
+   * Messages that may be outstanding (0: no limit): the send high-water mark the pipe was made
+   * with, as in libzmq (a later option change affects new pipes only); 0 when conflating.
+   */
+  sendLimit = 0
   /** Messages taken by the application since credit last went back to the host. */
   consumed = 0
   /** How many taken messages make one credit record (half the connection's receive limit). */
@@ -22,6 +27,11 @@ export class Peer {
   gone = false
   /** The large message now arriving from this peer, frame by frame. */
   assembly: FrameAssembler | null = null
+
+  /** At its send limit: a send must wait, or drop, depending on the socket type. */
+  get full(): boolean {
+    return this.sendLimit > 0 && this.outstanding >= this.sendLimit
+  }
 
   constructor(id: number, endpoint: string) {
     this.id = id

@@ -31,10 +31,8 @@ export class Publisher extends SocketBase {
 
   protected xsend(frames: Uint8Array[]): boolean {
     const targets = this.#targets(frames[0]!)
-    const hwm = this.sendLimit
-    const full = (peer: Peer): boolean => hwm > 0 && peer.outstanding >= hwm
-    if (this.noDrop && targets.some(full)) return false
-    for (const peer of targets) if (!full(peer)) this.write(peer, frames)
+    if (this.noDrop && targets.some((peer) => peer.full)) return false
+    for (const peer of targets) if (!peer.full) this.write(peer, frames)
     return true
   }
 

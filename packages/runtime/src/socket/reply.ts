@@ -38,8 +38,7 @@ export class Reply extends SocketBase {
   protected xsend(frames: Uint8Array[]): boolean {
     const peer = this.#requesters.get(frames[0]!)
     // Like libzmq, a reply to a requester that left or is at its high-water mark is dropped.
-    const hwm = this.sendLimit
-    if (peer && !peer.gone && (hwm === 0 || peer.outstanding < hwm)) this.write(peer, frames)
+    if (peer && !peer.gone && !peer.full) this.write(peer, frames)
     return true
   }
 

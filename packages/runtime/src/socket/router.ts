@@ -53,8 +53,7 @@ export class Router extends SocketBase {
       if (this.mandatory) throw new ZmqError("EHOSTUNREACH", "no peer with that routing id")
       return true // dropped, as libzmq does without ROUTER_MANDATORY
     }
-    const hwm = this.sendLimit
-    if (hwm > 0 && peer.outstanding >= hwm) {
+    if (peer.full) {
       if (this.mandatory) throw new ZmqError("EAGAIN", "peer is at its high-water mark")
       return true
     }

@@ -100,6 +100,7 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
     const pool = new TransferPool()
     pool.onReturn = () => this.retrySends()
     this.#outbox = new Outbox(toHost, mine, true, pool)
+    this.#outbox.onBacklogDrained = () => this.retrySends()
     // The Inbox listens on the port (large frames arrive there), which also keeps the event loop
     // alive while the socket is open: a pending Atomics.waitAsync does not. The port closing
     // tells the host that this thread is gone.
@@ -129,14 +130,6 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
     return this.options.conflate && CONFLATING.has(this.type)
   }
 
-  /**
-   * Messages each peer may have in flight before a send must wait or drop (0: no limit). A
-   * conflating socket has none: its pipes keep the newest message instead.
-   */
-  protected get sendLimit(): number {
-    return this.conflates ? 0 : this.options.sendHighWaterMark
-  }
-
   #connectionOptions(): ConnectionOptions {
     const o = this.options
     const conflate = this.conflates
@@ -146,8 +139,9 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
       handshakeInterval: o.handshakeInterval,
       reconnectInterval: o.reconnectInterval,
       reconnectMaxInterval: o.reconnectMaxInterval,
-      sendHighWaterMark: this.sendLimit,
-      receiveHighWaterMark: conflate ? 0 : o.receiveHighWaterMark,
+      // A conflating pipe keeps the newest message instead of a limit.
+      sendHighWaterMark: conflate ? 0 : o.sendHighWaterMark,
+      receiveHighWaterMark: o.receiveHighWaterMark,
       immediate: o.immediate,
       conflate,
     }
@@ -182,6 +176,7 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
       pipeId = (FIRST_SOCKET_PIPE + this.#nextPipe++) >>> 0
       const peer = new Peer(pipeId, address)
       peer.creditBatch = creditBatch(options.receiveHighWaterMark || NO_LIMIT)
+      peer.sendLimit = options.sendHighWaterMark
       this.#peers.set(pipeId, peer)
       if (!this.xattach(peer)) {
         this.#peers.delete(pipeId)
@@ -456,7 +451,7 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
       return
     }
     if (kind === RecordKind.PeerUp) {
-      const [type, routingId, endpoint, limit] = readFrames(this.#inboxBytes, this.#inboxView, at)
+      const [type, routingId, endpoint, limits] = readFrames(this.#inboxBytes, this.#inboxView, at)
       let peer = this.#peers.get(peerId)
       if (!peer) {
         peer = new Peer(peerId, decoder.decode(endpoint))
@@ -468,8 +463,9 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
           return
         }
       }
-      // Credit must follow the limit the connection was made with, not today's option value.
-      peer.creditBatch = creditBatch(limit!.readUInt32LE(0))
+      // Credit follows the limits the connection was made with, not today's option values.
+      peer.creditBatch = creditBatch(limits!.readUInt32LE(0))
+      peer.sendLimit = limits!.readUInt32LE(4)
       if (type!.byteLength > 0) {
         peer.assembly = null // a message cut short by the old connection is gone with it
         peer.socketType = decoder.decode(type)

@@ -38,10 +38,7 @@ export class XSubscriber extends SocketBase {
       return true
     }
     // Ordinary messages go upstream to every peer with room, like a PUB's fan-out.
-    const hwm = this.sendLimit
-    for (const peer of this.readyPeers()) {
-      if (hwm === 0 || peer.outstanding < hwm) this.write(peer, frames)
-    }
+    for (const peer of this.readyPeers()) if (!peer.full) this.write(peer, frames)
     return true
   }
 
