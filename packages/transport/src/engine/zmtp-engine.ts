@@ -75,11 +75,13 @@ const IDENTITY_TYPES = new Set<SocketType>(["REQ", "DEALER", "ROUTER"])
 /**
  * Output is gathered into chunks of up to this size; larger owned frames are written as they
  * are. A connection starts with a small chunk (a slice of Node's shared buffer pool) and doubles
- * it each time a burst fills it: an idle connection, one of thousands on a ROUTER, holds 2 KiB
- * rather than 64.
+ * it each time a burst fills it, halving it again after small ones; a chunk over 2 KiB is let go
+ * at each flush. An idle connection, one of thousands on a ROUTER, holds 2 KiB at most.
  */
 const OUT_CHUNK = 64 * 1024
 const OUT_FIRST = 2 * 1024
+/** No chunk: a quiet connection lets its large one go. */
+const NO_OUT = Buffer.alloc(0)
 const COPY_LIMIT = 8 * 1024
 
 /**
@@ -101,8 +103,10 @@ export class ZmtpEngine implements Engine {
   #greetingLen = 0
   #parts: Uint8Array[] = []
   #outChunk = OUT_FIRST
-  #out: Buffer = Buffer.allocUnsafe(OUT_FIRST)
+  #out: Buffer = NO_OUT
   #outLen = 0
+  /** Bytes gathered into chunks since the last flush. */
+  #gathered = 0
   #pending: Uint8Array[] = []
   /** Callbacks for owned chunks whose memory the caller wants back once written (or dropped). */
   readonly #onWritten = new WeakMap<Uint8Array, () => void>()
@@ -182,7 +186,7 @@ export class ZmtpEngine implements Engine {
   writeBytes(bytes: Uint8Array): void {
     let from = 0
     while (from < bytes.byteLength) {
-      if (this.#outLen === this.#out.byteLength) this.#spillFull()
+      if (this.#outLen === this.#out.byteLength) this.#reserve(1)
       const take = Math.min(bytes.byteLength - from, this.#out.byteLength - this.#outLen)
       this.#out.set(bytes.subarray(from, from + take), this.#outLen)
       this.#outLen += take
@@ -228,6 +232,7 @@ export class ZmtpEngine implements Engine {
   flush(): boolean {
     if (this.#state === State.Closed) return true
     this.#spill()
+    this.#settleChunk()
     const pending = this.#pending
     if (pending.length === 0) return !this.#stream.writableNeedDrain
     this.#pending = []
@@ -275,8 +280,8 @@ export class ZmtpEngine implements Engine {
 
   #reserve(bytes: number): void {
     if (this.#outLen + bytes <= this.#out.byteLength) return
-    this.#spillFull()
-    if (bytes > this.#out.byteLength) {
+    if (this.#out.byteLength > 0) this.#spillFull()
+    if (bytes > this.#out.byteLength - this.#outLen) {
       this.#out = Buffer.allocUnsafe(Math.max(bytes, this.#outChunk))
     }
   }
@@ -287,12 +292,23 @@ export class ZmtpEngine implements Engine {
     this.#spill()
   }
 
-  /** Moves the gathered bytes to the pending list and starts a fresh chunk. */
+  /** After a flush: small bursts shrink the next chunk, and a large one is not kept. */
+  #settleChunk(): void {
+    if (this.#gathered * 4 < this.#outChunk) {
+      this.#outChunk = Math.max(OUT_FIRST, this.#outChunk >>> 1)
+    }
+    this.#gathered = 0
+    if (this.#out.byteLength > OUT_FIRST) this.#out = NO_OUT
+  }
+
+  /** Moves the gathered bytes to the pending list. */
   #spill(): void {
     if (this.#outLen === 0) return
+    this.#gathered += this.#outLen
     this.#pending.push(this.#out.subarray(0, this.#outLen))
     const rest = this.#out.byteLength - this.#outLen
-    this.#out = rest >= 4096 ? this.#out.subarray(this.#outLen) : Buffer.allocUnsafe(this.#outChunk)
+    // The rest of the chunk serves the next writes; a nearly full one is replaced when needed.
+    this.#out = rest >= 4096 ? this.#out.subarray(this.#outLen) : NO_OUT
     this.#outLen = 0
   }
 
