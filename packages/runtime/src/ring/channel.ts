@@ -7,7 +7,7 @@ import {
   recordSize,
   writeRecord,
 } from "./records.js"
-import { NO_WAIT, type RingHandle, RingReader, RingWriter } from "./ring-buffer.js"
+import { type RingHandle, RingReader, RingWriter } from "./ring-buffer.js"
 import type { TransferPool } from "./transfer-pool.js"
 
 type Pending = [
@@ -269,11 +269,7 @@ export class Inbox {
   #run(): void {
     while (!this.#closed) {
       if (!this.#drain()) return // stalled: the port listener resumes
-      const waiting = this.#reader.waitForData()
-      if (waiting !== NO_WAIT) {
-        void waiting.then(this.#resume)
-        return
-      }
+      if (this.#reader.whenData(this.#resume)) return
       if (this.#reader.closed) this.#closed = true
     }
     this.#drain()

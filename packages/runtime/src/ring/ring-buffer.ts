@@ -62,11 +62,13 @@ const sidesHere = new WeakMap<SharedArrayBuffer, number>()
 const sleepersHere = new WeakMap<SharedArrayBuffer, Array<(() => void) | undefined>>()
 
 /** What waitForData()/waitForSpace() return when there is no need to wait. */
-export const NO_WAIT: Promise<void> = Promise.resolve()
+const NO_WAIT: Promise<void> = Promise.resolve()
 
 /**
- * Sleeping runs once per burst on every ring, so it allocates little: one promise per sleep and
- * no closures (round trips measured ~1 KiB of garbage per sleep as an async function).
+ * Sleeping runs once per burst on every ring, so it allocates little: a same-thread sleep
+ * nothing, a cross-thread one the promise of its waitAsync (round trips measured ~1 KiB of
+ * garbage per sleep as an async function, and the young-generation GCs it costs are what the
+ * latency tail is made of).
  */
 class RingSide {
   readonly #sab: SharedArrayBuffer
@@ -76,18 +78,15 @@ class RingSide {
   readonly capacity: number
   protected epoch = 0
   protected rungEpoch = 0
-  /** The SLEEP slot of the current sleep, and the promise to resolve when it ends. */
+  /** The SLEEP slot of the current sleep, and what to call when it ends. */
   #sleepSlot = 0
-  #resolve: (() => void) | null = null
-  readonly #capture = (resolve: () => void): void => {
-    this.#resolve = resolve
-  }
+  #then: (() => void) | null = null
   /** Ends the current sleep. Only the sleeper clears its SLEEP slot (see the lost wake-up). */
   readonly #wake = (): void => {
     Atomics.store(this.header, this.#sleepSlot, 0)
-    const resolve = this.#resolve
-    this.#resolve = null
-    resolve?.()
+    const then = this.#then
+    this.#then = null
+    then?.()
   }
 
   constructor(handle: RingHandle) {
@@ -135,30 +134,49 @@ class RingSide {
 
   /**
    * Sleeps until the other side rings, unless `ready()` turns true after announcing the sleep.
-   * `ready` should be a function made once, not per call.
+   * Returns false when there is no need to wait; otherwise `then` runs once the sleep ends.
+   * `ready` and `then` should be functions made once, not per call.
    */
-  protected sleep(sleepSlot: number, bellSlot: number, ready: () => boolean): Promise<void> {
+  protected sleep(
+    sleepSlot: number,
+    bellSlot: number,
+    ready: () => boolean,
+    then: () => void,
+  ): boolean {
     this.epoch = this.epoch === 0x7fffffff ? 1 : this.epoch + 1
     const bell = Atomics.load(this.header, bellSlot)
     Atomics.store(this.header, sleepSlot, this.epoch)
     if (ready() || this.closed) {
       Atomics.store(this.header, sleepSlot, 0)
-      return NO_WAIT
+      return false
     }
     this.#sleepSlot = sleepSlot
+    this.#then = then
     // Asked now, not at construction: the other side may be made after this one.
     if (sidesHere.get(this.#sab) === 2) {
       const sleepers = sleepersHere.get(this.#sab) ?? []
       sleepersHere.set(this.#sab, sleepers)
       sleepers[bellSlot] = this.#wake
-      return new Promise(this.#capture)
+      return true
     }
     const result = Atomics.waitAsync(this.header, bellSlot, bell)
     if (!result.async) {
+      // The bell rang in between: no sleep after all.
+      this.#then = null
       Atomics.store(this.header, sleepSlot, 0)
-      return NO_WAIT
+      return false
     }
-    return result.value.then(this.#wake)
+    void result.value.then(this.#wake)
+    return true
+  }
+
+  /** sleep() as a promise, for callers that are not on a hot path. */
+  protected sleepPromise(sleepSlot: number, bellSlot: number, ready: () => boolean): Promise<void> {
+    let resolve!: () => void
+    const woken = new Promise<void>((r) => {
+      resolve = r
+    })
+    return this.sleep(sleepSlot, bellSlot, ready, resolve) ? woken : NO_WAIT
   }
 }
 
@@ -204,7 +222,7 @@ export class RingWriter extends RingSide {
   /** Resolves once the reader has freed space (or the ring closed); the caller retries. */
   waitForSpace(size: number): Promise<void> {
     this.#need = (size + 3) & ~3
-    return this.sleep(WRITER_SLEEP, WRITER_BELL, this.#hasSpace)
+    return this.sleepPromise(WRITER_SLEEP, WRITER_BELL, this.#hasSpace)
   }
 
   /** The record size waitForSpace() waits for. */
@@ -250,7 +268,15 @@ export class RingReader extends RingSide {
 
   /** Resolves when a record may be available (or the ring closed). */
   waitForData(): Promise<void> {
-    return this.sleep(READER_SLEEP, READER_BELL, this.#hasData)
+    return this.sleepPromise(READER_SLEEP, READER_BELL, this.#hasData)
+  }
+
+  /**
+   * waitForData() without a promise: false when a record may be there now; otherwise true,
+   * and `then` runs once one may be (or the ring closed).
+   */
+  whenData(then: () => void): boolean {
+    return this.sleep(READER_SLEEP, READER_BELL, this.#hasData, then)
   }
 
   readonly #hasData = (): boolean => Atomics.load(this.header, WRITE) >>> 0 !== this.#read
