@@ -65,6 +65,20 @@ forEachIoThreads("connect() pipes", (context) => {
     pull.close()
   })
 
+  it("with immediate, disconnect() destroys the unread messages of that connection", async () => {
+    const push = new Push({ context, linger: 0 })
+    await push.bind("tcp://127.0.0.1:*")
+    const pull = new Pull({ context, linger: 0, immediate: true, receiveTimeout: 200 })
+    pull.connect(push.lastEndpoint!)
+    await push.send("one")
+    await push.send("two") // arrives with "one", or is on its way: gone either way
+    assert.equal(String((await pull.receive())[0]), "one")
+    pull.disconnect(push.lastEndpoint!)
+    await assert.rejects(pull.receive(), { code: "EAGAIN" })
+    push.close()
+    pull.close()
+  })
+
   it("disconnect() of an endpoint never connected throws ENOENT", () => {
     const push = new Push({ context, linger: 0 })
     assert.throws(() => push.disconnect("tcp://127.0.0.1:1"), { code: "ENOENT" })

@@ -196,9 +196,17 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
     const pipeId = this.#connects.get(address)
     if (pipeId === undefined) throw new ZmqError("ENOENT", `not connected to ${address}`, address)
     this.#connects.delete(address)
-    const peer = this.#peers.get(pipeId)
-    if (peer) {
-      peer.inbound.drain() // libzmq destroys a disconnected pipe's unread messages
+    // libzmq destroys a disconnected pipe's unread messages. With `immediate` the pipes are the
+    // host's, one per connection made to this address.
+    const pipes =
+      pipeId !== 0
+        ? [this.#peers.get(pipeId)]
+        : [...this.#peers.values()].filter(
+            (p) => p.endpoint === address && p.id < FIRST_SOCKET_PIPE,
+          )
+    for (const peer of pipes) {
+      if (!peer) continue
+      peer.inbound.drain()
       this.#detach(peer)
     }
     const frames = [Buffer.from(address)]
