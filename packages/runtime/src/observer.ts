@@ -31,6 +31,12 @@ export type EventOfType<E extends EventType> = Extract<Event, { type: E }>
 type Listener = (event: Event) => void
 
 /**
+ * Events kept unread at most; newer ones are dropped beyond it, as libzmq's monitor socket
+ * drops at its high-water mark (so an observer touched once and never read stays small).
+ */
+const MAX_QUEUED = 1000
+
+/**
  * A socket's event stream, like zeromq.js's `socket.events`: read it with `receive()` /
  * `for await`, or with `on()` listeners, not both. Events start being kept when the observer is
  * first accessed; it ends with an `end` event once its socket has closed.
@@ -95,7 +101,7 @@ export class Observer {
     } else {
       const waiting = this.#receives.shift()
       if (waiting) waiting.resolve(event)
-      else this.#queue.push(event)
+      else if (this.#queue.length < MAX_QUEUED || event.type === "end") this.#queue.push(event)
     }
     if (event.type === "end") this.close()
   }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict"
 import { it } from "node:test"
 import { Dealer, Pull, Push, Router } from "omq"
+import * as zmq from "zeromq"
 import { forEachIoThreads, freePort } from "./helpers/interop.js"
 
 forEachIoThreads("conflate", (context) => {
@@ -115,6 +116,28 @@ forEachIoThreads("conflate", (context) => {
     await pull.bind(endpoint)
     assert.deepEqual((await pull.receive()).map(String), ["1"])
     assert.deepEqual((await pull.receive()).map(String), ["2"])
+    push.close()
+    pull.close()
+  })
+
+  it("a conflating reader with a receive limit of 1 reads the newest message, not the oldest", async () => {
+    const pull = new Pull({ context, linger: 0, conflate: true, receiveHighWaterMark: 1 })
+    await pull.bind("tcp://127.0.0.1:*")
+    const push = new zmq.Push({ linger: 0 })
+    push.connect(pull.lastEndpoint!)
+    const total = 5000
+    for (let i = 1; i <= total; i++) await push.send(`${i}`)
+    // Read until the last one: each read returns something newer than the one before, and far
+    // fewer reads than messages (held at the limit, the IO side keeps only the newest).
+    let reads = 0
+    let last = 0
+    while (last !== total) {
+      const n = Number(String((await pull.receive())[0]))
+      assert.ok(n > last, `newer each time (${n} after ${last})`)
+      last = n
+      reads++
+    }
+    assert.ok(reads < total / 2, `${reads} reads for ${total} messages`)
     push.close()
     pull.close()
   })

@@ -1,7 +1,7 @@
 // Monitor events (`socket.events`), named and ordered as zeromq.js reports libzmq's, with
 // libzmq peers on the other side where a peer is needed.
 import assert from "node:assert/strict"
-import { createServer } from "node:net"
+import { createServer, connect as netConnect } from "node:net"
 import { afterEach, it } from "node:test"
 import { type Context, Dealer, type Event, type EventType, type Observer, Pull, Router } from "omq"
 import * as zmq from "zeromq"
@@ -117,6 +117,60 @@ forEachIoThreads("socket events", (ctx: Context) => {
     right.connect(address)
     await right.send("still served")
     assert.deepEqual((await pull.receive()).map(String), ["still served"])
+  })
+
+  it("connecting to an incompatible peer: reported, and not redialled (libzmq ends the session)", async () => {
+    const zpull = sockets.add(new zmq.Pull({ linger: 0 }))
+    await zpull.bind("tcp://127.0.0.1:*")
+    const address = boundEndpoint(zpull)
+    const dealer = sockets.add(new Dealer(opts))
+    const events = dealer.events
+    dealer.connect(address)
+    const [failure, before] = await until(events, "handshake:error:protocol")
+    assert.deepEqual(before, ["connect:delay", "connect"])
+    assert.ok(failure.type === "handshake:error:protocol")
+    assert.equal(failure.error.code, "ERR_ZMTP_INVALID_METADATA")
+    assert.deepEqual(await events.receive(), { type: "disconnect", address })
+    dealer.close()
+    assert.deepEqual(await events.receive(), { type: "end" }, "no connect:retry came first")
+  })
+
+  it("a peer that hangs up during the handshake: handshake:error:other (EPIPE), then disconnect", async () => {
+    const pull = sockets.add(new Pull(opts))
+    const events = pull.events
+    await pull.bind("tcp://127.0.0.1:*")
+    const address = boundEndpoint(pull)
+    const url = new URL(address)
+    const raw = netConnect({ host: url.hostname, port: Number(url.port) })
+    raw.on("connect", () => raw.end())
+    raw.on("error", () => {})
+    assert.deepEqual((await events.receive()).type, "bind")
+    assert.deepEqual(await events.receive(), { type: "accept", address })
+    const failure = await events.receive()
+    assert.ok(failure.type === "handshake:error:other")
+    assert.equal(failure.error.code, "EPIPE")
+    assert.deepEqual(await events.receive(), { type: "disconnect", address })
+  })
+
+  it("unbind() and disconnect() close connections without a disconnect event, as libzmq", async () => {
+    const pull = sockets.add(new Pull(opts))
+    const events = pull.events
+    await pull.bind("tcp://127.0.0.1:*")
+    const address = boundEndpoint(pull)
+    const push = sockets.add(new zmq.Push({ linger: 0 }))
+    push.connect(address)
+    await until(events, "handshake")
+    await pull.unbind(address)
+    assert.deepEqual(await events.receive(), { type: "close", address })
+
+    const zpush = sockets.add(new zmq.Push({ linger: 0 }))
+    await zpush.bind("tcp://127.0.0.1:*")
+    const other = boundEndpoint(zpush)
+    pull.connect(other)
+    await until(events, "handshake")
+    pull.disconnect(other)
+    pull.close()
+    assert.deepEqual(await events.receive(), { type: "end" })
   })
 
   it("on() listeners get the events of their type", async () => {

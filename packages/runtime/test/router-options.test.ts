@@ -11,10 +11,15 @@ import {
   retryWhile,
   Sockets,
 } from "./helpers/interop.js"
+import { untilRejected } from "./helpers/spec.js"
 
-/** Resolves at the next event of `type` on an omq observer (others are skipped). */
-async function nextOf(events: Observer, type: string): Promise<void> {
-  while ((await events.receive()).type !== type) {}
+/** Resolves at the next event of `type` (about `address`, if given) on an omq observer. */
+async function nextOf(events: Observer, type: string, address?: string): Promise<void> {
+  for (;;) {
+    const event = await events.receive()
+    if (event.type !== type) continue
+    if (address === undefined || ("address" in event && event.address === address)) return
+  }
 }
 
 const text = (frames: Buffer[]): string[] => frames.map((f) => f.toString())
@@ -93,6 +98,32 @@ forEachIoThreads("ROUTER options", (ctx: Context) => {
     assert.deepEqual(text(await router.receive()), ["x", "from the third"])
     await router.send(["x", "to the third"])
     assert.deepEqual(text(await third.receive()), ["to the third"])
+  })
+
+  it("a waiting pipe that comes back with a free id takes that id and stops waiting", async () => {
+    const router = sockets.add(new Router({ ...opts, mandatory: true }))
+    await router.bind("tcp://127.0.0.1:*")
+    const holder = await dealerSaying(router, "A", "holder")
+    assert.deepEqual(text(await router.receive()), ["A", "holder"])
+    const events = router.events
+    let other = new zmq.Dealer({ linger: 0, routingId: "A" })
+    await other.bind("tcp://127.0.0.1:*")
+    const otherEndpoint = boundEndpoint(other)
+    router.connect(otherEndpoint)
+    await nextOf(events, "handshake") // waits for "A"
+    await releaseZmqEndpoint(other, otherEndpoint)
+    other.close()
+    other = sockets.add(new zmq.Dealer({ linger: 0, routingId: "B" }))
+    await other.bind(otherEndpoint)
+    await other.send("as B")
+    assert.deepEqual(text(await router.receive()), ["B", "as B"])
+    // The holder of "A" leaves: "A" must not pass to the pipe that is now "B".
+    holder.close()
+    await nextOf(events, "disconnect", boundEndpoint(router))
+    // The event may come a moment before the router has let the holder go.
+    await untilRejected("EHOSTUNREACH", () => router.send(["A", "nobody"]))
+    await other.send("still B")
+    assert.deepEqual(text(await router.receive()), ["B", "still B"])
   })
 
   it("turning handover on keeps the peers already waiting for an id in line", async () => {

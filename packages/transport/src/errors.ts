@@ -20,6 +20,7 @@ export type ZmqErrorCode =
   | "EBADF"
   | "EBUSY"
   | "ENAMETOOLONG"
+  | "EPIPE"
 
 /** The one error class omq throws or rejects with. */
 export class ZmqError extends Error {

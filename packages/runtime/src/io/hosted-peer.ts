@@ -21,6 +21,8 @@ export class HostedPeer {
   blocked = false
   /** Messages delivered to the socket that it has not yet returned credit for. */
   inflight = 0
+  /** A conflating pipe at its receive limit: the newest message, sent on when credit returns. */
+  newest: Uint8Array[] | null = null
   paused = false
   /** Receive high-water mark of the connection serving this pipe. */
   receiveLimit = 0x7fffffff

@@ -50,6 +50,8 @@ export class HostedSocket implements InboxHandler {
   /** connect()s by endpoint; libzmq allows several to the same one. */
   readonly #connects = new Map<string, Connect[]>()
   readonly #engines = new Set<Engine>()
+  /** Connections this socket closed on purpose (unbind): no disconnect event for them. */
+  readonly #deliberate = new WeakSet<NetSocket>()
   /** Peers written to during the current drain; flushed once at its end. */
   readonly #dirty = new Set<HostedPeer>()
   #nextPeer = 1
@@ -67,6 +69,11 @@ export class HostedSocket implements InboxHandler {
     this.#resolveFinished = resolve
   })
   readonly #onGone: () => void
+  /** Resolves when the socket's thread is gone (its port closed). */
+  #socketGone!: () => void
+  readonly #socketGoneP = new Promise<void>((resolve) => {
+    this.#socketGone = resolve
+  })
 
   constructor(att: SocketAttachment, port: MessagePort, onGone: () => void) {
     this.#att = att
@@ -76,7 +83,10 @@ export class HostedSocket implements InboxHandler {
     this.#inbox = new Inbox(att.toHost, port, this)
     this.#inbox.start()
     // The socket's thread died without closing (for example a worker that exited): clean up.
-    port.once("close", () => void this.#close(0))
+    port.once("close", () => {
+      this.#socketGone()
+      void this.#close(0)
+    })
   }
 
   async bind(endpoint: string, options: ConnectionOptions): Promise<string> {
@@ -119,7 +129,10 @@ export class HostedSocket implements InboxHandler {
     if (!listener) throw new ZmqError("ENOENT", `not bound to ${endpoint}`, endpoint)
     for (const [key, value] of this.#listeners) if (value === listener) this.#listeners.delete(key)
     // As libzmq: the connections accepted through this endpoint go with it.
-    for (const stream of this.#accepted.get(listener) ?? []) stream.destroy()
+    for (const stream of this.#accepted.get(listener) ?? []) {
+      this.#deliberate.add(stream)
+      stream.destroy()
+    }
     this.#accepted.delete(listener)
     await listener.close()
     this.#event({ type: "close", address: listener.endpoint })
@@ -143,12 +156,19 @@ export class HostedSocket implements InboxHandler {
         (stream) => {
           const peer = entry.pipe ?? this.#addPeer(endpoint, options)
           entry.live = peer
-          this.#startEngine(stream, endpoint, peer, options, () => {
+          this.#startEngine(stream, endpoint, peer, options, (report, error) => {
             if (!entry.pipe && entry.live) this.#removePeer(entry.live)
             entry.live = null
-            // Without reconnection the pipe dies with its connection, as in libzmq.
-            if (options.reconnectInterval < 0 && entry.pipe) this.#removePeer(entry.pipe)
-            entry.connecter.retry()
+            // As libzmq: a peer that broke the protocol (an incompatible socket type, garbage)
+            // ends the connect for good; otherwise the pipe dies with its connection only
+            // without reconnection.
+            const fatal = error?.code === "EPROTO" || error?.code === "EMSGSIZE"
+            if ((fatal || options.reconnectInterval < 0) && entry.pipe) {
+              this.#removePeer(entry.pipe)
+            }
+            report()
+            if (fatal) entry.connecter.close()
+            else entry.connecter.retry()
           })
         },
         (event) => this.#event({ ...event, address: endpoint }),
@@ -197,6 +217,9 @@ export class HostedSocket implements InboxHandler {
     this.#peers.clear()
     await Promise.all(listeners)
     for (const listener of bound) this.#event({ type: "close", address: listener.endpoint })
+    // Records still in the backlog (a ring the socket's thread was slow to drain) would be lost
+    // with the outbox; the thread, if alive, reads them before it hears that the host is done.
+    await Promise.race([this.#outbox.flushed(), this.#socketGoneP])
     this.#inbox.close()
     this.#outbox.close()
     this.#port.close()
@@ -261,6 +284,11 @@ export class HostedSocket implements InboxHandler {
     if (!peer) return
     if (kind === RecordKind.Credit) {
       peer.inflight -= count
+      if (peer.newest && peer.inflight < peer.receiveLimit) {
+        this.#outbox.pushMessage(peer.id, peer.newest)
+        peer.newest = null
+        peer.inflight++
+      }
       if (peer.paused && peer.inflight < peer.receiveLimit) {
         peer.paused = false
         peer.engine?.resume()
@@ -299,8 +327,9 @@ export class HostedSocket implements InboxHandler {
         return peer
       },
       options,
-      () => {
+      (report) => {
         if (peer) this.#removePeer(peer)
+        report()
       },
     )
   }
@@ -314,7 +343,11 @@ export class HostedSocket implements InboxHandler {
     address: string,
     pipe: HostedPeer | (() => HostedPeer),
     options: ConnectionOptions,
-    onClosed: () => void,
+    /**
+     * The connection closed (not by the socket closing): drop or keep its pipe, then call
+     * `report` (the events: the socket learns of the pipe's fate first), then redial or not.
+     */
+    onClosed: (report: () => void, error: ZmqError | null) => void,
   ): void {
     let peer: HostedPeer | null = typeof pipe === "function" ? null : pipe
     /** A frame of TRANSFER_FROM bytes or more being gathered from this connection. */
@@ -329,17 +362,23 @@ export class HostedSocket implements InboxHandler {
         if (this.#closing && !peer) return engine.destroy() // accepted while closing
         peer ??= (pipe as () => HostedPeer)()
         peer.engine = engine
-        this.#event({ type: "handshake", address })
         peer.receiveLimit = options.receiveHighWaterMark || NO_LIMIT
         this.#announce(peer, info, options.sendHighWaterMark)
+        this.#event({ type: "handshake", address }) // after PeerUp: the socket knows the peer
         peer.flushQueue((buffer) => this.#giveBack(buffer))
         if (peer.paused) engine.pause()
         this.#dirty.add(peer)
         this.#flushDirty()
       },
       message: (frames) => {
-        this.#outbox.pushMessage(peer!.id, frames)
-        this.#received(peer!, engine)
+        const p = peer!
+        if (p.conflate && p.inflight >= p.receiveLimit) {
+          // A conflating pipe at its limit keeps reading, holding the newest message only.
+          p.newest = frames
+          return
+        }
+        this.#outbox.pushMessage(p.id, frames)
+        this.#received(p, engine)
       },
       frameStart: (size, more) => {
         lastFrameLeft = more ? 0 : size
@@ -386,13 +425,19 @@ export class HostedSocket implements InboxHandler {
           peer.blocked = false // no drain will come from a closed connection
         }
         if (this.#closing) return
-        if (error && !handshaken) {
-          const type =
-            error.code === "EPROTO" ? "handshake:error:protocol" : "handshake:error:other"
-          this.#event({ type, address, error })
-        }
-        this.#event({ type: "disconnect", address })
-        onClosed()
+        // Closed on purpose: by unbind(), or its pipe was dropped already (disconnect()).
+        const deliberate =
+          this.#deliberate.has(stream) || (peer !== null && this.#peers.get(peer.id) !== peer)
+        onClosed(() => {
+          if (deliberate) return
+          if (!handshaken) {
+            const failure = error ?? new ZmqError("EPIPE", "connection closed during the handshake")
+            const type =
+              failure.code === "EPROTO" ? "handshake:error:protocol" : "handshake:error:other"
+            this.#event({ type, address, error: failure })
+          }
+          this.#event({ type: "disconnect", address })
+        }, error)
       },
     }
     // STREAM sockets speak raw bytes; every other type speaks ZMTP.
@@ -415,7 +460,7 @@ export class HostedSocket implements InboxHandler {
 
   /** Counts a message handed to the socket; stops reading at the receive high-water mark. */
   #received(peer: HostedPeer, engine: Engine): void {
-    if (++peer.inflight >= peer.receiveLimit && !peer.paused) {
+    if (++peer.inflight >= peer.receiveLimit && !peer.paused && !peer.conflate) {
       peer.paused = true
       engine.pause()
     }
@@ -427,15 +472,15 @@ export class HostedSocket implements InboxHandler {
     return peer
   }
 
-  /** Tells the socket the pipe exists (info is undefined before a connect's first handshake). */
-  #announce(peer: HostedPeer, info: PeerInfo | undefined, sendLimit: number): void {
+  /** Tells the socket that a pipe's handshake completed, with the limits it was made with. */
+  #announce(peer: HostedPeer, info: PeerInfo, sendLimit: number): void {
     const limits = new Uint8Array(8)
     const view = new DataView(limits.buffer)
     view.setUint32(0, peer.receiveLimit, true) // the socket returns credit in batches of half
     view.setUint32(4, sendLimit, true)
     const frames = [
-      encoder.encode(info?.socketType ?? ""),
-      info?.routingId ?? new Uint8Array(0),
+      encoder.encode(info.socketType),
+      info.routingId ?? new Uint8Array(0),
       encoder.encode(peer.endpoint),
       limits,
     ]

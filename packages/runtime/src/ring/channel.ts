@@ -41,6 +41,7 @@ export class Outbox {
   #waiting = false
   /** Called once the backlog has gone into the ring (senders held back by canSend may go). */
   onBacklogDrained: (() => void) | null = null
+  #flushWaiters: (() => void)[] = []
 
   /**
    * @param copyOnBacklog whether frames that must wait in the backlog are copied: true on the
@@ -127,6 +128,17 @@ export class Outbox {
   close(): void {
     this.#backlog = []
     this.#writer.close()
+    this.#settleFlushed()
+  }
+
+  /** Resolves once every record is in the ring (or the ring closed). */
+  flushed(): Promise<void> {
+    if (this.#backlog.length === 0) return Promise.resolve()
+    return new Promise((resolve) => this.#flushWaiters.push(resolve))
+  }
+
+  #settleFlushed(): void {
+    for (const resolve of this.#flushWaiters.splice(0)) resolve()
   }
 
   /**
@@ -180,6 +192,7 @@ export class Outbox {
       this.#backlog.splice(0, i)
     }
     this.#waiting = false
+    this.#settleFlushed() // drained, or the ring closed
     if (this.#backlog.length === 0) this.onBacklogDrained?.()
   }
 }

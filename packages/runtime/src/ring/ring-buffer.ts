@@ -19,8 +19,9 @@
  * notify. Only the sleeper ever clears its own SLEEP slot. Sleeping uses Atomics.waitAsync, never
  * Atomics.wait: every thread here runs an event loop.
  *
- * When both sides live on one thread (a context without IO threads), a waitAsync wake-up is a
- * task hop for nothing: the waker calls the sleeper directly instead (see LocalWakers).
+ * When both sides live on one thread (a context without IO threads), a waitAsync wake-up costs
+ * more than it needs to: the waker schedules the sleeper with setImmediate instead (see
+ * sidesHere / sleepersHere).
  */
 
 const WRITE = 0

@@ -39,7 +39,9 @@ export class RoutingIds {
     return this.#byId.get(id)
   }
 
+  /** Gives `peer` its id; a peer has one id at most, so it stops waiting for any other. */
   bind(peer: Peer, id: string): void {
+    this.#leaveWaiting(peer)
     this.#byId.set(id, peer)
     this.#idOf.set(peer, id)
   }

@@ -354,9 +354,18 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
     }
   }
 
-  /** Queues a received message for the application; with `conflate`, only the newest stays. */
+  /**
+   * Queues a received message for the application. With `conflate` only the newest stays, and
+   * its credit goes back at once, so the host keeps sending newer ones (it holds back only the
+   * newest when this thread falls behind): a read gets the newest message, as in libzmq.
+   */
   protected enqueue(fq: FairQueue, peer: Peer, frames: Buffer[]): void {
-    if (this.conflates) for (const dropped of fq.clear()) this.consumed(dropped)
+    if (this.conflates) {
+      fq.clear() // credited when they arrived
+      this.enqueueNotice(fq, peer, frames)
+      this.consumed(peer)
+      return
+    }
     fq.push(peer, frames)
   }
 

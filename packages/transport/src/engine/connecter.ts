@@ -74,7 +74,8 @@ export class Connecter {
         ? connect({ host: addr.host, port: addr.port, noDelay: true })
         : connect({ path: addr.path.startsWith("@") ? `\0${addr.path.slice(1)}` : addr.path })
     this.#attempt = stream
-    this.#onEvent({ type: "connect:delay" })
+    // libzmq reports a delay only where connecting takes time (tcp; ipc connects at once).
+    if (addr.transport === "tcp") this.#onEvent({ type: "connect:delay" })
     const onError = (): void => {
       this.#attempt = undefined
       stream.destroy()

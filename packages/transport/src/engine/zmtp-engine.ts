@@ -138,7 +138,8 @@ export class ZmtpEngine implements Engine {
     stream.on("close", () => this.#finish(null))
     if (config.handshakeInterval > 0) {
       this.#timer = setTimeout(
-        () => this.#fail(new ZmqError("EPROTO", "ZMTP handshake timed out")),
+        // EAGAIN, as libzmq reports a handshake timeout (not a protocol error).
+        () => this.#fail(new ZmqError("EAGAIN", "ZMTP handshake timed out")),
         config.handshakeInterval,
       )
     }
@@ -337,7 +338,12 @@ export class ZmtpEngine implements Engine {
     const greeting = parseGreeting(buf)
     this.#greeting = null
     if (greeting.mechanism !== "NULL") {
-      throw new ZmqError("EPROTO", `security mechanism mismatch: peer uses ${greeting.mechanism}`)
+      throw new ZmqError(
+        "EPROTO",
+        `security mechanism mismatch: peer uses ${greeting.mechanism}`,
+        undefined,
+        "ERR_ZMTP_MECHANISM_MISMATCH",
+      )
     }
     this.#peerMinor = greeting.major > 3 ? 1 : greeting.minor
     const props: Array<[string, Uint8Array]> = [["Socket-Type", ascii(this.#config.socketType)]]
