@@ -20,8 +20,7 @@
  * Atomics.wait: every thread here runs an event loop.
  *
  * When both sides live on one thread (a context without IO threads), a waitAsync wake-up costs
- * more than it needs to: the waker schedules the sleeper with setImmediate instead (see
- * sidesHere / sleepersHere).
+ * more than it needs to: the waker schedules the sleeper itself instead (see wakeHere).
  */
 
 const WRITE = 0
@@ -61,6 +60,29 @@ export function createRing(capacity: number): RingHandle {
  */
 const sidesHere = new WeakMap<SharedArrayBuffer, number>()
 const sleepersHere = new WeakMap<SharedArrayBuffer, Array<(() => void) | undefined>>()
+
+/**
+ * Same-thread wake-ups run as microtasks (cheapest, and no garbage), but at most
+ * MICROTASK_WAKES of them in a row: a send loop whose every step wakes the other side would
+ * otherwise never yield, and the thread's network I/O would starve. Past that, wake-ups go
+ * through setImmediate until the event loop has turned once.
+ */
+const MICROTASK_WAKES = 64
+let wakesInARow = 0
+let turnScheduled = false
+const turned = (): void => {
+  wakesInARow = 0
+  turnScheduled = false
+}
+
+function wakeHere(wake: () => void): void {
+  if (!turnScheduled) {
+    turnScheduled = true
+    setImmediate(turned)
+  }
+  if (++wakesInARow <= MICROTASK_WAKES) queueMicrotask(wake)
+  else setImmediate(wake)
+}
 
 /** What waitForData()/waitForSpace() return when there is no need to wait. */
 const NO_WAIT: Promise<void> = Promise.resolve()
@@ -123,9 +145,8 @@ class RingSide {
       const sleepers = sleepersHere.get(this.#sab)
       const wake = sleepers?.[bellSlot]
       if (wake) {
-        // A task, not a microtask: a send loop must not starve the thread's I/O.
         sleepers![bellSlot] = undefined
-        setImmediate(wake)
+        wakeHere(wake)
         return
       }
       Atomics.add(this.header, bellSlot, 1)
