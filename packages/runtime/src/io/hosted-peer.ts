@@ -55,6 +55,42 @@ export class HostedPeer {
     this.queue.push(frames)
   }
 
+  /** Counts a message handed to the socket; stops reading at the receive high-water mark. */
+  delivered(): void {
+    if (++this.inflight >= this.receiveLimit && !this.paused && !this.conflate) {
+      this.paused = true
+      this.engine?.pause()
+    }
+  }
+
+  /**
+   * A conflating pipe at its receive limit keeps reading but holds only the newest message:
+   * true when `frames` was held rather than to be handed over now.
+   */
+  holdIfFull(frames: Uint8Array[]): boolean {
+    if (!this.conflate || this.inflight < this.receiveLimit) return false
+    this.newest = frames
+    return true
+  }
+
+  /**
+   * The socket took `count` messages. Reading resumes below the limit; returns the held newest
+   * message, if any, which the caller hands over now (it is counted).
+   */
+  credited(count: number): Uint8Array[] | null {
+    this.inflight -= count
+    const held = this.inflight < this.receiveLimit ? this.newest : null
+    if (held) {
+      this.newest = null
+      this.inflight++
+    }
+    if (this.paused && this.inflight < this.receiveLimit) {
+      this.paused = false
+      this.engine?.resume()
+    }
+    return held
+  }
+
   /** Writes queued messages into the engine; `written` gets each frame's memory back once the kernel has it. */
   flushQueue(written: (buffer: ArrayBuffer) => void): void {
     const engine = this.engine

@@ -8,9 +8,7 @@ import {
   listen,
   type PeerInfo,
   parseEndpoint,
-  RawEngine,
   ZmqError,
-  ZmtpEngine,
 } from "@omq/transport"
 import { Inbox, type InboxHandler, Outbox, TRANSFER_FROM } from "../ring/channel.js"
 import { RECORD_HEADER, RecordKind, readFrames, SUBSCRIBE } from "../ring/records.js"
@@ -18,6 +16,7 @@ import { untilDeadline } from "../util/deadline.js"
 import { encodeEvent, type HostEvent } from "./host-events.js"
 import { type ConnectionOptions, decodeOptions, type SocketAttachment } from "./host-protocol.js"
 import { HostedPeer } from "./hosted-peer.js"
+import { openEngine } from "./open-engine.js"
 import { OutgoingStream } from "./outgoing-stream.js"
 import { subscriptionMessage, writeSubscription } from "./subscription-wire.js"
 
@@ -283,16 +282,8 @@ export class HostedSocket implements InboxHandler {
     const peer = this.#peers.get(peerId)
     if (!peer) return
     if (kind === RecordKind.Credit) {
-      peer.inflight -= count
-      if (peer.newest && peer.inflight < peer.receiveLimit) {
-        this.#outbox.pushMessage(peer.id, peer.newest)
-        peer.newest = null
-        peer.inflight++
-      }
-      if (peer.paused && peer.inflight < peer.receiveLimit) {
-        peer.paused = false
-        peer.engine?.resume()
-      }
+      const held = peer.credited(count)
+      if (held) this.#outbox.pushMessage(peer.id, held)
     } else if (kind === RecordKind.ClosePeer) {
       peer.engine?.destroy()
     } else if (kind === RecordKind.Command) {
@@ -371,18 +362,13 @@ export class HostedSocket implements InboxHandler {
         this.#flushDirty()
       },
       message: (frames) => {
-        const p = peer!
-        if (p.conflate && p.inflight >= p.receiveLimit) {
-          // A conflating pipe at its limit keeps reading, holding the newest message only.
-          p.newest = frames
-          return
-        }
-        this.#outbox.pushMessage(p.id, frames)
-        this.#received(p, engine)
+        if (peer!.holdIfFull(frames)) return
+        this.#outbox.pushMessage(peer!.id, frames)
+        peer!.delivered()
       },
       frameStart: (size, more) => {
         lastFrameLeft = more ? 0 : size
-        if (!more && size === 0) this.#received(peer!, engine)
+        if (!more && size === 0) peer!.delivered()
         if (size >= TRANSFER_FROM) {
           // Gathered here, then handed to the socket's thread by transfer (no second copy).
           big = { body: Buffer.allocUnsafeSlow(size), filled: 0, more }
@@ -402,13 +388,13 @@ export class HostedSocket implements InboxHandler {
           }
         }
         if (lastFrameLeft > 0 && (lastFrameLeft -= piece.byteLength) === 0) {
-          this.#received(peer!, engine)
+          peer!.delivered()
         }
       },
       // Handed up as the data message XPUB applications see: 0x01|topic or 0x00|topic.
       subscription: (topic, subscribe) => {
         this.#outbox.pushMessage(peer!.id, [subscriptionMessage(topic, subscribe)])
-        this.#received(peer!, engine)
+        peer!.delivered()
       },
       drain: () => {
         if (peer && peer.engine === engine && peer.blocked) {
@@ -440,30 +426,8 @@ export class HostedSocket implements InboxHandler {
         }, error)
       },
     }
-    // STREAM sockets speak raw bytes; every other type speaks ZMTP.
-    const engine: Engine =
-      this.#att.type === "STREAM"
-        ? new RawEngine(stream, handler)
-        : new ZmtpEngine(
-            stream,
-            {
-              socketType: this.#att.type,
-              routingId: options.routingId,
-              maxMessageSize: options.maxMessageSize,
-              handshakeInterval: options.handshakeInterval,
-              streamFrom: this.#outbox.streamFrom,
-            },
-            handler,
-          )
+    const engine = openEngine(this.#att.type, stream, options, this.#outbox.streamFrom, handler)
     this.#engines.add(engine)
-  }
-
-  /** Counts a message handed to the socket; stops reading at the receive high-water mark. */
-  #received(peer: HostedPeer, engine: Engine): void {
-    if (++peer.inflight >= peer.receiveLimit && !peer.paused && !peer.conflate) {
-      peer.paused = true
-      engine.pause()
-    }
   }
 
   #addPeer(endpoint: string, options: ConnectionOptions): HostedPeer {
@@ -530,9 +494,7 @@ export class HostedSocket implements InboxHandler {
   #onIdleCheck: (() => void) | null = null
 
   #hasPending(): boolean {
-    for (const peer of this.#peers.values()) {
-      if (peer.queue.length > 0 || peer.blocked) return true
-    }
+    for (const peer of this.#peers.values()) if (peer.queue.length > 0 || peer.blocked) return true
     return false
   }
 }

@@ -9,15 +9,14 @@ import { FrameAssembler } from "../ring/frame-assembler.js"
 import { RecordKind, readFrames, SUBSCRIBE } from "../ring/records.js"
 import { createRing } from "../ring/ring-buffer.js"
 import { TransferPool } from "../ring/transfer-pool.js"
-import { Queue } from "../util/queue.js"
 import type { FairQueue } from "./fair-queue.js"
+import { type Message, toFrames } from "./message.js"
 import { SocketOptionAccessors } from "./option-accessors.js"
 import type { SocketOptions } from "./options.js"
 import { Peer } from "./peer.js"
+import { WaitingCalls } from "./waiting-calls.js"
 
-/** What send() accepts: one frame or several. */
-export type MessageLike = ArrayBufferView | ArrayBuffer | SharedArrayBuffer | string | null
-export type Message = MessageLike | MessageLike[]
+export type { Message, MessageLike } from "./message.js"
 
 export interface SocketConstructorOptions extends Partial<SocketOptions> {
   context?: Context
@@ -31,19 +30,6 @@ const FIRST_SOCKET_PIPE = 0x80000000
 
 /** Bytes in each ring direction. Messages over a quarter of this travel over the port instead. */
 const RING_CAPACITY = 1 << 19
-
-interface PendingSend {
-  frames: Uint8Array[]
-  resolve: () => void
-  reject: (err: Error) => void
-  timer: ReturnType<typeof setTimeout> | undefined
-}
-
-interface PendingReceive {
-  resolve: (frames: Buffer[]) => void
-  reject: (err: Error) => void
-  timer: ReturnType<typeof setTimeout> | undefined
-}
 
 const RESOLVED = Promise.resolve()
 const decoder = new TextDecoder()
@@ -75,8 +61,8 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
   /** Messages queued by the socket itself, which carry no receive credit. */
   readonly #notices = new WeakSet<Buffer[]>()
   #nextPipe = 0
-  readonly #sends = new Queue<PendingSend>()
-  readonly #receives = new Queue<PendingReceive>()
+  readonly #sends = new WaitingCalls<void, Uint8Array[]>("send")
+  readonly #receives = new WaitingCalls<Buffer[]>("receive")
   #closed = false
   #finish!: () => void
   #observer: Observer | null = null
@@ -231,17 +217,7 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
     } catch (err) {
       return Promise.reject(err)
     }
-    return new Promise<void>((resolve, reject) => {
-      const pending: PendingSend = { frames, resolve, reject, timer: undefined }
-      const timeout = this.options.sendTimeout
-      if (timeout >= 0) {
-        pending.timer = setTimeout(() => {
-          this.#abandon(this.#sends, pending)
-          reject(new ZmqError("EAGAIN", "send timed out"))
-        }, timeout)
-      }
-      this.#sends.push(pending)
-    })
+    return this.#sends.wait(frames, this.options.sendTimeout)
   }
 
   /** Resolves with the next message's frames; rejects with EAGAIN after `receiveTimeout`. */
@@ -255,17 +231,7 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
         return Promise.reject(err)
       }
     }
-    return new Promise<Buffer[]>((resolve, reject) => {
-      const pending: PendingReceive = { resolve, reject, timer: undefined }
-      const timeout = this.options.receiveTimeout
-      if (timeout >= 0) {
-        pending.timer = setTimeout(() => {
-          this.#abandon(this.#receives, pending)
-          reject(new ZmqError("EAGAIN", "receive timed out"))
-        }, timeout)
-      }
-      this.#receives.push(pending)
-    })
+    return this.#receives.wait(undefined, this.options.receiveTimeout)
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Buffer[], void, undefined> {
@@ -286,8 +252,8 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
   close(): void {
     if (this.#closed) return
     this.#closed = true
-    for (const p of this.#sends.drain()) settle(p, closedError())
-    for (const p of this.#receives.drain()) settle(p, closedError())
+    this.#sends.rejectAll(closedError())
+    this.#receives.rejectAll(closedError())
     void this.#shutdown()
   }
 
@@ -296,7 +262,7 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
    * receive loop (Proxy.terminate), so that an abandoned receive does not take a message.
    */
   cancelPendingReceives(): void {
-    for (const p of this.#receives.drain()) settle(p, new ZmqError("EAGAIN", "receive cancelled"))
+    this.#receives.rejectAll(new ZmqError("EAGAIN", "receive cancelled"))
   }
 
   async #shutdown(): Promise<void> {
@@ -317,11 +283,6 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
 
   #checkOpen(): void {
     if (this.#closed) throw badSocket()
-  }
-
-  #abandon<T>(queue: Queue<T>, item: T): void {
-    const rest = queue.drain().filter((p) => p !== item)
-    for (const p of rest) queue.push(p)
   }
 
   // ---- hooks for socket types ----------------------------------------------------------------
@@ -404,18 +365,15 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
   protected retrySends(): void {
     const sends = this.#sends
     while (sends.length > 0) {
-      const head = sends.peek()!
-      if (!this.#outbox.canSend(head.frames)) return
+      const frames = sends.peek()!
+      if (!this.#outbox.canSend(frames)) return
       try {
-        if (!this.xsend(head.frames)) return
+        if (!this.xsend(frames)) return
       } catch (err) {
-        sends.shift()
-        settle(head, err as Error)
+        sends.rejectNext(err as Error)
         continue
       }
-      sends.shift()
-      clearTimeout(head.timer)
-      head.resolve()
+      sends.resolveNext()
     }
   }
 
@@ -425,9 +383,7 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
     while (receives.length > 0) {
       const frames = this.xrecv()
       if (!frames) return
-      const head = receives.shift()!
-      clearTimeout(head.timer)
-      head.resolve(frames)
+      receives.resolveNext(frames)
     }
   }
 
@@ -533,32 +489,4 @@ function creditBatch(limit: number): number {
 /** For calls made after close(). */
 function badSocket(): ZmqError {
   return new ZmqError("EBADF", "socket is closed")
-}
-
-function settle(
-  p: { reject: (err: Error) => void; timer: ReturnType<typeof setTimeout> | undefined },
-  err: Error,
-): void {
-  clearTimeout(p.timer)
-  p.reject(err)
-}
-
-/** Normalises what send() accepts into frames; EINVAL for anything else. */
-function toFrames(message: Message): Uint8Array[] {
-  if (Array.isArray(message)) {
-    if (message.length === 0) throw new ZmqError("EINVAL", "a message needs at least one frame")
-    return message.map(toFrame)
-  }
-  return [toFrame(message)]
-}
-
-function toFrame(frame: MessageLike): Uint8Array {
-  if (frame instanceof Uint8Array) return frame
-  if (typeof frame === "string") return Buffer.from(frame)
-  if (frame === null) return new Uint8Array(0)
-  if (ArrayBuffer.isView(frame))
-    return new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength)
-  if (frame instanceof ArrayBuffer || frame instanceof SharedArrayBuffer)
-    return new Uint8Array(frame)
-  throw new ZmqError("EINVAL", `cannot send a frame of type ${typeof frame}`)
 }

@@ -1,0 +1,32 @@
+import type { Socket as NetSocket } from "node:net"
+import {
+  type Engine,
+  type EngineHandler,
+  RawEngine,
+  type SocketType,
+  ZmtpEngine,
+} from "@omq/transport"
+import type { ConnectionOptions } from "./host-protocol.js"
+
+/**
+ * The engine a socket of `type` runs over a new connection: raw bytes for STREAM, ZMTP for
+ * every other type. `streamFrom` is the message size from which frames are handed over piece
+ * by piece (see Outbox.streamFrom).
+ */
+export function openEngine(
+  type: SocketType,
+  stream: NetSocket,
+  options: ConnectionOptions,
+  streamFrom: number,
+  handler: EngineHandler,
+): Engine {
+  if (type === "STREAM") return new RawEngine(stream, handler)
+  const config = {
+    socketType: type,
+    routingId: options.routingId,
+    maxMessageSize: options.maxMessageSize,
+    handshakeInterval: options.handshakeInterval,
+    streamFrom,
+  }
+  return new ZmtpEngine(stream, config, handler)
+}
