@@ -12,6 +12,8 @@ export class HostedPeer {
   readonly endpoint: string
   /** Keep only the newest message waiting to be written (the socket's `conflate`). */
   readonly conflate: boolean
+  /** Made by a connect() (else accepted by a bind()). */
+  readonly connected: boolean
   engine: Engine | null = null
   /** Messages the socket sent while no connection was ready (copied out of the ring). */
   queue: Uint8Array[][] = []
@@ -26,10 +28,11 @@ export class HostedPeer {
   paused = false
   /** Receive high-water mark of the connection serving this pipe. */
   receiveLimit = 0x7fffffff
-  constructor(id: number, endpoint: string, conflate = false) {
+  constructor(id: number, endpoint: string, conflate = false, connected = false) {
     this.id = id
     this.endpoint = endpoint
     this.conflate = conflate
+    this.connected = connected
   }
 
   /**

@@ -4,17 +4,22 @@ import {
   Connecter,
   type Engine,
   type EngineHandler,
-  type Listener,
-  listen,
   type PeerInfo,
   parseEndpoint,
   ZmqError,
 } from "@omq/transport"
 import { Inbox, type InboxHandler, Outbox, TRANSFER_FROM } from "../ring/channel.js"
-import { RECORD_HEADER, RecordKind, readFrames, SUBSCRIBE } from "../ring/records.js"
+import {
+  PEER_CONNECTED,
+  RECORD_HEADER,
+  RecordKind,
+  readFrames,
+  SUBSCRIBE,
+} from "../ring/records.js"
 import { untilDeadline } from "../util/deadline.js"
 import { encodeEvent, type HostEvent } from "./host-events.js"
 import { type ConnectionOptions, decodeOptions, type SocketAttachment } from "./host-protocol.js"
+import { HostedListeners } from "./hosted-listeners.js"
 import { HostedPeer } from "./hosted-peer.js"
 import { openEngine } from "./open-engine.js"
 import { OutgoingStream } from "./outgoing-stream.js"
@@ -43,14 +48,13 @@ export class HostedSocket implements InboxHandler {
   readonly #inbox: Inbox
   readonly #outbox: Outbox
   readonly #peers = new Map<number, HostedPeer>()
-  readonly #listeners = new Map<string, Listener>()
-  /** The live connections each listener accepted (unbind drops them). */
-  readonly #accepted = new Map<Listener, Set<NetSocket>>()
+  readonly #listeners = new HostedListeners({
+    event: (event) => this.#event(event),
+    closing: () => this.#closing,
+  })
   /** connect()s by endpoint; libzmq allows several to the same one. */
   readonly #connects = new Map<string, Connect[]>()
   readonly #engines = new Set<Engine>()
-  /** Connections this socket closed on purpose (unbind): no disconnect event for them. */
-  readonly #deliberate = new WeakSet<NetSocket>()
   /** Peers written to during the current drain; flushed once at its end. */
   readonly #dirty = new Set<HostedPeer>()
   #nextPeer = 1
@@ -88,34 +92,8 @@ export class HostedSocket implements InboxHandler {
     })
   }
 
-  async bind(endpoint: string, options: ConnectionOptions): Promise<string> {
-    const ep = parseEndpoint(endpoint, true)
-    const accepted = new Set<NetSocket>()
-    let listener: Listener
-    try {
-      listener = await listen(ep, (stream) => {
-        if (this.#closing) {
-          stream.destroy()
-          return
-        }
-        accepted.add(stream)
-        stream.once("close", () => accepted.delete(stream))
-        this.#event({ type: "accept", address: listener.endpoint })
-        this.#accept(stream, listener.endpoint, options)
-      })
-    } catch (err) {
-      this.#event({ type: "bind:error", address: endpoint, error: err as ZmqError })
-      throw err
-    }
-    this.#accepted.set(listener, accepted)
-    if (this.#closing) {
-      void listener.close()
-      throw new ZmqError("ETERM", "socket closed while binding")
-    }
-    this.#listeners.set(listener.endpoint, listener)
-    if (listener.endpoint !== endpoint) this.#listeners.set(endpoint, listener)
-    this.#event({ type: "bind", address: listener.endpoint })
-    return listener.endpoint
+  bind(endpoint: string, options: ConnectionOptions): Promise<string> {
+    return this.#listeners.bind(endpoint, (stream, ep) => this.#accept(stream, ep, options))
   }
 
   /** Reports a monitor event to the socket (its Observer, if it has one). */
@@ -123,18 +101,8 @@ export class HostedSocket implements InboxHandler {
     this.#outbox.push(RecordKind.Event, 0, 1, [encodeEvent(event)])
   }
 
-  async unbind(endpoint: string): Promise<void> {
-    const listener = this.#listeners.get(endpoint)
-    if (!listener) throw new ZmqError("ENOENT", `not bound to ${endpoint}`, endpoint)
-    for (const [key, value] of this.#listeners) if (value === listener) this.#listeners.delete(key)
-    // As libzmq: the connections accepted through this endpoint go with it.
-    for (const stream of this.#accepted.get(listener) ?? []) {
-      this.#deliberate.add(stream)
-      stream.destroy()
-    }
-    this.#accepted.delete(listener)
-    await listener.close()
-    this.#event({ type: "close", address: listener.endpoint })
+  unbind(endpoint: string): Promise<void> {
+    return this.#listeners.unbind(endpoint)
   }
 
   /** Starts a connect(); `pipeId` is the socket's pipe for it, or 0 with `immediate`. */
@@ -143,7 +111,7 @@ export class HostedSocket implements InboxHandler {
     if (this.#closing) return
     let pipe: HostedPeer | null = null
     if (pipeId !== 0) {
-      pipe = new HostedPeer(pipeId, endpoint, options.conflate)
+      pipe = new HostedPeer(pipeId, endpoint, options.conflate, true)
       this.#peers.set(pipeId, pipe)
     }
     const entry: Connect = {
@@ -153,7 +121,7 @@ export class HostedSocket implements InboxHandler {
         ep,
         options,
         (stream) => {
-          const peer = entry.pipe ?? this.#addPeer(endpoint, options)
+          const peer = entry.pipe ?? this.#addPeer(endpoint, options, true)
           entry.live = peer
           this.#startEngine(stream, endpoint, peer, options, (report, error) => {
             if (!entry.pipe && entry.live) this.#removePeer(entry.live)
@@ -199,9 +167,7 @@ export class HostedSocket implements InboxHandler {
   async #close(linger: number): Promise<void> {
     if (this.#closing) return
     this.#closing = true
-    const bound = [...new Set(this.#listeners.values())]
-    const listeners = bound.map((listener) => listener.close())
-    this.#listeners.clear()
+    const listeners = this.#listeners.closeAll()
     this.#flushDirty()
     const deadline = linger < 0 ? Number.POSITIVE_INFINITY : Date.now() + linger
     // Connecters keep trying while lingering: queued messages may still find their peer.
@@ -214,8 +180,7 @@ export class HostedSocket implements InboxHandler {
     for (const engine of this.#engines) engine.destroy()
     this.#engines.clear()
     this.#peers.clear()
-    await Promise.all(listeners)
-    for (const listener of bound) this.#event({ type: "close", address: listener.endpoint })
+    await listeners
     // Records still in the backlog (a ring the socket's thread was slow to drain) would be lost
     // with the outbox; the thread, if alive, reads them before it hears that the host is done.
     await Promise.race([this.#outbox.flushed(), this.#socketGoneP])
@@ -314,7 +279,7 @@ export class HostedSocket implements InboxHandler {
       stream,
       endpoint,
       () => {
-        peer = this.#addPeer(endpoint, options)
+        peer = this.#addPeer(endpoint, options, false)
         return peer
       },
       options,
@@ -413,7 +378,8 @@ export class HostedSocket implements InboxHandler {
         if (this.#closing) return
         // Closed on purpose: by unbind(), or its pipe was dropped already (disconnect()).
         const deliberate =
-          this.#deliberate.has(stream) || (peer !== null && this.#peers.get(peer.id) !== peer)
+          this.#listeners.droppedOnPurpose(stream) ||
+          (peer !== null && this.#peers.get(peer.id) !== peer)
         onClosed(() => {
           if (deliberate) return
           if (!handshaken) {
@@ -430,8 +396,8 @@ export class HostedSocket implements InboxHandler {
     this.#engines.add(engine)
   }
 
-  #addPeer(endpoint: string, options: ConnectionOptions): HostedPeer {
-    const peer = new HostedPeer(this.#nextPeer++, endpoint, options.conflate)
+  #addPeer(endpoint: string, options: ConnectionOptions, connected: boolean): HostedPeer {
+    const peer = new HostedPeer(this.#nextPeer++, endpoint, options.conflate, connected)
     this.#peers.set(peer.id, peer)
     return peer
   }
@@ -448,7 +414,8 @@ export class HostedSocket implements InboxHandler {
       encoder.encode(peer.endpoint),
       limits,
     ]
-    this.#outbox.push(RecordKind.PeerUp, peer.id, frames.length, frames)
+    const flags = peer.connected ? PEER_CONNECTED : 0
+    this.#outbox.push(RecordKind.PeerUp, peer.id, frames.length, frames, flags)
   }
 
   #removePeer(peer: HostedPeer): void {

@@ -53,6 +53,9 @@ export enum RecordKind {
   Event = 12,
 }
 
+/** PeerUp flag: the pipe belongs to a connect() (else it was accepted by a bind()). */
+export const PEER_CONNECTED = 1
+
 /** Command flag: subscribe (else cancel). */
 export const SUBSCRIBE = 1
 

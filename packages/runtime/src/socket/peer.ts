@@ -11,6 +11,8 @@ export class Peer {
   socketType = ""
   routingId: Uint8Array = new Uint8Array(0)
   readonly endpoint: string
+  /** Made by a connect() (else accepted by a bind()). */
+  connected = false
   /** Messages sent to the host that it has not yet confirmed as written. */
   outstanding = 0
   /**

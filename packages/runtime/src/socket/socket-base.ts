@@ -6,7 +6,7 @@ import { createChannelPorts, type IoLink } from "../io/io-link.js"
 import { decodeEvent, Observer } from "../observer.js"
 import { Inbox, type InboxHandler, Outbox } from "../ring/channel.js"
 import { FrameAssembler } from "../ring/frame-assembler.js"
-import { RecordKind, readFrames, SUBSCRIBE } from "../ring/records.js"
+import { PEER_CONNECTED, RecordKind, readFrames, SUBSCRIBE } from "../ring/records.js"
 import { createRing } from "../ring/ring-buffer.js"
 import { TransferPool } from "../ring/transfer-pool.js"
 import type { FairQueue } from "./fair-queue.js"
@@ -161,6 +161,7 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
     if (!options.immediate) {
       pipeId = (FIRST_SOCKET_PIPE + this.#nextPipe++) >>> 0
       const peer = new Peer(pipeId, address)
+      peer.connected = true
       peer.creditBatch = creditBatch(options.receiveHighWaterMark || NO_LIMIT)
       peer.sendLimit = options.sendHighWaterMark
       this.#peers.set(pipeId, peer)
@@ -187,9 +188,7 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
     const pipes =
       pipeId !== 0
         ? [this.#peers.get(pipeId)]
-        : [...this.#peers.values()].filter(
-            (p) => p.endpoint === address && p.id < FIRST_SOCKET_PIPE,
-          )
+        : [...this.#peers.values()].filter((p) => p.connected && p.endpoint === address)
     for (const peer of pipes) {
       if (!peer) continue
       peer.inbound.drain()
@@ -412,7 +411,7 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
   }
 
   /** @internal */
-  onControl(kind: RecordKind, _flags: number, peerId: number, count: number, at: number): void {
+  onControl(kind: RecordKind, flags: number, peerId: number, count: number, at: number): void {
     if (kind === RecordKind.Event) {
       const [json] = readFrames(this.#inboxBytes, this.#inboxView, at)
       this.#observer?.deliver(decodeEvent(decoder.decode(json)))
@@ -428,6 +427,7 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
       let peer = this.#peers.get(peerId)
       if (!peer) {
         peer = new Peer(peerId, decoder.decode(endpoint))
+        peer.connected = (flags & PEER_CONNECTED) !== 0
         this.#peers.set(peerId, peer)
         if (!this.xattach(peer)) {
           this.#peers.delete(peerId)

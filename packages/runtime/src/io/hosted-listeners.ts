@@ -1,0 +1,96 @@
+import type { Socket as NetSocket } from "node:net"
+import { type Listener, listen, parseEndpoint, ZmqError } from "@omq/transport"
+import type { HostEvent } from "./host-events.js"
+
+/** What the listeners need from their HostedSocket. */
+export interface ListenersHost {
+  event(event: HostEvent): void
+  /** The socket is closing: new connections are refused. */
+  closing(): boolean
+}
+
+/**
+ * A socket's bound endpoints: the listeners, the connections each accepted (unbind() drops
+ * them, as libzmq does), and which connections were closed on purpose.
+ */
+export class HostedListeners {
+  readonly #host: ListenersHost
+  /** By resolved endpoint, and by the endpoint as given when it had wildcards. */
+  readonly #byEndpoint = new Map<string, Listener>()
+  readonly #accepted = new Map<Listener, Set<NetSocket>>()
+  /** Connections closed by unbind(): no disconnect event for them. */
+  readonly #dropped = new WeakSet<NetSocket>()
+
+  constructor(host: ListenersHost) {
+    this.#host = host
+  }
+
+  /**
+   * Binds `endpoint`; resolves with the endpoint resolved (wildcards filled in). `accept` runs
+   * each connection accepted through it, with that resolved endpoint.
+   */
+  async bind(
+    endpoint: string,
+    accept: (stream: NetSocket, endpoint: string) => void,
+  ): Promise<string> {
+    const host = this.#host
+    const accepted = new Set<NetSocket>()
+    let listener: Listener
+    try {
+      listener = await listen(parseEndpoint(endpoint, true), (stream) => {
+        if (host.closing()) {
+          stream.destroy()
+          return
+        }
+        accepted.add(stream)
+        stream.once("close", () => accepted.delete(stream))
+        host.event({ type: "accept", address: listener.endpoint })
+        accept(stream, listener.endpoint)
+      })
+    } catch (err) {
+      host.event({ type: "bind:error", address: endpoint, error: err as ZmqError })
+      throw err
+    }
+    if (host.closing()) {
+      void listener.close()
+      throw new ZmqError("ETERM", "socket closed while binding")
+    }
+    this.#accepted.set(listener, accepted)
+    this.#byEndpoint.set(listener.endpoint, listener)
+    if (listener.endpoint !== endpoint) this.#byEndpoint.set(endpoint, listener)
+    host.event({ type: "bind", address: listener.endpoint })
+    return listener.endpoint
+  }
+
+  /** Stops listening on `endpoint` and drops the connections accepted through it. */
+  async unbind(endpoint: string): Promise<void> {
+    const listener = this.#byEndpoint.get(endpoint)
+    if (!listener) throw new ZmqError("ENOENT", `not bound to ${endpoint}`, endpoint)
+    for (const [key, value] of this.#byEndpoint)
+      if (value === listener) this.#byEndpoint.delete(key)
+    for (const stream of this.#accepted.get(listener) ?? []) {
+      this.#dropped.add(stream)
+      stream.destroy()
+    }
+    this.#accepted.delete(listener)
+    await listener.close()
+    this.#host.event({ type: "close", address: listener.endpoint })
+  }
+
+  /** The connection was closed by unbind(). */
+  droppedOnPurpose(stream: NetSocket): boolean {
+    return this.#dropped.has(stream)
+  }
+
+  /** Stops every listener at once; the promise resolves once all are closed (and reported). */
+  closeAll(): Promise<void> {
+    const bound = [...new Set(this.#byEndpoint.values())]
+    this.#byEndpoint.clear()
+    return Promise.all(
+      bound.map(async (listener) => {
+        await listener.close()
+        this.#host.event({ type: "close", address: listener.endpoint })
+      }),
+    ).then(() => {})
+  }
+}
