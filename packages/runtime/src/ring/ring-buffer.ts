@@ -130,7 +130,7 @@ class RingSide {
     Atomics.notify(this.header, WRITER_BELL)
     const sleepers = sleepersHere.get(this.#sab)
     sleepersHere.delete(this.#sab)
-    for (const wake of sleepers ?? []) wake?.()
+    for (const wake of sleepers ?? []) if (wake) wakeHere(wake) // later, as any wake-up
   }
 
   get closed(): boolean {
