@@ -140,3 +140,57 @@ export async function assertSendTimesOut(
   const waited = performance.now() - started
   assert.ok(waited >= ms - 5, `rejected after ${waited.toFixed(1)} ms, before sendTimeout ${ms}`)
 }
+
+interface SpecSocket {
+  send(message: string): Promise<void>
+  receive(): Promise<Buffer[]>
+  sendTimeout: number
+  receiveTimeout: number
+  readonly lastEndpoint: string | null
+  connect(endpoint: string): void
+  disconnect(endpoint: string): void
+}
+
+/**
+ * block_on_send_no_peers, for a `sender` bound with no peer: send() rejects with EAGAIN once
+ * sendTimeout (0, then 100 ms) has passed, and what timed out is gone: a peer that comes later
+ * (made by `makePeer`, connected here) gets only what follows. Returns that peer.
+ */
+export async function assertBlocksWithNoPeers<P extends SpecSocket>(
+  sender: SpecSocket,
+  makePeer: () => P,
+): Promise<P> {
+  await assertSendTimesOut(sender, 0)
+  await assertSendTimesOut(sender, 100)
+  const peer = makePeer()
+  peer.connect(endpointOf(sender))
+  sender.sendTimeout = -1
+  await sender.send("with a peer")
+  assert.deepEqual(text(await peer.receive()), ["with a peer"])
+  return peer
+}
+
+/**
+ * destroy_queue_on_disconnect: `bound` has `connected` (connected to `endpoint`) as its only
+ * peer and has just sent it two messages. Once `connected` read the first and disconnects, the
+ * second is gone with the pipe, `bound` has nowhere to send, and after reconnecting nothing
+ * old turns up: the first message is a new one.
+ */
+export async function assertQueueGoesWithDisconnect(
+  bound: SpecSocket,
+  connected: SpecSocket,
+  endpoint: string,
+  first: string,
+): Promise<void> {
+  assert.deepEqual(text(await connected.receive()), [first]) // the second came too, or is coming
+  connected.disconnect(endpoint)
+  await assertNothingArrives(connected) // the second went with the pipe, arrived or not
+  // `bound` sees its peer go and then has none: sends fail. Those it took before that went
+  // into the old connection's queue.
+  bound.sendTimeout = 0
+  await untilRejected("EAGAIN", (i) => bound.send(`stale ${i}`))
+  connected.connect(endpoint)
+  bound.sendTimeout = -1
+  await bound.send("fresh")
+  assert.deepEqual(text(await connected.receive()), ["fresh"])
+}
