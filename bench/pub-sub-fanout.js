@@ -4,8 +4,7 @@
 // and 1) with zeromq.js in the same run.
 //
 //   node bench/pub-sub-fanout.js [--runs 3] [--count 50000]
-import { parseArgs } from "node:util"
-import { child, exited, median, message, openLib } from "./child-processes.js"
+import { benchArgs, exited, median, message, openLib, startPair } from "./child-processes.js"
 
 const LIBS = ["omq-io0", "omq-io1", "zeromq"]
 const SUBS = 10
@@ -62,18 +61,7 @@ async function subscribers(lib, count, endpoint) {
 }
 
 async function measure(lib, count) {
-  const pub = child(import.meta.url, ["--role", "pub", "--lib", lib, "--count", `${count}`])
-  const { endpoint } = await message(pub, (m) => m.endpoint)
-  const sub = child(import.meta.url, [
-    "--role",
-    "sub",
-    "--lib",
-    lib,
-    "--count",
-    `${count}`,
-    "--endpoint",
-    endpoint,
-  ])
+  const [pub, sub] = await startPair(import.meta.url, lib, "pub", "sub", { count })
   const { rate } = await message(sub, (m) => m.rate !== undefined)
   pub.send("done")
   await Promise.all([exited(pub), exited(sub)])
@@ -81,15 +69,7 @@ async function measure(lib, count) {
 }
 
 async function main() {
-  const { values } = parseArgs({
-    options: {
-      role: { type: "string" },
-      lib: { type: "string" },
-      endpoint: { type: "string" },
-      count: { type: "string", default: "50000" },
-      runs: { type: "string", default: "3" },
-    },
-  })
+  const values = benchArgs({ count: { type: "string", default: "50000" } })
   const count = Number(values.count)
   if (values.role === "pub") return publisher(values.lib, count)
   if (values.role === "sub") return subscribers(values.lib, count, values.endpoint)

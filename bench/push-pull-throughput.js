@@ -5,8 +5,7 @@
 //
 // Prints one table: messages/s and MB/s per library, the median of --runs runs each, and the
 // ratio of each omq column to zeromq.js.
-import { parseArgs } from "node:util"
-import { child, exited, median, message, openLib } from "./child-processes.js"
+import { benchArgs, exited, median, message, openLib, startPair } from "./child-processes.js"
 
 const LIBS = ["omq-io0", "omq-io1", "zeromq"]
 const COUNTS = { 64: 300_000, 1024: 150_000, 65536: 8_000, 1048576: 600 }
@@ -41,29 +40,7 @@ async function sender(lib, size, count, endpoint) {
 }
 
 async function measure(lib, size, count) {
-  const recv = child(import.meta.url, [
-    "--role",
-    "recv",
-    "--lib",
-    lib,
-    "--size",
-    `${size}`,
-    "--count",
-    `${count}`,
-  ])
-  const { endpoint } = await message(recv, (m) => m.endpoint)
-  const send = child(import.meta.url, [
-    "--role",
-    "send",
-    "--lib",
-    lib,
-    "--size",
-    `${size}`,
-    "--count",
-    `${count}`,
-    "--endpoint",
-    endpoint,
-  ])
+  const [recv, send] = await startPair(import.meta.url, lib, "recv", "send", { size, count })
   const { rate } = await message(recv, (m) => m.rate)
   await Promise.all([exited(recv), exited(send)])
   return rate
@@ -77,16 +54,10 @@ function fmt(rate, size) {
 }
 
 async function main() {
-  const { values } = parseArgs({
-    options: {
-      role: { type: "string" },
-      lib: { type: "string" },
-      size: { type: "string" },
-      count: { type: "string" },
-      endpoint: { type: "string" },
-      runs: { type: "string", default: "3" },
-      sizes: { type: "string", default: Object.keys(COUNTS).join(",") },
-    },
+  const values = benchArgs({
+    size: { type: "string" },
+    count: { type: "string" },
+    sizes: { type: "string", default: Object.keys(COUNTS).join(",") },
   })
   if (values.role === "recv") return receiver(values.lib, Number(values.size), Number(values.count))
   if (values.role === "send")

@@ -5,8 +5,7 @@
 //
 // Prints median and p99 in microseconds (the median over runs of each run's percentile) and
 // the ratio to zeromq.js. Processes are not pinned: placement on the 2 vCPUs varies by run.
-import { parseArgs } from "node:util"
-import { child, exited, median, message, openLib } from "./child-processes.js"
+import { benchArgs, exited, median, message, openLib, startPair } from "./child-processes.js"
 
 const LIBS = ["omq-io0", "omq-io1", "zeromq"]
 
@@ -44,33 +43,14 @@ async function client(lib, trips, endpoint) {
 }
 
 async function measure(lib, trips) {
-  const srv = child(import.meta.url, ["--role", "server", "--lib", lib, "--trips", `${trips}`])
-  const { endpoint } = await message(srv, (m) => m.endpoint)
-  const cli = child(import.meta.url, [
-    "--role",
-    "client",
-    "--lib",
-    lib,
-    "--trips",
-    `${trips}`,
-    "--endpoint",
-    endpoint,
-  ])
+  const [srv, cli] = await startPair(import.meta.url, lib, "server", "client", { trips })
   const result = await message(cli, (m) => m.p50 !== undefined)
   await Promise.all([exited(srv), exited(cli)])
   return result
 }
 
 async function main() {
-  const { values } = parseArgs({
-    options: {
-      role: { type: "string" },
-      lib: { type: "string" },
-      endpoint: { type: "string" },
-      trips: { type: "string", default: "5000" },
-      runs: { type: "string", default: "3" },
-    },
-  })
+  const values = benchArgs({ trips: { type: "string", default: "5000" } })
   const trips = Number(values.trips)
   if (values.role === "server") return server(values.lib, trips)
   if (values.role === "client") return client(values.lib, trips, values.endpoint)

@@ -28,8 +28,7 @@ import { spawn } from "node:child_process"
 import net from "node:net"
 import { setTimeout as sleep } from "node:timers/promises"
 import { fileURLToPath } from "node:url"
-import { parseArgs } from "node:util"
-import { exited, median, message, openLib } from "./child-processes.js"
+import { benchArgs, exited, median, message, openLib } from "./child-processes.js"
 
 const LIBS = ["omq-io0", "omq-io1", "zeromq"]
 const ACTIVE = Buffer.from("active")
@@ -352,17 +351,12 @@ function threads(m) {
 }
 
 async function main() {
-  const { values } = parseArgs({
-    options: {
-      role: { type: "string" },
-      lib: { type: "string" },
-      endpoint: { type: "string" },
-      peers: { type: "string", default: "10000" },
-      runs: { type: "string", default: "1" },
-      count: { type: "string", default: "200000" },
-      trips: { type: "string", default: "10000" },
-      libs: { type: "string", default: LIBS.join(",") },
-    },
+  const values = benchArgs({
+    peers: { type: "string", default: "10000" },
+    runs: { type: "string", default: "1" },
+    count: { type: "string", default: "200000" },
+    trips: { type: "string", default: "10000" },
+    libs: { type: "string", default: LIBS.join(",") },
   })
   const peers = Number(values.peers)
   const count = Number(values.count)
