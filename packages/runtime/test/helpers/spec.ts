@@ -2,7 +2,10 @@
 // omq sockets): the transports they run over, and ways to wait for peers and messages without
 // sleeping.
 import assert from "node:assert/strict"
+import { afterEach } from "node:test"
 import { setTimeout as delay } from "node:timers/promises"
+import type { Context } from "omq"
+import { forEachIoThreads, Sockets } from "./interop.js"
 
 export type Transport = "tcp" | "ipc"
 
@@ -193,4 +196,28 @@ export async function assertQueueGoesWithDisconnect(
   bound.sendTimeout = -1
   await bound.send("fresh")
   assert.deepEqual(text(await connected.receive()), ["fresh"])
+}
+
+/** A stalled exchange fails its test instead of the whole suite. */
+export const BOUND = { timeout: 5_000 }
+
+export interface SpecSuite {
+  transport: Transport
+  sockets: Sockets
+  /** Options for every socket of the suite: its context, linger 0, quick reconnects. */
+  opts: { context: Context; linger: number; reconnectInterval: number }
+}
+
+/**
+ * Runs a spec suite once per transport and IO mode; sockets added to `sockets` are closed after
+ * each test.
+ */
+export function forEachSpecSuite(title: string, body: (suite: SpecSuite) => void): void {
+  for (const transport of TRANSPORTS) {
+    forEachIoThreads(`spec ${title} over ${transport}`, (context) => {
+      const sockets = new Sockets()
+      afterEach(() => sockets.closeAll())
+      body({ transport, sockets, opts: { context, linger: 0, reconnectInterval: 20 } })
+    })
+  }
 }
