@@ -1,80 +1,193 @@
+import { getEnvironmentData, setEnvironmentData, threadId } from "node:worker_threads"
 import { ZmqError } from "@omq/transport"
-import { type IoLink, LocalIoLink, WorkerIoLink } from "./io/io-link.js"
+import { type IoLink, LocalIoLink, MailboxIoLink } from "./io/io-link.js"
+import {
+  type ContextHandle,
+  ContextState,
+  MAX_IO_THREADS,
+  newContextHandle,
+} from "./process/context-handle.js"
+import { type InprocOffer, InprocRegistry } from "./process/inproc-registry.js"
+import { IoThreads } from "./process/io-threads.js"
+import { Mailbox } from "./process/mailbox.js"
+import { onThreadDeath } from "./process/thread-deaths.js"
+
+export type { ContextHandle } from "./process/context-handle.js"
 
 export interface ContextOptions {
   /** IO worker threads to run connections on (like ZMQ_IO_THREADS); 0 runs them in-thread. Default 1. */
   ioThreads?: number
 }
 
-/** What a socket needs from its context; implemented by Context. */
-export interface SocketRegistry {
-  register(socket: Closable): { id: number; io: IoLink }
-  unregister(socket: Closable): void
-}
-
-export interface Closable {
+/** What a context needs from each of its sockets. */
+export interface ContextSocket {
   close(): void
   /** Resolves when the socket's host side has finished (after linger). */
   readonly finished: Promise<void>
+  /** A thread of the process died: drop the pipes and the host that lived there. */
+  threadDied(thread: number): void
+  /** An inproc connect reached a name this socket bound. */
+  inprocOffered(offer: InprocOffer): void
+  /** The socket this one connected to over inproc answered (from another thread). */
+  inprocAccepted(answer: never, from: number): void
 }
 
 /**
- * Owns the IO threads. Threads start lazily, at the first socket that needs one, and sockets are
- * spread over them round-robin. One default context exists per thread (`context`), as in
- * zeromq.js; sockets created without `{ context }` use it.
+ * A ZeroMQ context: one for the whole process, whatever thread uses it.
+ *
+ * The thread that makes a context owns its IO threads and its table of inproc names; every
+ * other thread joins it through its handle (`context.handle` → `Context.fromHandle`), and the
+ * process-wide default `context` is joined by every worker without anything being passed (it
+ * travels in Node's environment data). Each thread has its own Context object for the same
+ * context: it holds that thread's sockets and mailbox, and is used only on that thread.
+ *
+ * IO threads start lazily, at the first socket that needs one (tcp or ipc), and sockets are
+ * spread over them round-robin across the process: 8 workers with sockets still use
+ * `ioThreads` IO threads. With `ioThreads: 0` each thread runs its connections itself.
  */
-export class Context implements SocketRegistry {
+export class Context {
   readonly ioThreads: number
+  /** Pass this to another thread (workerData, postMessage) and call Context.fromHandle there. */
+  readonly handle: ContextHandle
+  readonly #state: ContextState
+  readonly #sockets = new Map<number, ContextSocket>()
   readonly #links: IoLink[] = []
-  readonly #sockets = new Set<Closable>()
-  #nextLink = 0
-  #nextSocket = 1
+  #mailbox: Mailbox | null = null
+  #ioThreadsOwned: IoThreads | null = null
+  #registry: InprocRegistry | null = null
+  #stopWatching: (() => void) | null = null
   #terminated = false
 
-  constructor(options: ContextOptions = {}) {
-    const io = options.ioThreads ?? 1
-    if (!Number.isInteger(io) || io < 0 || io > 64) {
-      throw new ZmqError("EINVAL", `ioThreads must be an integer from 0 to 64, got ${String(io)}`)
+  constructor(options: ContextOptions | { handle: ContextHandle } = {}) {
+    let handle: ContextHandle
+    if ("handle" in options) {
+      handle = options.handle
+    } else {
+      const io = options.ioThreads ?? 1
+      if (!Number.isInteger(io) || io < 0 || io > MAX_IO_THREADS) {
+        throw new ZmqError("EINVAL", `ioThreads must be an integer from 0 to 64, got ${String(io)}`)
+      }
+      handle = newContextHandle(io)
     }
-    this.ioThreads = io
-  }
-
-  /** @internal */
-  register(socket: Closable): { id: number; io: IoLink } {
-    if (this.#terminated) throw new ZmqError("ETERM", "context was terminated")
-    this.#sockets.add(socket)
-    return { id: this.#nextSocket++, io: this.#pickLink() }
-  }
-
-  /** @internal */
-  unregister(socket: Closable): void {
-    this.#sockets.delete(socket)
+    this.handle = handle
+    this.ioThreads = handle.ioThreads
+    this.#state = new ContextState(handle)
+    joined.set(handle.id, this)
+    // The owner answers other threads from the start (they may need an IO thread before this
+    // thread makes any socket). Its mailbox is unref'd while idle.
+    if (handle.owner === threadId) this.#openMailbox()
   }
 
   /**
-   * Closes every socket (each honouring its linger), waits for them to finish, and stops the IO
-   * threads. Afterwards new sockets on this context fail with ETERM.
+   * This thread's Context for a context made elsewhere (its `handle` came through workerData
+   * or a message): the same IO threads and inproc names as every other thread's.
+   */
+  static fromHandle(handle: ContextHandle): Context {
+    const known = joined.get(handle.id)
+    if (known) return known
+    if (typeof handle?.id !== "string" || !(handle.state instanceof SharedArrayBuffer)) {
+      throw new ZmqError("EINVAL", "not a context handle")
+    }
+    return new Context({ handle })
+  }
+
+  /** This thread's mailbox in the context, opened at first use. @internal */
+  get mailbox(): Mailbox {
+    return this.#mailbox ?? this.#openMailbox()
+  }
+
+  #openMailbox(): Mailbox {
+    const mailbox = new Mailbox(this.handle.id)
+    this.#mailbox = mailbox
+    if (this.handle.owner === threadId) {
+      this.#ioThreadsOwned = new IoThreads(this.handle, this.#state, mailbox)
+      this.#registry = new InprocRegistry(mailbox)
+    }
+    this.#stopWatching = onThreadDeath((thread) => this.#threadDied(thread))
+    mailbox.handle("inproc.offer", (a: { socket: number; offer: InprocOffer }) =>
+      this.#sockets.get(a.socket)?.inprocOffered(a.offer),
+    )
+    mailbox.handle("inproc.accepted", (answer: { socket: number }, from: number) =>
+      this.#sockets.get(answer.socket)?.inprocAccepted(answer as never, from),
+    )
+    return mailbox
+  }
+
+  /** Calls the owner thread (IO threads, inproc names). @internal */
+  callOwner<T>(name: string, args: unknown): Promise<T> {
+    return this.mailbox.call<T>(this.handle.owner, name, args)
+  }
+
+  /** Adds a socket made on this thread; returns its id, unique in the context. @internal */
+  register(socket: ContextSocket): number {
+    if (this.#terminated) throw new ZmqError("ETERM", "context was terminated")
+    const id = this.#state.nextSocketId()
+    this.#sockets.set(id, socket)
+    this.mailbox.ref() // an open socket keeps its thread alive
+    return id
+  }
+
+  /** @internal */
+  unregister(id: number): void {
+    if (this.#sockets.delete(id)) this.#mailbox?.unref()
+  }
+
+  /** A socket of this thread by id (inproc offers name their target). @internal */
+  socket(id: number): ContextSocket | undefined {
+    return this.#sockets.get(id)
+  }
+
+  /** The IoHost for a new socket's connections: IO threads round-robin, or this thread. @internal */
+  ioLink(): IoLink {
+    if (this.ioThreads === 0) {
+      this.#links[0] ??= new LocalIoLink()
+      return this.#links[0]
+    }
+    const index = this.#state.nextIoIndex(this.ioThreads)
+    const running = this.#state.ioThread(index)
+    if (running !== 0) return new MailboxIoLink(this.mailbox, Promise.resolve(running))
+    return new MailboxIoLink(this.mailbox, this.callOwner<number>("io.start", index))
+  }
+
+  /**
+   * Closes this thread's sockets (each honouring its linger) and waits for them to finish.
+   * On the thread that made the context it also stops the IO threads. Afterwards new sockets
+   * on this Context fail with ETERM.
    */
   async terminate(): Promise<void> {
     this.#terminated = true
-    const sockets = [...this.#sockets]
+    const sockets = [...this.#sockets.values()]
     for (const socket of sockets) socket.close()
     await Promise.all(sockets.map((s) => s.finished))
-    const links = this.#links.splice(0)
-    await Promise.all(links.map((link) => link.terminate()))
+    await this.#ioThreadsOwned?.terminate()
+    this.#stopWatching?.()
+    this.#mailbox?.close()
+    joined.delete(this.handle.id)
   }
 
-  #pickLink(): IoLink {
-    const slots = Math.max(this.ioThreads, 1)
-    const i = this.#nextLink++ % slots
-    let link = this.#links[i]
-    if (!link) {
-      link = this.ioThreads === 0 ? new LocalIoLink() : new WorkerIoLink()
-      this.#links[i] = link
-    }
-    return link
+  #threadDied(thread: number): void {
+    this.#mailbox?.threadDied(thread)
+    this.#registry?.threadDied(thread)
+    for (const socket of [...this.#sockets.values()]) socket.threadDied(thread)
   }
 }
 
-/** The default context of this thread. */
-export const context = new Context()
+/** This thread's Context object of each context it has joined, by context id. */
+const joined = new Map<string, Context>()
+
+/** Environment data reaches every worker started after it is set, with nothing passed. */
+const DEFAULT_CONTEXT = "omq:default-context"
+
+function defaultHandle(): ContextHandle {
+  const inherited = getEnvironmentData(DEFAULT_CONTEXT) as ContextHandle | undefined
+  if (inherited) return inherited
+  const handle = newContextHandle(1)
+  setEnvironmentData(DEFAULT_CONTEXT, handle)
+  return handle
+}
+
+/**
+ * The default context, shared by the whole process: the first thread that imports omq makes
+ * it, and every worker that thread starts afterwards (and their workers) joins it.
+ */
+export const context: Context = Context.fromHandle(defaultHandle())

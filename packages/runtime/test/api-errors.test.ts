@@ -75,12 +75,30 @@ for (const ioThreads of [0, 1]) {
     it("bind and connect reject unknown and unimplemented transports with EPROTONOSUPPORT", async () => {
       const s = new Push({ context: ctx, linger: 0 })
       try {
-        for (const endpoint of ["foo://x", "inproc://x", "ws://127.0.0.1:5555"]) {
+        for (const endpoint of ["foo://x", "ws://127.0.0.1:5555"]) {
           await assert.rejects(s.bind(endpoint), code("EPROTONOSUPPORT"))
           assert.throws(() => s.connect(endpoint), code("EPROTONOSUPPORT"))
         }
       } finally {
         s.close()
+      }
+    })
+
+    it("an empty inproc name fails with EINVAL at the call; a second bind of a name with EADDRINUSE", async () => {
+      const a = new Pull({ context: ctx, linger: 0 })
+      const b = new Pull({ context: ctx, linger: 0 })
+      try {
+        await assert.rejects(a.bind("inproc://"), code("EINVAL"))
+        assert.throws(() => a.connect("inproc://"), code("EINVAL"))
+        const name = `inproc://api-errors-${ioThreads}`
+        await a.bind(name)
+        await assert.rejects(b.bind(name), code("EADDRINUSE"))
+        await assert.rejects(b.unbind(name), code("ENOENT"))
+        await a.unbind(name)
+        await b.bind(name) // free again
+      } finally {
+        a.close()
+        b.close()
       }
     })
 

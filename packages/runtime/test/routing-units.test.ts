@@ -6,9 +6,13 @@ import { describe, it } from "node:test"
 import { FairQueue } from "../src/socket/fair-queue.js"
 import { LoadBalancer } from "../src/socket/load-balancer.js"
 import { Peer } from "../src/socket/peer.js"
+import type { PipeLink } from "../src/socket/pipe.js"
 import { PrefixTrie } from "../src/util/prefix-trie.js"
 
-const peers = (n: number): Peer[] => Array.from({ length: n }, (_, i) => new Peer(i + 1, "tcp://x"))
+/** These units never write to a pipe. */
+const NO_LINK: PipeLink = { message() {}, credit() {}, subscription() {}, drop() {} }
+const peers = (n: number): Peer[] =>
+  Array.from({ length: n }, (_, i) => new Peer(i + 1, "tcp://x", NO_LINK))
 const msg = (s: string): Buffer[] => [Buffer.from(s)]
 
 describe("FairQueue", () => {

@@ -4,6 +4,10 @@ import { ZmqError } from "./errors.js"
 export type Endpoint =
   | { transport: "tcp"; host: string; port: number; text: string }
   | { transport: "ipc"; path: string; text: string }
+  | { transport: "inproc"; name: string; text: string }
+
+/** An endpoint a network connection serves (everything but inproc). */
+export type NetworkEndpoint = Exclude<Endpoint, { transport: "inproc" }>
 
 const TRANSPORTS = new Set(["tcp", "ipc", "inproc", "ws", "wss", "udp", "pgm", "epgm", "vmci"])
 
@@ -24,10 +28,20 @@ export function parseEndpoint(text: string, bind: boolean): Endpoint {
   const rest = text.slice(sep + 3)
   if (transport === "tcp") return parseTcp(text, rest, bind)
   if (transport === "ipc") return parseIpc(text, rest, bind)
+  if (transport === "inproc") return parseInproc(text, rest)
   if (TRANSPORTS.has(transport)) {
     throw new ZmqError("EPROTONOSUPPORT", `transport '${transport}' is not supported yet`, text)
   }
   throw new ZmqError("EPROTONOSUPPORT", `unknown transport '${transport}' in '${text}'`, text)
+}
+
+/** parseEndpoint for a network connection: inproc is EPROTONOSUPPORT here. */
+export function parseNetworkEndpoint(text: string, bind: boolean): NetworkEndpoint {
+  const ep = parseEndpoint(text, bind)
+  if (ep.transport === "inproc") {
+    throw new ZmqError("EPROTONOSUPPORT", `inproc is not a network transport: '${text}'`, text)
+  }
+  return ep
 }
 
 function parseTcp(text: string, rest: string, bind: boolean): Endpoint {
@@ -73,6 +87,14 @@ function parseIpc(text: string, path: string, bind: boolean): Endpoint {
     throw new ZmqError("ENAMETOOLONG", `ipc path too long in '${text}'`, text)
   }
   return { transport: "ipc", path, text }
+}
+
+/** `inproc://name`: any non-empty name, shared by every thread of the process. */
+function parseInproc(text: string, name: string): Endpoint {
+  if (name.length === 0) {
+    throw new ZmqError("EINVAL", `invalid inproc endpoint '${text}': empty name`, text)
+  }
+  return { transport: "inproc", name, text }
 }
 
 /** Formats an ipc endpoint the way libzmq reports it in ZMQ_LAST_ENDPOINT. */

@@ -8,7 +8,14 @@
  *
  * The runtime package (`omq`) hosts these engines on IO worker threads or in-thread.
  */
-export { type Endpoint, formatIpc, formatTcp, parseEndpoint } from "./endpoint.js"
+export {
+  type Endpoint,
+  formatIpc,
+  formatTcp,
+  type NetworkEndpoint,
+  parseEndpoint,
+  parseNetworkEndpoint,
+} from "./endpoint.js"
 export { Connecter, type ConnecterEvent, type ReconnectOptions } from "./engine/connecter.js"
 export type { Engine } from "./engine/engine.js"
 export { type Listener, listen } from "./engine/listener.js"

@@ -1,9 +1,9 @@
-import type { MessagePort } from "node:worker_threads"
 import type { SocketType } from "@omq/transport"
 import type { RingHandle } from "../ring/ring-buffer.js"
 
 /**
- * The control plane between a socket's thread and the IoHost that owns its connections.
+ * The control plane between a socket's thread and the IoHost that owns its connections
+ * (commands io.attach, io.bind, io.unbind, io.closed over the mailboxes; see IoLink).
  * Data never goes this way: it travels in the two rings named at attach time.
  */
 
@@ -25,23 +25,14 @@ export interface ConnectionOptions {
 export interface SocketAttachment {
   socketId: number
   type: SocketType
+  /** The socket's thread: its sockets are dropped on the host if it dies. */
+  thread: number
+  /** Name of the rings' lane (large frames, memory handed back, grown rings). */
+  lane: string
   /** Records from the socket to the host. */
   toHost: RingHandle
   /** Records from the host to the socket. */
   toSocket: RingHandle
-}
-
-/** What an IoHost does for the sockets attached to it. Every call names the socket by id. */
-export interface IoHostApi {
-  attach(socket: SocketAttachment, port: MessagePort): void
-  /** Resolves with the bound endpoint (wildcards resolved). Not named `bind`: comlink proxies reserve it. */
-  bindEndpoint(socketId: number, endpoint: string, options: ConnectionOptions): Promise<string>
-  unbindEndpoint(socketId: number, endpoint: string): Promise<void>
-  /**
-   * Resolves once the socket is gone from the host: after its Close record (which carries the
-   * linger) was handled and its connections dropped.
-   */
-  closed(socketId: number): Promise<void>
 }
 
 const encoder = new TextEncoder()

@@ -1,5 +1,5 @@
 import type { Socket as NetSocket } from "node:net"
-import { type Listener, listen, parseEndpoint, ZmqError } from "@omq/transport"
+import { type Listener, listen, parseNetworkEndpoint, ZmqError } from "@omq/transport"
 import type { HostEvent } from "./host-events.js"
 
 /** What the listeners need from their HostedSocket. */
@@ -37,7 +37,7 @@ export class HostedListeners {
     const accepted = new Set<NetSocket>()
     let listener: Listener
     try {
-      listener = await listen(parseEndpoint(endpoint, true), (stream) => {
+      listener = await listen(parseNetworkEndpoint(endpoint, true), (stream) => {
         if (host.closing()) {
           stream.destroy()
           return

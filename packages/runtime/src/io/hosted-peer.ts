@@ -49,9 +49,9 @@ export class HostedPeer {
    * the replaced messages count as written (their send credit goes back) and their transferred
    * memory goes to `giveBack`.
    */
-  hold(frames: Uint8Array[], giveBack: (buffer: ArrayBuffer) => void): void {
+  hold(frames: Uint8Array[], giveBack: (buffer: ArrayBufferLike) => void): void {
     if (this.conflate) {
-      for (const old of this.queue) for (const f of old) giveBack(f.buffer as ArrayBuffer)
+      for (const old of this.queue) for (const f of old) giveBack(f.buffer)
       this.written += this.queue.length
       this.queue = []
     }
@@ -95,7 +95,7 @@ export class HostedPeer {
   }
 
   /** Writes queued messages into the engine; `written` gets each frame's memory back once the kernel has it. */
-  flushQueue(written: (buffer: ArrayBuffer) => void): void {
+  flushQueue(written: (buffer: ArrayBufferLike) => void): void {
     const engine = this.engine
     if (!engine) return
     for (const frames of this.queue) writeMessage(engine, frames, written)
@@ -111,7 +111,7 @@ export class HostedPeer {
 export function writeMessage(
   engine: Engine,
   frames: readonly Uint8Array[],
-  written: (buffer: ArrayBuffer) => void,
+  written: (buffer: ArrayBufferLike) => void,
 ): void {
   const last = frames.length - 1
   frames.forEach((frame, i) => {
@@ -120,7 +120,7 @@ export function writeMessage(
       return
     }
     engine.writeFrameHeader(frame.byteLength, i < last)
-    engine.writeOwned(frame, () => written(frame.buffer as ArrayBuffer))
+    engine.writeOwned(frame, () => written(frame.buffer))
   })
 }
 

@@ -1,14 +1,14 @@
 import type { Socket as NetSocket } from "node:net"
-import type { MessagePort } from "node:worker_threads"
 import {
   Connecter,
   type Engine,
   type EngineHandler,
   type PeerInfo,
-  parseEndpoint,
+  parseNetworkEndpoint,
   ZmqError,
 } from "@omq/transport"
 import { Inbox, type InboxHandler, Outbox, TRANSFER_FROM } from "../ring/channel.js"
+import { Lane, LaneKind } from "../ring/lane.js"
 import {
   PEER_CONNECTED,
   RECORD_HEADER,
@@ -44,7 +44,7 @@ interface Connect {
  */
 export class HostedSocket implements InboxHandler {
   readonly #att: SocketAttachment
-  readonly #port: MessagePort
+  readonly #lane: Lane
   readonly #inbox: Inbox
   readonly #outbox: Outbox
   readonly #peers = new Map<number, HostedPeer>()
@@ -64,32 +64,39 @@ export class HostedSocket implements InboxHandler {
     touched: (peer) => this.#dirty.add(peer),
     giveBack: (buffer) => this.#giveBack(buffer),
   })
-  /** Memory transferred from the socket's pool, owed back once written or dropped. */
-  readonly #lent = new WeakSet<ArrayBuffer>()
+  /** Memory lent from the socket's pool, owed back once written or dropped. */
+  readonly #lent = new WeakSet<ArrayBufferLike>()
   #closing = false
   #resolveFinished!: () => void
   readonly #finished = new Promise<void>((resolve) => {
     this.#resolveFinished = resolve
   })
   readonly #onGone: () => void
-  /** Resolves when the socket's thread is gone (its port closed). */
+  /** Resolves when the socket's thread is gone (see abandon). */
   #socketGone!: () => void
   readonly #socketGoneP = new Promise<void>((resolve) => {
     this.#socketGone = resolve
   })
 
-  constructor(att: SocketAttachment, port: MessagePort, onGone: () => void) {
+  constructor(att: SocketAttachment, onGone: () => void) {
     this.#att = att
-    this.#port = port
+    this.#lane = new Lane(att.lane)
+    this.#lane.unref() // the socket's side keeps the threads alive, not the host's
     this.#onGone = onGone
-    this.#outbox = new Outbox(att.toSocket, port, false)
-    this.#inbox = new Inbox(att.toHost, port, this)
+    this.#outbox = new Outbox(att.toSocket, this.#lane, false)
+    this.#inbox = new Inbox(att.toHost, this.#lane, this)
     this.#inbox.start()
-    // The socket's thread died without closing (for example a worker that exited): clean up.
-    port.once("close", () => {
-      this.#socketGone()
-      void this.#close(0)
-    })
+  }
+
+  /** The thread the socket lives on. */
+  get thread(): number {
+    return this.#att.thread
+  }
+
+  /** The socket's thread died without closing (a worker that exited): drop everything now. */
+  abandon(): void {
+    this.#socketGone()
+    void this.#close(0)
   }
 
   bind(endpoint: string, options: ConnectionOptions): Promise<string> {
@@ -107,7 +114,7 @@ export class HostedSocket implements InboxHandler {
 
   /** Starts a connect(); `pipeId` is the socket's pipe for it, or 0 with `immediate`. */
   #connect(endpoint: string, options: ConnectionOptions, pipeId: number): void {
-    const ep = parseEndpoint(endpoint, false)
+    const ep = parseNetworkEndpoint(endpoint, false)
     if (this.#closing) return
     let pipe: HostedPeer | null = null
     if (pipeId !== 0) {
@@ -186,7 +193,7 @@ export class HostedSocket implements InboxHandler {
     await Promise.race([this.#outbox.flushed(), this.#socketGoneP])
     this.#inbox.close()
     this.#outbox.close()
-    this.#port.close()
+    this.#lane.close()
     this.#onGone()
     this.#resolveFinished()
   }
@@ -217,19 +224,19 @@ export class HostedSocket implements InboxHandler {
   }
 
   onChunk(_peerId: number, bytes: Uint8Array, owned: boolean): void {
-    if (owned) this.#lent.add(bytes.buffer as ArrayBuffer)
+    if (owned) this.#lent.add(bytes.buffer)
     this.#stream.chunk(bytes, owned)
   }
 
-  /** Returns a transferred frame's memory to the socket's pool (and its send budget). */
-  #giveBack(buffer: ArrayBuffer): void {
+  /** Returns a lent frame's memory to the socket's pool (and its send budget). */
+  #giveBack(buffer: ArrayBufferLike): void {
     if (!this.#lent.delete(buffer) || this.#closing) return
-    this.#port.postMessage(buffer, [buffer])
+    this.#lane.post([LaneKind.GiveBack, buffer as SharedArrayBuffer, 0])
   }
 
-  /** Gives back the transferred memory of messages that will never be written. */
+  /** Gives back the lent memory of messages that will never be written. */
   #giveBackQueue(peer: HostedPeer): void {
-    for (const frames of peer.queue) for (const f of frames) this.#giveBack(f.buffer as ArrayBuffer)
+    for (const frames of peer.queue) for (const f of frames) this.#giveBack(f.buffer)
   }
 
   onControl(kind: RecordKind, _flags: number, peerId: number, count: number, at: number): void {
@@ -335,8 +342,8 @@ export class HostedSocket implements InboxHandler {
         lastFrameLeft = more ? 0 : size
         if (!more && size === 0) peer!.delivered()
         if (size >= TRANSFER_FROM) {
-          // Gathered here, then handed to the socket's thread by transfer (no second copy).
-          big = { body: Buffer.allocUnsafeSlow(size), filled: 0, more }
+          // Gathered here in shared memory, then handed to the socket's thread (no second copy).
+          big = { body: new Uint8Array(new SharedArrayBuffer(size)), filled: 0, more }
           return
         }
         this.#outbox.pushFrameStart(peer!.id, size, more)

@@ -1,18 +1,18 @@
-import type { MessagePort } from "node:worker_threads"
 import { ZmqError } from "@omq/transport"
-import type { ConnectionOptions, IoHostApi, SocketAttachment } from "./host-protocol.js"
+import type { ConnectionOptions, SocketAttachment } from "./host-protocol.js"
 import { HostedSocket } from "./hosted-socket.js"
 
 /**
- * Owns the connections of every socket attached to it. One IoHost runs in each IO worker;
- * a context with `ioThreads: 0` runs one on the sockets' own thread, with the same code.
+ * Owns the connections of every socket attached to it, whatever thread the socket lives on.
+ * One IoHost runs in each IO worker; a context with `ioThreads: 0` runs one on the sockets' own
+ * thread, with the same code.
  */
-export class IoHost implements IoHostApi {
+export class IoHost {
   readonly #sockets = new Map<number, HostedSocket>()
 
-  attach(socket: SocketAttachment, port: MessagePort): void {
+  attach(socket: SocketAttachment): void {
     const id = socket.socketId
-    this.#sockets.set(id, new HostedSocket(socket, port, () => this.#sockets.delete(id)))
+    this.#sockets.set(id, new HostedSocket(socket, () => this.#sockets.delete(id)))
   }
 
   bindEndpoint(socketId: number, endpoint: string, options: ConnectionOptions): Promise<string> {
@@ -26,6 +26,11 @@ export class IoHost implements IoHostApi {
   /** Resolves when the socket's Close record has been handled and its connections are gone. */
   async closed(socketId: number): Promise<void> {
     await this.#sockets.get(socketId)?.finished
+  }
+
+  /** The sockets of a thread that died close at once (linger 0): nobody will read them. */
+  threadDied(thread: number): void {
+    for (const socket of this.#sockets.values()) if (socket.thread === thread) socket.abandon()
   }
 
   #get(socketId: number): HostedSocket {

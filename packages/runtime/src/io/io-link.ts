@@ -1,31 +1,28 @@
-import { MessageChannel, type MessagePort, Worker } from "node:worker_threads"
-import { ZmqError } from "@omq/transport"
-import * as Comlink from "comlink/dist/esm/comlink.mjs"
-import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs"
-import { installErrorHandler } from "./control-errors.js"
-import type { ConnectionOptions, IoHostApi, SocketAttachment } from "./host-protocol.js"
+import type { Mailbox } from "../process/mailbox.js"
+import type { ConnectionOptions, SocketAttachment } from "./host-protocol.js"
 import { IoHost } from "./io-host.js"
 
 /**
- * The socket thread's handle on one IoHost: an IO worker thread (commands over comlink) or an
+ * The socket thread's handle on one IoHost: an IO thread (calls over the mailboxes) or an
  * in-thread host. Either way every call is asynchronous, so sockets cannot tell them apart.
+ * Calls reach the host in the order they are made.
  */
 export interface IoLink {
-  attach(socket: SocketAttachment, port: MessagePort): Promise<void>
+  attach(socket: SocketAttachment): Promise<void>
   bindEndpoint(socketId: number, endpoint: string, options: ConnectionOptions): Promise<string>
   unbindEndpoint(socketId: number, endpoint: string): Promise<void>
-  /** See IoHostApi.closed. */
+  /** Resolves once the socket is gone from the host (after its Close record and linger). */
   closed(socketId: number): Promise<void>
-  /** Stops the thread (if any). Sockets must be closed first. */
-  terminate(): Promise<void>
+  /** Whether the host lives on `thread` (so dies with it). */
+  livesOn(thread: number): boolean
 }
 
 /** Hosts connections on the caller's own thread (`ioThreads: 0`). */
 export class LocalIoLink implements IoLink {
   readonly #host = new IoHost()
 
-  async attach(socket: SocketAttachment, port: MessagePort): Promise<void> {
-    this.#host.attach(socket, port)
+  async attach(socket: SocketAttachment): Promise<void> {
+    this.#host.attach(socket)
   }
   bindEndpoint(socketId: number, endpoint: string, options: ConnectionOptions): Promise<string> {
     return this.#host.bindEndpoint(socketId, endpoint, options)
@@ -36,62 +33,48 @@ export class LocalIoLink implements IoLink {
   closed(socketId: number): Promise<void> {
     return this.#host.closed(socketId)
   }
-  async terminate(): Promise<void> {}
+  livesOn(): boolean {
+    return false
+  }
 }
 
 /**
- * An IO worker thread. The worker is ref'd only while sockets are attached to it (including
- * sockets lingering to flush after close), so an idle context never keeps the process alive.
+ * An IO thread of the context, reached through its mailbox. The thread may still be starting
+ * when the link is made: every call waits for its id first (so calls keep their order).
  */
-export class WorkerIoLink implements IoLink {
-  readonly #worker: Worker
-  readonly #remote: Comlink.Remote<IoHostApi>
-  #attached = 0
-  /** Settles when the worker is gone; calls race it so that none waits for ever. */
-  readonly #gone: Promise<never>
+export class MailboxIoLink implements IoLink {
+  readonly #mailbox: Mailbox
+  readonly #thread: Promise<number>
+  #threadId = 0
 
-  constructor() {
-    installErrorHandler()
-    this.#worker = new Worker(new URL("./io-worker.js", import.meta.url))
-    this.#worker.unref()
-    this.#remote = Comlink.wrap<IoHostApi>(nodeEndpoint(this.#worker))
-    this.#gone = new Promise<never>((_, reject) => {
-      const gone = (why: string): void => reject(new ZmqError("ETERM", `IO thread stopped: ${why}`))
-      // Without an 'error' listener a crash in the worker would take this thread down too.
-      this.#worker.once("error", (err) => gone(String(err)))
-      this.#worker.once("exit", (code) => gone(`exit code ${code}`))
-    })
-    this.#gone.catch(() => {})
+  constructor(mailbox: Mailbox, thread: Promise<number>) {
+    this.#mailbox = mailbox
+    this.#thread = thread
+    thread.then(
+      (id) => {
+        this.#threadId = id
+      },
+      () => {},
+    )
   }
 
-  attach(socket: SocketAttachment, port: MessagePort): Promise<void> {
-    if (this.#attached++ === 0) this.#worker.ref()
-    return this.#call(this.#remote.attach(socket, Comlink.transfer(port, [port as never])))
+  attach(socket: SocketAttachment): Promise<void> {
+    return this.#call("io.attach", socket)
   }
   bindEndpoint(socketId: number, endpoint: string, options: ConnectionOptions): Promise<string> {
-    return this.#call(this.#remote.bindEndpoint(socketId, endpoint, options))
+    return this.#call("io.bind", { socketId, endpoint, options })
   }
   unbindEndpoint(socketId: number, endpoint: string): Promise<void> {
-    return this.#call(this.#remote.unbindEndpoint(socketId, endpoint))
+    return this.#call("io.unbind", { socketId, endpoint })
   }
-  async closed(socketId: number): Promise<void> {
-    try {
-      await this.#call(this.#remote.closed(socketId))
-    } finally {
-      if (--this.#attached === 0) this.#worker.unref()
-    }
+  closed(socketId: number): Promise<void> {
+    return this.#call("io.closed", socketId)
   }
-  async terminate(): Promise<void> {
-    this.#remote[Comlink.releaseProxy]()
-    await this.#worker.terminate()
+  livesOn(thread: number): boolean {
+    return thread === this.#threadId
   }
 
-  #call<T>(call: Promise<T>): Promise<T> {
-    return Promise.race([call, this.#gone])
+  async #call<T>(name: string, args: unknown): Promise<T> {
+    return this.#mailbox.call<T>(await this.#thread, name, args)
   }
-}
-
-export function createChannelPorts(): [MessagePort, MessagePort] {
-  const { port1, port2 } = new MessageChannel()
-  return [port1, port2]
 }

@@ -1,13 +1,29 @@
 /**
- * Entry point of an IO worker thread: one IoHost, driven over comlink by the thread that
- * created the context. Each attached socket also brings its own MessagePort, which doubles as
- * the large-message lane and as a liveness signal (it closes if the socket's thread dies).
+ * Entry point of an IO worker thread: one IoHost for the sockets of any thread of the context,
+ * driven through this thread's mailbox. Started by the context's owner (IoThreads); it says
+ * `io.ready` once its mailbox is open, since commands sent before that would be lost.
  */
-import { parentPort } from "node:worker_threads"
-import * as Comlink from "comlink/dist/esm/comlink.mjs"
-import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs"
-import { installErrorHandler } from "./control-errors.js"
+import { workerData } from "node:worker_threads"
+import type { ContextHandle } from "../process/context-handle.js"
+import { Mailbox } from "../process/mailbox.js"
+import { onThreadDeath } from "../process/thread-deaths.js"
+import type { ConnectionOptions, SocketAttachment } from "./host-protocol.js"
 import { IoHost } from "./io-host.js"
 
-installErrorHandler()
-if (parentPort) Comlink.expose(new IoHost(), nodeEndpoint(parentPort))
+const { handle, index } = workerData as { handle: ContextHandle; index: number }
+const host = new IoHost()
+const mailbox = new Mailbox(handle.id)
+mailbox.ref() // this thread lives until the owner terminates it
+mailbox.handle("io.attach", (socket: SocketAttachment) => host.attach(socket))
+mailbox.handle("io.bind", (a: { socketId: number; endpoint: string; options: ConnectionOptions }) =>
+  host.bindEndpoint(a.socketId, a.endpoint, a.options),
+)
+mailbox.handle("io.unbind", (a: { socketId: number; endpoint: string }) =>
+  host.unbindEndpoint(a.socketId, a.endpoint),
+)
+mailbox.handle("io.closed", (socketId: number) => host.closed(socketId))
+onThreadDeath((thread) => {
+  mailbox.threadDied(thread)
+  host.threadDied(thread)
+})
+mailbox.send(handle.owner, "io.ready", index)

@@ -8,7 +8,7 @@ export interface StreamHost {
   /** The peer has output to flush (and credit to return) at the end of this drain. */
   touched(peer: HostedPeer): void
   /** Hands a transferred frame's memory back to the socket's pool. */
-  giveBack(buffer: ArrayBuffer): void
+  giveBack(buffer: ArrayBufferLike): void
 }
 
 /**
@@ -50,7 +50,7 @@ export class OutgoingStream {
 
   /** Bytes of the current frame; `owned` ones were transferred and must be given back. */
   chunk(bytes: Uint8Array, owned: boolean): void {
-    const buffer = bytes.buffer as ArrayBuffer
+    const buffer = bytes.buffer
     if (this.#mode === "engine" && this.#peer?.engine === this.#engine) {
       // A transferred frame goes back to the socket's pool once the kernel has it.
       if (owned) this.#engine!.writeOwned(bytes, () => this.#host.giveBack(buffer))
@@ -71,7 +71,7 @@ export class OutgoingStream {
     const peer = this.#peer!
     if (this.#host.peer(peer.id) !== peer) {
       // The peer went away meanwhile: give transferred memory back, drop the message.
-      for (const f of frames) this.#host.giveBack(f.buffer as ArrayBuffer)
+      for (const f of frames) this.#host.giveBack(f.buffer)
       return
     }
     peer.hold(frames, (b) => this.#host.giveBack(b))

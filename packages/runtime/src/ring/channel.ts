@@ -1,4 +1,4 @@
-import type { MessagePort } from "node:worker_threads"
+import { type Lane, type LaneItem, LaneKind } from "./lane.js"
 import {
   FRAME_MORE,
   FRAME_TRANSFERRED,
@@ -7,7 +7,7 @@ import {
   recordSize,
   writeRecord,
 } from "./records.js"
-import { type RingHandle, RingReader, RingWriter } from "./ring-buffer.js"
+import { createRing, MOVED_ON, type RingHandle, RingReader, RingWriter } from "./ring-buffer.js"
 import type { TransferPool } from "./transfer-pool.js"
 
 type Pending = [
@@ -25,15 +25,20 @@ type Pending = [
  * single task waits for space; callers never block. The backlog stays small because the senders
  * above it obey high-water-mark credit.
  *
- * A message whose record would exceed a quarter of the ring goes frame by frame instead: each
+ * Rings start small and grow on demand: a record that does not fit while the ring is below
+ * MAX_RING moves the writer on to a ring twice as big (or more), which reaches the reader over
+ * the lane; the reader follows once it has read the old one. An idle socket so holds two small
+ * rings, a busy one up to two of MAX_RING.
+ *
+ * A message whose record would exceed a quarter of MAX_RING goes frame by frame instead: each
  * frame is a LargeFrame record (its size) followed by Chunk records (its bytes), except frames of
- * TRANSFER_FROM bytes or more, whose bytes cross over the MessagePort by transfer while the
+ * TRANSFER_FROM bytes or more, whose bytes cross over the lane in shared memory while the
  * LargeFrame record keeps their place in the order. Measured with 1 MiB frames and one IO
- * thread, the transfer moved about twice the bytes per second of chunks through the ring.
+ * thread, moving the whole frame was about twice as fast as chunks through the ring.
  */
 export class Outbox {
-  readonly #writer: RingWriter
-  readonly #port: MessagePort
+  #writer: RingWriter
+  readonly #lane: Lane
   readonly #pool: TransferPool | null
   readonly #copyOnBacklog: boolean
   readonly #largeFrom: number
@@ -47,12 +52,12 @@ export class Outbox {
    * @param copyOnBacklog whether frames that must wait in the backlog are copied: true on the
    * socket side, where the caller may reuse a buffer as soon as send() resolves.
    */
-  constructor(ring: RingHandle, port: MessagePort, copyOnBacklog: boolean, pool?: TransferPool) {
+  constructor(ring: RingHandle, lane: Lane, copyOnBacklog: boolean, pool?: TransferPool) {
     this.#writer = new RingWriter(ring)
-    this.#port = port
+    this.#lane = lane
     this.#pool = pool ?? null
     this.#copyOnBacklog = copyOnBacklog
-    this.#largeFrom = this.#writer.capacity >>> 2
+    this.#largeFrom = MAX_RING >>> 2
   }
 
   /** Queues a record. Never throws for lack of space. */
@@ -95,14 +100,14 @@ export class Outbox {
   }
 
   /**
-   * Sends one frame of a large message over the port, by transfer. `owned` says the frame's
-   * memory belongs to the caller and may be detached; otherwise it is copied once first.
+   * Sends one frame of a large message over the lane. `owned` says the frame lies at the start
+   * of shared memory that the caller gives up; otherwise it is copied once first.
    */
   pushTransferred(peer: number, frame: Uint8Array, more: boolean, owned: boolean): void {
-    const size = frame.byteLength // read before the transfer detaches it
-    const whole = frame.byteOffset === 0 && size === frame.buffer.byteLength
-    const body = owned && whole && frame.buffer instanceof ArrayBuffer ? frame : this.#copyOf(frame)
-    this.#port.postMessage(body, [body.buffer as ArrayBuffer])
+    const size = frame.byteLength
+    const shared = owned && frame.byteOffset === 0 && frame.buffer instanceof SharedArrayBuffer
+    const body = shared ? frame : this.#copyOf(frame)
+    this.#lane.post([LaneKind.Frame, body.buffer as SharedArrayBuffer, size])
     const flags = (more ? FRAME_MORE : 0) | FRAME_TRANSFERRED
     this.push(RecordKind.LargeFrame, peer, size, EMPTY, flags)
   }
@@ -155,11 +160,11 @@ export class Outbox {
     return large === 0 || this.#pool.hasRoomFor(large)
   }
 
-  /** A copy fit for transfer, in pooled memory when a pool is given. */
+  /** A copy in shared memory, pooled when a pool is given. */
   #copyOf(frame: Uint8Array): Uint8Array {
     const copy = this.#pool
       ? this.#pool.take(frame.byteLength)
-      : Buffer.allocUnsafeSlow(frame.byteLength)
+      : new Uint8Array(new SharedArrayBuffer(frame.byteLength))
     copy.set(frame)
     return copy
   }
@@ -171,13 +176,28 @@ export class Outbox {
     count: number,
     frames: readonly Uint8Array[],
   ): boolean {
-    const w = this.#writer
+    let w = this.#writer
     const size = recordSize(frames)
-    const at = w.reserve(size)
-    if (at < 0) return false
+    let at = w.reserve(size)
+    if (at < 0) {
+      if (w.capacity >= MAX_RING) return false
+      w = this.#grow(size)
+      at = w.reserve(size)
+    }
     writeRecord(w.bytes, w.view, at, size, kind, flags, peer, count, frames)
     w.commit(size)
     return true
+  }
+
+  /** Moves on to a ring big enough for `size` and more; the reader follows over the lane. */
+  #grow(size: number): RingWriter {
+    let capacity = this.#writer.capacity * 2
+    while (capacity < MAX_RING && capacity < size * 4) capacity *= 2
+    const ring = createRing(Math.min(capacity, MAX_RING))
+    this.#lane.post([LaneKind.NextRing, ring.sab, 0])
+    this.#writer.moveOn()
+    this.#writer = new RingWriter(ring)
+    return this.#writer
   }
 
   async #drainBacklog(): Promise<void> {
@@ -199,8 +219,12 @@ export class Outbox {
 
 const EMPTY: readonly Uint8Array[] = []
 
-/** Frames at least this large cross by transfer rather than through the ring. */
+/** Frames at least this large cross over the lane rather than through the ring. */
 export const TRANSFER_FROM = 256 * 1024
+
+/** Bytes a ring starts with, and the most it grows to (each a power of two). */
+export const FIRST_RING = 8 * 1024
+export const MAX_RING = 512 * 1024
 
 /** What an Inbox hands its owner, one call per record, in ring order. */
 export interface InboxHandler {
@@ -210,7 +234,8 @@ export interface InboxHandler {
   onFrameStart(peer: number, size: number, more: boolean): void
   /**
    * Bytes of the current streamed frame: a view into the ring valid during the call, or, when
-   * `owned`, the whole frame transferred over the port, which the handler may keep.
+   * `owned`, the whole frame in shared memory that came over the lane, which the handler may
+   * keep.
    */
   onChunk(peer: number, bytes: Uint8Array, owned: boolean): void
   /** Any other record; frames (if any) are read with readFrames at `at`. */
@@ -227,26 +252,29 @@ export interface InboxHandler {
  * every record available, then releases the space in one store.
  */
 export class Inbox {
-  readonly #reader: RingReader
+  #reader: RingReader
   readonly #handler: InboxHandler
-  /** Transferred frames that arrived on the port, in order. */
+  /** Large frames that arrived on the lane, in order. */
   readonly #transferred: Uint8Array[] = []
-  /** Draining stopped at a LargeFrame whose transfer has not arrived yet. */
+  /** Rings the writer moved on to, in order. */
+  readonly #nextRings: SharedArrayBuffer[] = []
+  /** Draining stopped at a frame or a ring that has not come over the lane yet. */
   #stalled = false
   #closed = false
 
   /**
-   * @param pool where buffers the other side hands back (bare ArrayBuffers on the port) go.
+   * @param pool where memory the other side hands back goes.
    */
-  constructor(ring: RingHandle, port: MessagePort, handler: InboxHandler, pool?: TransferPool) {
+  constructor(ring: RingHandle, lane: Lane, handler: InboxHandler, pool?: TransferPool) {
     this.#reader = new RingReader(ring)
     this.#handler = handler
-    port.on("message", (frame: Uint8Array | ArrayBuffer) => {
-      if (frame instanceof ArrayBuffer) {
-        pool?.put(frame)
+    lane.onItem((item: LaneItem) => {
+      if (item[0] === LaneKind.GiveBack) {
+        pool?.put(item[1])
         return
       }
-      this.#transferred.push(frame)
+      if (item[0] === LaneKind.Frame) this.#transferred.push(new Uint8Array(item[1], 0, item[2]))
+      else if (item[0] === LaneKind.NextRing) this.#nextRings.push(item[1])
       if (this.#stalled) {
         this.#stalled = false
         this.#run()
@@ -294,47 +322,57 @@ export class Inbox {
     else this.#run()
   }
 
-  /** Handles every record available now; false when stalled on a transfer still in flight. */
+  /** Handles every record available now; false when stalled on the lane. */
   #drain(): boolean {
-    const r = this.#reader
-    const { bytes, view } = r
     const h = this.#handler
-    let at = r.next()
-    while (at >= 0) {
-      const size = view.getUint32(at, true)
-      const kind = bytes[at + 4] as RecordKind
-      const peer = view.getUint32(at + 8, true)
-      try {
-        if (kind === RecordKind.Message) {
-          h.onMessage(peer, bytes, view, at)
-        } else if (kind === RecordKind.Chunk) {
-          const from = at + RECORD_HEADER + 4
-          h.onChunk(
-            peer,
-            bytes.subarray(from, from + view.getUint32(at + RECORD_HEADER, true)),
-            false,
-          )
-        } else if (kind === RecordKind.LargeFrame) {
-          const flags = bytes[at + 5]!
-          const frame = flags & FRAME_TRANSFERRED ? this.#transferred.shift() : undefined
-          if (flags & FRAME_TRANSFERRED && !frame) {
-            this.#stalled = true
-            break
+    for (;;) {
+      const r = this.#reader
+      const { bytes, view } = r
+      let at = r.next()
+      while (at >= 0) {
+        const size = view.getUint32(at, true)
+        const kind = bytes[at + 4] as RecordKind
+        const peer = view.getUint32(at + 8, true)
+        try {
+          if (kind === RecordKind.Message) {
+            h.onMessage(peer, bytes, view, at)
+          } else if (kind === RecordKind.Chunk) {
+            const from = at + RECORD_HEADER + 4
+            h.onChunk(
+              peer,
+              bytes.subarray(from, from + view.getUint32(at + RECORD_HEADER, true)),
+              false,
+            )
+          } else if (kind === RecordKind.LargeFrame) {
+            const flags = bytes[at + 5]!
+            const frame = flags & FRAME_TRANSFERRED ? this.#transferred.shift() : undefined
+            if (flags & FRAME_TRANSFERRED && !frame) {
+              this.#stalled = true
+              break
+            }
+            h.onFrameStart(peer, view.getUint32(at + 12, true), (flags & FRAME_MORE) !== 0)
+            if (frame) h.onChunk(peer, frame, true)
+          } else {
+            h.onControl(kind, bytes[at + 5]!, peer, view.getUint32(at + 12, true), at)
           }
-          h.onFrameStart(peer, view.getUint32(at + 12, true), (flags & FRAME_MORE) !== 0)
-          if (frame) h.onChunk(peer, frame, true)
-        } else {
-          h.onControl(kind, bytes[at + 5]!, peer, view.getUint32(at + 12, true), at)
+        } catch (err) {
+          // A failing handler must not kill the thread (and every other socket on it) through an
+          // unhandled rejection, nor stop this ring: report it and go on with the next record.
+          process.emitWarning(`omq: a record of kind ${kind} failed: ${String(err)}`)
         }
-      } catch (err) {
-        // A failing handler must not kill the thread (and every other socket on it) through an
-        // unhandled rejection, nor stop this ring: report it and go on with the next record.
-        process.emitWarning(`omq: a record of kind ${kind} failed: ${String(err)}`)
+        r.advance(size)
+        at = r.next()
       }
-      r.advance(size)
-      at = r.next()
+      r.release()
+      if (at !== MOVED_ON || this.#stalled) break
+      // The writer went on in a bigger ring: follow it once it has come over the lane.
+      const next = this.#nextRings.shift()
+      if (!next) {
+        this.#stalled = true
+        break
+      }
+      this.#reader = new RingReader({ sab: next })
     }
-    r.release()
     h.onDrained()
     return !this.#stalled
   }

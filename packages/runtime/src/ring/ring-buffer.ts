@@ -7,7 +7,7 @@
  *
  *   SharedArrayBuffer
  *   +---------------------------- header: 8 x Int32 ----------------------------+--- data ---+
- *   | WRITE | READ | READER_SLEEP | READER_BELL | WRITER_SLEEP | WRITER_BELL | CLOSED | - | bytes... |
+ *   | WRITE | READ | READER_SLEEP | READER_BELL | WRITER_SLEEP | WRITER_BELL | CLOSED | MOVED | bytes... |
  *   +---------------------------------------------------------------------------+------------+
  *
  * WRITE / READ are byte counters that wrap at 2^32 (only their difference matters); the writer
@@ -19,9 +19,14 @@
  * notify. Only the sleeper ever clears its own SLEEP slot. Sleeping uses Atomics.waitAsync, never
  * Atomics.wait: every thread here runs an event loop.
  *
+ * A writer that outgrows its ring moves on to a bigger one (see Outbox): it sets MOVED after its
+ * last record here, and the reader, once it has read everything before MOVED, follows it.
+ *
  * When both sides live on one thread (a context without IO threads), a waitAsync wake-up costs
  * more than it needs to: the waker schedules the sleeper itself instead (see wakeHere).
  */
+
+import { wakeHere } from "./wake-here.js"
 
 const WRITE = 0
 const READ = 1
@@ -30,7 +35,11 @@ const READER_BELL = 3
 const WRITER_SLEEP = 4
 const WRITER_BELL = 5
 const CLOSED = 6
+const MOVED = 7
 const HEADER_BYTES = 32
+
+/** What RingReader.next() returns when the writer has moved on to another ring. */
+export const MOVED_ON = -2
 
 enum Fit {
   None,
@@ -60,29 +69,6 @@ export function createRing(capacity: number): RingHandle {
  */
 const sidesHere = new WeakMap<SharedArrayBuffer, number>()
 const sleepersHere = new WeakMap<SharedArrayBuffer, Array<(() => void) | undefined>>()
-
-/**
- * Same-thread wake-ups run as microtasks (cheapest, and no garbage), but at most
- * MICROTASK_WAKES of them in a row: a send loop whose every step wakes the other side would
- * otherwise never yield, and the thread's network I/O would starve. Past that, wake-ups go
- * through setImmediate until the event loop has turned once.
- */
-const MICROTASK_WAKES = 64
-let wakesInARow = 0
-let turnScheduled = false
-const turned = (): void => {
-  wakesInARow = 0
-  turnScheduled = false
-}
-
-function wakeHere(wake: () => void): void {
-  if (!turnScheduled) {
-    turnScheduled = true
-    setImmediate(turned)
-  }
-  if (++wakesInARow <= MICROTASK_WAKES) queueMicrotask(wake)
-  else setImmediate(wake)
-}
 
 /** What waitForData()/waitForSpace() return when there is no need to wait. */
 const NO_WAIT: Promise<void> = Promise.resolve()
@@ -241,6 +227,15 @@ export class RingWriter extends RingSide {
     this.ring(READER_SLEEP, READER_BELL)
   }
 
+  /**
+   * Ends this ring: the writer goes on in another one. Everything committed here is still read
+   * first; then the reader's next() says MOVED_ON.
+   */
+  moveOn(): void {
+    Atomics.store(this.header, MOVED, 1)
+    this.ring(READER_SLEEP, READER_BELL)
+  }
+
   /** Resolves once the reader has freed space (or the ring closed); the caller retries. */
   waitForSpace(size: number): Promise<void> {
     this.#need = (size + 3) & ~3
@@ -263,12 +258,17 @@ export class RingReader extends RingSide {
   }
 
   /**
-   * Offset in `bytes` of the next record, or -1 when the ring is empty. The record's first
-   * 4 bytes are its length as the writer sized it; the reader calls `advance(length)` after it.
+   * Offset in `bytes` of the next record, -1 when the ring is empty, or MOVED_ON when it is
+   * empty for good because the writer went on in another ring. The record's first 4 bytes are
+   * its length as the writer sized it; the reader calls `advance(length)` after it.
    */
   next(): number {
     const write = Atomics.load(this.header, WRITE) >>> 0
-    if (write === this.#read) return -1
+    if (write === this.#read) {
+      if (Atomics.load(this.header, MOVED) === 0) return -1
+      // MOVED was stored after the last WRITE: look once more before leaving the ring.
+      return Atomics.load(this.header, WRITE) >>> 0 === this.#read ? MOVED_ON : this.next()
+    }
     const at = this.#read & (this.capacity - 1)
     if (this.view.getUint32(at, true) === PAD) {
       this.#read = (this.#read + (this.capacity - at)) >>> 0
@@ -301,5 +301,6 @@ export class RingReader extends RingSide {
     return this.sleep(READER_SLEEP, READER_BELL, this.#hasData, then)
   }
 
-  readonly #hasData = (): boolean => Atomics.load(this.header, WRITE) >>> 0 !== this.#read
+  readonly #hasData = (): boolean =>
+    Atomics.load(this.header, WRITE) >>> 0 !== this.#read || Atomics.load(this.header, MOVED) === 1
 }

@@ -1,13 +1,14 @@
 /**
- * Memory for frames that cross threads by transfer, kept for reuse. A fresh 1 MiB allocation
- * page-faults on every first touch, which made the sender's one copy run at ~1 GB/s; a buffer
- * that comes back (the IO side returns it once the kernel has the bytes) copies at memory speed.
+ * Shared memory for large frames that cross threads over a lane, kept for reuse. A fresh 1 MiB
+ * allocation page-faults on every first touch, which made the sender's one copy run at ~1 GB/s;
+ * memory that comes back (the IO side hands it back once the kernel has the bytes) copies at
+ * memory speed.
  *
- * Owned by one thread; buffers come back over the channel's port.
+ * Owned by one thread; memory comes back over the lane.
  */
 export class TransferPool {
   /** Free buffers by size class (a power of two). */
-  readonly #free = new Map<number, ArrayBuffer[]>()
+  readonly #free = new Map<number, SharedArrayBuffer[]>()
   #bytes = 0
   /** Bytes handed out and not yet given back: the budget of large frames in flight. */
   #lent = 0
@@ -36,11 +37,11 @@ export class TransferPool {
       this.#bytes -= cls
       return new Uint8Array(buffer, 0, size)
     }
-    return new Uint8Array(Buffer.allocUnsafeSlow(cls).buffer, 0, size)
+    return new Uint8Array(new SharedArrayBuffer(cls), 0, size)
   }
 
   /** Takes a buffer back (ignored when the pool is full or the size is not one of its classes). */
-  put(buffer: ArrayBuffer): void {
+  put(buffer: SharedArrayBuffer): void {
     const cls = buffer.byteLength
     this.#lent = Math.max(0, this.#lent - cls)
     if (cls === sizeClass(cls) && this.#bytes + cls <= this.#limit) {

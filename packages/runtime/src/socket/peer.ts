@@ -1,5 +1,6 @@
 import type { FrameAssembler } from "../ring/frame-assembler.js"
 import { Queue } from "../util/queue.js"
+import type { PipeLink } from "./pipe.js"
 
 /**
  * A peer pipe as its socket sees it: send credit, and the messages received from it that the
@@ -7,22 +8,24 @@ import { Queue } from "../util/queue.js"
  */
 export class Peer {
   readonly id: number
+  /** How messages and credit reach the peer (see pipe.ts). */
+  link: PipeLink
   /** "PUSH", "DEALER", ... once a handshake told us; "" for a connect still in progress. */
   socketType = ""
   routingId: Uint8Array = new Uint8Array(0)
   readonly endpoint: string
   /** Made by a connect() (else accepted by a bind()). */
   connected = false
-  /** Messages sent to the host that it has not yet confirmed as written. */
+  /** Messages sent to the peer that the carrier has not yet confirmed as gone out. */
   outstanding = 0
   /**
    * Messages that may be outstanding (0: no limit): the send high-water mark the pipe was made
    * with, as in libzmq (a later option change affects new pipes only); 0 when conflating.
    */
   sendLimit = 0
-  /** Messages taken by the application since credit last went back to the host. */
+  /** Messages taken by the application since credit last went back. */
   consumed = 0
-  /** How many taken messages make one credit record (half the connection's receive limit). */
+  /** How many taken messages make one credit record (half the pipe's receive limit). */
   creditBatch = 500
   readonly inbound = new Queue<Buffer[]>()
   /** True once the socket stopped using this peer (it went down or was rejected). */
@@ -35,8 +38,9 @@ export class Peer {
     return this.sendLimit > 0 && this.outstanding >= this.sendLimit
   }
 
-  constructor(id: number, endpoint: string) {
+  constructor(id: number, endpoint: string, link: PipeLink) {
     this.id = id
     this.endpoint = endpoint
+    this.link = link
   }
 }

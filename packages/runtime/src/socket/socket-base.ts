@@ -1,19 +1,16 @@
-import type { MessagePort } from "node:worker_threads"
 import { parseEndpoint, type SocketType, ZmqError } from "@omq/transport"
-import { type Closable, type Context, context as defaultContext } from "../context.js"
-import { type ConnectionOptions, encodeOptions } from "../io/host-protocol.js"
-import { createChannelPorts, type IoLink } from "../io/io-link.js"
-import { decodeEvent, Observer } from "../observer.js"
-import { Inbox, type InboxHandler, Outbox } from "../ring/channel.js"
-import { FrameAssembler } from "../ring/frame-assembler.js"
-import { PEER_CONNECTED, RecordKind, readFrames, SUBSCRIBE } from "../ring/records.js"
-import { createRing } from "../ring/ring-buffer.js"
-import { TransferPool } from "../ring/transfer-pool.js"
+import { type Context, type ContextSocket, context as defaultContext } from "../context.js"
+import type { ConnectionOptions } from "../io/host-protocol.js"
+import { type Event, Observer } from "../observer.js"
+import type { InprocOffer } from "../process/inproc-registry.js"
 import type { FairQueue } from "./fair-queue.js"
+import { HostChannel, type HostChannelOwner } from "./host-channel.js"
+import { InprocEndpoints, type InprocOwner } from "./inproc-endpoints.js"
 import { type Message, toFrames } from "./message.js"
 import { SocketOptionAccessors } from "./option-accessors.js"
 import type { SocketOptions } from "./options.js"
 import { Peer } from "./peer.js"
+import { creditBatch, NO_LIMIT, type PipeInfo } from "./pipe.js"
 import { WaitingCalls } from "./waiting-calls.js"
 
 export type { Message, MessageLike } from "./message.js"
@@ -28,20 +25,22 @@ const CONFLATING = new Set<SocketType>(["DEALER", "PULL", "PUSH", "PUB", "SUB"])
 /** Pipe ids the socket allocates (for connect) start here; the host's stay below. */
 const FIRST_SOCKET_PIPE = 0x80000000
 
-/** Bytes in each ring direction. Messages over a quarter of this travel over the port instead. */
-const RING_CAPACITY = 1 << 19
-
 const RESOLVED = Promise.resolve()
-const decoder = new TextDecoder()
 
 /**
- * What every socket type shares: options, the channel to its IoHost, peer bookkeeping, and
- * ordered queues of waiting send() and receive() calls (any number may be outstanding; they are
- * served in call order). A socket type adds routing by implementing the x* hooks.
+ * What every socket type shares: options, endpoints, its pipes (see pipe.ts: a socket type
+ * sees only Peers, whatever carries them), and ordered queues of waiting send() and receive()
+ * calls (any number may be outstanding; they are served in call order). A socket type adds
+ * routing by implementing the x* hooks.
  *
- * Lives on the thread that created it.
+ * Lives on the thread that created it, and is used only there. Its tcp/ipc connections live on
+ * an IoHost (HostChannel, made at the first such bind or connect); its inproc pipes go straight
+ * to the other socket (InprocEndpoints).
  */
-export abstract class SocketBase extends SocketOptionAccessors implements InboxHandler, Closable {
+export abstract class SocketBase
+  extends SocketOptionAccessors
+  implements HostChannelOwner, InprocOwner, ContextSocket
+{
   /** The ZMTP socket type this class speaks. */
   readonly type: SocketType
 
@@ -50,11 +49,12 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
   lastEndpoint: string | null = null
   readonly finished: Promise<void>
 
-  readonly #id: number
-  readonly #io: IoLink
-  readonly #port: MessagePort
-  readonly #outbox: Outbox
-  readonly #inbox: Inbox
+  /** Unique in the context, whatever thread made the socket. */
+  readonly id: number
+  #host: HostChannel | null = null
+  #inproc: InprocEndpoints | null = null
+  /** Set when the IO thread serving this socket died: every later call fails with this. */
+  #broken: ZmqError | null = null
   readonly #peers = new Map<number, Peer>()
   /** connect() endpoints and their pipe ids (0 with `immediate`). */
   readonly #connects = new Map<string, number>()
@@ -76,23 +76,19 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
     this.finished = new Promise((resolve) => {
       this.#finish = resolve
     })
-    const { id, io } = context.register(this)
-    this.#id = id
-    this.#io = io
-    const toHost = createRing(RING_CAPACITY)
-    const toSocket = createRing(RING_CAPACITY)
-    const [mine, theirs] = createChannelPorts()
-    this.#port = mine
-    const pool = new TransferPool()
-    pool.onReturn = () => this.retrySends()
-    this.#outbox = new Outbox(toHost, mine, true, pool)
-    this.#outbox.onBacklogDrained = () => this.retrySends()
-    // The Inbox listens on the port (large frames arrive there), which also keeps the event loop
-    // alive while the socket is open: a pending Atomics.waitAsync does not. The port closing
-    // tells the host that this thread is gone.
-    this.#inbox = new Inbox(toSocket, mine, this, pool)
-    this.#inbox.start()
-    void io.attach({ socketId: id, type, toHost, toSocket }, theirs).catch(() => {})
+    this.id = context.register(this)
+  }
+
+  /** The channel to the IoHost, made at the first tcp or ipc endpoint. */
+  get #hostChannel(): HostChannel {
+    this.#host ??= new HostChannel(this, this.context, this.id, this.type)
+    return this.#host
+  }
+
+  /** The inproc side (also read by a bound socket of this thread making a pipe). @internal */
+  get inproc(): InprocEndpoints {
+    this.#inproc ??= new InprocEndpoints(this)
+    return this.#inproc
   }
 
   get closed(): boolean {
@@ -138,14 +134,21 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
   /** Binds to an endpoint; `tcp://127.0.0.1:*` picks a free port (see lastEndpoint). */
   async bind(address: string): Promise<void> {
     this.#checkOpen()
-    parseEndpoint(address, true)
-    this.lastEndpoint = await this.#io.bindEndpoint(this.#id, address, this.#connectionOptions())
+    const ep = parseEndpoint(address, true)
+    if (ep.transport === "inproc") {
+      await this.inproc.bind(ep.name)
+      this.lastEndpoint = address
+      return
+    }
+    const host = this.#hostChannel
+    this.lastEndpoint = await host.io.bindEndpoint(this.id, address, this.#connectionOptions())
   }
 
   async unbind(address: string): Promise<void> {
     this.#checkOpen()
-    parseEndpoint(address, true)
-    await this.#io.unbindEndpoint(this.#id, address)
+    const ep = parseEndpoint(address, true)
+    if (ep.transport === "inproc") await this.inproc.unbind(ep.name)
+    else await this.#hostChannel.io.unbindEndpoint(this.id, address)
   }
 
   /**
@@ -155,24 +158,27 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
    */
   connect(address: string): void {
     this.#checkOpen()
-    parseEndpoint(address, false)
+    const ep = parseEndpoint(address, false)
+    if (ep.transport === "inproc") {
+      const peer = this.inproc.connect(address, ep.name)
+      if (!peer) return
+      this.#connects.set(address, peer.id)
+      this.retrySends()
+      return
+    }
+    const host = this.#hostChannel
     const options = this.#connectionOptions()
     let pipeId = 0
     if (!options.immediate) {
-      pipeId = (FIRST_SOCKET_PIPE + this.#nextPipe++) >>> 0
-      const peer = new Peer(pipeId, address)
+      const peer = new Peer(this.newPipeId(), address, host)
       peer.connected = true
       peer.creditBatch = creditBatch(options.receiveHighWaterMark || NO_LIMIT)
       peer.sendLimit = options.sendHighWaterMark
-      this.#peers.set(pipeId, peer)
-      if (!this.xattach(peer)) {
-        this.#peers.delete(pipeId)
-        return
-      }
+      if (!this.addPeer(peer)) return
+      pipeId = peer.id
     }
     this.#connects.set(address, pipeId)
-    const frames = [Buffer.from(address), encodeOptions(options)]
-    this.#outbox.push(RecordKind.Connect, pipeId, frames.length, frames)
+    host.connect(address, pipeId, options)
     if (pipeId !== 0) this.retrySends()
   }
 
@@ -193,9 +199,9 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
       if (!peer) continue
       peer.inbound.drain()
       this.#detach(peer)
+      if (address.startsWith("inproc:")) this.inproc.disconnect(peer)
     }
-    const frames = [Buffer.from(address)]
-    this.#outbox.push(RecordKind.Disconnect, 0, frames.length, frames)
+    if (!address.startsWith("inproc:")) this.#hostChannel.disconnect(address)
   }
 
   // ---- send / receive ------------------------------------------------------------------------
@@ -206,11 +212,11 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
    * high-water mark) and rejects with EAGAIN after `sendTimeout`.
    */
   send(message: Message): Promise<void> {
-    if (this.#closed) return Promise.reject(badSocket())
+    if (this.#closed || this.#broken) return Promise.reject(this.#broken ?? badSocket())
     let frames: Uint8Array[]
     try {
       frames = toFrames(message)
-      if (this.#sends.length === 0 && this.#outbox.canSend(frames) && this.xsend(frames)) {
+      if (this.#sends.length === 0 && this.#canSend(frames) && this.xsend(frames)) {
         return RESOLVED
       }
     } catch (err) {
@@ -221,7 +227,7 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
 
   /** Resolves with the next message's frames; rejects with EAGAIN after `receiveTimeout`. */
   receive(): Promise<Buffer[]> {
-    if (this.#closed) return Promise.reject(badSocket())
+    if (this.#closed || this.#broken) return Promise.reject(this.#broken ?? badSocket())
     if (this.#receives.length === 0) {
       try {
         const frames = this.xrecv()
@@ -265,23 +271,21 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
   }
 
   async #shutdown(): Promise<void> {
-    this.#outbox.push(RecordKind.Close, 0, this.options.linger >>> 0)
-    try {
-      await this.#io.closed(this.#id)
-    } catch {
-      // The host is gone already (terminated context): nothing left to flush.
-    }
-    this.#inbox.drainNow() // the host's last events (listeners closed) come before "end"
-    this.#inbox.close()
-    this.#outbox.close()
-    this.#port.close()
-    this.context.unregister(this)
+    const linger = this.options.linger
+    await Promise.all([this.#host?.close(this.id, linger), this.#inproc?.close(linger)])
+    this.context.unregister(this.id)
     this.#observer?.deliver({ type: "end" })
     this.#finish()
   }
 
   #checkOpen(): void {
     if (this.#closed) throw badSocket()
+    if (this.#broken) throw this.#broken
+  }
+
+  /** Whether a message may go now: the host channel's backlog and transfer budget allow it. */
+  #canSend(frames: readonly Uint8Array[]): boolean {
+    return this.#host === null || this.#host.canSend(frames)
   }
 
   // ---- hooks for socket types ----------------------------------------------------------------
@@ -302,14 +306,14 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
   /** Writes a whole message to a peer and charges its send credit. */
   protected write(peer: Peer, frames: readonly Uint8Array[]): void {
     peer.outstanding++
-    this.#outbox.pushMessage(peer.id, frames)
+    peer.link.message(peer, frames)
   }
 
-  /** Call after taking a message of `peer`: returns receive credit to the host in batches. */
+  /** Call after taking a message of `peer`: returns receive credit to its sender in batches. */
   protected consumed(peer: Peer): void {
     if (peer.gone) return
     if (++peer.consumed >= peer.creditBatch) {
-      this.#outbox.push(RecordKind.Credit, peer.id, peer.consumed)
+      peer.link.credit(peer, peer.consumed)
       peer.consumed = 0
     }
   }
@@ -347,7 +351,7 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
 
   /** Sends a SUBSCRIBE (true) or CANCEL to one peer (the host picks command or data frame). */
   protected sendSubscription(peer: Peer, topic: Uint8Array, subscribe: boolean): void {
-    this.#outbox.push(RecordKind.Command, peer.id, 1, [topic], subscribe ? SUBSCRIBE : 0)
+    peer.link.subscription(peer, topic, subscribe)
   }
 
   /** Peers whose handshake completed (their type is known). */
@@ -355,17 +359,17 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
     for (const peer of this.#peers.values()) if (peer.socketType !== "") yield peer
   }
 
-  /** Asks the host to drop a peer's connection. */
+  /** Drops a peer's pipe (its connection, or its inproc pipe). */
   protected reject(peer: Peer): void {
-    this.#outbox.push(RecordKind.ClosePeer, peer.id, 0)
+    peer.link.drop(peer)
   }
 
-  /** Serves waiting send() calls after credit or a peer became available. */
-  protected retrySends(): void {
+  /** Serves waiting send() calls after credit or a peer became available. @internal */
+  retrySends(): void {
     const sends = this.#sends
     while (sends.length > 0) {
       const frames = sends.peek()!
-      if (!this.#outbox.canSend(frames)) return
+      if (!this.#canSend(frames)) return
       try {
         if (!this.xsend(frames)) return
       } catch (err) {
@@ -386,71 +390,111 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
     }
   }
 
-  // ---- InboxHandler: records from the host ---------------------------------------------------
+  // ---- PipeOwner: what the pipes' carriers report ----------------------------------------
 
   /** @internal */
-  onMessage(peerId: number, bytes: Uint8Array, view: DataView, at: number): void {
-    const peer = this.#peers.get(peerId)
-    if (peer) this.xmessage(peer, readFrames(bytes, view, at))
+  peer(id: number): Peer | undefined {
+    return this.#peers.get(id)
+  }
+
+  /** A new pipe id of this socket's own (the host's ids stay below). @internal */
+  newPipeId(): number {
+    return (FIRST_SOCKET_PIPE + this.#nextPipe++) >>> 0
   }
 
   /** @internal */
-  onFrameStart(peerId: number, size: number, more: boolean): void {
-    const peer = this.#peers.get(peerId)
-    if (!peer) return
-    peer.assembly ??= new FrameAssembler()
-    const frames = peer.assembly.start(size, more)
-    if (frames) this.xmessage(peer, frames)
+  addPeer(peer: Peer): boolean {
+    this.#peers.set(peer.id, peer)
+    if (this.xattach(peer)) return true
+    this.#peers.delete(peer.id)
+    peer.gone = true
+    this.reject(peer)
+    return false
   }
 
   /** @internal */
-  onChunk(peerId: number, bytes: Uint8Array, owned: boolean): void {
-    const peer = this.#peers.get(peerId)
-    const frames = peer?.assembly?.add(bytes, owned)
-    if (frames) this.xmessage(peer!, frames)
+  pipeUp(peer: Peer, info: PipeInfo): boolean {
+    if (peer.gone) return false
+    // Credit follows the limits the pipe was made with, not today's option values.
+    peer.sendLimit = info.sendLimit
+    if (info.type === "") return true
+    peer.socketType = info.type
+    peer.routingId = info.routingId
+    this.xready(peer)
+    return true
   }
 
   /** @internal */
-  onControl(kind: RecordKind, flags: number, peerId: number, count: number, at: number): void {
-    if (kind === RecordKind.Event) {
-      const [json] = readFrames(this.#inboxBytes, this.#inboxView, at)
-      this.#observer?.deliver(decodeEvent(decoder.decode(json)))
-      return
+  pipeMessage(peer: Peer, frames: Buffer[]): void {
+    if (!peer.gone) this.xmessage(peer, frames)
+  }
+
+  /** @internal */
+  pipeCredit(peer: Peer, count: number): void {
+    peer.outstanding -= count
+  }
+
+  /** @internal */
+  pipeDown(peer: Peer): void {
+    this.#inproc?.forget(peer)
+    if (this.#peers.get(peer.id) === peer) this.#detach(peer)
+  }
+
+  /** @internal */
+  pipeEvent(event: Event): void {
+    this.#observer?.deliver(event)
+  }
+
+  /** @internal */
+  pipesDrained(): void {
+    if (this.#sends.length > 0) this.retrySends()
+    if (this.#receives.length > 0) this.retryReceives()
+  }
+
+  /** @internal */
+  pipeOptions(): {
+    routingId: Uint8Array | null
+    sendHighWaterMark: number
+    receiveHighWaterMark: number
+  } {
+    const o = this.options
+    return {
+      routingId: o.routingId === null ? null : Buffer.from(o.routingId),
+      sendHighWaterMark: o.sendHighWaterMark,
+      receiveHighWaterMark: o.receiveHighWaterMark,
     }
-    if (kind === RecordKind.Credit) {
-      const peer = this.#peers.get(peerId)
-      if (peer) peer.outstanding -= count
-      return
+  }
+
+  /** An inproc connect reached one of our names (the registry sent it here). @internal */
+  inprocOffered(offer: InprocOffer): void {
+    if (!this.#closed) this.inproc.offered(offer)
+  }
+
+  /** @internal */
+  inprocAccepted(answer: never, from: number): void {
+    this.inproc.accepted(answer, from) // also when closed: a late pipe is ended at once
+  }
+
+  /** @internal */
+  threadDied(thread: number): void {
+    this.#inproc?.threadDied(thread)
+    if (this.#host?.io.livesOn(thread)) this.#ioThreadDied(thread)
+  }
+
+  /**
+   * The IO thread serving this socket died: its connections are gone (each peer reports a
+   * disconnect), waiting calls fail, and so does every later call (ETERM). New sockets of the
+   * context get a new IO thread.
+   */
+  #ioThreadDied(thread: number): void {
+    this.#broken = new ZmqError("ETERM", `the IO thread serving this socket (${thread}) died`)
+    for (const peer of [...this.#peers.values()]) {
+      if (peer.link !== this.#host) continue
+      this.pipeEvent({ type: "disconnect", address: peer.endpoint })
+      this.#detach(peer)
     }
-    if (kind === RecordKind.PeerUp) {
-      const [type, routingId, endpoint, limits] = readFrames(this.#inboxBytes, this.#inboxView, at)
-      let peer = this.#peers.get(peerId)
-      if (!peer) {
-        peer = new Peer(peerId, decoder.decode(endpoint))
-        peer.connected = (flags & PEER_CONNECTED) !== 0
-        this.#peers.set(peerId, peer)
-        if (!this.xattach(peer)) {
-          this.#peers.delete(peerId)
-          peer.gone = true
-          this.reject(peer)
-          return
-        }
-      }
-      // Credit follows the limits the connection was made with, not today's option values.
-      peer.creditBatch = creditBatch(limits!.readUInt32LE(0))
-      peer.sendLimit = limits!.readUInt32LE(4)
-      if (type!.byteLength > 0) {
-        peer.assembly = null // a message cut short by the old connection is gone with it
-        peer.socketType = decoder.decode(type)
-        peer.routingId = routingId!
-        this.xready(peer)
-      }
-      return
-    }
-    if (kind === RecordKind.PeerDown) {
-      const peer = this.#peers.get(peerId)
-      if (peer) this.#detach(peer)
-    }
+    this.#sends.rejectAll(this.#broken)
+    this.#receives.rejectAll(this.#broken)
   }
 
   #detach(peer: Peer): void {
@@ -458,32 +502,11 @@ export abstract class SocketBase extends SocketOptionAccessors implements InboxH
     peer.gone = true
     this.xdetach(peer)
   }
-
-  /** @internal */
-  onDrained(): void {
-    if (this.#sends.length > 0) this.retrySends()
-    if (this.#receives.length > 0) this.retryReceives()
-  }
-
-  get #inboxBytes(): Uint8Array {
-    return this.#inbox.bytes
-  }
-  get #inboxView(): DataView {
-    return this.#inbox.view
-  }
 }
 
 /** For calls still waiting when the socket closes (zeromq.js ends `for await` on this). */
 function closedError(): ZmqError {
   return new ZmqError("EAGAIN", "socket was closed while the call waited")
-}
-
-/** The host's "no limit" receive high-water mark (see HostedSocket). */
-const NO_LIMIT = 0x7fffffff
-
-/** Credit goes back in batches of half the receive limit, as libzmq's low-water mark. */
-function creditBatch(limit: number): number {
-  return limit >= NO_LIMIT ? 512 : Math.max(1, (limit + 1) >>> 1)
 }
 
 /** For calls made after close(). */

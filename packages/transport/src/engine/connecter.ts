@@ -1,5 +1,5 @@
 import { connect, type Socket } from "node:net"
-import type { Endpoint } from "../endpoint.js"
+import type { NetworkEndpoint as Endpoint } from "../endpoint.js"
 
 export interface ReconnectOptions {
   /** Milliseconds before a retry; -1 disables reconnection. */

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, unlinkSync } from "node:fs"
 import { createServer, type Server, type Socket } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { type Endpoint, formatIpc, formatTcp } from "../endpoint.js"
+import { type NetworkEndpoint as Endpoint, formatIpc, formatTcp } from "../endpoint.js"
 import { ZmqError, type ZmqErrorCode } from "../errors.js"
 
 /** A bound listener. `endpoint` is the resolved address, as ZMQ_LAST_ENDPOINT reports it. */

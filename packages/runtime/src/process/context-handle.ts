@@ -1,0 +1,56 @@
+import { randomUUID } from "node:crypto"
+import { threadId } from "node:worker_threads"
+
+/**
+ * What identifies a context in every thread of the process. It is plain data plus shared
+ * memory, so it passes through `workerData`, `postMessage` or `setEnvironmentData`, and every
+ * thread that holds it works in the same context (Context.fromHandle).
+ */
+export interface ContextHandle {
+  readonly id: string
+  readonly ioThreads: number
+  /** The thread that made the context: it starts the IO threads and keeps the inproc names. */
+  readonly owner: number
+  /** Counters all threads share; see the slot names below. */
+  readonly state: SharedArrayBuffer
+}
+
+/** Next socket id (unique in the context, whatever thread makes the socket). */
+const NEXT_SOCKET = 0
+/** Next IO thread to hand a socket (round-robin over the whole process). */
+const NEXT_IO = 1
+/** From here, one slot per IO thread: its thread id, or 0 while none runs. */
+const IO_THREAD = 2
+export const MAX_IO_THREADS = 64
+
+export function newContextHandle(ioThreads: number): ContextHandle {
+  const state = new SharedArrayBuffer(4 * (IO_THREAD + MAX_IO_THREADS))
+  return { id: randomUUID(), ioThreads, owner: threadId, state }
+}
+
+/** Shared counters of a context, read and written with Atomics from any thread. */
+export class ContextState {
+  readonly #slots: Int32Array
+
+  constructor(handle: ContextHandle) {
+    this.#slots = new Int32Array(handle.state)
+  }
+
+  nextSocketId(): number {
+    return Atomics.add(this.#slots, NEXT_SOCKET, 1) + 1
+  }
+
+  nextIoIndex(ioThreads: number): number {
+    return (Atomics.add(this.#slots, NEXT_IO, 1) >>> 0) % ioThreads
+  }
+
+  /** The thread id of IO thread `index`, or 0 when it is not running. */
+  ioThread(index: number): number {
+    return Atomics.load(this.#slots, IO_THREAD + index)
+  }
+
+  /** Set by the owner as an IO thread comes up (its id) or goes (0). */
+  setIoThread(index: number, thread: number): void {
+    Atomics.store(this.#slots, IO_THREAD + index, thread)
+  }
+}

@@ -1,0 +1,104 @@
+import { ZmqError } from "@omq/transport"
+import type { Mailbox } from "./mailbox.js"
+
+/** What a connecting socket tells the socket it connects to over inproc. */
+export interface InprocOffer {
+  name: string
+  /** The connecting socket: its thread, id, and the id of the pipe it made for this connect. */
+  thread: number
+  socket: number
+  pipe: number
+  /** Its ZMTP socket type, routing id and high-water marks (the pipe's limit is a sum). */
+  type: string
+  routingId: Uint8Array | null
+  sendHighWaterMark: number
+  receiveHighWaterMark: number
+}
+
+interface Binding {
+  thread: number
+  socket: number
+}
+
+/**
+ * The inproc names of a context, kept by its owner thread: one table for the whole process, so
+ * that a name bound anywhere is found from everywhere, and a second bind gets EADDRINUSE.
+ *
+ * A connect to a name nobody has bound yet waits here (libzmq 4.x allows connect before bind)
+ * and goes to the binder when the bind comes. Once an offer reaches the binder's thread, the two
+ * sockets make their pipe between themselves (see InprocPipes): this table is not on the message
+ * path.
+ */
+export class InprocRegistry {
+  readonly #mailbox: Mailbox
+  readonly #bound = new Map<string, Binding>()
+  readonly #waiting = new Map<string, InprocOffer[]>()
+
+  constructor(mailbox: Mailbox) {
+    this.#mailbox = mailbox
+    mailbox.handle("inproc.bind", (a: { name: string; socket: number }, from: number) =>
+      this.bind(a.name, { thread: from, socket: a.socket }),
+    )
+    mailbox.handle("inproc.unbind", (a: { name: string; socket: number }, from: number) =>
+      this.unbind(a.name, { thread: from, socket: a.socket }),
+    )
+    mailbox.handle("inproc.connect", (offer: InprocOffer) => this.connect(offer))
+    mailbox.handle("inproc.cancel", (a: { socket: number; pipe: number }) =>
+      this.#dropWaiting((o) => o.socket === a.socket && o.pipe === a.pipe),
+    )
+    mailbox.handle("inproc.closed", (a: { socket: number }) => this.socketClosed(a.socket))
+  }
+
+  bind(name: string, binding: Binding): void {
+    if (this.#bound.has(name)) {
+      throw new ZmqError("EADDRINUSE", `inproc://${name} is bound already`, `inproc://${name}`)
+    }
+    this.#bound.set(name, binding)
+    const waiting = this.#waiting.get(name) ?? []
+    this.#waiting.delete(name)
+    for (const offer of waiting) this.#forward(binding, offer)
+  }
+
+  unbind(name: string, binding: Binding): void {
+    const held = this.#bound.get(name)
+    if (!held || held.socket !== binding.socket) {
+      throw new ZmqError("ENOENT", `not bound to inproc://${name}`, `inproc://${name}`)
+    }
+    this.#bound.delete(name)
+  }
+
+  connect(offer: InprocOffer): void {
+    const binding = this.#bound.get(offer.name)
+    if (binding) {
+      this.#forward(binding, offer)
+      return
+    }
+    const waiting = this.#waiting.get(offer.name)
+    if (waiting) waiting.push(offer)
+    else this.#waiting.set(offer.name, [offer])
+  }
+
+  /** A socket closed: its names are free again and its waiting connects are gone. */
+  socketClosed(socket: number): void {
+    for (const [name, b] of this.#bound) if (b.socket === socket) this.#bound.delete(name)
+    this.#dropWaiting((o) => o.socket === socket)
+  }
+
+  /** A thread died: the same for every socket it had. */
+  threadDied(thread: number): void {
+    for (const [name, b] of this.#bound) if (b.thread === thread) this.#bound.delete(name)
+    this.#dropWaiting((o) => o.thread === thread)
+  }
+
+  #forward(binding: Binding, offer: InprocOffer): void {
+    this.#mailbox.send(binding.thread, "inproc.offer", { socket: binding.socket, offer })
+  }
+
+  #dropWaiting(drop: (offer: InprocOffer) => boolean): void {
+    for (const [name, offers] of this.#waiting) {
+      const kept = offers.filter((o) => !drop(o))
+      if (kept.length > 0) this.#waiting.set(name, kept)
+      else this.#waiting.delete(name)
+    }
+  }
+}

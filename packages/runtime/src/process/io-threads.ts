@@ -1,0 +1,72 @@
+import { Worker } from "node:worker_threads"
+import { ZmqError } from "@omq/transport"
+import type { ContextHandle, ContextState } from "./context-handle.js"
+import type { Mailbox } from "./mailbox.js"
+
+/**
+ * The IO threads of a context, kept by its owner thread: every IO worker is a child of the
+ * owner, so it outlives the user threads whose sockets it serves. Any thread asks for IO thread
+ * `index` with the `io.start` call; the worker reports `io.ready` once its own mailbox is open
+ * (a command sent before that would be lost), and its thread id goes into the shared state.
+ *
+ * A dead IO worker (a crash, or killed) leaves its slot empty: the next socket that needs it
+ * starts a new one. The sockets it served learn of the death through the thread-death news.
+ *
+ * The workers are unref'd: sockets keep their own threads alive, and an IO thread with nothing
+ * to serve must not keep the process running.
+ */
+export class IoThreads {
+  readonly #handle: ContextHandle
+  readonly #state: ContextState
+  readonly #starting = new Map<number, Promise<number>>()
+  readonly #ready = new Map<number, (thread: number) => void>()
+  readonly #workers = new Set<Worker>()
+  #terminated = false
+
+  constructor(handle: ContextHandle, state: ContextState, mailbox: Mailbox) {
+    this.#handle = handle
+    this.#state = state
+    mailbox.handle("io.start", (index: number) => this.start(index))
+    mailbox.handle("io.ready", (index: number, from: number) => {
+      this.#state.setIoThread(index, from)
+      this.#ready.get(index)?.(from)
+    })
+  }
+
+  /** Resolves with the thread id of IO thread `index`, starting it if it is not running. */
+  start(index: number): Promise<number> {
+    if (this.#terminated) return Promise.reject(new ZmqError("ETERM", "context was terminated"))
+    const running = this.#state.ioThread(index)
+    if (running !== 0) return Promise.resolve(running)
+    let starting = this.#starting.get(index)
+    if (starting) return starting
+    const worker = new Worker(new URL("../io/io-worker.js", import.meta.url), {
+      workerData: { handle: this.#handle, index },
+    })
+    worker.unref()
+    const thread = worker.threadId // -1 once it has exited: read it now
+    this.#workers.add(worker)
+    starting = new Promise<number>((resolve, reject) => {
+      this.#ready.set(index, resolve)
+      const gone = (why: string): void => {
+        this.#workers.delete(worker)
+        this.#starting.delete(index)
+        this.#ready.delete(index)
+        if (this.#state.ioThread(index) === thread) this.#state.setIoThread(index, 0)
+        reject(new ZmqError("ETERM", `IO thread ${index} stopped: ${why}`))
+      }
+      // Without an 'error' listener a crash in the worker would take this thread down too.
+      worker.once("error", (err) => gone(String(err)))
+      worker.once("exit", (code) => gone(`exit code ${code}`))
+    })
+    starting.catch(() => {})
+    this.#starting.set(index, starting)
+    return starting
+  }
+
+  /** Stops every IO thread; later starts fail with ETERM. */
+  async terminate(): Promise<void> {
+    this.#terminated = true
+    await Promise.all([...this.#workers].map((w) => w.terminate()))
+  }
+}

@@ -1,0 +1,95 @@
+import { randomUUID } from "node:crypto"
+import { BroadcastChannel } from "node:worker_threads"
+
+/**
+ * The side channel of a ring pair, for what cannot travel inside a ring: whole large frames
+ * (their memory is a SharedArrayBuffer, so posting it shares it: no copy), memory handed back
+ * for reuse, and the next ring when a writer grows its ring.
+ *
+ * A lane is a BroadcastChannel with a name of its own, opened by exactly two ends. A name can
+ * be handed to any thread of the process inside a record or a command, which a MessagePort
+ * cannot (a port only travels over another port, and a worker's one port belongs to the user).
+ *
+ * A BroadcastChannel drops what is posted before the other end has opened, and the two ends
+ * open on different threads at different times (a ring's records wait in shared memory; a
+ * lane's items would be lost). So each end says Hello when it opens, answers a Hello with
+ * Ready, and holds what it posts until it has heard either from the other end.
+ *
+ * Each end is owned by the thread that opened it. An open end keeps its thread's event loop
+ * alive (a pending Atomics.waitAsync does not), so a socket's lane is its keep-alive handle.
+ */
+export class Lane {
+  readonly name: string
+  readonly #channel: BroadcastChannel
+  /** Items posted before the other end was heard from. */
+  #held: LaneItem[] | null = []
+  #listener: (item: LaneItem) => void = () => {}
+
+  constructor(name: string) {
+    this.name = name
+    this.#channel = new BroadcastChannel(name)
+    this.#channel.onmessage = (event) =>
+      this.#receive((event as unknown as { data: LaneItem }).data)
+    this.#channel.postMessage(HELLO)
+  }
+
+  post(item: LaneItem): void {
+    if (this.#held) this.#held.push(item)
+    else this.#channel.postMessage(item)
+  }
+
+  onItem(listener: (item: LaneItem) => void): void {
+    this.#listener = listener
+  }
+
+  #receive(item: LaneItem): void {
+    const kind = item[0]
+    if (kind !== LaneKind.Hello && kind !== LaneKind.Ready) {
+      this.#listener(item)
+      return
+    }
+    if (kind === LaneKind.Hello) this.#channel.postMessage(READY)
+    const held = this.#held
+    this.#held = null
+    for (const h of held ?? []) this.#channel.postMessage(h)
+  }
+
+  ref(): void {
+    this.#channel.ref()
+  }
+
+  unref(): void {
+    this.#channel.unref()
+  }
+
+  close(): void {
+    this.#channel.close()
+  }
+}
+
+/** A fresh lane name, unique in the process. */
+export function newLaneName(): string {
+  return `omq:lane:${randomUUID()}`
+}
+
+/** What crosses a lane. Kinds keep their own order; records say when to expect a frame. */
+export type LaneItem =
+  /** The bytes of one large frame: `size` bytes at the start of `memory`. */
+  | [kind: LaneKind.Frame, memory: SharedArrayBuffer, size: number]
+  /** Pooled memory the reader is done with, back to the writer's pool. */
+  | [kind: LaneKind.GiveBack, memory: SharedArrayBuffer, size: 0]
+  /** The ring the writer goes on with once the reader has drained the current one. */
+  | [kind: LaneKind.NextRing, memory: SharedArrayBuffer, size: 0]
+  /** This end has opened (Hello), or heard the other's Hello (Ready): see the class comment. */
+  | [kind: LaneKind.Hello | LaneKind.Ready, memory: null, size: 0]
+
+export enum LaneKind {
+  Frame = 0,
+  GiveBack = 1,
+  NextRing = 2,
+  Hello = 3,
+  Ready = 4,
+}
+
+const HELLO: LaneItem = [LaneKind.Hello, null, 0]
+const READY: LaneItem = [LaneKind.Ready, null, 0]

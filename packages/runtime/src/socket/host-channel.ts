@@ -1,0 +1,174 @@
+import { threadId } from "node:worker_threads"
+import type { SocketType } from "@omq/transport"
+import type { Context } from "../context.js"
+import { type ConnectionOptions, encodeOptions } from "../io/host-protocol.js"
+import type { IoLink } from "../io/io-link.js"
+import { decodeEvent } from "../observer.js"
+import { FIRST_RING, Inbox, type InboxHandler, Outbox } from "../ring/channel.js"
+import { FrameAssembler } from "../ring/frame-assembler.js"
+import { Lane, newLaneName } from "../ring/lane.js"
+import { PEER_CONNECTED, RecordKind, readFrames, SUBSCRIBE } from "../ring/records.js"
+import { createRing } from "../ring/ring-buffer.js"
+import { TransferPool } from "../ring/transfer-pool.js"
+import { Peer } from "./peer.js"
+import { creditBatch, type PipeLink, type PipeOwner } from "./pipe.js"
+
+const decoder = new TextDecoder()
+
+/** What the channel needs of its socket beyond the pipe events. */
+export interface HostChannelOwner extends PipeOwner {
+  peer(id: number): Peer | undefined
+  /** Adds a pipe the host made (an accepted or `immediate` connection). */
+  addPeer(peer: Peer): void
+  /** The transfer budget has room again, or the backlog drained: retry waiting sends. */
+  retrySends(): void
+}
+
+/**
+ * A socket's side of its IoHost: two rings and a lane, made at the socket's first tcp or ipc
+ * bind or connect. It writes the socket's records (messages, credit, connects, close) and turns
+ * the host's records into pipe events. Every pipe it carries is a connection on the host, named
+ * by the host's pipe id (or, for a connect() pipe, by the id the socket chose).
+ *
+ * Owned by the socket's thread. The lane keeps that thread alive while the channel is open.
+ */
+export class HostChannel implements PipeLink, InboxHandler {
+  readonly #owner: HostChannelOwner
+  readonly #io: IoLink
+  readonly #lane: Lane
+  readonly #outbox: Outbox
+  readonly #inbox: Inbox
+
+  constructor(owner: HostChannelOwner, context: Context, socketId: number, type: SocketType) {
+    this.#owner = owner
+    this.#io = context.ioLink()
+    const toHost = createRing(FIRST_RING)
+    const toSocket = createRing(FIRST_RING)
+    this.#lane = new Lane(newLaneName())
+    const pool = new TransferPool()
+    pool.onReturn = () => owner.retrySends()
+    this.#outbox = new Outbox(toHost, this.#lane, true, pool)
+    this.#outbox.onBacklogDrained = () => owner.retrySends()
+    this.#inbox = new Inbox(toSocket, this.#lane, this, pool)
+    this.#inbox.start()
+    const attachment = { socketId, type, thread: threadId, toHost, toSocket, lane: this.#lane.name }
+    void this.#io.attach(attachment).catch(() => {})
+  }
+
+  get io(): IoLink {
+    return this.#io
+  }
+
+  /** Whether a message may go now (see Outbox.canSend). */
+  canSend(frames: readonly Uint8Array[]): boolean {
+    return this.#outbox.canSend(frames)
+  }
+
+  connect(address: string, pipeId: number, options: ConnectionOptions): void {
+    const frames = [Buffer.from(address), encodeOptions(options)]
+    this.#outbox.push(RecordKind.Connect, pipeId, frames.length, frames)
+  }
+
+  disconnect(address: string): void {
+    const frames = [Buffer.from(address)]
+    this.#outbox.push(RecordKind.Disconnect, 0, frames.length, frames)
+  }
+
+  /** Sends Close (after every message sent before it) and waits for the host to finish. */
+  async close(socketId: number, linger: number): Promise<void> {
+    this.#outbox.push(RecordKind.Close, 0, linger >>> 0)
+    try {
+      await this.#io.closed(socketId)
+    } catch {
+      // The host is gone already (its thread died, or the context was terminated).
+    }
+    this.#inbox.drainNow() // the host's last events (listeners closed) come before "end"
+    this.#inbox.close()
+    this.#outbox.close()
+    this.#lane.close()
+  }
+
+  // ---- PipeLink: the socket writes to one of the host's pipes ------------------------------
+
+  message(peer: Peer, frames: readonly Uint8Array[]): void {
+    this.#outbox.pushMessage(peer.id, frames)
+  }
+
+  credit(peer: Peer, count: number): void {
+    this.#outbox.push(RecordKind.Credit, peer.id, count)
+  }
+
+  subscription(peer: Peer, topic: Uint8Array, subscribe: boolean): void {
+    this.#outbox.push(RecordKind.Command, peer.id, 1, [topic], subscribe ? SUBSCRIBE : 0)
+  }
+
+  drop(peer: Peer): void {
+    this.#outbox.push(RecordKind.ClosePeer, peer.id, 0)
+  }
+
+  // ---- InboxHandler: records from the host -------------------------------------------------
+
+  /** @internal */
+  onMessage(peerId: number, bytes: Uint8Array, view: DataView, at: number): void {
+    const peer = this.#owner.peer(peerId)
+    if (peer) this.#owner.pipeMessage(peer, readFrames(bytes, view, at))
+  }
+
+  /** @internal */
+  onFrameStart(peerId: number, size: number, more: boolean): void {
+    const peer = this.#owner.peer(peerId)
+    if (!peer) return
+    peer.assembly ??= new FrameAssembler()
+    const frames = peer.assembly.start(size, more)
+    if (frames) this.#owner.pipeMessage(peer, frames)
+  }
+
+  /** @internal */
+  onChunk(peerId: number, bytes: Uint8Array, owned: boolean): void {
+    const peer = this.#owner.peer(peerId)
+    const frames = peer?.assembly?.add(bytes, owned)
+    if (frames) this.#owner.pipeMessage(peer!, frames)
+  }
+
+  /** @internal */
+  onControl(kind: RecordKind, flags: number, peerId: number, count: number, at: number): void {
+    const owner = this.#owner
+    if (kind === RecordKind.Event) {
+      const [json] = readFrames(this.#inbox.bytes, this.#inbox.view, at)
+      owner.pipeEvent(decodeEvent(decoder.decode(json)))
+      return
+    }
+    if (kind === RecordKind.PeerUp) {
+      this.#peerUp(flags, peerId, at)
+      return
+    }
+    const peer = owner.peer(peerId)
+    if (!peer) return
+    if (kind === RecordKind.Credit) owner.pipeCredit(peer, count)
+    else if (kind === RecordKind.PeerDown) owner.pipeDown(peer)
+  }
+
+  /** @internal */
+  onDrained(): void {
+    this.#owner.pipesDrained()
+  }
+
+  #peerUp(flags: number, peerId: number, at: number): void {
+    const [type, routingId, endpoint, limits] = readFrames(this.#inbox.bytes, this.#inbox.view, at)
+    let peer = this.#owner.peer(peerId)
+    if (!peer) {
+      peer = new Peer(peerId, decoder.decode(endpoint), this)
+      peer.connected = (flags & PEER_CONNECTED) !== 0
+      this.#owner.addPeer(peer)
+    }
+    const receiveLimit = limits!.readUInt32LE(0)
+    peer.assembly = null // a message cut short by the old connection is gone with it
+    const accepted = this.#owner.pipeUp(peer, {
+      type: decoder.decode(type),
+      routingId: routingId!,
+      receiveLimit,
+      sendLimit: limits!.readUInt32LE(4),
+    })
+    if (accepted) peer.creditBatch = creditBatch(receiveLimit)
+  }
+}
