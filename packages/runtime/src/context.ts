@@ -113,6 +113,11 @@ export class Context {
     return mailbox
   }
 
+  /** The IO threads, on the thread that made the context (else null). @internal */
+  get ownedIoThreads(): IoThreads | null {
+    return this.#ioThreadsOwned
+  }
+
   /** Calls the owner thread (IO threads, inproc names). @internal */
   callOwner<T>(name: string, args: unknown): Promise<T> {
     return this.mailbox.call<T>(this.handle.owner, name, args)

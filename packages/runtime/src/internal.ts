@@ -5,3 +5,14 @@
 export { Inbox, type InboxHandler, Outbox } from "./ring/channel.js"
 export { RecordKind } from "./ring/records.js"
 export { createRing, type RingHandle, RingReader, RingWriter } from "./ring/ring-buffer.js"
+
+import type { Context } from "./context.js"
+
+/**
+ * Kills IO thread `index` of a context made on this thread, as a crash would: for tests of
+ * what its sockets see (pending calls reject with ETERM, disconnect events, a new IO thread for
+ * new sockets).
+ */
+export function killIoThread(context: Context, index: number): Promise<void> {
+  return context.ownedIoThreads?.kill(index) ?? Promise.resolve()
+}

@@ -20,7 +20,7 @@ export class IoThreads {
   readonly #state: ContextState
   readonly #starting = new Map<number, Promise<number>>()
   readonly #ready = new Map<number, (thread: number) => void>()
-  readonly #workers = new Set<Worker>()
+  readonly #workers = new Map<number, Worker>()
   #terminated = false
 
   constructor(handle: ContextHandle, state: ContextState, mailbox: Mailbox) {
@@ -45,11 +45,11 @@ export class IoThreads {
     })
     worker.unref()
     const thread = worker.threadId // -1 once it has exited: read it now
-    this.#workers.add(worker)
+    this.#workers.set(index, worker)
     starting = new Promise<number>((resolve, reject) => {
       this.#ready.set(index, resolve)
       const gone = (why: string): void => {
-        this.#workers.delete(worker)
+        if (this.#workers.get(index) === worker) this.#workers.delete(index)
         this.#starting.delete(index)
         this.#ready.delete(index)
         if (this.#state.ioThread(index) === thread) this.#state.setIoThread(index, 0)
@@ -64,9 +64,14 @@ export class IoThreads {
     return starting
   }
 
+  /** Kills IO thread `index` as a crash would (for tests of what its sockets see). */
+  async kill(index: number): Promise<void> {
+    await this.#workers.get(index)?.terminate()
+  }
+
   /** Stops every IO thread; later starts fail with ETERM. */
   async terminate(): Promise<void> {
     this.#terminated = true
-    await Promise.all([...this.#workers].map((w) => w.terminate()))
+    await Promise.all([...this.#workers.values()].map((w) => w.terminate()))
   }
 }
