@@ -1,33 +1,46 @@
-// Proxy: the two example topologies from the issue, with libzmq peers at the edges.
+// Proxy: the two example topologies from the issue, over every transport. Over tcp the peers at
+// the edges are libzmq's (the zeromq package); elsewhere they are omq sockets.
 import assert from "node:assert/strict"
-import { afterEach, it } from "node:test"
-import { type Context, Dealer, Proxy, Pull, Push, Router, XPublisher, XSubscriber } from "omq"
+import { it } from "node:test"
+import * as omq from "omq"
+import { Dealer, Proxy, Pull, Push, Router, XPublisher, XSubscriber } from "omq"
 import * as zmq from "zeromq"
-import { boundEndpoint, forEachIoThreads, Sockets } from "./helpers/interop.js"
+import { bindAddress, endpointOf, forEachSpecSuite, type SpecSuite } from "./helpers/spec.js"
 
-forEachIoThreads("proxy", (ctx: Context) => {
-  const sockets = new Sockets()
-  afterEach(() => sockets.closeAll())
-  const opts = { context: ctx, linger: 0, reconnectInterval: 20 }
+/** The edge peers: libzmq's over tcp, omq's elsewhere (libzmq cannot reach inproc here). */
+function edges({ transport, opts }: SpecSuite) {
+  const z = { linger: 0 }
+  const libzmq = transport === "tcp"
+  return {
+    reply: () => (libzmq ? new zmq.Reply(z) : new omq.Reply(opts)),
+    request: () => (libzmq ? new zmq.Request(z) : new omq.Request(opts)),
+    xpublisher: () => (libzmq ? new zmq.XPublisher(z) : new omq.XPublisher(opts)),
+    subscriber: () => (libzmq ? new zmq.Subscriber(z) : new omq.Subscriber(opts)),
+  }
+}
+
+forEachSpecSuite("proxy", (suite) => {
+  const { transport, sockets, opts } = suite
+  const edge = edges(suite)
 
   it("ROUTER↔DEALER shared queue carries REQ/REP round trips, with statistics", async () => {
     const front = sockets.add(new Router(opts))
     const back = sockets.add(new Dealer(opts))
-    await front.bind("tcp://127.0.0.1:*")
-    await back.bind("tcp://127.0.0.1:*")
+    await front.bind(bindAddress(transport))
+    await back.bind(bindAddress(transport))
     const proxy = new Proxy(front, back)
     const running = proxy.run()
 
-    const worker = sockets.add(new zmq.Reply({ linger: 0 }))
-    worker.connect(boundEndpoint(back))
+    const worker = sockets.add(edge.reply())
+    worker.connect(endpointOf(back))
     const serving = (async () => {
       for (let i = 0; i < 3; i++) {
         const [request] = await worker.receive()
         await worker.send(`done ${request}`)
       }
     })()
-    const client = sockets.add(new zmq.Request({ linger: 0 }))
-    client.connect(boundEndpoint(front))
+    const client = sockets.add(edge.request())
+    client.connect(endpointOf(front))
     for (let i = 0; i < 3; i++) {
       await client.send(`job${i}`)
       assert.equal(String((await client.receive())[0]), `done job${i}`)
@@ -43,15 +56,15 @@ forEachIoThreads("proxy", (ctx: Context) => {
   it("XSUB↔XPUB forwarder passes subscriptions upstream and messages down", async () => {
     const front = sockets.add(new XSubscriber(opts))
     const back = sockets.add(new XPublisher(opts))
-    await front.bind("tcp://127.0.0.1:*")
-    await back.bind("tcp://127.0.0.1:*")
+    await front.bind(bindAddress(transport))
+    await back.bind(bindAddress(transport))
     const proxy = new Proxy(front, back)
     const running = proxy.run()
 
-    const publisher = sockets.add(new zmq.XPublisher({ linger: 0 }))
-    publisher.connect(boundEndpoint(front))
-    const subscriber = sockets.add(new zmq.Subscriber({ linger: 0 }))
-    subscriber.connect(boundEndpoint(back))
+    const publisher = sockets.add(edge.xpublisher())
+    publisher.connect(endpointOf(front))
+    const subscriber = sockets.add(edge.subscriber())
+    subscriber.connect(endpointOf(back))
     subscriber.subscribe("news")
     const delivered = subscriber.receive()
     // The subscription travels SUB → XPUB → proxy → XSUB → the publisher's XPUB.
@@ -66,18 +79,18 @@ forEachIoThreads("proxy", (ctx: Context) => {
     const front = sockets.add(new Pull(opts))
     const back = sockets.add(new Push(opts))
     const capture = sockets.add(new Push(opts))
-    await front.bind("tcp://127.0.0.1:*")
-    await back.bind("tcp://127.0.0.1:*")
-    await capture.bind("tcp://127.0.0.1:*")
+    await front.bind(bindAddress(transport))
+    await back.bind(bindAddress(transport))
+    await capture.bind(bindAddress(transport))
     const proxy = new Proxy(front, back, capture)
     proxy.pause()
     const running = proxy.run()
     const source = sockets.add(new Push(opts))
-    source.connect(boundEndpoint(front))
+    source.connect(endpointOf(front))
     const sink = sockets.add(new Pull({ ...opts, receiveTimeout: 200 }))
-    sink.connect(boundEndpoint(back))
+    sink.connect(endpointOf(back))
     const tap = sockets.add(new Pull(opts))
-    tap.connect(boundEndpoint(capture))
+    tap.connect(endpointOf(capture))
     await source.send("held")
     await assert.rejects(sink.receive(), { code: "EAGAIN" }) // paused: nothing comes through
     proxy.resume()

@@ -207,6 +207,7 @@ export class InprocEndpoints {
     peer.creditBatch = creditBatch(info.receiveLimit)
     if (pending instanceof PendingLink) pending.replay(peer, pipe)
     if (!this.#owner.pipeUp(peer, info)) void pipe.close(0)
+    this.#owner.pipesDrained() // waiting sends may go to the new peer
   }
 
   /** Threads died: pipes to them deliver what was fully sent, then go down. */

@@ -2,15 +2,18 @@
 // omq sockets): the transports they run over, and ways to wait for peers and messages without
 // sleeping.
 import assert from "node:assert/strict"
+import { tmpdir } from "node:os"
 import { afterEach } from "node:test"
 import { setTimeout as delay } from "node:timers/promises"
 import type { Context } from "omq"
-import { forEachIoThreads, Sockets } from "./interop.js"
+import { forEachIoThreads, freePort, Sockets } from "./interop.js"
 
-export type Transport = "tcp" | "ipc"
+export type Transport = "tcp" | "ipc" | "inproc"
 
 /** Every transport the spec suites run over. Adding one here runs every spec test over it. */
-export const TRANSPORTS: readonly Transport[] = ["tcp", "ipc"]
+export const TRANSPORTS: readonly Transport[] = ["tcp", "ipc", "inproc"]
+
+let inprocNames = 0
 
 /** An address to bind a fresh socket to over `transport`; lastEndpoint then says where it is. */
 export function bindAddress(transport: Transport): string {
@@ -19,6 +22,23 @@ export function bindAddress(transport: Transport): string {
       return "tcp://127.0.0.1:*"
     case "ipc":
       return "ipc://*" // a fresh path, as libzmq picks one
+    case "inproc":
+      return `inproc://spec-${process.pid}-${inprocNames++}` // names are process-wide
+  }
+}
+
+/**
+ * An address over `transport` that nothing is bound to yet, for a connect that comes before
+ * its bind (tcp: a port that was free a moment ago).
+ */
+export async function unboundAddress(transport: Transport): Promise<string> {
+  switch (transport) {
+    case "tcp":
+      return `tcp://127.0.0.1:${await freePort()}`
+    case "ipc":
+      return `ipc://${tmpdir()}/omq-spec-${process.pid}-${inprocNames++}`
+    case "inproc":
+      return `inproc://spec-${process.pid}-${inprocNames++}`
   }
 }
 
