@@ -112,10 +112,13 @@ export function decodeEvent(json: string): Event {
   const raw = JSON.parse(json) as Record<string, unknown> & {
     error?: { code: string; message: string }
   }
-  if (raw.error) {
-    const error = new Error(raw.error.message) as EventErrorInfo
-    error.code = raw.error.code
-    raw.error = error
-  }
+  if (raw.error) raw.error = eventError(raw.error.code, raw.error.message)
   return raw as unknown as Event
+}
+
+/** An event's error: `code` is the ZeroMQ code, or the ERR_ZMTP_* name of a protocol error. */
+export function eventError(code: string, message: string): EventErrorInfo {
+  const error = new Error(message) as EventErrorInfo
+  error.code = code
+  return error
 }

@@ -32,4 +32,29 @@ describe("examples", () => {
     assert.match(out, /weather subscriber: sunny/)
     assert.match(out, /catch-all subscriber: sports: 3-1, weather: sunny/)
   })
+
+  it("inproc-pipeline.js: thirty tasks through three worker threads over inproc, each back once", async () => {
+    const out = await run("inproc-pipeline.js")
+    assert.match(out, /worker threads \d+, \d+, \d+ ready/)
+    assert.match(out, /30 tasks through 3 worker threads over inproc/)
+    // Every worker was ready before the first task, so PUSH gave each of them some.
+    const counts = [...out.matchAll(/'thread \d+': (\d+)/g)].map((m) => Number(m[1]))
+    assert.equal(counts.length, 3)
+    assert.ok(counts.every((n) => n > 0))
+    assert.equal(
+      counts.reduce((a, b) => a + b, 0),
+      30,
+    )
+  })
+
+  it("worker-pool.js: nine tcp requests answered by worker threads behind an inproc DEALER", async () => {
+    const out = await run("worker-pool.js")
+    const replies = [...out.matchAll(/request (\d+): answered by worker thread (\d+)/g)]
+    assert.deepEqual(
+      replies.map((m) => Number(m[1])).sort((a, b) => a - b),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9],
+    )
+    assert.equal(new Set(replies.map((m) => m[2])).size, 3)
+    assert.match(out, /9 requests answered by 3 worker threads over inproc/)
+  })
 })

@@ -16,7 +16,7 @@ import {
   readFrames,
   SUBSCRIBE,
 } from "../ring/records.js"
-import { untilDeadline } from "../util/deadline.js"
+import { deadlineOf, untilDeadline } from "../util/deadline.js"
 import { encodeEvent, type HostEvent } from "./host-events.js"
 import { type ConnectionOptions, decodeOptions, type SocketAttachment } from "./host-protocol.js"
 import { HostedListeners } from "./hosted-listeners.js"
@@ -176,7 +176,7 @@ export class HostedSocket implements InboxHandler {
     this.#closing = true
     const listeners = this.#listeners.closeAll()
     this.#flushDirty()
-    const deadline = linger < 0 ? Number.POSITIVE_INFINITY : Date.now() + linger
+    const deadline = deadlineOf(linger)
     // Connecters keep trying while lingering: queued messages may still find their peer.
     if (linger !== 0) await this.#lingerUntilSent(linger)
     for (const entries of this.#connects.values()) for (const e of entries) e.connecter.close()
@@ -459,7 +459,7 @@ export class HostedSocket implements InboxHandler {
       }
       this.#onIdleCheck()
     })
-    const deadline = linger < 0 ? Number.POSITIVE_INFINITY : Date.now() + linger
+    const deadline = deadlineOf(linger)
     return untilDeadline(idle, deadline).finally(() => {
       this.#onIdleCheck = null
     })

@@ -1,8 +1,10 @@
 import { threadId } from "node:worker_threads"
-import { type SocketType, socketTypesCompatible, ZmqError } from "@omq/transport"
+import { type SocketType, socketTypesCompatible } from "@omq/transport"
 import type { Context } from "../context.js"
+import { type EventErrorInfo, eventError } from "../observer.js"
 import type { InprocOffer } from "../process/inproc-registry.js"
 import { newLaneName } from "../ring/lane.js"
+import { deadlineOf, untilDeadline } from "../util/deadline.js"
 import {
   createRingPipeShared,
   DirectPipe,
@@ -27,6 +29,7 @@ export interface InprocOwner extends PipeOwner {
   /** Adds a pipe; false when the socket type refuses it (a second PAIR peer). */
   addPeer(peer: Peer): boolean
   peer(id: number): Peer | undefined
+  peers(): Iterable<Peer>
   newPipeId(): number
 }
 
@@ -54,6 +57,8 @@ export class InprocEndpoints {
   readonly #owner: InprocOwner
   readonly #bound = new Set<string>()
   readonly #pipes = new Map<Peer, InprocPipe>()
+  /** Called when a pipe is made (closing waits for connects that still hold messages). */
+  #onPipeMade: (() => void) | null = null
 
   constructor(owner: InprocOwner) {
     this.#owner = owner
@@ -208,6 +213,7 @@ export class InprocEndpoints {
     if (pending instanceof PendingLink) pending.replay(peer, pipe)
     if (!this.#owner.pipeUp(peer, info)) void pipe.close(0)
     this.#owner.pipesDrained() // waiting sends may go to the new peer
+    this.#onPipeMade?.()
   }
 
   /** Threads died: pipes to them deliver what was fully sent, then go down. */
@@ -227,12 +233,29 @@ export class InprocEndpoints {
 
   /** Ends every pipe (each after what was sent on it, up to `linger`) and frees our names. */
   async close(linger: number): Promise<void> {
+    // Messages sent on a connect whose pipe is not made yet wait for it, up to linger, as in
+    // libzmq (where they sit in the pipe already). Offers are still accepted meanwhile.
+    if (linger !== 0) await untilDeadline(this.#pendingMade(), deadlineOf(linger))
     const pipes = [...this.#pipes.values()]
     this.#pipes.clear()
     this.#bound.clear()
     const context = this.#owner.context
     context.mailbox.send(context.handle.owner, "inproc.closed", { socket: this.#owner.id })
     await Promise.all(pipes.map((pipe) => pipe.close(linger)))
+  }
+
+  /** Resolves once no connect of this socket holds messages while its pipe is being made. */
+  #pendingMade(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#onPipeMade = () => {
+        for (const peer of this.#owner.peers()) {
+          if (peer.link instanceof PendingLink && peer.link.holding && !peer.gone) return
+        }
+        this.#onPipeMade = null
+        resolve()
+      }
+      this.#onPipeMade()
+    })
   }
 }
 
@@ -241,13 +264,8 @@ function pipeLimit(send: number, receive: number): number {
   return send === 0 || receive === 0 ? 0 : send + receive
 }
 
-function incompatible(type: string): ZmqError {
-  return new ZmqError(
-    "EPROTO",
-    `incompatible socket type ${type}`,
-    undefined,
-    "ERR_ZMTP_INVALID_METADATA",
-  )
+function incompatible(type: string): EventErrorInfo {
+  return eventError("ERR_ZMTP_INVALID_METADATA", `incompatible socket type ${type}`)
 }
 
 /**
@@ -256,6 +274,12 @@ function incompatible(type: string): ZmqError {
  */
 class PendingLink implements PipeLink {
   #queue: (readonly Uint8Array[] | [Uint8Array, boolean])[] = []
+
+  /** Messages wait here for the pipe. */
+  get holding(): boolean {
+    return this.#queue.length > 0 && !this.#dropped
+  }
+
   readonly #subscriptions = new WeakSet<object>()
   #dropped = false
 

@@ -5,6 +5,7 @@ import { RecordKind, readFrames } from "../ring/records.js"
 import { createRing, type RingHandle } from "../ring/ring-buffer.js"
 import { TransferPool } from "../ring/transfer-pool.js"
 import { wakeHere } from "../ring/wake-here.js"
+import { deadlineOf, untilDeadline } from "../util/deadline.js"
 import type { Peer } from "./peer.js"
 import { type PipeLink, type PipeOwner, subscriptionFrame } from "./pipe.js"
 
@@ -179,9 +180,7 @@ export class RingPipe implements InprocPipe, InboxHandler {
     if (this.#closed) return
     this.#closed = true
     this.#outbox.push(RecordKind.PeerDown, 0, 0)
-    const flushed = this.#outbox.flushed()
-    if (linger < 0) await flushed
-    else if (linger > 0) await Promise.race([flushed, delay(linger)])
+    if (linger !== 0) await untilDeadline(this.#outbox.flushed(), deadlineOf(linger))
     this.#end()
   }
 
@@ -236,8 +235,4 @@ function asBuffer(frame: Uint8Array): Buffer {
   return Buffer.isBuffer(frame)
     ? frame
     : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength)
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref())
 }

@@ -3,14 +3,13 @@ import { type Context, type ContextSocket, context as defaultContext } from "../
 import type { ConnectionOptions } from "../io/host-protocol.js"
 import { type Event, Observer } from "../observer.js"
 import type { InprocOffer } from "../process/inproc-registry.js"
-import type { FairQueue } from "./fair-queue.js"
 import { HostChannel, type HostChannelOwner } from "./host-channel.js"
 import { InprocEndpoints, type InprocOwner } from "./inproc-endpoints.js"
 import { type Message, toFrames } from "./message.js"
-import { SocketOptionAccessors } from "./option-accessors.js"
 import type { SocketOptions } from "./options.js"
 import { Peer } from "./peer.js"
-import { creditBatch, NO_LIMIT, type PipeInfo } from "./pipe.js"
+import { creditBatch, NO_LIMIT } from "./pipe.js"
+import { PipedSocket } from "./piped-socket.js"
 import { WaitingCalls } from "./waiting-calls.js"
 
 export type { Message, MessageLike } from "./message.js"
@@ -21,9 +20,6 @@ export interface SocketConstructorOptions extends Partial<SocketOptions> {
 
 /** The types on which `conflate` takes effect, as in libzmq; the others ignore it. */
 const CONFLATING = new Set<SocketType>(["DEALER", "PULL", "PUSH", "PUB", "SUB"])
-
-/** Pipe ids the socket allocates (for connect) start here; the host's stay below. */
-const FIRST_SOCKET_PIPE = 0x80000000
 
 const RESOLVED = Promise.resolve()
 
@@ -38,7 +34,7 @@ const RESOLVED = Promise.resolve()
  * to the other socket (InprocEndpoints).
  */
 export abstract class SocketBase
-  extends SocketOptionAccessors
+  extends PipedSocket
   implements HostChannelOwner, InprocOwner, ContextSocket
 {
   /** The ZMTP socket type this class speaks. */
@@ -55,12 +51,8 @@ export abstract class SocketBase
   #inproc: InprocEndpoints | null = null
   /** Set when the IO thread serving this socket died: every later call fails with this. */
   #broken: ZmqError | null = null
-  readonly #peers = new Map<number, Peer>()
   /** connect() endpoints and their pipe ids (0 with `immediate`). */
   readonly #connects = new Map<string, number>()
-  /** Messages queued by the socket itself, which carry no receive credit. */
-  readonly #notices = new WeakSet<Buffer[]>()
-  #nextPipe = 0
   readonly #sends = new WaitingCalls<void, Uint8Array[]>("send")
   readonly #receives = new WaitingCalls<Buffer[]>("receive")
   #closed = false
@@ -108,7 +100,7 @@ export abstract class SocketBase
   }
 
   /** `conflate` is set and this socket type honours it. */
-  protected get conflates(): boolean {
+  protected override get conflates(): boolean {
     return this.options.conflate && CONFLATING.has(this.type)
   }
 
@@ -193,12 +185,12 @@ export abstract class SocketBase
     // host's, one per connection made to this address.
     const pipes =
       pipeId !== 0
-        ? [this.#peers.get(pipeId)]
-        : [...this.#peers.values()].filter((p) => p.connected && p.endpoint === address)
+        ? [this.peer(pipeId)]
+        : [...this.peers()].filter((p) => p.connected && p.endpoint === address)
     for (const peer of pipes) {
       if (!peer) continue
       peer.inbound.drain()
-      this.#detach(peer)
+      this.detach(peer)
       if (address.startsWith("inproc:")) this.inproc.disconnect(peer)
     }
     if (!address.startsWith("inproc:")) this.#hostChannel.disconnect(address)
@@ -288,82 +280,6 @@ export abstract class SocketBase
     return this.#host === null || this.#host.canSend(frames)
   }
 
-  // ---- hooks for socket types ----------------------------------------------------------------
-
-  /** Routes a message now, or returns false to wait for credit or a peer. May throw. */
-  protected abstract xsend(frames: Uint8Array[]): boolean
-  /** Takes the next message for the application, or null. */
-  protected abstract xrecv(): Buffer[] | null
-  /** A peer pipe appeared; return false to refuse it (the host then drops the connection). */
-  protected abstract xattach(peer: Peer): boolean
-  /** A previously attached peer is gone. */
-  protected abstract xdetach(peer: Peer): void
-  /** A message arrived from `peer`. */
-  protected abstract xmessage(peer: Peer, frames: Buffer[]): void
-  /** The handshake with a peer (re)completed; its type and routing id are now known. */
-  protected xready(_peer: Peer): void {}
-
-  /** Writes a whole message to a peer and charges its send credit. */
-  protected write(peer: Peer, frames: readonly Uint8Array[]): void {
-    peer.outstanding++
-    peer.link.message(peer, frames)
-  }
-
-  /** Call after taking a message of `peer`: returns receive credit to its sender in batches. */
-  protected consumed(peer: Peer): void {
-    if (peer.gone) return
-    if (++peer.consumed >= peer.creditBatch) {
-      peer.link.credit(peer, peer.consumed)
-      peer.consumed = 0
-    }
-  }
-
-  /**
-   * Queues a received message for the application. With `conflate` only the newest stays, and
-   * its credit goes back at once, so the host keeps sending newer ones (it holds back only the
-   * newest when this thread falls behind): a read gets the newest message, as in libzmq.
-   */
-  protected enqueue(fq: FairQueue, peer: Peer, frames: Buffer[]): void {
-    if (this.conflates) {
-      fq.clear() // credited when they arrived
-      this.enqueueNotice(fq, peer, frames)
-      this.consumed(peer)
-      return
-    }
-    fq.push(peer, frames)
-  }
-
-  /** Takes the next fair-queued message and accounts its receive credit. */
-  protected takeFrom(fq: FairQueue): [Peer, Buffer[]] | null {
-    const next = fq.pop()
-    if (next && !this.#notices.has(next[1])) this.consumed(next[0])
-    return next
-  }
-
-  /**
-   * Queues a message the socket made itself (a STREAM connect notice, an XPUB unsubscription
-   * for a departed peer): taking it returns no credit, since the host never counted it.
-   */
-  protected enqueueNotice(fq: FairQueue, peer: Peer, frames: Buffer[]): void {
-    this.#notices.add(frames)
-    fq.push(peer, frames)
-  }
-
-  /** Sends a SUBSCRIBE (true) or CANCEL to one peer (the host picks command or data frame). */
-  protected sendSubscription(peer: Peer, topic: Uint8Array, subscribe: boolean): void {
-    peer.link.subscription(peer, topic, subscribe)
-  }
-
-  /** Peers whose handshake completed (their type is known). */
-  protected *readyPeers(): Iterable<Peer> {
-    for (const peer of this.#peers.values()) if (peer.socketType !== "") yield peer
-  }
-
-  /** Drops a peer's pipe (its connection, or its inproc pipe). */
-  protected reject(peer: Peer): void {
-    peer.link.drop(peer)
-  }
-
   /** Serves waiting send() calls after credit or a peer became available. @internal */
   retrySends(): void {
     const sends = this.#sends
@@ -390,59 +306,20 @@ export abstract class SocketBase
     }
   }
 
-  // ---- PipeOwner: what the pipes' carriers report ----------------------------------------
+  // ---- hooks for socket types, and the rest of PipeOwner (see PipedSocket) ----------------
 
-  /** @internal */
-  peer(id: number): Peer | undefined {
-    return this.#peers.get(id)
-  }
-
-  /** A new pipe id of this socket's own (the host's ids stay below). @internal */
-  newPipeId(): number {
-    return (FIRST_SOCKET_PIPE + this.#nextPipe++) >>> 0
-  }
-
-  /** @internal */
-  addPeer(peer: Peer): boolean {
-    this.#peers.set(peer.id, peer)
-    if (this.xattach(peer)) return true
-    this.#peers.delete(peer.id)
-    peer.gone = true
-    this.reject(peer)
-    return false
-  }
-
-  /** @internal */
-  pipeUp(peer: Peer, info: PipeInfo): boolean {
-    if (peer.gone) return false
-    // Credit follows the limits the pipe was made with, not today's option values.
-    peer.sendLimit = info.sendLimit
-    if (info.type === "") return true
-    peer.socketType = info.type
-    peer.routingId = info.routingId
-    this.xready(peer)
-    return true
-  }
-
-  /** @internal */
-  pipeMessage(peer: Peer, frames: Buffer[]): void {
-    if (!peer.gone) this.xmessage(peer, frames)
-  }
-
-  /** @internal */
-  pipeCredit(peer: Peer, count: number): void {
-    peer.outstanding -= count
-  }
-
-  /** @internal */
-  pipeDown(peer: Peer): void {
-    this.#inproc?.forget(peer)
-    if (this.#peers.get(peer.id) === peer) this.#detach(peer)
-  }
+  /** Routes a message now, or returns false to wait for credit or a peer. May throw. */
+  protected abstract xsend(frames: Uint8Array[]): boolean
+  /** Takes the next message for the application, or null. */
+  protected abstract xrecv(): Buffer[] | null
 
   /** @internal */
   pipeEvent(event: Event): void {
     this.#observer?.deliver(event)
+  }
+
+  protected pipeGone(peer: Peer): void {
+    this.#inproc?.forget(peer)
   }
 
   /** @internal */
@@ -488,19 +365,13 @@ export abstract class SocketBase
    */
   #ioThreadDied(thread: number): void {
     this.#broken = new ZmqError("ETERM", `the IO thread serving this socket (${thread}) died`)
-    for (const peer of [...this.#peers.values()]) {
+    for (const peer of [...this.peers()]) {
       if (peer.link !== this.#host) continue
       this.pipeEvent({ type: "disconnect", address: peer.endpoint })
-      this.#detach(peer)
+      this.detach(peer)
     }
     this.#sends.rejectAll(this.#broken)
     this.#receives.rejectAll(this.#broken)
-  }
-
-  #detach(peer: Peer): void {
-    this.#peers.delete(peer.id)
-    peer.gone = true
-    this.xdetach(peer)
   }
 }
 

@@ -7,3 +7,8 @@ export function untilDeadline(work: Promise<unknown>, deadline: number): Promise
   })
   return Promise.race([work.then(() => {}), timeout]).finally(() => clearTimeout(timer))
 }
+
+/** The end of a linger of `linger` ms from now (negative: never). */
+export function deadlineOf(linger: number): number {
+  return linger < 0 ? Number.POSITIVE_INFINITY : Date.now() + linger
+}
