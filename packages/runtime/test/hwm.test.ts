@@ -1,8 +1,10 @@
 // High-water marks and PUSH routing: a PUSH blocks (never drops) when its peer stops reading,
 // round-robins over its peers, and waits for a peer when it has none.
 import { strict as assert } from "node:assert"
-import { describe, it } from "node:test"
-import { Context, Pull, Push, ZmqError } from "omq"
+import { after, describe, it } from "node:test"
+import * as omq from "omq"
+import { Context, Push, ZmqError } from "omq"
+import { remoteClasses, type SocketClasses, SocketHosts } from "./helpers/remote-socket.js"
 import { bindAddress, TRANSPORTS, unboundAddress } from "./helpers/spec.js"
 
 const isEagain = (err: unknown) => err instanceof ZmqError && err.code === "EAGAIN"
@@ -11,12 +13,19 @@ const BOUND = { timeout: 30_000 }
 for (const transport of TRANSPORTS)
   for (const ioThreads of [0, 1]) {
     describe(`high-water marks over ${transport} (ioThreads ${ioThreads})`, () => {
+      // The PULLs live on other threads over inproc-threads, so every pipe crosses threads.
+      let lib: SocketClasses = omq
+      if (transport === "inproc-threads") {
+        const hosts = new SocketHosts(2)
+        after(() => hosts.terminate())
+        lib = remoteClasses(hosts)
+      }
       it(
         "a PUSH whose peer does not read blocks at the HWM, then delivers everything in order",
         BOUND,
         async () => {
           const ctx = new Context({ ioThreads })
-          const pull = new Pull({ context: ctx, receiveHighWaterMark: 10, linger: 0 })
+          const pull = new lib.Pull({ context: ctx, receiveHighWaterMark: 10, linger: 0 })
           const push = new Push({ context: ctx, sendHighWaterMark: 10, linger: 0 })
           try {
             await pull.bind(bindAddress(transport))
@@ -67,8 +76,8 @@ for (const transport of TRANSPORTS)
 
       it("PUSH round-robins over two PULL peers", BOUND, async () => {
         const ctx = new Context({ ioThreads })
-        const a = new Pull({ context: ctx, linger: 0, receiveTimeout: 5000 })
-        const b = new Pull({ context: ctx, linger: 0, receiveTimeout: 5000 })
+        const a = new lib.Pull({ context: ctx, linger: 0, receiveTimeout: 5000 })
+        const b = new lib.Pull({ context: ctx, linger: 0, receiveTimeout: 5000 })
         const push = new Push({ context: ctx, linger: 0 })
         // Whichever pull gets each message; the losing receive() stays pending for the next one.
         let pa = a.receive()
@@ -127,7 +136,7 @@ for (const transport of TRANSPORTS)
       it("PUSH with no peer blocks until one connects", BOUND, async () => {
         const ctx = new Context({ ioThreads })
         const push = new Push({ context: ctx, linger: 0 })
-        const pull = new Pull({ context: ctx, linger: 0 })
+        const pull = new lib.Pull({ context: ctx, linger: 0 })
         try {
           await push.bind(bindAddress(transport))
           // Nobody there: a send with a timeout gives up, and its message is dropped.
@@ -164,7 +173,7 @@ for (const transport of TRANSPORTS)
         async () => {
           const ctx = new Context({ ioThreads })
           const push = new Push({ context: ctx, linger: 0, sendHighWaterMark: 5, sendTimeout: 200 })
-          const pull = new Pull({ context: ctx, linger: 0, receiveTimeout: 5000 })
+          const pull = new lib.Pull({ context: ctx, linger: 0, receiveTimeout: 5000 })
           try {
             // Connect to an address before anything is bound there.
             const endpoint = await unboundAddress(transport)

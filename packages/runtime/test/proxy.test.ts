@@ -2,25 +2,27 @@
 // the edges are libzmq's (the zeromq package); elsewhere they are omq sockets.
 import assert from "node:assert/strict"
 import { it } from "node:test"
-import * as omq from "omq"
 import { Dealer, Proxy, Pull, Push, Router, XPublisher, XSubscriber } from "omq"
 import * as zmq from "zeromq"
 import { bindAddress, endpointOf, forEachSpecSuite, type SpecSuite } from "./helpers/spec.js"
 
-/** The edge peers: libzmq's over tcp, omq's elsewhere (libzmq cannot reach inproc here). */
-function edges({ transport, opts }: SpecSuite) {
+/**
+ * The edge peers: libzmq's over tcp, omq's elsewhere (libzmq cannot reach inproc here), on other
+ * threads over inproc-threads. The proxy's own sockets stay on this thread.
+ */
+function edges({ transport, lib, opts }: SpecSuite) {
   const z = { linger: 0 }
   const libzmq = transport === "tcp"
   return {
-    reply: () => (libzmq ? new zmq.Reply(z) : new omq.Reply(opts)),
-    request: () => (libzmq ? new zmq.Request(z) : new omq.Request(opts)),
-    xpublisher: () => (libzmq ? new zmq.XPublisher(z) : new omq.XPublisher(opts)),
-    subscriber: () => (libzmq ? new zmq.Subscriber(z) : new omq.Subscriber(opts)),
+    reply: () => (libzmq ? new zmq.Reply(z) : new lib.Reply(opts)),
+    request: () => (libzmq ? new zmq.Request(z) : new lib.Request(opts)),
+    xpublisher: () => (libzmq ? new zmq.XPublisher(z) : new lib.XPublisher(opts)),
+    subscriber: () => (libzmq ? new zmq.Subscriber(z) : new lib.Subscriber(opts)),
   }
 }
 
 forEachSpecSuite("proxy", (suite) => {
-  const { transport, sockets, opts } = suite
+  const { transport, lib, sockets, opts } = suite
   const edge = edges(suite)
 
   it("ROUTER↔DEALER shared queue carries REQ/REP round trips, with statistics", async () => {
@@ -85,11 +87,11 @@ forEachSpecSuite("proxy", (suite) => {
     const proxy = new Proxy(front, back, capture)
     proxy.pause()
     const running = proxy.run()
-    const source = sockets.add(new Push(opts))
+    const source = sockets.add(new lib.Push(opts))
     source.connect(endpointOf(front))
-    const sink = sockets.add(new Pull({ ...opts, receiveTimeout: 200 }))
+    const sink = sockets.add(new lib.Pull({ ...opts, receiveTimeout: 200 }))
     sink.connect(endpointOf(back))
-    const tap = sockets.add(new Pull(opts))
+    const tap = sockets.add(new lib.Pull(opts))
     tap.connect(endpointOf(capture))
     await source.send("held")
     await assert.rejects(sink.receive(), { code: "EAGAIN" }) // paused: nothing comes through

@@ -18,7 +18,6 @@
 // here that every peer is heard, in its own order (and, for ROUTER, under its own routing id).
 import assert from "node:assert/strict"
 import { it } from "node:test"
-import { Dealer, Reply, Router } from "omq"
 import {
   Arrivals,
   assertBlocksWithNoPeers,
@@ -36,11 +35,11 @@ import {
 const PEERS = 5
 const NAMES = Array.from({ length: PEERS }, (_, i) => String.fromCharCode(0x41 + i)) // A, B, ...
 
-forEachSpecSuite("DEALER/ROUTER", ({ transport, sockets, opts }) => {
+forEachSpecSuite("DEALER/ROUTER", ({ transport, lib, sockets, opts }) => {
   it("DEALER round_robin_out: messages go to each peer in turn", BOUND, async () => {
-    const dealer = sockets.add(new Dealer(opts))
+    const dealer = sockets.add(new lib.Dealer(opts))
     await dealer.bind(bindAddress(transport))
-    const reps = Array.from({ length: PEERS }, () => sockets.add(new Reply(opts)))
+    const reps = Array.from({ length: PEERS }, () => sockets.add(new lib.Reply(opts)))
     for (const rep of reps) rep.connect(endpointOf(dealer))
     const arrivals = new Arrivals(reps)
     await untilEveryPeerReached(PEERS, async (i) => {
@@ -75,9 +74,9 @@ forEachSpecSuite("DEALER/ROUTER", ({ transport, sockets, opts }) => {
     "DEALER fair_queue_in: receives what every peer sends, each peer's in order",
     BOUND,
     async () => {
-      const receiver = sockets.add(new Dealer(opts))
+      const receiver = sockets.add(new lib.Dealer(opts))
       await receiver.bind(bindAddress(transport))
-      const senders = Array.from({ length: PEERS }, () => sockets.add(new Dealer(opts)))
+      const senders = Array.from({ length: PEERS }, () => sockets.add(new lib.Dealer(opts)))
       for (const sender of senders) sender.connect(endpointOf(receiver))
 
       // One peer, twice in a row.
@@ -101,10 +100,10 @@ forEachSpecSuite("DEALER/ROUTER", ({ transport, sockets, opts }) => {
   )
 
   it("DEALER destroy_queue_on_disconnect: the pipe's queues go with it", BOUND, async () => {
-    const a = sockets.add(new Dealer(opts))
+    const a = sockets.add(new lib.Dealer(opts))
     await a.bind(bindAddress(transport))
     const endpoint = endpointOf(a)
-    const b = sockets.add(new Dealer(opts))
+    const b = sockets.add(new lib.Dealer(opts))
     b.connect(endpoint)
     await b.send("hello") // once a has it, a has b as a peer
     assert.deepEqual(text(await a.receive()), ["hello"])
@@ -118,9 +117,9 @@ forEachSpecSuite("DEALER/ROUTER", ({ transport, sockets, opts }) => {
     "DEALER block_on_send_no_peers: with no peer, send() rejects with EAGAIN at sendTimeout",
     BOUND,
     async () => {
-      const dealer = sockets.add(new Dealer(opts))
+      const dealer = sockets.add(new lib.Dealer(opts))
       await dealer.bind(bindAddress(transport))
-      await assertBlocksWithNoPeers(dealer, () => sockets.add(new Dealer(opts)))
+      await assertBlocksWithNoPeers(dealer, () => sockets.add(new lib.Dealer(opts)))
     },
   )
 
@@ -128,9 +127,9 @@ forEachSpecSuite("DEALER/ROUTER", ({ transport, sockets, opts }) => {
     "ROUTER fair_queue_in: receives from every peer, each message under its sender's routing id",
     BOUND,
     async () => {
-      const router = sockets.add(new Router(opts))
+      const router = sockets.add(new lib.Router(opts))
       await router.bind(bindAddress(transport))
-      const dealers = NAMES.map((routingId) => sockets.add(new Dealer({ ...opts, routingId })))
+      const dealers = NAMES.map((routingId) => sockets.add(new lib.Dealer({ ...opts, routingId })))
       for (const dealer of dealers) dealer.connect(endpointOf(router))
 
       // One peer, twice in a row.
@@ -161,10 +160,10 @@ forEachSpecSuite("DEALER/ROUTER", ({ transport, sockets, opts }) => {
     "ROUTER destroy_queue_on_disconnect: the pipe's queues go with it; B is unreachable until it returns",
     BOUND,
     async () => {
-      const router = sockets.add(new Router({ ...opts, mandatory: true }))
+      const router = sockets.add(new lib.Router({ ...opts, mandatory: true }))
       await router.bind(bindAddress(transport))
       const endpoint = endpointOf(router)
-      const b = sockets.add(new Dealer({ ...opts, routingId: "B" }))
+      const b = sockets.add(new lib.Dealer({ ...opts, routingId: "B" }))
       b.connect(endpoint)
       await b.send("hello")
       assert.deepEqual(text(await router.receive()), ["B", "hello"])

@@ -10,7 +10,6 @@
 import assert from "node:assert/strict"
 import { it } from "node:test"
 import { setTimeout as delay } from "node:timers/promises"
-import { Pull, Push } from "omq"
 import { assertSameBytes } from "./helpers/interop.js"
 import {
   Arrivals,
@@ -29,11 +28,11 @@ const PEERS = 5
 /** Large enough to go over the rings' side channel and to be streamed frame by frame. */
 const BIG = 4 << 20
 
-forEachSpecSuite("PUSH/PULL", ({ transport, sockets, opts }) => {
+forEachSpecSuite("PUSH/PULL", ({ transport, lib, sockets, opts }) => {
   it("push_round_robin_out: messages go to each PULL in turn", BOUND, async () => {
-    const push = sockets.add(new Push(opts))
+    const push = sockets.add(new lib.Push(opts))
     await push.bind(bindAddress(transport))
-    const pulls = Array.from({ length: PEERS }, () => sockets.add(new Pull(opts)))
+    const pulls = Array.from({ length: PEERS }, () => sockets.add(new lib.Pull(opts)))
     for (const pull of pulls) pull.connect(endpointOf(push))
     const arrivals = new Arrivals(pulls)
     await untilEveryPeerReached(PEERS, async (i) => {
@@ -60,9 +59,9 @@ forEachSpecSuite("PUSH/PULL", ({ transport, sockets, opts }) => {
   })
 
   it("pull_fair_queue_in: receives what every PUSH sends, each one's in order", BOUND, async () => {
-    const pull = sockets.add(new Pull(opts))
+    const pull = sockets.add(new lib.Pull(opts))
     await pull.bind(bindAddress(transport))
-    const pushes = Array.from({ length: PEERS }, () => sockets.add(new Push(opts)))
+    const pushes = Array.from({ length: PEERS }, () => sockets.add(new lib.Push(opts)))
     for (const push of pushes) push.connect(endpointOf(pull))
 
     for (const [k, push] of pushes.entries()) {
@@ -81,17 +80,17 @@ forEachSpecSuite("PUSH/PULL", ({ transport, sockets, opts }) => {
     "push_block_on_send_no_peers: with no peer, send() rejects with EAGAIN at sendTimeout",
     BOUND,
     async () => {
-      const push = sockets.add(new Push(opts))
+      const push = sockets.add(new lib.Push(opts))
       await push.bind(bindAddress(transport))
-      await assertBlocksWithNoPeers(push, () => sockets.add(new Pull(opts)))
+      await assertBlocksWithNoPeers(push, () => sockets.add(new lib.Pull(opts)))
     },
   )
 
   it("destroy_queue_on_disconnect: the pipe's queue goes with it", BOUND, async () => {
-    const push = sockets.add(new Push(opts))
+    const push = sockets.add(new lib.Push(opts))
     await push.bind(bindAddress(transport))
     const endpoint = endpointOf(push)
-    const pull = sockets.add(new Pull(opts))
+    const pull = sockets.add(new lib.Pull(opts))
     pull.connect(endpoint)
 
     await push.send("ABC")
@@ -107,10 +106,10 @@ forEachSpecSuite("PUSH/PULL", ({ transport, sockets, opts }) => {
       `push_multipart_atomic_drop (${variant}): a PULL that reconnects gets whole messages only`,
       BOUND,
       async () => {
-        const push = sockets.add(new Push({ ...opts, sendHighWaterMark: 1 }))
+        const push = sockets.add(new lib.Push({ ...opts, sendHighWaterMark: 1 }))
         await push.bind(bindAddress(transport))
         const endpoint = endpointOf(push)
-        const pull = sockets.add(new Pull({ ...opts, receiveHighWaterMark: 1 }))
+        const pull = sockets.add(new lib.Pull({ ...opts, receiveHighWaterMark: 1 }))
         pull.connect(endpoint)
         const big = (fill: string): Buffer => Buffer.alloc(BIG, fill)
         const assertBig = (frame: Buffer | undefined, fill: string, what: string): void =>
@@ -167,10 +166,10 @@ forEachSpecSuite("PUSH/PULL", ({ transport, sockets, opts }) => {
     "push_multipart_atomic_drop: multipart messages stay whole when a PULL goes away mid-stream",
     BOUND,
     async () => {
-      const push = sockets.add(new Push({ ...opts, sendHighWaterMark: 50 }))
+      const push = sockets.add(new lib.Push({ ...opts, sendHighWaterMark: 50 }))
       await push.bind(bindAddress(transport))
-      const leaving = sockets.add(new Pull({ ...opts, receiveHighWaterMark: 10 }))
-      const staying = sockets.add(new Pull(opts))
+      const leaving = sockets.add(new lib.Pull({ ...opts, receiveHighWaterMark: 10 }))
+      const staying = sockets.add(new lib.Pull(opts))
       leaving.connect(endpointOf(push))
       staying.connect(endpointOf(push))
       const pulls = new Arrivals([leaving, staying])

@@ -2,7 +2,6 @@
 // and tests/test_spec_rep.cpp, between omq sockets, over every transport and in both IO modes.
 import assert from "node:assert/strict"
 import { it } from "node:test"
-import { Dealer, Reply, Request, Router } from "omq"
 import { retryWhile } from "./helpers/interop.js"
 import {
   Arrivals,
@@ -18,11 +17,11 @@ import {
 
 const PEERS = 5
 
-forEachSpecSuite("REQ/REP", ({ transport, sockets, opts }) => {
+forEachSpecSuite("REQ/REP", ({ transport, lib, sockets, opts }) => {
   it("REQ round_robin_out: requests go to each REP in turn", BOUND, async () => {
-    const req = sockets.add(new Request(opts))
+    const req = sockets.add(new lib.Request(opts))
     await req.bind(bindAddress(transport))
-    const reps = Array.from({ length: PEERS }, () => sockets.add(new Reply(opts)))
+    const reps = Array.from({ length: PEERS }, () => sockets.add(new lib.Reply(opts)))
     for (const rep of reps) rep.connect(endpointOf(req))
     const arrivals = new Arrivals(reps)
     /** One request and its reply; returns which REP served it. */
@@ -47,10 +46,10 @@ forEachSpecSuite("REQ/REP", ({ transport, sockets, opts }) => {
     "REQ req_only_listens_to_current_peer: replies from peers it did not ask are dropped",
     BOUND,
     async () => {
-      const req = sockets.add(new Request({ ...opts, routingId: "A" }))
+      const req = sockets.add(new lib.Request({ ...opts, routingId: "A" }))
       await req.bind(bindAddress(transport))
       const routers = Array.from({ length: 3 }, () =>
-        sockets.add(new Router({ ...opts, mandatory: true })),
+        sockets.add(new lib.Router({ ...opts, mandatory: true })),
       )
       for (const router of routers) router.connect(endpointOf(req))
       // Wait until every ROUTER can reach "A" (mandatory: EHOSTUNREACH until then), so that the
@@ -79,9 +78,9 @@ forEachSpecSuite("REQ/REP", ({ transport, sockets, opts }) => {
     "REQ req_message_format: a ROUTER sees [id, '', body]; its reply reaches REQ without the delimiter",
     BOUND,
     async () => {
-      const req = sockets.add(new Request(opts))
+      const req = sockets.add(new lib.Request(opts))
       await req.bind(bindAddress(transport))
-      const router = sockets.add(new Router(opts))
+      const router = sockets.add(new lib.Router(opts))
       router.connect(endpointOf(req))
 
       await req.send(["ABC", "DEF"])
@@ -99,9 +98,9 @@ forEachSpecSuite("REQ/REP", ({ transport, sockets, opts }) => {
     "REQ block_on_send_no_peers: with no peer, send() rejects with EAGAIN at sendTimeout",
     BOUND,
     async () => {
-      const req = sockets.add(new Request(opts))
+      const req = sockets.add(new lib.Request(opts))
       await req.bind(bindAddress(transport))
-      const rep = await assertBlocksWithNoPeers(req, () => sockets.add(new Reply(opts)))
+      const rep = await assertBlocksWithNoPeers(req, () => sockets.add(new lib.Reply(opts)))
       await rep.send("reply")
       assert.deepEqual(text(await req.receive()), ["reply"])
     },
@@ -111,9 +110,9 @@ forEachSpecSuite("REQ/REP", ({ transport, sockets, opts }) => {
     "REP fair_queue_in: serves a request from every REQ and answers each its own",
     BOUND,
     async () => {
-      const rep = sockets.add(new Reply(opts))
+      const rep = sockets.add(new lib.Reply(opts))
       await rep.bind(bindAddress(transport))
-      const reqs = Array.from({ length: PEERS }, () => sockets.add(new Request(opts)))
+      const reqs = Array.from({ length: PEERS }, () => sockets.add(new lib.Request(opts)))
       for (const req of reqs) req.connect(endpointOf(rep))
 
       // One peer, twice in a row.
@@ -144,9 +143,9 @@ forEachSpecSuite("REQ/REP", ({ transport, sockets, opts }) => {
     "REP envelope: keeps every frame up to the delimiter and puts it back on the reply",
     BOUND,
     async () => {
-      const rep = sockets.add(new Reply(opts))
+      const rep = sockets.add(new lib.Reply(opts))
       await rep.bind(bindAddress(transport))
-      const dealer = sockets.add(new Dealer(opts))
+      const dealer = sockets.add(new lib.Dealer(opts))
       dealer.connect(endpointOf(rep))
 
       // The smallest envelope: just the delimiter.
@@ -164,9 +163,9 @@ forEachSpecSuite("REQ/REP", ({ transport, sockets, opts }) => {
   )
 
   it("REP drops a request without a delimiter and serves the next one", BOUND, async () => {
-    const rep = sockets.add(new Reply(opts))
+    const rep = sockets.add(new lib.Reply(opts))
     await rep.bind(bindAddress(transport))
-    const dealer = sockets.add(new Dealer(opts))
+    const dealer = sockets.add(new lib.Dealer(opts))
     dealer.connect(endpointOf(rep))
 
     await dealer.send(["no", "delimiter"])

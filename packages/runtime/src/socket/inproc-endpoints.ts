@@ -212,6 +212,7 @@ export class InprocEndpoints {
     peer.creditBatch = creditBatch(info.receiveLimit)
     if (pending instanceof PendingLink) pending.replay(peer, pipe)
     if (!this.#owner.pipeUp(peer, info)) void pipe.close(0)
+    else pipe.start() // what the peer sent already is read only now that the socket knows it
     this.#owner.pipesDrained() // waiting sends may go to the new peer
     this.#onPipeMade?.()
   }

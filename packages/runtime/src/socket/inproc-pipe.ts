@@ -16,6 +16,8 @@ import { type PipeLink, type PipeOwner, subscriptionFrame } from "./pipe.js"
  */
 export interface InprocPipe extends PipeLink {
   readonly peer: Peer
+  /** Starts delivering what the other side sends (once the socket knows the peer). */
+  start(): void
   close(linger: number): Promise<void>
   /** The thread of the other side, if it is another thread. */
   readonly remoteThread: number | null
@@ -70,6 +72,8 @@ export class DirectPipe implements InprocPipe {
   drop(): void {
     void this.close(0)
   }
+
+  start(): void {}
 
   async close(_linger = 0): Promise<void> {
     const other = this.#other
@@ -155,6 +159,9 @@ export class RingPipe implements InprocPipe, InboxHandler {
     const pool = new TransferPool()
     this.#outbox = new Outbox(out, this.#lane, false, pool)
     this.#inbox = new Inbox(into, this.#lane, this, pool)
+  }
+
+  start(): void {
     this.#inbox.start()
   }
 

@@ -3,15 +3,21 @@
 // sleeping.
 import assert from "node:assert/strict"
 import { tmpdir } from "node:os"
-import { afterEach } from "node:test"
+import { after, afterEach } from "node:test"
 import { setTimeout as delay } from "node:timers/promises"
 import type { Context } from "omq"
+import * as omq from "omq"
 import { forEachIoThreads, freePort, Sockets } from "./interop.js"
+import { remoteClasses, type SocketClasses, SocketHosts } from "./remote-socket.js"
 
-export type Transport = "tcp" | "ipc" | "inproc"
+/** Threads hosting the sockets of an inproc-threads suite: one per socket of its largest test. */
+const THREADS = 7
+
+/** "inproc-threads": inproc between sockets that each live on a thread of their own. */
+export type Transport = "tcp" | "ipc" | "inproc" | "inproc-threads"
 
 /** Every transport the spec suites run over. Adding one here runs every spec test over it. */
-export const TRANSPORTS: readonly Transport[] = ["tcp", "ipc", "inproc"]
+export const TRANSPORTS: readonly Transport[] = ["tcp", "ipc", "inproc", "inproc-threads"]
 
 let inprocNames = 0
 
@@ -23,6 +29,7 @@ export function bindAddress(transport: Transport): string {
     case "ipc":
       return "ipc://*" // a fresh path, as libzmq picks one
     case "inproc":
+    case "inproc-threads":
       return `inproc://spec-${process.pid}-${inprocNames++}` // names are process-wide
   }
 }
@@ -38,6 +45,7 @@ export async function unboundAddress(transport: Transport): Promise<string> {
     case "ipc":
       return `ipc://${tmpdir()}/omq-spec-${process.pid}-${inprocNames++}`
     case "inproc":
+    case "inproc-threads":
       return `inproc://spec-${process.pid}-${inprocNames++}`
   }
 }
@@ -223,6 +231,8 @@ export const BOUND = { timeout: 5_000 }
 
 export interface SpecSuite {
   transport: Transport
+  /** The socket classes to make the suite's sockets with (see RemoteSocket for inproc-threads). */
+  lib: SocketClasses
   sockets: Sockets
   /** Options for every socket of the suite: its context, linger 0, quick reconnects. */
   opts: { context: Context; linger: number; reconnectInterval: number }
@@ -237,7 +247,13 @@ export function forEachSpecSuite(title: string, body: (suite: SpecSuite) => void
     forEachIoThreads(`spec ${title} over ${transport}`, (context) => {
       const sockets = new Sockets()
       afterEach(() => sockets.closeAll())
-      body({ transport, sockets, opts: { context, linger: 0, reconnectInterval: 20 } })
+      let lib: SocketClasses = omq
+      if (transport === "inproc-threads") {
+        const hosts = new SocketHosts(THREADS)
+        after(() => hosts.terminate())
+        lib = remoteClasses(hosts)
+      }
+      body({ transport, lib, sockets, opts: { context, linger: 0, reconnectInterval: 20 } })
     })
   }
 }
