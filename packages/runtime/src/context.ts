@@ -11,6 +11,7 @@ import { type InprocOffer, InprocRegistry } from "./process/inproc-registry.js"
 import { IoThreads } from "./process/io-threads.js"
 import { Mailbox } from "./process/mailbox.js"
 import { onThreadDeath } from "./process/thread-deaths.js"
+import type { InprocOwner } from "./socket/inproc-endpoints.js"
 
 export type { ContextHandle } from "./process/context-handle.js"
 
@@ -52,6 +53,8 @@ export class Context {
   readonly #state: ContextState
   readonly #sockets = new Map<number, ContextSocket>()
   readonly #links: IoLink[] = []
+  /** This thread's sockets by the inproc names they bound (connects to them meet directly). @internal */
+  readonly localBinders = new Map<string, InprocOwner>()
   #mailbox: Mailbox | null = null
   #ioThreadsOwned: IoThreads | null = null
   #registry: InprocRegistry | null = null

@@ -10,7 +10,7 @@ import { text } from "./helpers/spec.js"
 let names = 0
 const name = (): string => `inproc://inproc-test-${names++}`
 
-describe("inproc within one thread", () => {
+describe("inproc within one thread", { timeout: 10_000 }, () => {
   const ctx = new Context({ ioThreads: 0 })
   const sockets = new Sockets()
   afterEach(() => sockets.closeAll())

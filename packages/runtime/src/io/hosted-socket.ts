@@ -16,6 +16,7 @@ import {
   readFrames,
   SUBSCRIBE,
 } from "../ring/records.js"
+import { TransferPool } from "../ring/transfer-pool.js"
 import { deadlineOf, untilDeadline } from "../util/deadline.js"
 import { encodeEvent, type HostEvent } from "./host-events.js"
 import { type ConnectionOptions, decodeOptions, type SocketAttachment } from "./host-protocol.js"
@@ -45,6 +46,8 @@ interface Connect {
 export class HostedSocket implements InboxHandler {
   readonly #att: SocketAttachment
   readonly #lane: Lane
+  /** Memory for large frames to the socket, given back once the socket has copied them. */
+  readonly #pool = new TransferPool()
   readonly #inbox: Inbox
   readonly #outbox: Outbox
   readonly #peers = new Map<number, HostedPeer>()
@@ -83,8 +86,8 @@ export class HostedSocket implements InboxHandler {
     this.#lane = new Lane(att.lane)
     this.#lane.unref() // the socket's side keeps the threads alive, not the host's
     this.#onGone = onGone
-    this.#outbox = new Outbox(att.toSocket, this.#lane, false)
-    this.#inbox = new Inbox(att.toHost, this.#lane, this)
+    this.#outbox = new Outbox(att.toSocket, this.#lane, false, this.#pool)
+    this.#inbox = new Inbox(att.toHost, this.#lane, this, this.#pool, false)
     this.#inbox.start()
   }
 
@@ -342,8 +345,9 @@ export class HostedSocket implements InboxHandler {
         lastFrameLeft = more ? 0 : size
         if (!more && size === 0) peer!.delivered()
         if (size >= TRANSFER_FROM) {
-          // Gathered here in shared memory, then handed to the socket's thread (no second copy).
-          big = { body: new Uint8Array(new SharedArrayBuffer(size)), filled: 0, more }
+          // Gathered here in shared memory, then handed to the socket's thread, which copies
+          // it out and gives the memory back for the next one.
+          big = { body: this.#pool.take(size), filled: 0, more }
           return
         }
         this.#outbox.pushFrameStart(peer!.id, size, more)

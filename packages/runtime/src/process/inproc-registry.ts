@@ -1,4 +1,5 @@
 import { ZmqError } from "@omq/transport"
+import type { RingPipeShared } from "../socket/inproc-pipe.js"
 import type { Mailbox } from "./mailbox.js"
 
 /** What a connecting socket tells the socket it connects to over inproc. */
@@ -13,6 +14,8 @@ export interface InprocOffer {
   routingId: Uint8Array | null
   sendHighWaterMark: number
   receiveHighWaterMark: number
+  /** The pipe's rings: the connecter writes into them from connect() on. */
+  rings: RingPipeShared
 }
 
 interface Binding {
@@ -84,10 +87,12 @@ export class InprocRegistry {
     this.#dropWaiting((o) => o.socket === socket)
   }
 
-  /** A thread died: the same for every socket it had. */
+  /**
+   * A thread died: its names are free. Its waiting connects stay: what it sent on them is in
+   * their rings, and the binder delivers it when the name is bound.
+   */
   threadDied(thread: number): void {
     for (const [name, b] of this.#bound) if (b.thread === thread) this.#bound.delete(name)
-    this.#dropWaiting((o) => o.thread === thread)
   }
 
   #forward(binding: Binding, offer: InprocOffer): void {

@@ -21,6 +21,8 @@ export class Mailbox {
   readonly #channel: BroadcastChannel
   readonly #handlers = new Map<string, Handler>()
   readonly #calls = new Map<number, Waiting>()
+  /** Threads known dead (thread ids are never reused): calls to them fail at once. */
+  readonly #dead = new Set<number>()
   #nextCall = 1
   #holds = 0
   #closed = false
@@ -46,6 +48,7 @@ export class Mailbox {
   /** Calls `name` on `thread`; rejects with ETERM if that thread dies first (see threadDied). */
   call<T>(thread: number, name: string, args: unknown): Promise<T> {
     if (this.#closed) return Promise.reject(new ZmqError("ETERM", "context was terminated"))
+    if (this.#dead.has(thread)) return Promise.reject(goneError(thread))
     const call = this.#nextCall++
     return new Promise<T>((resolve, reject) => {
       this.#calls.set(call, { thread, resolve: resolve as (value: unknown) => void, reject })
@@ -63,12 +66,17 @@ export class Mailbox {
     if (--this.#holds === 0) this.#channel.unref()
   }
 
-  /** Calls waiting on a thread that died will never be answered: they fail now. */
+  /** Calls waiting on a thread that died will never be answered: they fail now, and later ones at once. */
   threadDied(thread: number): void {
+    this.#dead.add(thread)
     for (const [call, waiting] of this.#calls) {
       if (waiting.thread !== thread) continue
-      this.#settle(call, { error: { code: "ETERM", message: `thread ${thread} is gone` } })
+      this.#settle(call, { error: { code: "ETERM", message: goneError(thread).message } })
     }
+  }
+
+  isDead(thread: number): boolean {
+    return this.#dead.has(thread)
   }
 
   close(): void {
@@ -139,6 +147,10 @@ interface Waiting {
 }
 
 const ANSWER = "answer"
+
+function goneError(thread: number): ZmqError {
+  return new ZmqError("ETERM", `thread ${thread} is gone`)
+}
 
 export function mailboxName(context: string, thread: number): string {
   return `omq:${context}:thread:${thread}`

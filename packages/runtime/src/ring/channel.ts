@@ -7,7 +7,7 @@ import {
   recordSize,
   writeRecord,
 } from "./records.js"
-import { createRing, MOVED_ON, type RingHandle, RingReader, RingWriter } from "./ring-buffer.js"
+import { createRing, type RingHandle, RingReader, RingWriter } from "./ring-buffer.js"
 import type { TransferPool } from "./transfer-pool.js"
 
 type Pending = [
@@ -25,10 +25,8 @@ type Pending = [
  * single task waits for space; callers never block. The backlog stays small because the senders
  * above it obey high-water-mark credit.
  *
- * Rings start small and grow on demand: a record that does not fit while the ring is below
- * MAX_RING moves the writer on to a ring twice as big (or more), which reaches the reader over
- * the lane; the reader follows once it has read the old one. An idle socket so holds two small
- * rings, a busy one up to two of MAX_RING.
+ * Rings (see newRing) start at FIRST_RING bytes and grow in place up to MAX_RING when a burst
+ * needs it: an idle socket holds two small rings, a busy one up to two of MAX_RING.
  *
  * A message whose record would exceed a quarter of MAX_RING goes frame by frame instead: each
  * frame is a LargeFrame record (its size) followed by Chunk records (its bytes), except frames of
@@ -37,7 +35,7 @@ type Pending = [
  * thread, moving the whole frame was about twice as fast as chunks through the ring.
  */
 export class Outbox {
-  #writer: RingWriter
+  readonly #writer: RingWriter
   readonly #lane: Lane
   readonly #pool: TransferPool | null
   readonly #copyOnBacklog: boolean
@@ -51,14 +49,26 @@ export class Outbox {
   /**
    * @param copyOnBacklog whether frames that must wait in the backlog are copied: true on the
    * socket side, where the caller may reuse a buffer as soon as send() resolves.
+   * @param ringUntilLaneOpens large frames go through the ring until the other end has opened
+   * the lane (an inproc connect's pipe, whose messages must outlive its thread: a lane item held
+   * here would die with it, a record in shared memory does not).
    */
-  constructor(ring: RingHandle, lane: Lane, copyOnBacklog: boolean, pool?: TransferPool) {
+  constructor(
+    ring: RingHandle,
+    lane: Lane,
+    copyOnBacklog: boolean,
+    pool: TransferPool | null,
+    ringUntilLaneOpens = false,
+  ) {
     this.#writer = new RingWriter(ring)
     this.#lane = lane
-    this.#pool = pool ?? null
+    this.#pool = pool
     this.#copyOnBacklog = copyOnBacklog
+    this.#ringUntilLaneOpens = ringUntilLaneOpens
     this.#largeFrom = MAX_RING >>> 2
   }
+
+  readonly #ringUntilLaneOpens: boolean
 
   /** Queues a record. Never throws for lack of space. */
   push(
@@ -89,8 +99,9 @@ export class Outbox {
       return
     }
     const last = frames.length - 1
+    const lane = !this.#ringUntilLaneOpens || this.#lane.open
     frames.forEach((f, i) => {
-      if (f.byteLength >= TRANSFER_FROM) {
+      if (lane && f.byteLength >= TRANSFER_FROM) {
         this.pushTransferred(peer, f, i < last, false)
         return
       }
@@ -149,15 +160,10 @@ export class Outbox {
   /**
    * Whether a message may go now: not while records wait in the backlog (the ring is full, so
    * the other side is behind; without this a sender that nothing else limits, such as a
-   * conflating one, would grow the backlog without bound), and only within the transfer budget
-   * (see TransferPool).
+   * conflating one, would grow the backlog without bound).
    */
-  canSend(frames: readonly Uint8Array[]): boolean {
-    if (this.#backlog.length > 0) return false
-    if (!this.#pool) return true
-    let large = 0
-    for (const f of frames) if (f.byteLength >= TRANSFER_FROM) large += f.byteLength
-    return large === 0 || this.#pool.hasRoomFor(large)
+  canSend(): boolean {
+    return this.#backlog.length === 0
   }
 
   /** A copy in shared memory, pooled when a pool is given. */
@@ -176,28 +182,13 @@ export class Outbox {
     count: number,
     frames: readonly Uint8Array[],
   ): boolean {
-    let w = this.#writer
+    const w = this.#writer
     const size = recordSize(frames)
-    let at = w.reserve(size)
-    if (at < 0) {
-      if (w.capacity >= MAX_RING) return false
-      w = this.#grow(size)
-      at = w.reserve(size)
-    }
+    const at = w.reserve(size)
+    if (at < 0) return false
     writeRecord(w.bytes, w.view, at, size, kind, flags, peer, count, frames)
     w.commit(size)
     return true
-  }
-
-  /** Moves on to a ring big enough for `size` and more; the reader follows over the lane. */
-  #grow(size: number): RingWriter {
-    let capacity = this.#writer.capacity * 2
-    while (capacity < MAX_RING && capacity < size * 4) capacity *= 2
-    const ring = createRing(Math.min(capacity, MAX_RING))
-    this.#lane.post([LaneKind.NextRing, ring.sab, 0])
-    this.#writer.moveOn()
-    this.#writer = new RingWriter(ring)
-    return this.#writer
   }
 
   async #drainBacklog(): Promise<void> {
@@ -226,6 +217,11 @@ export const TRANSFER_FROM = 256 * 1024
 export const FIRST_RING = 8 * 1024
 export const MAX_RING = 512 * 1024
 
+/** The memory of one ring direction of a channel or pipe. */
+export function newRing(): RingHandle {
+  return createRing(FIRST_RING, MAX_RING)
+}
+
 /** What an Inbox hands its owner, one call per record, in ring order. */
 export interface InboxHandler {
   /** A message whose frames are still in the ring at `at` (see records.ts for the layout). */
@@ -252,34 +248,57 @@ export interface InboxHandler {
  * every record available, then releases the space in one store.
  */
 export class Inbox {
-  #reader: RingReader
+  readonly #reader: RingReader
+  readonly #lane: Lane
+  readonly #copyFrames: boolean
   readonly #handler: InboxHandler
   /** Large frames that arrived on the lane, in order. */
   readonly #transferred: Uint8Array[] = []
-  /** Rings the writer moved on to, in order. */
-  readonly #nextRings: SharedArrayBuffer[] = []
-  /** Draining stopped at a frame or a ring that has not come over the lane yet. */
+  /** Draining stopped at a frame that has not come over the lane yet. */
   #stalled = false
   #closed = false
 
   /**
    * @param pool where memory the other side hands back goes.
+   * @param copyFrames large frames are copied out of the lane's shared memory, which goes back
+   * to the writer's pool at once (the socket's side: the application keeps its frames for as
+   * long as it likes, and fresh shared memory per frame page-faults at ~0.2 GB/s); else they
+   * are handed over as they are, and the handler gives their memory back (the host's side,
+   * once the kernel has the bytes).
    */
-  constructor(ring: RingHandle, lane: Lane, handler: InboxHandler, pool?: TransferPool) {
+  constructor(
+    ring: RingHandle,
+    lane: Lane,
+    handler: InboxHandler,
+    pool: TransferPool | null,
+    copyFrames: boolean,
+  ) {
     this.#reader = new RingReader(ring)
+    this.#lane = lane
     this.#handler = handler
+    this.#copyFrames = copyFrames
     lane.onItem((item: LaneItem) => {
       if (item[0] === LaneKind.GiveBack) {
         pool?.put(item[1])
         return
       }
-      if (item[0] === LaneKind.Frame) this.#transferred.push(new Uint8Array(item[1], 0, item[2]))
-      else if (item[0] === LaneKind.NextRing) this.#nextRings.push(item[1])
+      if (item[0] !== LaneKind.Frame) return
+      this.#transferred.push(this.#frameOf(item[1], item[2]))
       if (this.#stalled) {
         this.#stalled = false
         this.#run()
+        this.#onUnstalled?.()
       }
     })
+  }
+
+  #frameOf(memory: SharedArrayBuffer, size: number): Uint8Array {
+    const shared = new Uint8Array(memory, 0, size)
+    if (!this.#copyFrames) return shared
+    const copy = Buffer.allocUnsafeSlow(size)
+    copy.set(shared)
+    this.#lane.post([LaneKind.GiveBack, memory, 0])
+    return copy
   }
 
   /** Starts draining. Called by the owner once it is fully constructed (a record may wait). */
@@ -296,6 +315,31 @@ export class Inbox {
   drainNow(): void {
     if (!this.#closed && !this.#stalled) this.#drain()
   }
+
+  /**
+   * The writer is gone: handles every record it left, waiting (up to `graceMs`) for lane items
+   * it posted that are still on their way, then resolves.
+   */
+  settle(graceMs: number): Promise<void> {
+    this.drainNow()
+    if (!this.#stalled) return Promise.resolve()
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, graceMs)
+      function done(): void {
+        clearTimeout(timer)
+        resolve()
+      }
+      this.#onUnstalled = () => {
+        if (!this.#stalled) {
+          this.#onUnstalled = null
+          done()
+        }
+      }
+    })
+  }
+
+  /** Called after a stall ended and the records behind it were handled (see settle). */
+  #onUnstalled: (() => void) | null = null
 
   /** The ring's bytes, for reading the frames of a record handed to onControl. */
   get bytes(): Uint8Array {
@@ -325,54 +369,44 @@ export class Inbox {
   /** Handles every record available now; false when stalled on the lane. */
   #drain(): boolean {
     const h = this.#handler
-    for (;;) {
-      const r = this.#reader
-      const { bytes, view } = r
-      let at = r.next()
-      while (at >= 0) {
-        const size = view.getUint32(at, true)
-        const kind = bytes[at + 4] as RecordKind
-        const peer = view.getUint32(at + 8, true)
-        try {
-          if (kind === RecordKind.Message) {
-            h.onMessage(peer, bytes, view, at)
-          } else if (kind === RecordKind.Chunk) {
-            const from = at + RECORD_HEADER + 4
-            h.onChunk(
-              peer,
-              bytes.subarray(from, from + view.getUint32(at + RECORD_HEADER, true)),
-              false,
-            )
-          } else if (kind === RecordKind.LargeFrame) {
-            const flags = bytes[at + 5]!
-            const frame = flags & FRAME_TRANSFERRED ? this.#transferred.shift() : undefined
-            if (flags & FRAME_TRANSFERRED && !frame) {
-              this.#stalled = true
-              break
-            }
-            h.onFrameStart(peer, view.getUint32(at + 12, true), (flags & FRAME_MORE) !== 0)
-            if (frame) h.onChunk(peer, frame, true)
-          } else {
-            h.onControl(kind, bytes[at + 5]!, peer, view.getUint32(at + 12, true), at)
+    const r = this.#reader
+    let at = r.next()
+    while (at >= 0) {
+      const { bytes, view } = r // after next(): the writer may have grown them
+      const size = view.getUint32(at, true)
+      const kind = bytes[at + 4] as RecordKind
+      const peer = view.getUint32(at + 8, true)
+      try {
+        if (kind === RecordKind.Message) {
+          h.onMessage(peer, bytes, view, at)
+        } else if (kind === RecordKind.Chunk) {
+          const from = at + RECORD_HEADER + 4
+          h.onChunk(
+            peer,
+            bytes.subarray(from, from + view.getUint32(at + RECORD_HEADER, true)),
+            false,
+          )
+        } else if (kind === RecordKind.LargeFrame) {
+          const flags = bytes[at + 5]!
+          const frame = flags & FRAME_TRANSFERRED ? this.#transferred.shift() : undefined
+          if (flags & FRAME_TRANSFERRED && !frame) {
+            this.#stalled = true
+            break
           }
-        } catch (err) {
-          // A failing handler must not kill the thread (and every other socket on it) through an
-          // unhandled rejection, nor stop this ring: report it and go on with the next record.
-          process.emitWarning(`omq: a record of kind ${kind} failed: ${String(err)}`)
+          h.onFrameStart(peer, view.getUint32(at + 12, true), (flags & FRAME_MORE) !== 0)
+          if (frame) h.onChunk(peer, frame, true)
+        } else {
+          h.onControl(kind, bytes[at + 5]!, peer, view.getUint32(at + 12, true), at)
         }
-        r.advance(size)
-        at = r.next()
+      } catch (err) {
+        // A failing handler must not kill the thread (and every other socket on it) through an
+        // unhandled rejection, nor stop this ring: report it and go on with the next record.
+        process.emitWarning(`omq: a record of kind ${kind} failed: ${String(err)}`)
       }
-      r.release()
-      if (at !== MOVED_ON || this.#stalled) break
-      // The writer went on in a bigger ring: follow it once it has come over the lane.
-      const next = this.#nextRings.shift()
-      if (!next) {
-        this.#stalled = true
-        break
-      }
-      this.#reader = new RingReader({ sab: next })
+      r.advance(size)
+      at = r.next()
     }
+    r.release()
     h.onDrained()
     return !this.#stalled
   }

@@ -3,8 +3,8 @@ import { BroadcastChannel } from "node:worker_threads"
 
 /**
  * The side channel of a ring pair, for what cannot travel inside a ring: whole large frames
- * (their memory is a SharedArrayBuffer, so posting it shares it: no copy), memory handed back
- * for reuse, and the next ring when a writer grows its ring.
+ * (their memory is a SharedArrayBuffer, so posting it shares it: no copy), and that memory
+ * handed back for reuse.
  *
  * A lane is a BroadcastChannel with a name of its own, opened by exactly two ends. A name can
  * be handed to any thread of the process inside a record or a command, which a MessagePort
@@ -31,6 +31,11 @@ export class Lane {
     this.#channel.onmessage = (event) =>
       this.#receive((event as unknown as { data: LaneItem }).data)
     this.#channel.postMessage(HELLO)
+  }
+
+  /** Whether the other end has been heard from (until then, posts are held here). */
+  get open(): boolean {
+    return this.#held === null
   }
 
   post(item: LaneItem): void {
@@ -78,17 +83,14 @@ export type LaneItem =
   | [kind: LaneKind.Frame, memory: SharedArrayBuffer, size: number]
   /** Pooled memory the reader is done with, back to the writer's pool. */
   | [kind: LaneKind.GiveBack, memory: SharedArrayBuffer, size: 0]
-  /** The ring the writer goes on with once the reader has drained the current one. */
-  | [kind: LaneKind.NextRing, memory: SharedArrayBuffer, size: 0]
   /** This end has opened (Hello), or heard the other's Hello (Ready): see the class comment. */
   | [kind: LaneKind.Hello | LaneKind.Ready, memory: null, size: 0]
 
 export enum LaneKind {
   Frame = 0,
   GiveBack = 1,
-  NextRing = 2,
-  Hello = 3,
-  Ready = 4,
+  Hello = 2,
+  Ready = 3,
 }
 
 const HELLO: LaneItem = [LaneKind.Hello, null, 0]

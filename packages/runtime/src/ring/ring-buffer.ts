@@ -7,7 +7,7 @@
  *
  *   SharedArrayBuffer
  *   +---------------------------- header: 8 x Int32 ----------------------------+--- data ---+
- *   | WRITE | READ | READER_SLEEP | READER_BELL | WRITER_SLEEP | WRITER_BELL | CLOSED | MOVED | bytes... |
+ *   | WRITE | READ | READER_SLEEP | READER_BELL | WRITER_SLEEP | WRITER_BELL | CLOSED | - | bytes... |
  *   +---------------------------------------------------------------------------+------------+
  *
  * WRITE / READ are byte counters that wrap at 2^32 (only their difference matters); the writer
@@ -19,8 +19,12 @@
  * notify. Only the sleeper ever clears its own SLEEP slot. Sleeping uses Atomics.waitAsync, never
  * Atomics.wait: every thread here runs an event loop.
  *
- * A writer that outgrows its ring moves on to a bigger one (see Outbox): it sets MOVED after its
- * last record here, and the reader, once it has read everything before MOVED, follows it.
+ * The shared memory grows in place (a growable SharedArrayBuffer): positions wrap at the ring's
+ * full capacity, but only the first `committed` bytes exist at first. The writer wraps early
+ * (a PAD at the committed end) while the reader keeps up, and grows the memory only when a
+ * record finds no room otherwise; it grows before it publishes the record, so a reader that
+ * meets an offset past its views refreshes them. An idle ring so holds a few KiB, a busy one up
+ * to its capacity, and nothing else has to travel between the threads for it.
  *
  * When both sides live on one thread (a context without IO threads), a waitAsync wake-up costs
  * more than it needs to: the waker schedules the sleeper itself instead (see wakeHere).
@@ -35,17 +39,7 @@ const READER_BELL = 3
 const WRITER_SLEEP = 4
 const WRITER_BELL = 5
 const CLOSED = 6
-const MOVED = 7
 const HEADER_BYTES = 32
-
-/** What RingReader.next() returns when the writer has moved on to another ring. */
-export const MOVED_ON = -2
-
-enum Fit {
-  None,
-  InPlace,
-  Wrapped,
-}
 
 /** Length word that marks "skip to the start of the data area". */
 const PAD = 0xffffffff
@@ -54,12 +48,20 @@ export interface RingHandle {
   readonly sab: SharedArrayBuffer
 }
 
-/** Creates the shared memory for a ring whose data area holds `capacity` bytes (power of two). */
-export function createRing(capacity: number): RingHandle {
-  if (capacity < 64 || (capacity & (capacity - 1)) !== 0) {
-    throw new RangeError(`ring capacity must be a power of two >= 64, got ${capacity}`)
+/**
+ * Creates the shared memory for a ring whose data area holds `capacity` bytes, of which the
+ * first `committed` exist now (both powers of two; see the growth note above).
+ */
+export function createRing(committed: number, capacity = committed): RingHandle {
+  for (const n of [committed, capacity]) {
+    if (n < 64 || (n & (n - 1)) !== 0) {
+      throw new RangeError(`ring sizes must be powers of two >= 64, got ${n}`)
+    }
   }
-  return { sab: new SharedArrayBuffer(HEADER_BYTES + capacity) }
+  const sab = new SharedArrayBuffer(HEADER_BYTES + committed, {
+    maxByteLength: HEADER_BYTES + Math.max(committed, capacity),
+  })
+  return { sab }
 }
 
 /**
@@ -82,9 +84,13 @@ const NO_WAIT: Promise<void> = Promise.resolve()
 class RingSide {
   readonly #sab: SharedArrayBuffer
   protected readonly header: Int32Array
-  readonly bytes: Uint8Array
-  readonly view: DataView
+  /** Views of the committed data area; replaced when it grows (see refresh). */
+  bytes!: Uint8Array
+  view!: DataView
+  /** Where positions wrap: the data area's full size. */
   readonly capacity: number
+  /** Data bytes that exist now (the views' length). */
+  committed = 0
   protected epoch = 0
   protected rungEpoch = 0
   /** The SLEEP slot of the current sleep, and what to call when it ends. */
@@ -102,9 +108,25 @@ class RingSide {
     this.#sab = handle.sab
     sidesHere.set(handle.sab, (sidesHere.get(handle.sab) ?? 0) + 1)
     this.header = new Int32Array(handle.sab, 0, HEADER_BYTES / 4)
-    this.capacity = handle.sab.byteLength - HEADER_BYTES
-    this.bytes = new Uint8Array(handle.sab, HEADER_BYTES, this.capacity)
-    this.view = new DataView(handle.sab, HEADER_BYTES, this.capacity)
+    this.capacity = handle.sab.maxByteLength - HEADER_BYTES
+    this.refresh()
+  }
+
+  /** Takes in growth of the data area (by the writer, on any thread). */
+  protected refresh(): void {
+    const committed = this.#sab.byteLength - HEADER_BYTES
+    if (committed === this.committed) return
+    this.committed = committed
+    this.bytes = new Uint8Array(this.#sab, HEADER_BYTES, committed)
+    this.view = new DataView(this.#sab, HEADER_BYTES, committed)
+  }
+
+  /** Grows the data area to at least `bytes` (a power of two, at most the capacity). */
+  protected grow(bytes: number): void {
+    let committed = this.committed * 2
+    while (committed < bytes) committed *= 2
+    this.#sab.grow(HEADER_BYTES + Math.min(committed, this.capacity))
+    this.refresh()
   }
 
   /** Marks the ring closed and wakes both sides, so no sleeper is left behind. */
@@ -199,40 +221,44 @@ export class RingWriter extends RingSide {
 
   /**
    * Reserves `size` contiguous bytes and returns their offset in `bytes`, or -1 when the ring
-   * has no room now. The record becomes visible to the reader only at `commit()`.
+   * has no room now. The record becomes visible to the reader only at `commit()`. Read `bytes`
+   * and `view` after this call: it may grow them.
    */
   reserve(size: number): number {
     const need = (size + 3) & ~3
-    const at = this.#write & (this.capacity - 1)
-    const fit = this.#fit(need, at)
-    if (fit === Fit.None) return -1
-    if (fit === Fit.InPlace) return at
-    // Wrap: the tail is wasted behind a PAD marker.
-    this.view.setUint32(at, PAD, true)
-    this.#write = (this.#write + (this.capacity - at)) >>> 0
-    return 0
+    const capacity = this.capacity
+    for (;;) {
+      const at = this.#write & (capacity - 1)
+      const tail = capacity - at
+      const used = (this.#write - (Atomics.load(this.header, READ) >>> 0)) >>> 0
+      if (need <= tail && at + need <= this.committed) {
+        return used + need <= capacity ? at : -1
+      }
+      // Not here. While the reader is close behind, wrap to the start early (the rest is
+      // skipped behind a PAD): the memory stays small. Once wrapped, the writer has only what
+      // the reader freed before the PAD, so with the reader further behind, grow instead.
+      const early = at + 4 <= this.committed && used + need <= this.committed >>> 2
+      if ((early || this.committed >= capacity) && used + tail + need <= capacity) {
+        this.view.setUint32(at, PAD, true)
+        this.#write = (this.#write + tail) >>> 0
+        return 0
+      }
+      if (this.committed >= capacity) return -1
+      this.grow(Math.max(Math.min(at + need, capacity), at + 4, need))
+    }
   }
 
-  #fit(need: number, at: number): Fit {
+  #fit(need: number): boolean {
     const used = (this.#write - (Atomics.load(this.header, READ) >>> 0)) >>> 0
+    const at = this.#write & (this.capacity - 1)
     const tail = this.capacity - at
-    if (need <= tail) return used + need <= this.capacity ? Fit.InPlace : Fit.None
-    return used + tail + need <= this.capacity ? Fit.Wrapped : Fit.None
+    return used + (need <= tail ? need : tail + need) <= this.capacity
   }
 
   /** Publishes a record of `size` bytes written at the offset `reserve()` returned. */
   commit(size: number): void {
     this.#write = (this.#write + ((size + 3) & ~3)) >>> 0
     Atomics.store(this.header, WRITE, this.#write | 0)
-    this.ring(READER_SLEEP, READER_BELL)
-  }
-
-  /**
-   * Ends this ring: the writer goes on in another one. Everything committed here is still read
-   * first; then the reader's next() says MOVED_ON.
-   */
-  moveOn(): void {
-    Atomics.store(this.header, MOVED, 1)
     this.ring(READER_SLEEP, READER_BELL)
   }
 
@@ -244,8 +270,7 @@ export class RingWriter extends RingSide {
 
   /** The record size waitForSpace() waits for. */
   #need = 0
-  readonly #hasSpace = (): boolean =>
-    this.#fit(this.#need, this.#write & (this.capacity - 1)) !== Fit.None
+  readonly #hasSpace = (): boolean => this.#fit(this.#need)
 }
 
 /** The consuming side. */
@@ -258,22 +283,21 @@ export class RingReader extends RingSide {
   }
 
   /**
-   * Offset in `bytes` of the next record, -1 when the ring is empty, or MOVED_ON when it is
-   * empty for good because the writer went on in another ring. The record's first 4 bytes are
-   * its length as the writer sized it; the reader calls `advance(length)` after it.
+   * Offset in `bytes` of the next record, or -1 when the ring is empty. The record's first
+   * 4 bytes are its length as the writer sized it; the reader calls `advance(length)` after it.
+   * Read `bytes` and `view` after this call: the writer may have grown them.
    */
   next(): number {
     const write = Atomics.load(this.header, WRITE) >>> 0
-    if (write === this.#read) {
-      if (Atomics.load(this.header, MOVED) === 0) return -1
-      // MOVED was stored after the last WRITE: look once more before leaving the ring.
-      return Atomics.load(this.header, WRITE) >>> 0 === this.#read ? MOVED_ON : this.next()
-    }
+    if (write === this.#read) return -1
     const at = this.#read & (this.capacity - 1)
-    if (this.view.getUint32(at, true) === PAD) {
+    if (at + 4 > this.committed) this.refresh()
+    const length = this.view.getUint32(at, true)
+    if (length === PAD) {
       this.#read = (this.#read + (this.capacity - at)) >>> 0
       return this.next()
     }
+    if (at + length > this.committed) this.refresh()
     return at
   }
 
@@ -301,6 +325,5 @@ export class RingReader extends RingSide {
     return this.sleep(READER_SLEEP, READER_BELL, this.#hasData, then)
   }
 
-  readonly #hasData = (): boolean =>
-    Atomics.load(this.header, WRITE) >>> 0 !== this.#read || Atomics.load(this.header, MOVED) === 1
+  readonly #hasData = (): boolean => Atomics.load(this.header, WRITE) >>> 0 !== this.#read
 }

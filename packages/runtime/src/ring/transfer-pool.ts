@@ -20,6 +20,13 @@ export class TransferPool {
     this.#limit = limitBytes
   }
 
+  /** Whether the large frames of a message fit the budget now (see hasRoomFor). */
+  hasRoomForFrames(frames: readonly Uint8Array[], largeFrom: number): boolean {
+    let large = 0
+    for (const f of frames) if (f.byteLength >= largeFrom) large += f.byteLength
+    return large === 0 || this.hasRoomFor(large)
+  }
+
   /**
    * Whether `sizes` more bytes may be lent now. The budget bounds the memory of large frames
    * in flight to the IO side, and so keeps the copies in memory that was used before.

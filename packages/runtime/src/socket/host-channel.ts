@@ -4,12 +4,11 @@ import type { Context } from "../context.js"
 import { type ConnectionOptions, encodeOptions } from "../io/host-protocol.js"
 import type { IoLink } from "../io/io-link.js"
 import { decodeEvent } from "../observer.js"
-import { FIRST_RING, Inbox, type InboxHandler, Outbox } from "../ring/channel.js"
+import { Inbox, type InboxHandler, newRing, Outbox } from "../ring/channel.js"
 import { FrameAssembler } from "../ring/frame-assembler.js"
 import { Lane, newLaneName } from "../ring/lane.js"
 import { PEER_CONNECTED, RecordKind, readFrames, SUBSCRIBE } from "../ring/records.js"
-import { createRing } from "../ring/ring-buffer.js"
-import { TransferPool } from "../ring/transfer-pool.js"
+import type { TransferPool } from "../ring/transfer-pool.js"
 import { Peer } from "./peer.js"
 import { creditBatch, type PipeLink, type PipeOwner } from "./pipe.js"
 
@@ -39,17 +38,22 @@ export class HostChannel implements PipeLink, InboxHandler {
   readonly #outbox: Outbox
   readonly #inbox: Inbox
 
-  constructor(owner: HostChannelOwner, context: Context, socketId: number, type: SocketType) {
+  /** @param pool the socket's memory for large frames (shared with its inproc pipes). */
+  constructor(
+    owner: HostChannelOwner,
+    context: Context,
+    socketId: number,
+    type: SocketType,
+    pool: TransferPool,
+  ) {
     this.#owner = owner
     this.#io = context.ioLink()
-    const toHost = createRing(FIRST_RING)
-    const toSocket = createRing(FIRST_RING)
+    const toHost = newRing()
+    const toSocket = newRing()
     this.#lane = new Lane(newLaneName())
-    const pool = new TransferPool()
-    pool.onReturn = () => owner.retrySends()
     this.#outbox = new Outbox(toHost, this.#lane, true, pool)
     this.#outbox.onBacklogDrained = () => owner.retrySends()
-    this.#inbox = new Inbox(toSocket, this.#lane, this, pool)
+    this.#inbox = new Inbox(toSocket, this.#lane, this, pool, true)
     this.#inbox.start()
     const attachment = { socketId, type, thread: threadId, toHost, toSocket, lane: this.#lane.name }
     void this.#io.attach(attachment).catch(() => {})
@@ -59,9 +63,9 @@ export class HostChannel implements PipeLink, InboxHandler {
     return this.#io
   }
 
-  /** Whether a message may go now (see Outbox.canSend). */
-  canSend(frames: readonly Uint8Array[]): boolean {
-    return this.#outbox.canSend(frames)
+  /** Whether a message may go now: nothing waits for room in the ring (see Outbox.canSend). */
+  canSend(): boolean {
+    return this.#outbox.canSend()
   }
 
   connect(address: string, pipeId: number, options: ConnectionOptions): void {

@@ -1,9 +1,9 @@
-import { FIRST_RING, Inbox, type InboxHandler, Outbox } from "../ring/channel.js"
+import { Inbox, type InboxHandler, newRing, Outbox } from "../ring/channel.js"
 import { FrameAssembler } from "../ring/frame-assembler.js"
 import { Lane } from "../ring/lane.js"
 import { RecordKind, readFrames } from "../ring/records.js"
-import { createRing, type RingHandle } from "../ring/ring-buffer.js"
-import { TransferPool } from "../ring/transfer-pool.js"
+import type { RingHandle } from "../ring/ring-buffer.js"
+import type { TransferPool } from "../ring/transfer-pool.js"
 import { wakeHere } from "../ring/wake-here.js"
 import { deadlineOf, untilDeadline } from "../util/deadline.js"
 import type { Peer } from "./peer.js"
@@ -19,7 +19,7 @@ export interface InprocPipe extends PipeLink {
   /** Starts delivering what the other side sends (once the socket knows the peer). */
   start(): void
   close(linger: number): Promise<void>
-  /** The thread of the other side, if it is another thread. */
+  /** The thread of the other side, when it is another thread and known. */
   readonly remoteThread: number | null
   /** The other side's thread died: deliver what it fully sent, then go down. */
   remoteDied(): void
@@ -126,7 +126,7 @@ export interface RingPipeShared {
 }
 
 export function createRingPipeShared(lane: string): RingPipeShared {
-  return { toBinder: createRing(FIRST_RING), toConnecter: createRing(FIRST_RING), lane }
+  return { toBinder: newRing(), toConnecter: newRing(), lane }
 }
 
 /**
@@ -136,29 +136,36 @@ export function createRingPipeShared(lane: string): RingPipeShared {
  */
 export class RingPipe implements InprocPipe, InboxHandler {
   readonly peer: Peer
-  readonly remoteThread: number
+  /** Null until the other side answers (a connect's pipe exists before its binder is known). */
+  remoteThread: number | null
   readonly #owner: PipeOwner
   readonly #lane: Lane
   readonly #outbox: Outbox
   readonly #inbox: Inbox
+  #sent = 0
   #closed = false
 
   constructor(
     owner: PipeOwner,
     peer: Peer,
-    remoteThread: number,
+    remoteThread: number | null,
     out: RingHandle,
     into: RingHandle,
     lane: string,
+    pool: TransferPool,
   ) {
     this.#owner = owner
     this.peer = peer
     this.remoteThread = remoteThread
     this.#lane = new Lane(lane)
     this.#lane.unref() // the socket's mailbox hold keeps the thread alive
-    const pool = new TransferPool()
-    this.#outbox = new Outbox(out, this.#lane, false, pool)
-    this.#inbox = new Inbox(into, this.#lane, this, pool)
+    this.#outbox = new Outbox(out, this.#lane, true, pool, true)
+    this.#inbox = new Inbox(into, this.#lane, this, pool, true)
+  }
+
+  /** Messages were sent into the pipe (what closing waits for before its binder answers). */
+  get holdsMessages(): boolean {
+    return this.#sent > 0
   }
 
   start(): void {
@@ -166,6 +173,7 @@ export class RingPipe implements InprocPipe, InboxHandler {
   }
 
   message(_peer: Peer, frames: readonly Uint8Array[]): void {
+    this.#sent++
     this.#outbox.pushMessage(0, frames)
   }
 
@@ -191,13 +199,21 @@ export class RingPipe implements InprocPipe, InboxHandler {
     this.#end()
   }
 
+  /**
+   * What the dead side fully sent is still in the rings, and its last lane items (a grown ring,
+   * a large frame) may still be on their way: deliver all of it, then go down. A message it was
+   * still streaming never arrives.
+   */
   remoteDied(): void {
     if (this.#closed) return
     this.#closed = true
-    this.#inbox.drainNow() // what it fully sent is still in the ring
-    this.peer.assembly = null // a message it was still streaming never arrives
-    this.#end()
-    this.#owner.pipeDown(this.peer)
+    void this.#inbox.settle(LANE_GRACE_MS).then(() => {
+      this.peer.assembly = null
+      this.#end()
+      this.#owner.pipeEvent({ type: "disconnect", address: this.peer.endpoint })
+      this.#owner.pipeDown(this.peer)
+      this.#owner.pipesDrained()
+    })
   }
 
   #end(): void {
@@ -237,6 +253,13 @@ export class RingPipe implements InprocPipe, InboxHandler {
     this.#owner.pipesDrained()
   }
 }
+
+/**
+ * How long a pipe whose writer died waits for lane items the writer posted before it died.
+ * They were queued before the death was known, so they come at once; this only bounds a wait
+ * for an item that was never posted (a writer killed between its record and its item).
+ */
+const LANE_GRACE_MS = 1000
 
 function asBuffer(frame: Uint8Array): Buffer {
   return Buffer.isBuffer(frame)

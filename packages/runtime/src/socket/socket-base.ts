@@ -3,6 +3,8 @@ import { type Context, type ContextSocket, context as defaultContext } from "../
 import type { ConnectionOptions } from "../io/host-protocol.js"
 import { type Event, Observer } from "../observer.js"
 import type { InprocOffer } from "../process/inproc-registry.js"
+import { TRANSFER_FROM } from "../ring/channel.js"
+import { TransferPool } from "../ring/transfer-pool.js"
 import { HostChannel, type HostChannelOwner } from "./host-channel.js"
 import { InprocEndpoints, type InprocOwner } from "./inproc-endpoints.js"
 import { type Message, toFrames } from "./message.js"
@@ -47,6 +49,8 @@ export abstract class SocketBase
 
   /** Unique in the context, whatever thread made the socket. */
   readonly id: number
+  /** Memory for large frames crossing threads, and its budget; shared by all the pipes. @internal */
+  readonly transferPool = new TransferPool()
   #host: HostChannel | null = null
   #inproc: InprocEndpoints | null = null
   /** Set when the IO thread serving this socket died: every later call fails with this. */
@@ -69,11 +73,12 @@ export abstract class SocketBase
       this.#finish = resolve
     })
     this.id = context.register(this)
+    this.transferPool.onReturn = () => this.retrySends()
   }
 
   /** The channel to the IoHost, made at the first tcp or ipc endpoint. */
   get #hostChannel(): HostChannel {
-    this.#host ??= new HostChannel(this, this.context, this.id, this.type)
+    this.#host ??= new HostChannel(this, this.context, this.id, this.type, this.transferPool)
     return this.#host
   }
 
@@ -275,9 +280,12 @@ export abstract class SocketBase
     if (this.#broken) throw this.#broken
   }
 
-  /** Whether a message may go now: the host channel's backlog and transfer budget allow it. */
+  /** Whether a message may go now: the host channel's backlog and the transfer budget allow it. */
   #canSend(frames: readonly Uint8Array[]): boolean {
-    return this.#host === null || this.#host.canSend(frames)
+    return (
+      (this.#host === null || this.#host.canSend()) &&
+      this.transferPool.hasRoomForFrames(frames, TRANSFER_FROM)
+    )
   }
 
   /** Serves waiting send() calls after credit or a peer became available. @internal */
