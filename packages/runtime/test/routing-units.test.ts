@@ -10,7 +10,13 @@ import type { PipeLink } from "../src/socket/pipe.js"
 import { PrefixTrie } from "../src/util/prefix-trie.js"
 
 /** These units never write to a pipe. */
-const NO_LINK: PipeLink = { message() {}, credit() {}, subscription() {}, drop() {} }
+const NO_LINK: PipeLink = {
+  blocked: false,
+  message() {},
+  credit() {},
+  subscription() {},
+  drop() {},
+}
 const peers = (n: number): Peer[] =>
   Array.from({ length: n }, (_, i) => new Peer(i + 1, "tcp://x", NO_LINK))
 const msg = (s: string): Buffer[] => [Buffer.from(s)]

@@ -1,4 +1,5 @@
 import { type Lane, type LaneItem, LaneKind } from "./lane.js"
+import { lend } from "./lent-frames.js"
 import {
   FRAME_MORE,
   FRAME_TRANSFERRED,
@@ -250,7 +251,7 @@ export interface InboxHandler {
 export class Inbox {
   readonly #reader: RingReader
   readonly #lane: Lane
-  readonly #copyFrames: boolean
+  readonly #lendFrames: boolean
   readonly #handler: InboxHandler
   /** Large frames that arrived on the lane, in order. */
   readonly #transferred: Uint8Array[] = []
@@ -260,23 +261,22 @@ export class Inbox {
 
   /**
    * @param pool where memory the other side hands back goes.
-   * @param copyFrames large frames are copied out of the lane's shared memory, which goes back
-   * to the writer's pool at once (the socket's side: the application keeps its frames for as
-   * long as it likes, and fresh shared memory per frame page-faults at ~0.2 GB/s); else they
-   * are handed over as they are, and the handler gives their memory back (the host's side,
-   * once the kernel has the bytes).
+   * @param lendFrames large frames are lent (see lent-frames.ts): the socket copies each out
+   * when the application takes it and gives the memory back to the writer's pool then (the
+   * socket's side); else the handler gives their memory back itself (the host's side, once the
+   * kernel has the bytes).
    */
   constructor(
     ring: RingHandle,
     lane: Lane,
     handler: InboxHandler,
     pool: TransferPool | null,
-    copyFrames: boolean,
+    lendFrames: boolean,
   ) {
     this.#reader = new RingReader(ring)
     this.#lane = lane
     this.#handler = handler
-    this.#copyFrames = copyFrames
+    this.#lendFrames = lendFrames
     lane.onItem((item: LaneItem) => {
       if (item[0] === LaneKind.GiveBack) {
         pool?.put(item[1])
@@ -293,12 +293,8 @@ export class Inbox {
   }
 
   #frameOf(memory: SharedArrayBuffer, size: number): Uint8Array {
-    const shared = new Uint8Array(memory, 0, size)
-    if (!this.#copyFrames) return shared
-    const copy = Buffer.allocUnsafeSlow(size)
-    copy.set(shared)
-    this.#lane.post([LaneKind.GiveBack, memory, 0])
-    return copy
+    if (this.#lendFrames) lend(memory, () => this.#lane.post([LaneKind.GiveBack, memory, 0]))
+    return new Uint8Array(memory, 0, size)
   }
 
   /** Starts draining. Called by the owner once it is fully constructed (a record may wait). */

@@ -1,3 +1,5 @@
+import { adopted } from "./lent-frames.js"
+
 /**
  * Rebuilds one peer's streamed message (LargeFrame + Chunk records) into Buffers. Records of
  * different peers may interleave in a ring (two connections streaming at once), so each peer
@@ -26,7 +28,9 @@ export class FrameAssembler {
   add(bytes: Uint8Array, owned: boolean): Buffer[] | null {
     if (this.#current === null) {
       if (owned && bytes.byteLength === this.#size) {
-        return this.#endFrame(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+        const frame = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+        adopted(frame)
+        return this.#endFrame(frame)
       }
       this.#current = Buffer.allocUnsafe(this.#size)
     }

@@ -32,6 +32,8 @@ export interface HostChannelOwner extends PipeOwner {
  * Owned by the socket's thread. The lane keeps that thread alive while the channel is open.
  */
 export class HostChannel implements PipeLink, InboxHandler {
+  /** The channel's backlog holds back the whole socket instead (see canSend). */
+  readonly blocked = false
   readonly #owner: HostChannelOwner
   readonly #io: IoLink
   readonly #lane: Lane

@@ -300,6 +300,7 @@ function incompatible(type: string): EventErrorInfo {
 
 /** A peer's link before its pipe is made (replaced before anything is written to it). */
 const NOT_YET = {
+  blocked: false,
   message() {},
   credit() {},
   subscription() {},

@@ -34,6 +34,7 @@ export interface InprocPipe extends PipeLink {
  */
 export class DirectPipe implements InprocPipe {
   readonly peer: Peer
+  readonly blocked = false
   readonly remoteThread = null
   readonly #owner: PipeOwner
   #other: DirectPipe | null = null
@@ -160,7 +161,12 @@ export class RingPipe implements InprocPipe, InboxHandler {
     this.#lane = new Lane(lane)
     this.#lane.unref() // the socket's mailbox hold keeps the thread alive
     this.#outbox = new Outbox(out, this.#lane, true, pool, true)
+    this.#outbox.onBacklogDrained = () => owner.pipesDrained()
     this.#inbox = new Inbox(into, this.#lane, this, pool, true)
+  }
+
+  get blocked(): boolean {
+    return !this.#outbox.canSend()
   }
 
   /** Messages were sent into the pipe (what closing waits for before its binder answers). */

@@ -35,7 +35,7 @@ export class Peer {
 
   /** At its send limit: a send must wait, or drop, depending on the socket type. */
   get full(): boolean {
-    return this.sendLimit > 0 && this.outstanding >= this.sendLimit
+    return (this.sendLimit > 0 && this.outstanding >= this.sendLimit) || this.link.blocked
   }
 
   constructor(id: number, endpoint: string, link: PipeLink) {

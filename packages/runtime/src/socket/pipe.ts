@@ -19,6 +19,11 @@ export interface PipeLink {
   subscription(peer: Peer, topic: Uint8Array, subscribe: boolean): void
   /** The socket refuses or drops the pipe (a second PAIR peer, a handover, disconnect()). */
   drop(peer: Peer): void
+  /**
+   * The pipe takes nothing more for now (its ring is full and a backlog waits): the peer
+   * counts as full until the carrier reports pipesDrained.
+   */
+  readonly blocked: boolean
 }
 
 /** What a pipe's peer said about itself once the pipe was made (the handshake, or inproc). */

@@ -4,6 +4,7 @@ import type { ConnectionOptions } from "../io/host-protocol.js"
 import { type Event, Observer } from "../observer.js"
 import type { InprocOffer } from "../process/inproc-registry.js"
 import { TRANSFER_FROM } from "../ring/channel.js"
+import { takeLent } from "../ring/lent-frames.js"
 import { TransferPool } from "../ring/transfer-pool.js"
 import { HostChannel, type HostChannelOwner } from "./host-channel.js"
 import { InprocEndpoints, type InprocOwner } from "./inproc-endpoints.js"
@@ -228,7 +229,7 @@ export abstract class SocketBase
     if (this.#receives.length === 0) {
       try {
         const frames = this.xrecv()
-        if (frames) return Promise.resolve(frames)
+        if (frames) return Promise.resolve(takeLent(frames))
       } catch (err) {
         return Promise.reject(err)
       }
@@ -310,7 +311,7 @@ export abstract class SocketBase
     while (receives.length > 0) {
       const frames = this.xrecv()
       if (!frames) return
-      receives.resolveNext(frames)
+      receives.resolveNext(takeLent(frames))
     }
   }
 
