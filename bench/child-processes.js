@@ -20,8 +20,11 @@ export function message(proc, pick) {
   })
 }
 
+/** Resolves once the child has exited, whether with a code or by a signal. */
 export const exited = (proc) =>
-  new Promise((resolve) => (proc.exitCode !== null ? resolve() : proc.on("exit", resolve)))
+  new Promise((resolve) =>
+    proc.exitCode !== null || proc.signalCode !== null ? resolve() : proc.on("exit", resolve),
+  )
 
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
@@ -66,4 +69,45 @@ export async function startPair(script, lib, binder, connector, params) {
   const first = child(script, args(binder, {}))
   const { endpoint } = await message(first, (m) => m.endpoint)
   return [first, child(script, args(connector, { endpoint }))]
+}
+
+/**
+ * Times `trips` REQ round trips of `payload`; returns the sorted samples (µs) after the first
+ * `skip` (the connection's warm-up).
+ */
+export async function roundTrips(req, trips, payload, skip) {
+  const samples = new Float64Array(trips)
+  for (let i = 0; i < trips; i++) {
+    const t0 = process.hrtime.bigint()
+    await req.send(payload)
+    await req.receive()
+    samples[i] = Number(process.hrtime.bigint() - t0) / 1000
+  }
+  return [...samples.subarray(skip)].sort((a, b) => a - b)
+}
+
+/** The q-quantile of sorted samples. */
+export const quantile = (sorted, q) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
+
+/**
+ * A module to preload (--import) into a child with --expose-gc: each of its worker threads
+ * answers "measure" on the BroadcastChannel `channel` with its memory after forced GCs.
+ */
+export function workerMemoryProbe(channel) {
+  return `data:text/javascript,${encodeURIComponent(`
+import { isMainThread, threadId } from "node:worker_threads"
+if (!isMainThread) {
+  const channel = new BroadcastChannel(${JSON.stringify(channel)})
+  channel.onmessage = async ({ data }) => {
+    if (data !== "measure") return
+    for (let i = 0; i < 3; i++) {
+      globalThis.gc()
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    const { arrayBuffers, external, heapUsed } = process.memoryUsage()
+    channel.postMessage({ threadId, arrayBuffers, external, heapUsed })
+  }
+  channel.unref()
+}`)}`
 }

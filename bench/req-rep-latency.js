@@ -5,7 +5,16 @@
 //
 // Prints median and p99 in microseconds (the median over runs of each run's percentile) and
 // the ratio to zeromq.js. Processes are not pinned: placement on the 2 vCPUs varies by run.
-import { benchArgs, exited, median, message, openLib, startPair } from "./child-processes.js"
+import {
+  benchArgs,
+  exited,
+  median,
+  message,
+  openLib,
+  quantile,
+  roundTrips,
+  startPair,
+} from "./child-processes.js"
 
 const LIBS = ["omq-io0", "omq-io1", "zeromq"]
 
@@ -26,18 +35,9 @@ async function client(lib, trips, endpoint) {
   const { Request, opts, done } = await openLib(lib)
   const req = new Request(opts)
   req.connect(endpoint)
-  const one = Buffer.from("x")
-  const samples = new Float64Array(trips)
-  for (let i = 0; i < trips; i++) {
-    const t0 = process.hrtime.bigint()
-    await req.send(one)
-    await req.receive()
-    samples[i] = Number(process.hrtime.bigint() - t0) / 1000
-  }
   // The first round trips include the connection; keep the steady state.
-  const steady = [...samples.subarray(Math.min(100, trips >> 2))].sort((a, b) => a - b)
-  const pick = (q) => steady[Math.min(steady.length - 1, Math.floor(q * steady.length))]
-  process.send({ p50: pick(0.5), p99: pick(0.99) })
+  const steady = await roundTrips(req, trips, Buffer.from("x"), Math.min(100, trips >> 2))
+  process.send({ p50: quantile(steady, 0.5), p99: quantile(steady, 0.99) })
   req.close()
   await done()
 }

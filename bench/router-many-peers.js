@@ -28,7 +28,14 @@ import { spawn } from "node:child_process"
 import net from "node:net"
 import { setTimeout as sleep } from "node:timers/promises"
 import { fileURLToPath } from "node:url"
-import { benchArgs, exited, median, message, openLib } from "./child-processes.js"
+import {
+  benchArgs,
+  exited,
+  median,
+  message,
+  openLib,
+  workerMemoryProbe,
+} from "./child-processes.js"
 
 const LIBS = ["omq-io0", "omq-io1", "zeromq"]
 const ACTIVE = Buffer.from("active")
@@ -41,21 +48,7 @@ const FLAG_LONG = 0x02
 const PROBE_CHANNEL = "omq-bench-router-memory"
 
 /** Preloaded into the omq-io1 router process; only its IO worker thread acts on it. */
-const WORKER_PROBE = `data:text/javascript,${encodeURIComponent(`
-import { isMainThread } from "node:worker_threads"
-if (!isMainThread) {
-  const channel = new BroadcastChannel(${JSON.stringify(PROBE_CHANNEL)})
-  channel.onmessage = async ({ data }) => {
-    if (data !== "measure") return
-    for (let i = 0; i < 3; i++) {
-      globalThis.gc()
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
-    const { heapUsed, external, arrayBuffers } = process.memoryUsage()
-    channel.postMessage({ heapUsed, external, arrayBuffers })
-  }
-  channel.unref()
-}`)}`
+const WORKER_PROBE = workerMemoryProbe(PROBE_CHANNEL)
 
 /** Runs a role of this script as a child with an IPC channel, with extra node flags. */
 function role(args, nodeFlags = []) {

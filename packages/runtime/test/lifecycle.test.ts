@@ -1,85 +1,17 @@
 // Lifecycle: processes that used omq exit on their own, worker threads that die with sockets open
 // do not take the process down, and close()/terminate() honour linger.
 import { strict as assert } from "node:assert"
-import { type ChildProcess, spawn } from "node:child_process"
 import { createServer } from "node:net"
 import { describe, it } from "node:test"
-import { fileURLToPath } from "node:url"
 import { Context, Pull, Push, ZmqError } from "omq"
+import { type Child, run as runFixture } from "./helpers/child.js"
 
-const REPO = fileURLToPath(new URL("../../../../", import.meta.url))
-const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}.js`, import.meta.url))
+/** A fixture that must exit on its own within EXIT_BOUND_MS. */
+const run = (name: string, args: string[]) => runFixture(name, args, EXIT_BOUND_MS)
+
 const EXIT_BOUND_MS = 10_000
 /** No test may hang the run: each fails after this. */
 const BOUND = { timeout: 30_000 }
-
-interface Child {
-  proc: ChildProcess
-  /** Resolves with the first stdout line matching `re`. */
-  line(re: RegExp): Promise<string>
-  /** Resolves when the process exits on its own; fails (and kills it) after EXIT_BOUND_MS. */
-  exit(): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>
-  exited: boolean
-}
-
-function run(name: string, args: string[]): Child {
-  const proc = spawn(process.execPath, [fixture(name), ...args], {
-    cwd: REPO,
-    stdio: ["ignore", "pipe", "pipe"],
-  })
-  let stdout = ""
-  let stderr = ""
-  const waiters: Array<{ re: RegExp; resolve: (l: string) => void }> = []
-  proc.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
-    stdout += chunk
-    for (const w of [...waiters]) {
-      const hit = stdout.split("\n").find((l) => w.re.test(l))
-      if (hit !== undefined) {
-        waiters.splice(waiters.indexOf(w), 1)
-        w.resolve(hit)
-      }
-    }
-  })
-  proc.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk
-  })
-  const done = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-    proc.once("exit", (code, signal) => {
-      child.exited = true
-      resolve({ code, signal })
-    }),
-  )
-  const child: Child = {
-    proc,
-    exited: false,
-    line(re) {
-      const hit = stdout.split("\n").find((l) => re.test(l))
-      if (hit !== undefined) return Promise.resolve(hit)
-      return new Promise((resolve, reject) => {
-        waiters.push({ re, resolve })
-        done.then(() => reject(new Error(`exited before printing ${re}; stderr: ${stderr}`)))
-      })
-    },
-    async exit() {
-      let timer: ReturnType<typeof setTimeout> | undefined
-      const bound = new Promise<"hung">((resolve) => {
-        timer = setTimeout(() => resolve("hung"), EXIT_BOUND_MS)
-      })
-      const outcome = await Promise.race([done, bound])
-      clearTimeout(timer)
-      if (outcome === "hung") {
-        proc.kill("SIGKILL")
-        await done
-        assert.fail(
-          `${name} ${args.join(" ")} did not exit on its own within ${EXIT_BOUND_MS} ms` +
-            `\nstdout: ${stdout}\nstderr: ${stderr}`,
-        )
-      }
-      return { ...outcome, stdout, stderr }
-    },
-  }
-  return child
-}
 
 async function expectCleanExit(child: Child): Promise<string> {
   const r = await child.exit()

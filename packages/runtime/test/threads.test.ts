@@ -4,14 +4,11 @@
 // worker) leaves its peers whole messages, a disconnect event, and a process that goes on and
 // exits on its own.
 import { strict as assert } from "node:assert"
-import { type ChildProcess, spawn } from "node:child_process"
 import { describe, it } from "node:test"
-import { fileURLToPath } from "node:url"
 import { Worker } from "node:worker_threads"
 import { Context, Pull, Push, Reply, type ZmqError } from "omq"
+import { type Outcome, run } from "./helpers/child.js"
 
-const REPO = fileURLToPath(new URL("../../../../", import.meta.url))
-const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}.js`, import.meta.url))
 const WORKER = new URL("./fixtures/threads-worker.js", import.meta.url)
 /** A child process must have exited on its own this long after it started. */
 const EXIT_BOUND_MS = 15_000
@@ -20,45 +17,9 @@ const BOUND = { timeout: 20_000 }
 
 // ---- child processes ---------------------------------------------------------------------------
 
-interface Outcome {
-  code: number | null
-  signal: string | null
-  stdout: string
-  stderr: string
-}
-
-/** Runs a fixture in its own process; resolves when it exits, or kills it after `bound` ms. */
-async function runChild(name: string, args: string[], bound = EXIT_BOUND_MS): Promise<Outcome> {
-  const proc: ChildProcess = spawn(process.execPath, [fixture(name), ...args], {
-    cwd: REPO,
-    stdio: ["ignore", "pipe", "pipe"],
-  })
-  let stdout = ""
-  let stderr = ""
-  proc.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
-    stdout += chunk
-  })
-  proc.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk
-  })
-  const done = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-    proc.once("exit", (code, signal) => resolve({ code, signal })),
-  )
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const hung = new Promise<"hung">((resolve) => {
-    timer = setTimeout(() => resolve("hung"), bound)
-  })
-  const outcome = await Promise.race([done, hung])
-  clearTimeout(timer)
-  if (outcome === "hung") {
-    proc.kill("SIGKILL")
-    await done
-    assert.fail(
-      `${name} ${args.join(" ")} did not exit on its own within ${bound} ms` +
-        `\nstdout: ${stdout}\nstderr: ${stderr}`,
-    )
-  }
-  return { ...outcome, stdout, stderr }
+/** Runs a fixture in its own process; resolves when it exits, or fails and kills it after `bound` ms. */
+function runChild(name: string, args: string[], bound = EXIT_BOUND_MS): Promise<Outcome> {
+  return run(name, args, bound).exit()
 }
 
 /** Runs a fixture that must exit 0 on its own, without a worker error; returns its stdout. */
