@@ -8,7 +8,7 @@ import {
   ZmqError,
 } from "@omq/transport"
 import { Inbox, type InboxHandler, Outbox, TRANSFER_FROM } from "../ring/channel.js"
-import { Lane, LaneKind } from "../ring/lane.js"
+import { Lane, type LaneItem, LaneKind } from "../ring/lane.js"
 import {
   PEER_CONNECTED,
   RECORD_HEADER,
@@ -30,6 +30,12 @@ const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 const NO_LIMIT = 0x7fffffff
 
+/** An IO worker's way to its parent thread, the context's owner. */
+export interface ToParent {
+  thread: number
+  post(lane: string, item: LaneItem, transfer: ArrayBuffer[]): void
+}
+
 interface Connect {
   connecter: Connecter
   /** The pipe kept across reconnects (null with `immediate`). */
@@ -45,6 +51,7 @@ interface Connect {
  */
 export class HostedSocket implements InboxHandler {
   readonly #att: SocketAttachment
+  readonly #toParent: ToParent | null
   readonly #lane: Lane
   /** Memory for large frames to the socket, given back once the socket has copied them. */
   readonly #pool = new TransferPool()
@@ -81,8 +88,14 @@ export class HostedSocket implements InboxHandler {
     this.#socketGone = resolve
   })
 
-  constructor(att: SocketAttachment, onGone: () => void) {
+  /**
+   * @param toParent set when the socket lives on the IO worker's parent thread: large frames to
+   * it go over the worker's port by transfer (one copy, as the kernel hands them over) instead of
+   * through the lane's shared memory (which the socket copies out again).
+   */
+  constructor(att: SocketAttachment, toParent: ToParent | null, onGone: () => void) {
     this.#att = att
+    this.#toParent = toParent
     this.#lane = new Lane(att.lane)
     this.#lane.unref() // the socket's side keeps the threads alive, not the host's
     this.#onGone = onGone
@@ -347,7 +360,8 @@ export class HostedSocket implements InboxHandler {
         if (size >= TRANSFER_FROM) {
           // Gathered here in shared memory, then handed to the socket's thread, which copies
           // it out and gives the memory back for the next one.
-          big = { body: this.#pool.take(size), filled: 0, more }
+          const body = this.#toParent ? Buffer.allocUnsafeSlow(size) : this.#pool.take(size)
+          big = { body, filled: 0, more }
           return
         }
         this.#outbox.pushFrameStart(peer!.id, size, more)
@@ -359,7 +373,7 @@ export class HostedSocket implements InboxHandler {
           big.body.set(piece, big.filled)
           big.filled += piece.byteLength
           if (big.filled === big.body.byteLength) {
-            this.#outbox.pushTransferred(peer!.id, big.body, big.more, true)
+            this.#handOver(peer!, big.body, big.more)
             big = null
           }
         }
@@ -405,6 +419,19 @@ export class HostedSocket implements InboxHandler {
     }
     const engine = openEngine(this.#att.type, stream, options, this.#outbox.streamFrom, handler)
     this.#engines.add(engine)
+  }
+
+  /** Hands a gathered large frame to the socket (see the constructor). */
+  #handOver(peer: HostedPeer, body: Uint8Array, more: boolean): void {
+    const toParent = this.#toParent
+    if (!toParent) {
+      this.#outbox.pushTransferred(peer.id, body, more, true)
+      return
+    }
+    const memory = body.buffer as ArrayBuffer
+    const size = body.byteLength // read before the transfer detaches it
+    toParent.post(this.#lane.name, [LaneKind.Frame, memory, size], [memory])
+    this.#outbox.pushFrameSentElsewhere(peer.id, size, more)
   }
 
   #addPeer(endpoint: string, options: ConnectionOptions, connected: boolean): HostedPeer {

@@ -1,6 +1,6 @@
 import { ZmqError } from "@omq/transport"
 import type { ConnectionOptions, SocketAttachment } from "./host-protocol.js"
-import { HostedSocket } from "./hosted-socket.js"
+import { HostedSocket, type ToParent } from "./hosted-socket.js"
 
 /**
  * Owns the connections of every socket attached to it, whatever thread the socket lives on.
@@ -9,10 +9,17 @@ import { HostedSocket } from "./hosted-socket.js"
  */
 export class IoHost {
   readonly #sockets = new Map<number, HostedSocket>()
+  readonly #toParent: ToParent | null
+
+  /** @param toParent on an IO worker: posts to the thread that started it (the context's owner). */
+  constructor(toParent: ToParent | null = null) {
+    this.#toParent = toParent
+  }
 
   attach(socket: SocketAttachment): void {
     const id = socket.socketId
-    this.#sockets.set(id, new HostedSocket(socket, () => this.#sockets.delete(id)))
+    const toSocket = this.#toParent?.thread === socket.thread ? this.#toParent : null
+    this.#sockets.set(id, new HostedSocket(socket, toSocket, () => this.#sockets.delete(id)))
   }
 
   bindEndpoint(socketId: number, endpoint: string, options: ConnectionOptions): Promise<string> {

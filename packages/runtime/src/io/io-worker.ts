@@ -3,7 +3,7 @@
  * driven through this thread's mailbox. Started by the context's owner (IoThreads); it says
  * `io.ready` once its mailbox is open, since commands sent before that would be lost.
  */
-import { workerData } from "node:worker_threads"
+import { parentPort, workerData } from "node:worker_threads"
 import type { ContextHandle } from "../process/context-handle.js"
 import { Mailbox } from "../process/mailbox.js"
 import { onThreadDeath } from "../process/thread-deaths.js"
@@ -11,7 +11,10 @@ import type { ConnectionOptions, SocketAttachment } from "./host-protocol.js"
 import { IoHost } from "./io-host.js"
 
 const { handle, index } = workerData as { handle: ContextHandle; index: number }
-const host = new IoHost()
+const host = new IoHost({
+  thread: handle.owner,
+  post: (lane, item, transfer) => parentPort!.postMessage({ lane, item }, transfer),
+})
 const mailbox = new Mailbox(handle.id)
 mailbox.ref() // this thread lives until the owner terminates it
 mailbox.handle("io.attach", (socket: SocketAttachment) => host.attach(socket))

@@ -1,5 +1,6 @@
 import { Worker } from "node:worker_threads"
 import { ZmqError } from "@omq/transport"
+import { deliverToLane, type LaneItem } from "../ring/lane.js"
 import type { ContextHandle, ContextState } from "./context-handle.js"
 import type { Mailbox } from "./mailbox.js"
 
@@ -43,6 +44,9 @@ export class IoThreads {
     const worker = new Worker(new URL("../io/io-worker.js", import.meta.url), {
       workerData: { handle: this.#handle, index },
     })
+    // Large frames for this thread's sockets, by transfer (see HostedSocket). Listened to before
+    // unref(): a listener added after it refs the worker's port again.
+    worker.on("message", (m: { lane: string; item: LaneItem }) => deliverToLane(m.lane, m.item))
     worker.unref()
     const thread = worker.threadId // -1 once it has exited: read it now
     this.#workers.set(index, worker)

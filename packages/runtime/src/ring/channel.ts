@@ -124,6 +124,11 @@ export class Outbox {
     this.push(RecordKind.LargeFrame, peer, size, EMPTY, flags)
   }
 
+  /** The record of a large frame whose bytes the caller sends another way (see deliverToLane). */
+  pushFrameSentElsewhere(peer: number, size: number, more: boolean): void {
+    this.push(RecordKind.LargeFrame, peer, size, EMPTY, (more ? FRAME_MORE : 0) | FRAME_TRANSFERRED)
+  }
+
   /** Starts one frame of a streamed message; its bytes follow through pushChunks. */
   pushFrameStart(peer: number, size: number, more: boolean): void {
     this.push(RecordKind.LargeFrame, peer, size, EMPTY, more ? FRAME_MORE : 0)
@@ -292,8 +297,10 @@ export class Inbox {
     })
   }
 
-  #frameOf(memory: SharedArrayBuffer, size: number): Uint8Array {
-    if (this.#lendFrames) lend(memory, () => this.#lane.post([LaneKind.GiveBack, memory, 0]))
+  #frameOf(memory: SharedArrayBuffer | ArrayBuffer, size: number): Uint8Array {
+    if (this.#lendFrames && memory instanceof SharedArrayBuffer) {
+      lend(memory, () => this.#lane.post([LaneKind.GiveBack, memory, 0]))
+    }
     return new Uint8Array(memory, 0, size)
   }
 

@@ -27,6 +27,7 @@ export class Lane {
 
   constructor(name: string) {
     this.name = name
+    lanesHere.set(name, this)
     this.#channel = new BroadcastChannel(name)
     this.#channel.onmessage = (event) =>
       this.#receive((event as unknown as { data: LaneItem }).data)
@@ -68,8 +69,26 @@ export class Lane {
   }
 
   close(): void {
+    lanesHere.delete(this.name)
     this.#channel.close()
   }
+
+  /** An item that came another way (see deliverToLane). */
+  receiveElsewhere(item: LaneItem): void {
+    this.#listener(item)
+  }
+}
+
+/** This thread's lanes by name. */
+const lanesHere = new Map<string, Lane>()
+
+/**
+ * Hands an item to this thread's end of lane `name`. For large frames an IO worker sends its
+ * parent (the context's owner thread) over the worker's own port, where an ArrayBuffer can be
+ * transferred instead of copied out of shared memory.
+ */
+export function deliverToLane(name: string, item: LaneItem): void {
+  lanesHere.get(name)?.receiveElsewhere(item)
 }
 
 /** A fresh lane name, unique in the process. */
@@ -79,8 +98,11 @@ export function newLaneName(): string {
 
 /** What crosses a lane. Kinds keep their own order; records say when to expect a frame. */
 export type LaneItem =
-  /** The bytes of one large frame: `size` bytes at the start of `memory`. */
-  | [kind: LaneKind.Frame, memory: SharedArrayBuffer, size: number]
+  /**
+   * The bytes of one large frame: `size` bytes at the start of `memory` (shared, or transferred
+   * when it came over a worker's port: see deliverToLane).
+   */
+  | [kind: LaneKind.Frame, memory: SharedArrayBuffer | ArrayBuffer, size: number]
   /** Pooled memory the reader is done with, back to the writer's pool. */
   | [kind: LaneKind.GiveBack, memory: SharedArrayBuffer, size: 0]
   /** This end has opened (Hello), or heard the other's Hello (Ready): see the class comment. */
