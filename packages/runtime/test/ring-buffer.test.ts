@@ -48,6 +48,49 @@ describe("ring buffer", () => {
     assert.equal(w.reserve(4), -1)
   })
 
+  it("grows in place while the reader is behind, and wraps early while it keeps up", () => {
+    const ring = createRing(64, 1024)
+    const w = new RingWriter(ring)
+    const r = new RingReader(ring)
+    const write = (seq: number): void => {
+      const at = w.reserve(16)
+      assert.ok(at >= 0, `record ${seq} found no room`)
+      w.view.setUint32(at, 16, true)
+      w.view.setUint32(at + 4, seq, true)
+      w.commit(16)
+    }
+    const readAll = (from: number, to: number): void => {
+      for (let seq = from; seq < to; seq++) {
+        const at = r.next()
+        assert.ok(at >= 0, `record ${seq} missing`)
+        assert.equal(r.view.getUint32(at + 4, true), seq)
+        r.advance(16)
+      }
+      assert.equal(r.next(), -1)
+      r.release()
+    }
+    // 40 records of 16 bytes (640) unread: the 64 bytes it started with grow to 1024.
+    for (let seq = 0; seq < 40; seq++) write(seq)
+    assert.equal(ring.sab.byteLength - 32, 1024)
+    assert.equal(w.reserve(16 * 25), -1, "the capacity bounds it")
+    readAll(0, 40)
+    // A reader that keeps up: thousands of records through a small ring that does not grow.
+    const small = createRing(64, 1024)
+    const sw = new RingWriter(small)
+    const sr = new RingReader(small)
+    for (let seq = 0; seq < 5000; seq++) {
+      const at = sw.reserve(16)
+      sw.view.setUint32(at, 16, true)
+      sw.view.setUint32(at + 4, seq, true)
+      sw.commit(16)
+      const got = sr.next()
+      assert.equal(sr.view.getUint32(got + 4, true), seq)
+      sr.advance(16)
+      sr.release()
+    }
+    assert.equal(small.sab.byteLength - 32, 64)
+  })
+
   it("loses no wake-up between a worker producer and an event-loop consumer", async () => {
     const ring = createRing(4096)
     const count = 100_000
