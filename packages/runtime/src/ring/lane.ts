@@ -24,6 +24,7 @@ export class Lane {
   /** Items posted before the other end was heard from. */
   #held: LaneItem[] | null = []
   #listener: (item: LaneItem) => void = () => {}
+  #closed = false
 
   constructor(name: string) {
     this.name = name
@@ -39,7 +40,9 @@ export class Lane {
     return this.#held === null
   }
 
+  /** Posts an item; after close() nothing goes (memory handed back to a closed pipe is let go). */
   post(item: LaneItem): void {
+    if (this.#closed) return
     if (this.#held) this.#held.push(item)
     else this.#channel.postMessage(item)
   }
@@ -69,6 +72,8 @@ export class Lane {
   }
 
   close(): void {
+    this.#closed = true
+    this.#held = null
     lanesHere.delete(this.name)
     this.#channel.close()
   }

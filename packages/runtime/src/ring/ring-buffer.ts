@@ -231,7 +231,10 @@ export class RingWriter extends RingSide {
       const at = this.#write & (capacity - 1)
       const tail = capacity - at
       const used = (this.#write - (Atomics.load(this.header, READ) >>> 0)) >>> 0
-      if (need <= tail && at + need <= this.committed) {
+      // While the memory can still grow, a record leaves 4 bytes after it for a PAD, so that
+      // the next one can always wrap early instead of growing.
+      const room = this.committed < capacity ? this.committed - 4 : capacity
+      if (need <= tail && at + need <= room) {
         return used + need <= capacity ? at : -1
       }
       // Not here. While the reader is close behind, wrap to the start early (the rest is
@@ -244,7 +247,7 @@ export class RingWriter extends RingSide {
         return 0
       }
       if (this.committed >= capacity) return -1
-      this.grow(Math.max(Math.min(at + need, capacity), at + 4, need))
+      this.grow(Math.max(Math.min(at + need + 4, capacity), need))
     }
   }
 
