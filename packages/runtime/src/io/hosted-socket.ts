@@ -8,7 +8,7 @@ import {
   ZmqError,
 } from "@omq/transport"
 import { Inbox, type InboxHandler, Outbox, TRANSFER_FROM } from "../ring/channel.js"
-import { Lane, type LaneItem, LaneKind } from "../ring/lane.js"
+import { Lane, LaneKind } from "../ring/lane.js"
 import {
   PEER_CONNECTED,
   RECORD_HEADER,
@@ -22,6 +22,7 @@ import { encodeEvent, type HostEvent } from "./host-events.js"
 import { type ConnectionOptions, decodeOptions, type SocketAttachment } from "./host-protocol.js"
 import { HostedListeners } from "./hosted-listeners.js"
 import { HostedPeer } from "./hosted-peer.js"
+import { LargeFramesOut, type ToParent } from "./large-frames-out.js"
 import { openEngine } from "./open-engine.js"
 import { OutgoingStream } from "./outgoing-stream.js"
 import { subscriptionMessage, writeSubscription } from "./subscription-wire.js"
@@ -29,12 +30,6 @@ import { subscriptionMessage, writeSubscription } from "./subscription-wire.js"
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 const NO_LIMIT = 0x7fffffff
-
-/** An IO worker's way to its parent thread, the context's owner. */
-export interface ToParent {
-  thread: number
-  post(lane: string, item: LaneItem, transfer: ArrayBuffer[]): void
-}
 
 interface Connect {
   connecter: Connecter
@@ -51,10 +46,8 @@ interface Connect {
  */
 export class HostedSocket implements InboxHandler {
   readonly #att: SocketAttachment
-  readonly #toParent: ToParent | null
+  readonly #largeFrames: LargeFramesOut
   readonly #lane: Lane
-  /** Memory for large frames to the socket, given back once the socket has copied them. */
-  readonly #pool = new TransferPool()
   readonly #inbox: Inbox
   readonly #outbox: Outbox
   readonly #peers = new Map<number, HostedPeer>()
@@ -89,18 +82,18 @@ export class HostedSocket implements InboxHandler {
   })
 
   /**
-   * @param toParent set when the socket lives on the IO worker's parent thread: large frames to
-   * it go over the worker's port by transfer (one copy, as the kernel hands them over) instead of
-   * through the lane's shared memory (which the socket copies out again).
+   * @param toParent set when the socket lives on the IO worker's parent thread (see
+   * LargeFramesOut).
    */
   constructor(att: SocketAttachment, toParent: ToParent | null, onGone: () => void) {
     this.#att = att
-    this.#toParent = toParent
     this.#lane = new Lane(att.lane)
     this.#lane.unref() // the socket's side keeps the threads alive, not the host's
     this.#onGone = onGone
-    this.#outbox = new Outbox(att.toSocket, this.#lane, false, this.#pool)
-    this.#inbox = new Inbox(att.toHost, this.#lane, this, this.#pool, false)
+    const pool = new TransferPool() // the lane's large frames to the socket, and back
+    this.#outbox = new Outbox(att.toSocket, this.#lane, false, pool)
+    this.#inbox = new Inbox(att.toHost, this.#lane, this, pool, false)
+    this.#largeFrames = new LargeFramesOut(this.#outbox, pool, att.lane, toParent)
     this.#inbox.start()
   }
 
@@ -358,10 +351,8 @@ export class HostedSocket implements InboxHandler {
         lastFrameLeft = more ? 0 : size
         if (!more && size === 0) peer!.delivered()
         if (size >= TRANSFER_FROM) {
-          // Gathered here in shared memory, then handed to the socket's thread, which copies
-          // it out and gives the memory back for the next one.
-          const body = this.#toParent ? Buffer.allocUnsafeSlow(size) : this.#pool.take(size)
-          big = { body, filled: 0, more }
+          // Gathered here whole, then handed to the socket's thread (see LargeFramesOut).
+          big = { body: this.#largeFrames.alloc(size), filled: 0, more }
           return
         }
         this.#outbox.pushFrameStart(peer!.id, size, more)
@@ -373,7 +364,7 @@ export class HostedSocket implements InboxHandler {
           big.body.set(piece, big.filled)
           big.filled += piece.byteLength
           if (big.filled === big.body.byteLength) {
-            this.#handOver(peer!, big.body, big.more)
+            this.#largeFrames.handOver(peer!.id, big.body, big.more)
             big = null
           }
         }
@@ -419,19 +410,6 @@ export class HostedSocket implements InboxHandler {
     }
     const engine = openEngine(this.#att.type, stream, options, this.#outbox.streamFrom, handler)
     this.#engines.add(engine)
-  }
-
-  /** Hands a gathered large frame to the socket (see the constructor). */
-  #handOver(peer: HostedPeer, body: Uint8Array, more: boolean): void {
-    const toParent = this.#toParent
-    if (!toParent) {
-      this.#outbox.pushTransferred(peer.id, body, more, true)
-      return
-    }
-    const memory = body.buffer as ArrayBuffer
-    const size = body.byteLength // read before the transfer detaches it
-    toParent.post(this.#lane.name, [LaneKind.Frame, memory, size], [memory])
-    this.#outbox.pushFrameSentElsewhere(peer.id, size, more)
   }
 
   #addPeer(endpoint: string, options: ConnectionOptions, connected: boolean): HostedPeer {

@@ -1,6 +1,7 @@
 import { ZmqError } from "@omq/transport"
 import type { ConnectionOptions, SocketAttachment } from "./host-protocol.js"
-import { HostedSocket, type ToParent } from "./hosted-socket.js"
+import { HostedSocket } from "./hosted-socket.js"
+import type { ToParent } from "./large-frames-out.js"
 
 /**
  * Owns the connections of every socket attached to it, whatever thread the socket lives on.
