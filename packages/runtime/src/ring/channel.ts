@@ -356,7 +356,7 @@ export class Inbox {
   /** Drains, then sleeps until more comes; a loop of callbacks, not an async function (garbage). */
   #run(): void {
     while (!this.#closed) {
-      if (!this.#drain()) return // stalled: the port listener resumes
+      if (!this.#drain()) return // stalled: the lane listener resumes
       if (this.#reader.whenData(this.#resume)) return
       if (this.#reader.closed) this.#closed = true
     }

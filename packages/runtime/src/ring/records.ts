@@ -19,7 +19,7 @@ export enum RecordKind {
   /**
    * One frame of a message too large for one record: `count` is the frame's size, flags say
    * whether more frames follow (FRAME_MORE) and whether the bytes follow in Chunk records or
-   * come over the port (FRAME_TRANSFERRED).
+   * come over the lane (FRAME_TRANSFERRED).
    */
   LargeFrame = 2,
   /** `count` messages of `peer` were consumed (receive side) or written (send side). */
@@ -61,7 +61,7 @@ export const SUBSCRIBE = 1
 
 /** LargeFrame flag: more frames of the message follow. */
 export const FRAME_MORE = 1
-/** LargeFrame flag: the frame's bytes come over the channel's port, not in Chunk records. */
+/** LargeFrame flag: the frame's bytes come whole over the lane, not in Chunk records. */
 export const FRAME_TRANSFERRED = 2
 
 export const RECORD_HEADER = 16
