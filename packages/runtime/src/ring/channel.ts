@@ -1,4 +1,4 @@
-import { type Lane, type LaneItem, LaneKind } from "./lane.js"
+import { type Lane, type LaneItem, LaneKind, TRANSFER_FROM } from "./lane.js"
 import { lend } from "./lent-frames.js"
 import {
   FRAME_MORE,
@@ -216,8 +216,7 @@ export class Outbox {
 
 const EMPTY: readonly Uint8Array[] = []
 
-/** Frames at least this large cross over the lane rather than through the ring. */
-export const TRANSFER_FROM = 256 * 1024
+export { TRANSFER_FROM } from "./lane.js"
 
 /** Bytes a ring starts with, and the most it grows to (each a power of two). */
 export const FIRST_RING = 8 * 1024

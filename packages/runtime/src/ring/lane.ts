@@ -84,6 +84,9 @@ export class Lane {
   }
 }
 
+/** Frames at least this large cross over the lane rather than through the ring. */
+export const TRANSFER_FROM = 256 * 1024
+
 /** This thread's lanes by name. */
 const lanesHere = new Map<string, Lane>()
 

@@ -1,3 +1,5 @@
+import { TRANSFER_FROM } from "./lane.js"
+
 /**
  * Large frames that arrived in another thread's pooled shared memory (see Inbox). The socket
  * copies such a frame out when the application takes it, and hands the memory back then: so
@@ -26,6 +28,7 @@ export function adopted(frame: Buffer): void {
 export function takeLent(frames: Buffer[]): Buffer[] {
   for (let i = 0; i < frames.length; i++) {
     const frame = frames[i]!
+    if (frame.byteLength < TRANSFER_FROM) continue // the common case: no lookup per small frame
     const giveBack = owed.get(frame.buffer)
     if (!giveBack) continue
     owed.delete(frame.buffer)
