@@ -1,10 +1,9 @@
 // High-water marks and PUSH routing: a PUSH blocks (never drops) when its peer stops reading,
 // round-robins over its peers, and waits for a peer when it has none.
 import { strict as assert } from "node:assert"
-import { after, describe, it } from "node:test"
-import * as omq from "omq"
+import { describe, it } from "node:test"
 import { Context, Push, ZmqError } from "omq"
-import { remoteClasses, type SocketClasses, SocketHosts } from "./helpers/remote-socket.js"
+import { classesFor } from "./helpers/remote-socket.js"
 import { bindAddress, TRANSPORTS, unboundAddress } from "./helpers/spec.js"
 
 const isEagain = (err: unknown) => err instanceof ZmqError && err.code === "EAGAIN"
@@ -14,12 +13,7 @@ for (const transport of TRANSPORTS)
   for (const ioThreads of [0, 1]) {
     describe(`high-water marks over ${transport} (ioThreads ${ioThreads})`, () => {
       // The PULLs live on other threads over inproc-threads, so every pipe crosses threads.
-      let lib: SocketClasses = omq
-      if (transport === "inproc-threads") {
-        const hosts = new SocketHosts(2)
-        after(() => hosts.terminate())
-        lib = remoteClasses(hosts)
-      }
+      const lib = classesFor(transport, 2)
       it(
         "a PUSH whose peer does not read blocks at the HWM, then delivers everything in order",
         BOUND,

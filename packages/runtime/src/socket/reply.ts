@@ -1,5 +1,6 @@
 import { ZmqError } from "@omq/transport"
 import { FairQueue } from "./fair-queue.js"
+import { toFrames } from "./message.js"
 import type { Peer } from "./peer.js"
 import { type Message, SocketBase, type SocketConstructorOptions } from "./socket-base.js"
 
@@ -12,7 +13,6 @@ export class Reply extends SocketBase {
   readonly #fq = new FairQueue()
   /** Where the owed reply goes; null when the next call must be a receive. */
   #pending: { peer: Peer; envelope: Buffer[] } | null = null
-  #receiving = false
 
   constructor(options?: SocketConstructorOptions) {
     super("REP", options)
@@ -44,24 +44,37 @@ export class Reply extends SocketBase {
 
   /** A reply is due only after a request: a send out of turn fails with EFSM. */
   override send(message: Message): Promise<void> {
-    if (!this.#pending) {
-      return Promise.reject(new ZmqError("EFSM", "REP must receive a request before replying"))
+    try {
+      const frames = this.#reply(message)
+      this.#pending = null
+      return super.send(frames)
+    } catch (err) {
+      return Promise.reject(err)
     }
-    const { peer, envelope } = this.#pending
+  }
+
+  /** As send(), without waiting (see SocketBase.trySend); EFSM is thrown. */
+  override trySend(message: Message): boolean {
+    if (!super.trySend(this.#reply(message))) return false // the reply is still owed
     this.#pending = null
-    this.#requesters.set(envelope[0]!, peer)
-    return super.send([...envelope, ...(Array.isArray(message) ? message : [message])])
+    return true
+  }
+
+  /** The owed reply's frames (the request's envelope, then the message), routed to its requester. */
+  #reply(message: Message): Uint8Array[] {
+    const pending = this.#pending
+    if (!pending) throw new ZmqError("EFSM", "REP must receive a request before replying")
+    const frames = [...pending.envelope, ...toFrames(message)]
+    this.#requesters.set(pending.envelope[0]!, pending.peer)
+    return frames
   }
 
   /** One request at a time: a receive while one is pending or a reply is owed fails with EFSM. */
   override receive(): Promise<Buffer[]> {
-    if (this.#pending || this.#receiving) {
+    if (this.#pending || this.receivesWaiting > 0) {
       return Promise.reject(new ZmqError("EFSM", "REP must reply before receiving again"))
     }
-    this.#receiving = true
-    return super.receive().finally(() => {
-      this.#receiving = false
-    })
+    return super.receive()
   }
 
   protected xattach(): boolean {

@@ -25,7 +25,6 @@ export class Request extends LoadBalancedSocket {
   relaxed: boolean
   /** The peer whose reply is awaited; null when the next call must be a send. */
   #asked: Peer | null = null
-  #sending = false
   /** The id of the current request (with `correlate`); starts at a random value, as libzmq's. */
   #requestId = (Math.random() * 0x1_0000_0000) >>> 0
 
@@ -66,24 +65,34 @@ export class Request extends LoadBalancedSocket {
 
   /** One request at a time: a send while one is pending or a reply is owed fails with EFSM. */
   override send(message: Message): Promise<void> {
-    if (this.#asked || this.#sending) {
-      if (!this.relaxed) {
-        return Promise.reject(
-          new ZmqError("EFSM", "REQ must receive the reply before sending again"),
-        )
-      }
-      this.#asked = null // relaxed: the old request is abandoned, its reply will be dropped
-    }
+    const refused = this.#outOfTurn()
+    if (refused) return Promise.reject(refused)
     this.#requestId = (this.#requestId + 1) >>> 0
-    const sent = super.send(message)
-    this.#sending = true
-    return sent.finally(() => {
-      this.#sending = false
-    })
+    return super.send(message)
+  }
+
+  /** As send(), without waiting (see SocketBase.trySend); EFSM is thrown. */
+  override trySend(message: Message): boolean {
+    const refused = this.#outOfTurn()
+    if (refused) throw refused
+    this.#requestId = (this.#requestId + 1) >>> 0
+    return super.trySend(message)
+  }
+
+  /**
+   * Null when a request may go now. Relaxed: the old request is abandoned instead (its reply
+   * will be dropped). A request waiting in send() counts as pending.
+   */
+  #outOfTurn(): ZmqError | null {
+    if (!this.#asked && this.sendsWaiting === 0) return null
+    if (!this.relaxed)
+      return new ZmqError("EFSM", "REQ must receive the reply before sending again")
+    this.#asked = null
+    return null
   }
 
   override receive(): Promise<Buffer[]> {
-    if (!this.#asked && !this.#sending) {
+    if (!this.#asked && this.sendsWaiting === 0) {
       return Promise.reject(new ZmqError("EFSM", "REQ must send a request before receiving"))
     }
     return super.receive()

@@ -223,6 +223,19 @@ export abstract class SocketBase
     return this.#sends.wait(frames, this.options.sendTimeout)
   }
 
+  /**
+   * Sends a message now if the socket can take it without waiting: true when it was accepted,
+   * false (nothing queued, nothing copied) when send() would have waited: every peer at its
+   * high-water mark, no peer yet, or earlier send() calls still waiting (order is kept). For hot
+   * loops, which then need no promise per message; on false, await `send()` or retry later.
+   * Throws what send() would reject with (EBADF once closed, EFSM out of turn, EHOSTUNREACH...).
+   */
+  trySend(message: Message): boolean {
+    this.#checkOpen()
+    const frames = toFrames(message)
+    return this.#sends.length === 0 && this.#canSend(frames) && this.xsend(frames)
+  }
+
   /** Resolves with the next message's frames; rejects with EAGAIN after `receiveTimeout`. */
   receive(): Promise<Buffer[]> {
     if (this.#closed || this.#broken) return Promise.reject(this.#broken ?? badSocket())
@@ -313,6 +326,16 @@ export abstract class SocketBase
       if (!frames) return
       receives.resolveNext(takeLent(frames))
     }
+  }
+
+  /** send() calls waiting for a peer or credit (REQ's state machine counts them). */
+  protected get sendsWaiting(): number {
+    return this.#sends.length
+  }
+
+  /** receive() calls waiting for a message (REP's state machine counts them). */
+  protected get receivesWaiting(): number {
+    return this.#receives.length
   }
 
   // ---- hooks for socket types, and the rest of PipeOwner (see PipedSocket) ----------------

@@ -3,11 +3,13 @@
 // and driven from the test's thread over comlink, with the surface the spec bodies use. Sockets
 // go to the threads in turn, so the sockets of one test sit on different threads and every
 // inproc pipe between them crosses threads.
+
+import { after } from "node:test"
 import { Worker } from "node:worker_threads"
 import * as Comlink from "comlink/dist/esm/comlink.mjs"
 import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs"
-import type * as omq from "omq"
 import type { Context } from "omq"
+import * as omq from "omq"
 import { ZmqError, type ZmqErrorCode } from "omq"
 import type { Outcome, SocketHost } from "../fixtures/socket-host.js"
 
@@ -141,4 +143,16 @@ export function remoteClasses(hosts: SocketHosts): SocketClasses {
     XPublisher: remote("XPublisher"),
     Subscriber: remote("Subscriber"),
   } as unknown as SocketClasses
+}
+
+/**
+ * The classes a suite over `transport` makes its far sockets with: omq's own, or for
+ * "inproc-threads" ones on `threads` other threads (started now, ended after the suite). Call it
+ * inside the suite's describe().
+ */
+export function classesFor(transport: string, threads: number): SocketClasses {
+  if (transport !== "inproc-threads") return omq
+  const hosts = new SocketHosts(threads)
+  after(() => hosts.terminate())
+  return remoteClasses(hosts)
 }

@@ -3,12 +3,11 @@
 // sleeping.
 import assert from "node:assert/strict"
 import { tmpdir } from "node:os"
-import { after, afterEach } from "node:test"
+import { afterEach } from "node:test"
 import { setTimeout as delay } from "node:timers/promises"
 import type { Context } from "omq"
-import * as omq from "omq"
 import { forEachIoThreads, freePort, Sockets } from "./interop.js"
-import { remoteClasses, type SocketClasses, SocketHosts } from "./remote-socket.js"
+import { classesFor, type SocketClasses } from "./remote-socket.js"
 
 /** Threads hosting the sockets of an inproc-threads suite: one per socket of its largest test. */
 const THREADS = 7
@@ -247,12 +246,7 @@ export function forEachSpecSuite(title: string, body: (suite: SpecSuite) => void
     forEachIoThreads(`spec ${title} over ${transport}`, (context) => {
       const sockets = new Sockets()
       afterEach(() => sockets.closeAll())
-      let lib: SocketClasses = omq
-      if (transport === "inproc-threads") {
-        const hosts = new SocketHosts(THREADS)
-        after(() => hosts.terminate())
-        lib = remoteClasses(hosts)
-      }
+      const lib = classesFor(transport, THREADS)
       body({ transport, lib, sockets, opts: { context, linger: 0, reconnectInterval: 20 } })
     })
   }
