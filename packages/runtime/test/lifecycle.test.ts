@@ -185,10 +185,9 @@ describe("in-process close and terminate", () => {
         const push = new Push({ context: ctx, linger: 0 })
         push.connect(await freeEndpoint())
         for (let i = 0; i < 10; i++) await push.send(`stuck-${i}`)
-        const t0 = performance.now()
+        // Their peer never comes: with any linger but 0 this would wait (BOUND ends the test).
         push.close()
         await push.finished
-        assert.ok(performance.now() - t0 < 1000)
         await ctx.terminate()
       },
     )

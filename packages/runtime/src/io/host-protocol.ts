@@ -1,4 +1,5 @@
 import type { SocketType } from "@omq/transport"
+import type { InThreadRecords } from "../ring/in-thread-records.js"
 import type { RingHandle } from "../ring/ring-buffer.js"
 
 /**
@@ -22,11 +23,15 @@ export interface ConnectionOptions {
   conflate: boolean
 }
 
-export interface SocketAttachment {
+interface AttachmentBase {
   socketId: number
   type: SocketType
   /** The socket's thread: its sockets are dropped on the host if it dies. */
   thread: number
+}
+
+/** A socket on another thread than its host's: the records go in two shared rings. */
+export interface RingAttachment extends AttachmentBase {
   /** Name of the rings' lane (large frames, memory handed back, grown rings). */
   lane: string
   /** Records from the socket to the host. */
@@ -34,6 +39,13 @@ export interface SocketAttachment {
   /** Records from the host to the socket. */
   toSocket: RingHandle
 }
+
+/** A socket on its host's own thread (`ioThreads: 0`): the records go as objects. */
+export interface InThreadAttachment extends AttachmentBase {
+  inThread: { toHost: InThreadRecords; toSocket: InThreadRecords }
+}
+
+export type SocketAttachment = RingAttachment | InThreadAttachment
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()

@@ -7,8 +7,9 @@ import {
   parseNetworkEndpoint,
   ZmqError,
 } from "@omq/transport"
-import { Inbox, type InboxHandler, Outbox, TRANSFER_FROM } from "../ring/channel.js"
-import { Lane, LaneKind } from "../ring/lane.js"
+import { TRANSFER_FROM } from "../ring/channel.js"
+import { type Lane, LaneKind } from "../ring/lane.js"
+import type { ControlFrames, InboxHandler, RecordSink, RecordSource } from "../ring/record-link.js"
 import {
   PEER_CONNECTED,
   RECORD_HEADER,
@@ -16,13 +17,13 @@ import {
   readFrames,
   SUBSCRIBE,
 } from "../ring/records.js"
-import { TransferPool } from "../ring/transfer-pool.js"
 import { deadlineOf, untilDeadline } from "../util/deadline.js"
 import { encodeEvent, type HostEvent } from "./host-events.js"
 import { type ConnectionOptions, decodeOptions, type SocketAttachment } from "./host-protocol.js"
+import { openHostSide } from "./host-side.js"
 import { HostedListeners } from "./hosted-listeners.js"
 import { HostedPeer } from "./hosted-peer.js"
-import { LargeFramesOut, type ToParent } from "./large-frames-out.js"
+import type { LargeFramesOut, ToParent } from "./large-frames-out.js"
 import { openEngine } from "./open-engine.js"
 import { OutgoingStream } from "./outgoing-stream.js"
 import { subscriptionMessage, writeSubscription } from "./subscription-wire.js"
@@ -30,6 +31,8 @@ import { subscriptionMessage, writeSubscription } from "./subscription-wire.js"
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 const NO_LIMIT = 0x7fffffff
+/** A socket on this thread lends nothing: its frames need no giving back once written. */
+const NO_GIVE_BACK = (): void => {}
 
 interface Connect {
   connecter: Connecter
@@ -46,10 +49,11 @@ interface Connect {
  */
 export class HostedSocket implements InboxHandler {
   readonly #att: SocketAttachment
-  readonly #largeFrames: LargeFramesOut
-  readonly #lane: Lane
-  readonly #inbox: Inbox
-  readonly #outbox: Outbox
+  /** Null in-thread (see HostSide). */
+  readonly #largeFrames: LargeFramesOut | null
+  readonly #lane: Lane | null
+  readonly #inbox: RecordSource
+  readonly #outbox: RecordSink
   readonly #peers = new Map<number, HostedPeer>()
   readonly #listeners = new HostedListeners({
     event: (event) => this.#event(event),
@@ -87,13 +91,12 @@ export class HostedSocket implements InboxHandler {
    */
   constructor(att: SocketAttachment, toParent: ToParent | null, onGone: () => void) {
     this.#att = att
-    this.#lane = new Lane(att.lane)
-    this.#lane.unref() // the socket's side keeps the threads alive, not the host's
     this.#onGone = onGone
-    const pool = new TransferPool() // the lane's large frames to the socket, and back
-    this.#outbox = new Outbox(att.toSocket, this.#lane, false, pool)
-    this.#inbox = new Inbox(att.toHost, this.#lane, this, pool, false)
-    this.#largeFrames = new LargeFramesOut(this.#outbox, pool, att.lane, toParent)
+    const side = openHostSide(att, toParent, this)
+    this.#outbox = side.toSocket
+    this.#inbox = side.fromSocket
+    this.#lane = side.lane
+    this.#largeFrames = side.largeFrames
     this.#inbox.start()
   }
 
@@ -202,7 +205,7 @@ export class HostedSocket implements InboxHandler {
     await Promise.race([this.#outbox.flushed(), this.#socketGoneP])
     this.#inbox.close()
     this.#outbox.close()
-    this.#lane.close()
+    this.#lane?.close()
     this.#onGone()
     this.#resolveFinished()
   }
@@ -228,6 +231,27 @@ export class HostedSocket implements InboxHandler {
     this.#dirty.add(peer)
   }
 
+  /**
+   * A whole message from a socket on this thread, inside its send(): copied into the
+   * connection's output (or a queue) now, since the caller may reuse its buffers next.
+   */
+  onFrames(peerId: number, frames: Uint8Array[]): void {
+    const peer = this.#peers.get(peerId)
+    if (!peer) return
+    const engine = peer.engine
+    if (!engine || !peer.writable) {
+      peer.hold(
+        frames.map((f) => new Uint8Array(f)),
+        NO_GIVE_BACK,
+      )
+      return
+    }
+    const last = frames.length - 1
+    for (let i = 0; i <= last; i++) engine.writeFrame(frames[i]!, i < last, false)
+    peer.written++
+    this.#dirty.add(peer)
+  }
+
   onFrameStart(peerId: number, size: number, more: boolean): void {
     this.#stream.frameStart(peerId, size, more)
   }
@@ -240,7 +264,7 @@ export class HostedSocket implements InboxHandler {
   /** Returns a lent frame's memory to the socket's pool (and its send budget). */
   #giveBack(buffer: ArrayBufferLike): void {
     if (!this.#lent.delete(buffer) || this.#closing) return
-    this.#lane.post([LaneKind.GiveBack, buffer as SharedArrayBuffer, 0])
+    this.#lane?.post([LaneKind.GiveBack, buffer as SharedArrayBuffer, 0])
   }
 
   /** Gives back the lent memory of messages that will never be written. */
@@ -248,13 +272,19 @@ export class HostedSocket implements InboxHandler {
     for (const frames of peer.queue) for (const f of frames) this.#giveBack(f.buffer)
   }
 
-  onControl(kind: RecordKind, _flags: number, peerId: number, count: number, at: number): void {
+  onControl(
+    kind: RecordKind,
+    flags: number,
+    peerId: number,
+    count: number,
+    frames: ControlFrames,
+  ): void {
     if (kind === RecordKind.Close) {
       void this.#close(count | 0)
       return
     }
     if (kind === RecordKind.Connect || kind === RecordKind.Disconnect) {
-      const [endpoint, options] = readFrames(this.#inbox.bytes, this.#inbox.view, at)
+      const [endpoint, options] = frames.read()
       const text = decoder.decode(endpoint)
       if (kind === RecordKind.Connect) this.#connect(text, decodeOptions(options!), peerId)
       else this.#disconnect(text)
@@ -268,7 +298,7 @@ export class HostedSocket implements InboxHandler {
     } else if (kind === RecordKind.ClosePeer) {
       peer.engine?.destroy()
     } else if (kind === RecordKind.Command) {
-      this.#sendSubscription(peer, readFrames(this.#inbox.bytes, this.#inbox.view, at)[0]!, _flags)
+      this.#sendSubscription(peer, frames.read()[0]!, flags)
     }
   }
 
@@ -350,7 +380,7 @@ export class HostedSocket implements InboxHandler {
       frameStart: (size, more) => {
         lastFrameLeft = more ? 0 : size
         if (!more && size === 0) peer!.delivered()
-        if (size >= TRANSFER_FROM) {
+        if (size >= TRANSFER_FROM && this.#largeFrames) {
           // Gathered here whole, then handed to the socket's thread (see LargeFramesOut).
           big = { body: this.#largeFrames.alloc(size), filled: 0, more }
           return
@@ -364,7 +394,7 @@ export class HostedSocket implements InboxHandler {
           big.body.set(piece, big.filled)
           big.filled += piece.byteLength
           if (big.filled === big.body.byteLength) {
-            this.#largeFrames.handOver(peer!.id, big.body, big.more)
+            this.#largeFrames!.handOver(peer!.id, big.body, big.more)
             big = null
           }
         }

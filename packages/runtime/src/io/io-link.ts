@@ -15,11 +15,14 @@ export interface IoLink {
   closed(socketId: number): Promise<void>
   /** Whether the host lives on `thread` (so dies with it). */
   livesOn(thread: number): boolean
+  /** The host runs on the caller's thread: attach with in-thread records, not rings. */
+  readonly inThread: boolean
 }
 
 /** Hosts connections on the caller's own thread (`ioThreads: 0`). */
 export class LocalIoLink implements IoLink {
   readonly #host = new IoHost()
+  readonly inThread = true
 
   async attach(socket: SocketAttachment): Promise<void> {
     this.#host.attach(socket)
@@ -43,6 +46,7 @@ export class LocalIoLink implements IoLink {
  * when the link is made: every call waits for its id first (so calls keep their order).
  */
 export class MailboxIoLink implements IoLink {
+  readonly inThread = false
   readonly #mailbox: Mailbox
   readonly #thread: Promise<number>
   #threadId = 0

@@ -1,10 +1,12 @@
 import { type Lane, type LaneItem, LaneKind, TRANSFER_FROM } from "./lane.js"
 import { lend } from "./lent-frames.js"
+import type { ControlFrames, InboxHandler, RecordSink, RecordSource } from "./record-link.js"
 import {
   FRAME_MORE,
   FRAME_TRANSFERRED,
   RECORD_HEADER,
   RecordKind,
+  readFrames,
   recordSize,
   writeRecord,
 } from "./records.js"
@@ -35,7 +37,7 @@ type Pending = [
  * LargeFrame record keeps their place in the order. Measured with 1 MiB frames and one IO
  * thread, moving the whole frame was about twice as fast as chunks through the ring.
  */
-export class Outbox {
+export class Outbox implements RecordSink {
   readonly #writer: RingWriter
   readonly #lane: Lane
   readonly #pool: TransferPool | null
@@ -227,24 +229,6 @@ export function newRing(): RingHandle {
   return createRing(FIRST_RING, MAX_RING)
 }
 
-/** What an Inbox hands its owner, one call per record, in ring order. */
-export interface InboxHandler {
-  /** A message whose frames are still in the ring at `at` (see records.ts for the layout). */
-  onMessage(peer: number, bytes: Uint8Array, view: DataView, at: number): void
-  /** A frame of a streamed (large) message starts; its bytes follow through onChunk. */
-  onFrameStart(peer: number, size: number, more: boolean): void
-  /**
-   * Bytes of the current streamed frame: a view into the ring valid during the call, or, when
-   * `owned`, the whole frame in shared memory that came over the lane, which the handler may
-   * keep.
-   */
-  onChunk(peer: number, bytes: Uint8Array, owned: boolean): void
-  /** Any other record; frames (if any) are read with readFrames at `at`. */
-  onControl(kind: RecordKind, flags: number, peer: number, count: number, at: number): void
-  /** Called after each batch of records, so the owner can flush once per batch. */
-  onDrained(): void
-}
-
 /**
  * The consuming direction: drains a ring on the owning thread's event loop.
  *
@@ -252,7 +236,7 @@ export interface InboxHandler {
  * loop alive; whoever owns the channel keeps a ref'd handle while it is open). Each wake-up drains
  * every record available, then releases the space in one store.
  */
-export class Inbox {
+export class Inbox implements RecordSource {
   readonly #reader: RingReader
   readonly #lane: Lane
   readonly #lendFrames: boolean
@@ -343,13 +327,10 @@ export class Inbox {
   /** Called after a stall ended and the records behind it were handled (see settle). */
   #onUnstalled: (() => void) | null = null
 
-  /** The ring's bytes, for reading the frames of a record handed to onControl. */
-  get bytes(): Uint8Array {
-    return this.#reader.bytes
-  }
-
-  get view(): DataView {
-    return this.#reader.view
+  /** Where the control record being handled starts (see #controlFrames). */
+  #at = 0
+  readonly #controlFrames: ControlFrames = {
+    read: () => readFrames(this.#reader.bytes, this.#reader.view, this.#at),
   }
 
   /** Drains, then sleeps until more comes; a loop of callbacks, not an async function (garbage). */
@@ -398,7 +379,14 @@ export class Inbox {
           h.onFrameStart(peer, view.getUint32(at + 12, true), (flags & FRAME_MORE) !== 0)
           if (frame) h.onChunk(peer, frame, true)
         } else {
-          h.onControl(kind, bytes[at + 5]!, peer, view.getUint32(at + 12, true), at)
+          this.#at = at
+          h.onControl(
+            kind,
+            bytes[at + 5]!,
+            peer,
+            view.getUint32(at + 12, true),
+            this.#controlFrames,
+          )
         }
       } catch (err) {
         // A failing handler must not kill the thread (and every other socket on it) through an
@@ -413,3 +401,5 @@ export class Inbox {
     return !this.#stalled
   }
 }
+
+export type { InboxHandler } from "./record-link.js"

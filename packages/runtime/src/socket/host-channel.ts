@@ -4,9 +4,11 @@ import type { Context } from "../context.js"
 import { type ConnectionOptions, encodeOptions } from "../io/host-protocol.js"
 import type { IoLink } from "../io/io-link.js"
 import { decodeEvent } from "../observer.js"
-import { Inbox, type InboxHandler, newRing, Outbox } from "../ring/channel.js"
+import { Inbox, newRing, Outbox } from "../ring/channel.js"
 import { FrameAssembler } from "../ring/frame-assembler.js"
+import { InThreadRecords } from "../ring/in-thread-records.js"
 import { Lane, newLaneName } from "../ring/lane.js"
+import type { ControlFrames, InboxHandler, RecordSink, RecordSource } from "../ring/record-link.js"
 import { PEER_CONNECTED, RecordKind, readFrames, SUBSCRIBE } from "../ring/records.js"
 import type { TransferPool } from "../ring/transfer-pool.js"
 import { Peer } from "./peer.js"
@@ -24,10 +26,13 @@ export interface HostChannelOwner extends PipeOwner {
 }
 
 /**
- * A socket's side of its IoHost: two rings and a lane, made at the socket's first tcp or ipc
- * bind or connect. It writes the socket's records (messages, credit, connects, close) and turns
- * the host's records into pipe events. Every pipe it carries is a connection on the host, named
- * by the host's pipe id (or, for a connect() pipe, by the id the socket chose).
+ * A socket's side of its IoHost, made at the socket's first tcp or ipc bind or connect. It writes
+ * the socket's records (messages, credit, connects, close) and turns the host's records into
+ * pipe events. Every pipe it carries is a connection on the host, named by the host's pipe id
+ * (or, for a connect() pipe, by the id the socket chose).
+ *
+ * The records go through two rings and a lane to an IO thread, or, when the host runs on this
+ * thread (`ioThreads: 0`), as objects (InThreadRecords: no copies either way).
  *
  * Owned by the socket's thread. The lane keeps that thread alive while the channel is open.
  */
@@ -36,9 +41,9 @@ export class HostChannel implements PipeLink, InboxHandler {
   readonly blocked = false
   readonly #owner: HostChannelOwner
   readonly #io: IoLink
-  readonly #lane: Lane
-  readonly #outbox: Outbox
-  readonly #inbox: Inbox
+  readonly #lane: Lane | null
+  readonly #outbox: RecordSink
+  readonly #inbox: RecordSource
 
   /** @param pool the socket's memory for large frames (shared with its inproc pipes). */
   constructor(
@@ -50,15 +55,26 @@ export class HostChannel implements PipeLink, InboxHandler {
   ) {
     this.#owner = owner
     this.#io = context.ioLink()
-    const toHost = newRing()
-    const toSocket = newRing()
-    this.#lane = new Lane(newLaneName())
-    this.#outbox = new Outbox(toHost, this.#lane, true, pool)
+    const thread = threadId
+    if (this.#io.inThread) {
+      const toHost = new InThreadRecords(true)
+      const toSocket = new InThreadRecords(false)
+      toSocket.handleWith(this)
+      this.#lane = null
+      this.#outbox = toHost
+      this.#inbox = toSocket
+      void this.#io.attach({ socketId, type, thread, inThread: { toHost, toSocket } })
+    } else {
+      const toHost = newRing()
+      const toSocket = newRing()
+      this.#lane = new Lane(newLaneName())
+      this.#outbox = new Outbox(toHost, this.#lane, true, pool)
+      this.#inbox = new Inbox(toSocket, this.#lane, this, pool, true)
+      const attachment = { socketId, type, thread, toHost, toSocket, lane: this.#lane.name }
+      void this.#io.attach(attachment).catch(() => {})
+    }
     this.#outbox.onBacklogDrained = () => owner.retrySends()
-    this.#inbox = new Inbox(toSocket, this.#lane, this, pool, true)
     this.#inbox.start()
-    const attachment = { socketId, type, thread: threadId, toHost, toSocket, lane: this.#lane.name }
-    void this.#io.attach(attachment).catch(() => {})
   }
 
   get io(): IoLink {
@@ -91,7 +107,7 @@ export class HostChannel implements PipeLink, InboxHandler {
     this.#inbox.drainNow() // the host's last events (listeners closed) come before "end"
     this.#inbox.close()
     this.#outbox.close()
-    this.#lane.close()
+    this.#lane?.close()
   }
 
   // ---- PipeLink: the socket writes to one of the host's pipes ------------------------------
@@ -121,6 +137,17 @@ export class HostChannel implements PipeLink, InboxHandler {
   }
 
   /** @internal */
+  onFrames(peerId: number, frames: Uint8Array[]): void {
+    const peer = this.#owner.peer(peerId)
+    if (!peer) return
+    for (let i = 0; i < frames.length; i++) {
+      const f = frames[i]!
+      if (!Buffer.isBuffer(f)) frames[i] = Buffer.from(f.buffer, f.byteOffset, f.byteLength)
+    }
+    this.#owner.pipeMessage(peer, frames as Buffer[])
+  }
+
+  /** @internal */
   onFrameStart(peerId: number, size: number, more: boolean): void {
     const peer = this.#owner.peer(peerId)
     if (!peer) return
@@ -137,15 +164,21 @@ export class HostChannel implements PipeLink, InboxHandler {
   }
 
   /** @internal */
-  onControl(kind: RecordKind, flags: number, peerId: number, count: number, at: number): void {
+  onControl(
+    kind: RecordKind,
+    flags: number,
+    peerId: number,
+    count: number,
+    frames: ControlFrames,
+  ): void {
     const owner = this.#owner
     if (kind === RecordKind.Event) {
-      const [json] = readFrames(this.#inbox.bytes, this.#inbox.view, at)
+      const [json] = frames.read()
       owner.pipeEvent(decodeEvent(decoder.decode(json)))
       return
     }
     if (kind === RecordKind.PeerUp) {
-      this.#peerUp(flags, peerId, at)
+      this.#peerUp(flags, peerId, frames.read())
       return
     }
     const peer = owner.peer(peerId)
@@ -159,21 +192,22 @@ export class HostChannel implements PipeLink, InboxHandler {
     this.#owner.pipesDrained()
   }
 
-  #peerUp(flags: number, peerId: number, at: number): void {
-    const [type, routingId, endpoint, limits] = readFrames(this.#inbox.bytes, this.#inbox.view, at)
+  #peerUp(flags: number, peerId: number, frames: Uint8Array[]): void {
+    const [type, routingId, endpoint, limitBytes] = frames
+    const limits = new DataView(limitBytes!.buffer, limitBytes!.byteOffset, 8)
     let peer = this.#owner.peer(peerId)
     if (!peer) {
       peer = new Peer(peerId, decoder.decode(endpoint), this)
       peer.connected = (flags & PEER_CONNECTED) !== 0
       this.#owner.addPeer(peer)
     }
-    const receiveLimit = limits!.readUInt32LE(0)
+    const receiveLimit = limits.getUint32(0, true)
     peer.assembly = null // a message cut short by the old connection is gone with it
     const accepted = this.#owner.pipeUp(peer, {
       type: decoder.decode(type),
       routingId: routingId!,
       receiveLimit,
-      sendLimit: limits!.readUInt32LE(4),
+      sendLimit: limits.getUint32(4, true),
     })
     if (accepted) peer.creditBatch = creditBatch(receiveLimit)
   }

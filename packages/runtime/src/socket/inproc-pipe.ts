@@ -238,6 +238,11 @@ export class RingPipe implements InprocPipe, InboxHandler {
     this.#owner.pipeMessage(this.peer, readFrames(bytes, view, at))
   }
 
+  /** Not used: a RingPipe's records come through a ring. */
+  onFrames(_peerId: number, frames: Uint8Array[]): void {
+    this.#owner.pipeMessage(this.peer, frames.map(asBuffer))
+  }
+
   onFrameStart(_peerId: number, size: number, more: boolean): void {
     this.peer.assembly ??= new FrameAssembler()
     const frames = this.peer.assembly.start(size, more)

@@ -1,0 +1,39 @@
+import { Inbox, Outbox } from "../ring/channel.js"
+import { Lane } from "../ring/lane.js"
+import type { InboxHandler, RecordSink, RecordSource } from "../ring/record-link.js"
+import { TransferPool } from "../ring/transfer-pool.js"
+import type { SocketAttachment } from "./host-protocol.js"
+import { LargeFramesOut, type ToParent } from "./large-frames-out.js"
+
+/** A HostedSocket's ends of the link to its socket (see record-link.ts). */
+export interface HostSide {
+  toSocket: RecordSink
+  fromSocket: RecordSource
+  /** The rings' lane; null in-thread, where nothing is lent and no frame is streamed. */
+  lane: Lane | null
+  largeFrames: LargeFramesOut | null
+}
+
+/**
+ * Opens the host's ends: the socket's queues of objects when it lives on this thread, else its
+ * two rings and their lane, with a pool for the large frames handed to the socket's thread.
+ * Runs on the host's thread.
+ */
+export function openHostSide(
+  att: SocketAttachment,
+  toParent: ToParent | null,
+  handler: InboxHandler,
+): HostSide {
+  if ("inThread" in att) {
+    const { toHost, toSocket } = att.inThread
+    toHost.handleWith(handler)
+    return { toSocket, fromSocket: toHost, lane: null, largeFrames: null }
+  }
+  const lane = new Lane(att.lane)
+  lane.unref() // the socket's side keeps the threads alive, not the host's
+  const pool = new TransferPool() // the lane's large frames to the socket, and back
+  const toSocket = new Outbox(att.toSocket, lane, false, pool)
+  const fromSocket = new Inbox(att.toHost, lane, handler, pool, false)
+  const largeFrames = new LargeFramesOut(toSocket, pool, att.lane, toParent)
+  return { toSocket, fromSocket, lane, largeFrames }
+}
