@@ -71,45 +71,41 @@ forEachIoThreads("large messages", (context) => {
     pull.close()
   })
 
-  // Large frames cross to and from an IO thread in the socket's pooled memory, whose budget
-  // bounds them. With ioThreads 0 nothing is lent: the high-water mark alone bounds the queue.
-  if (context.ioThreads > 0) {
-    it("bounds large frames in flight: sends wait for memory to come back", async () => {
-      const port = await freePort()
-      const endpoint = `tcp://127.0.0.1:${port}`
-      const push = new Push({ context, linger: 0 })
-      push.connect(endpoint) // nobody there yet: messages queue on the IO side
-      const MiB = Buffer.alloc(1 << 20, 5)
-      for (let i = 0; i < 64; i++) await push.send(MiB) // 64 MiB: the whole budget
-      push.sendTimeout = 300
-      await assert.rejects(push.send(MiB), { code: "EAGAIN" })
-      push.sendTimeout = -1
-      const pull = new Pull({ context, linger: 0 })
-      await pull.bind(endpoint)
-      const last = push.send(["last", MiB]) // goes once written frames come back
-      for (let i = 0; i < 64; i++) assert.equal((await pull.receive())[0]!.length, 1 << 20)
-      await last
-      assert.equal(String((await pull.receive())[0]), "last")
-      push.close()
-      pull.close()
-    })
+  it("bounds large frames in flight: sends wait for memory to come back", async () => {
+    const port = await freePort()
+    const endpoint = `tcp://127.0.0.1:${port}`
+    const push = new Push({ context, linger: 0 })
+    push.connect(endpoint) // nobody there yet: messages queue on the IO side
+    const MiB = Buffer.alloc(1 << 20, 5)
+    for (let i = 0; i < 64; i++) await push.send(MiB) // 64 MiB: the whole budget
+    push.sendTimeout = 300
+    await assert.rejects(push.send(MiB), { code: "EAGAIN" })
+    push.sendTimeout = -1
+    const pull = new Pull({ context, linger: 0 })
+    await pull.bind(endpoint)
+    const last = push.send(["last", MiB]) // goes once written frames come back
+    for (let i = 0; i < 64; i++) assert.equal((await pull.receive())[0]!.length, 1 << 20)
+    await last
+    assert.equal(String((await pull.receive())[0]), "last")
+    push.close()
+    pull.close()
+  })
 
-    it("gives the memory of dropped large frames back (disconnect with messages queued)", async () => {
-      const push = new Push({ context, linger: 0, sendTimeout: 5000 })
-      const nowhere = `tcp://127.0.0.1:${await freePort()}`
-      push.connect(nowhere)
-      const MiB = Buffer.alloc(1 << 20, 6)
-      for (let i = 0; i < 64; i++) await push.send(MiB)
-      push.disconnect(nowhere) // the 64 queued messages are dropped, their memory returned
-      const pull = new Pull({ context, linger: 0 })
-      await pull.bind("tcp://127.0.0.1:*")
-      push.connect(pull.lastEndpoint!)
-      await push.send(["after", MiB]) // would time out if the budget were still spent
-      assert.equal(String((await pull.receive())[0]), "after")
-      push.close()
-      pull.close()
-    })
-  }
+  it("gives the memory of dropped large frames back (disconnect with messages queued)", async () => {
+    const push = new Push({ context, linger: 0, sendTimeout: 5000 })
+    const nowhere = `tcp://127.0.0.1:${await freePort()}`
+    push.connect(nowhere)
+    const MiB = Buffer.alloc(1 << 20, 6)
+    for (let i = 0; i < 64; i++) await push.send(MiB)
+    push.disconnect(nowhere) // the 64 queued messages are dropped, their memory returned
+    const pull = new Pull({ context, linger: 0 })
+    await pull.bind("tcp://127.0.0.1:*")
+    push.connect(pull.lastEndpoint!)
+    await push.send(["after", MiB]) // would time out if the budget were still spent
+    assert.equal(String((await pull.receive())[0]), "after")
+    push.close()
+    pull.close()
+  })
 
   // 1000-byte messages fill the ring (so later ones wait in the backlog) before the peer reads.
   for (const size of [1000, 200_000, 400_000]) {

@@ -1,6 +1,7 @@
 import type { SocketType } from "@omq/transport"
 import type { InThreadRecords } from "../ring/in-thread-records.js"
 import type { RingHandle } from "../ring/ring-buffer.js"
+import type { TransferPool } from "../ring/transfer-pool.js"
 
 /**
  * The control plane between a socket's thread and the IoHost that owns its connections
@@ -42,7 +43,7 @@ export interface RingAttachment extends AttachmentBase {
 
 /** A socket on its host's own thread (`ioThreads: 0`): the records go as objects. */
 export interface InThreadAttachment extends AttachmentBase {
-  inThread: { toHost: InThreadRecords; toSocket: InThreadRecords }
+  inThread: { toHost: InThreadRecords; toSocket: InThreadRecords; pool: TransferPool }
 }
 
 export type SocketAttachment = RingAttachment | InThreadAttachment

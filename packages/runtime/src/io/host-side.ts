@@ -12,6 +12,8 @@ export interface HostSide {
   /** The rings' lane; null in-thread, where nothing is lent and no frame is streamed. */
   lane: Lane | null
   largeFrames: LargeFramesOut | null
+  /** In-thread: the socket's pool, where large frames are copied to be written from. */
+  pool: TransferPool | null
 }
 
 /**
@@ -25,9 +27,9 @@ export function openHostSide(
   handler: InboxHandler,
 ): HostSide {
   if ("inThread" in att) {
-    const { toHost, toSocket } = att.inThread
+    const { toHost, toSocket, pool } = att.inThread
     toHost.handleWith(handler)
-    return { toSocket, fromSocket: toHost, lane: null, largeFrames: null }
+    return { toSocket, fromSocket: toHost, lane: null, largeFrames: null, pool }
   }
   const lane = new Lane(att.lane)
   lane.unref() // the socket's side keeps the threads alive, not the host's
@@ -35,5 +37,5 @@ export function openHostSide(
   const toSocket = new Outbox(att.toSocket, lane, false, pool)
   const fromSocket = new Inbox(att.toHost, lane, handler, pool, false)
   const largeFrames = new LargeFramesOut(toSocket, pool, att.lane, toParent)
-  return { toSocket, fromSocket, lane, largeFrames }
+  return { toSocket, fromSocket, lane, largeFrames, pool: null }
 }

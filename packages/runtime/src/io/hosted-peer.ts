@@ -125,4 +125,4 @@ export function writeMessage(
 }
 
 /** Frames smaller than this are copied into the output rather than written as they are. */
-const OWNED_FROM = 8 * 1024
+export const OWNED_FROM = 8 * 1024

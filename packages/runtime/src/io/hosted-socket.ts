@@ -17,12 +17,14 @@ import {
   readFrames,
   SUBSCRIBE,
 } from "../ring/records.js"
+import type { TransferPool } from "../ring/transfer-pool.js"
+import { copyFrame } from "../util/copy-frame.js"
 import { deadlineOf, untilDeadline } from "../util/deadline.js"
 import { encodeEvent, type HostEvent } from "./host-events.js"
 import { type ConnectionOptions, decodeOptions, type SocketAttachment } from "./host-protocol.js"
 import { openHostSide } from "./host-side.js"
 import { HostedListeners } from "./hosted-listeners.js"
-import { HostedPeer } from "./hosted-peer.js"
+import { HostedPeer, OWNED_FROM } from "./hosted-peer.js"
 import type { LargeFramesOut, ToParent } from "./large-frames-out.js"
 import { openEngine } from "./open-engine.js"
 import { OutgoingStream } from "./outgoing-stream.js"
@@ -31,8 +33,6 @@ import { subscriptionMessage, writeSubscription } from "./subscription-wire.js"
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 const NO_LIMIT = 0x7fffffff
-/** A socket on this thread lends nothing: its frames need no giving back once written. */
-const NO_GIVE_BACK = (): void => {}
 
 interface Connect {
   connecter: Connecter
@@ -52,6 +52,10 @@ export class HostedSocket implements InboxHandler {
   /** Null in-thread (see HostSide). */
   readonly #largeFrames: LargeFramesOut | null
   readonly #lane: Lane | null
+  /** In-thread only: the socket's pool, for the copies of its large frames (see onFrames). */
+  readonly #pool: TransferPool | null
+  /** Pool memory written or queued, owed back to the pool. */
+  readonly #pooled = new WeakSet<ArrayBufferLike>()
   readonly #inbox: RecordSource
   readonly #outbox: RecordSink
   readonly #peers = new Map<number, HostedPeer>()
@@ -97,6 +101,7 @@ export class HostedSocket implements InboxHandler {
     this.#inbox = side.fromSocket
     this.#lane = side.lane
     this.#largeFrames = side.largeFrames
+    this.#pool = side.pool
     this.#inbox.start()
   }
 
@@ -217,7 +222,7 @@ export class HostedSocket implements InboxHandler {
     if (!peer) return // the peer went away; libzmq drops its queued messages the same way
     const engine = peer.engine
     if (!engine || !peer.writable) {
-      peer.hold(readFrames(bytes, view, at), (buffer) => this.#giveBack(buffer))
+      peer.hold(readFrames(bytes, view, at), this.#giveBackFn)
       return
     }
     const count = view.getUint32(at + 12, true)
@@ -232,25 +237,46 @@ export class HostedSocket implements InboxHandler {
   }
 
   /**
-   * A whole message from a socket on this thread, inside its send(): copied into the
-   * connection's output (or a queue) now, since the caller may reuse its buffers next.
+   * A whole message from a socket on this thread, inside its send(). The caller may reuse its
+   * buffers next, so they are copied now: small frames into the connection's output, large ones
+   * into pool memory (reused: fresh memory page-faults), written from there and given back once
+   * the kernel has them.
    */
   onFrames(peerId: number, frames: Uint8Array[]): void {
     const peer = this.#peers.get(peerId)
     if (!peer) return
     const engine = peer.engine
+    const giveBack = this.#giveBackFn
     if (!engine || !peer.writable) {
       peer.hold(
-        frames.map((f) => new Uint8Array(f)),
-        NO_GIVE_BACK,
+        frames.map((f) => (f.byteLength < OWNED_FROM ? copyFrame(f) : this.#pooledCopy(f))),
+        giveBack,
       )
       return
     }
     const last = frames.length - 1
-    for (let i = 0; i <= last; i++) engine.writeFrame(frames[i]!, i < last, false)
+    for (let i = 0; i <= last; i++) {
+      const f = frames[i]!
+      if (f.byteLength < OWNED_FROM) {
+        engine.writeFrame(f, i < last, false)
+        continue
+      }
+      const copy = this.#pooledCopy(f)
+      engine.writeFrameHeader(copy.byteLength, i < last)
+      engine.writeOwned(copy, () => giveBack(copy.buffer))
+    }
     peer.written++
     this.#dirty.add(peer)
   }
+
+  #pooledCopy(frame: Uint8Array): Uint8Array {
+    const copy = this.#pool!.take(frame.byteLength)
+    copy.set(frame)
+    this.#pooled.add(copy.buffer)
+    return copy
+  }
+
+  readonly #giveBackFn = (buffer: ArrayBufferLike): void => this.#giveBack(buffer)
 
   onFrameStart(peerId: number, size: number, more: boolean): void {
     this.#stream.frameStart(peerId, size, more)
@@ -263,6 +289,10 @@ export class HostedSocket implements InboxHandler {
 
   /** Returns a lent frame's memory to the socket's pool (and its send budget). */
   #giveBack(buffer: ArrayBufferLike): void {
+    if (this.#pooled.delete(buffer)) {
+      this.#pool!.put(buffer as SharedArrayBuffer)
+      return
+    }
     if (!this.#lent.delete(buffer) || this.#closing) return
     this.#lane?.post([LaneKind.GiveBack, buffer as SharedArrayBuffer, 0])
   }
@@ -367,7 +397,7 @@ export class HostedSocket implements InboxHandler {
         peer.receiveLimit = options.receiveHighWaterMark || NO_LIMIT
         this.#announce(peer, info, options.sendHighWaterMark)
         this.#event({ type: "handshake", address }) // after PeerUp: the socket knows the peer
-        peer.flushQueue((buffer) => this.#giveBack(buffer))
+        peer.flushQueue(this.#giveBackFn)
         if (peer.paused) engine.pause()
         this.#dirty.add(peer)
         this.#flushDirty()
@@ -410,7 +440,7 @@ export class HostedSocket implements InboxHandler {
       drain: () => {
         if (peer && peer.engine === engine && peer.blocked) {
           peer.blocked = false
-          peer.flushQueue((buffer) => this.#giveBack(buffer)) // a conflating pipe's newest
+          peer.flushQueue(this.#giveBackFn) // a conflating pipe's newest
           this.#dirty.add(peer)
           this.#flushDirty()
         }

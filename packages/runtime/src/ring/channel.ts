@@ -1,3 +1,4 @@
+import { copyFrame } from "../util/copy-frame.js"
 import { type Lane, type LaneItem, LaneKind, TRANSFER_FROM } from "./lane.js"
 import { lend } from "./lent-frames.js"
 import type { ControlFrames, InboxHandler, RecordSink, RecordSource } from "./record-link.js"
@@ -83,14 +84,8 @@ export class Outbox implements RecordSink {
   ): void {
     if (this.#backlog.length > 0 || !this.#tryWrite(kind, flags, peer, count, frames)) {
       const copy = this.#copyOnBacklog
-      // new Uint8Array(f) copies; Buffer#slice would not.
-      this.#backlog.push([
-        kind,
-        flags,
-        peer,
-        count,
-        copy ? frames.map((f) => new Uint8Array(f)) : frames,
-      ])
+      // A copy: Buffer#slice would alias.
+      this.#backlog.push([kind, flags, peer, count, copy ? frames.map(copyFrame) : frames])
       if (!this.#waiting) void this.#drainBacklog()
     }
   }

@@ -63,7 +63,7 @@ export class HostChannel implements PipeLink, InboxHandler {
       this.#lane = null
       this.#outbox = toHost
       this.#inbox = toSocket
-      void this.#io.attach({ socketId, type, thread, inThread: { toHost, toSocket } })
+      void this.#io.attach({ socketId, type, thread, inThread: { toHost, toSocket, pool } })
     } else {
       const toHost = newRing()
       const toSocket = newRing()

@@ -83,6 +83,8 @@ const OUT_FIRST = 2 * 1024
 /** No chunk: a quiet connection lets its large one go. */
 const NO_OUT = Buffer.alloc(0)
 const COPY_LIMIT = 8 * 1024
+/** Bodies that span chunks are filled whole: no need to zero them first. */
+const allocateBody = (size: number): Uint8Array => Buffer.allocUnsafe(size)
 
 /**
  * One ZMTP 3.x connection over a byte stream: greeting, NULL handshake, framing, PING/PONG.
@@ -130,6 +132,7 @@ export class ZmtpEngine implements Engine {
       },
       config.maxMessageSize,
       config.streamFrom,
+      allocateBody,
     )
     stream.setNoDelay(true)
     stream.on("data", (chunk: Buffer) => this.#onData(chunk))

@@ -43,9 +43,21 @@ export class FrameDecoder {
   private readonly streamFrom: number
   private streaming = false
 
-  /** `streamFrom`: data frames of at least this size are streamed (if the sink can). */
-  constructor(sink: FrameSink, maxMessageSize?: number, streamFrom = Number.POSITIVE_INFINITY) {
+  private readonly allocate: (size: number) => Uint8Array
+
+  /**
+   * `streamFrom`: data frames of at least this size are streamed (if the sink can).
+   * `allocate`: memory for a body that spans chunks; it is filled whole, so it need not be
+   * zeroed (the Node engine passes Buffer.allocUnsafe).
+   */
+  constructor(
+    sink: FrameSink,
+    maxMessageSize?: number,
+    streamFrom = Number.POSITIVE_INFINITY,
+    allocate: (size: number) => Uint8Array = (size) => new Uint8Array(size),
+  ) {
     this.sink = sink
+    this.allocate = allocate
     this.maxMessageSize = maxMessageSize ?? -1
     this.streamFrom = sink.onFrameStart && sink.onFrameData ? streamFrom : Number.POSITIVE_INFINITY
   }
@@ -98,7 +110,7 @@ export class FrameDecoder {
             this.finishFrame(body)
             break
           }
-          if (this.body === EMPTY) this.body = new Uint8Array(this.bodySize)
+          if (this.body === EMPTY) this.body = this.allocate(this.bodySize)
           const take = Math.min(this.bodySize - this.bodyFilled, end - pos)
           this.body.set(chunk.subarray(pos, pos + take), this.bodyFilled)
           this.bodyFilled += take
