@@ -374,12 +374,18 @@ export class ZmtpEngine implements Engine {
       if (body.byteLength > 0) this.#handler.frameData(body)
       return
     }
-    this.#parts.push(body)
     if (!(flags & FLAG_MORE)) {
-      const parts = this.#parts
-      this.#parts = []
+      // A single-frame message gets an array of its own size (a push into [] reserves more).
+      let parts = this.#parts
+      if (parts.length === 0) parts = [body]
+      else {
+        parts.push(body)
+        this.#parts = []
+      }
       this.#handler.message(parts)
+      return
     }
+    this.#parts.push(body)
   }
 
   #onFrameStart(flags: number, size: number): void {

@@ -83,10 +83,9 @@ export class FrameDecoder {
           break
         }
         case SIZE: {
+          // Byte by byte: at most 8, and no view object per frame.
           const take = Math.min(this.sizeNeeded - this.sizeFilled, end - pos)
-          this.sizeBytes.set(chunk.subarray(pos, pos + take), this.sizeFilled)
-          this.sizeFilled += take
-          pos += take
+          for (let i = 0; i < take; i++) this.sizeBytes[this.sizeFilled++] = chunk[pos++]!
           if (this.sizeFilled === this.sizeNeeded) this.startBody()
           break
         }
