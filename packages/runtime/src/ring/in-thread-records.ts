@@ -17,9 +17,13 @@ import { wakeHere } from "./wake-here.js"
  */
 export class InThreadRecords implements RecordSink, RecordSource, ControlFrames {
   #handler: InboxHandler | null = null
-  /** Queued records, five slots each: kind, flags, peer, count, frames (no object per record). */
-  #queue: unknown[] = []
-  #spare: unknown[] = []
+  /**
+   * Queued records, five slots each (kind, flags, peer, count, frames): no object per record,
+   * and the array is kept between bursts. Slots from #head to #count wait.
+   */
+  readonly #slots: unknown[] = []
+  #head = 0
+  #count = 0
   #scheduled = false
   #started = false
   /** A #handle loop is running (see there). */
@@ -54,11 +58,25 @@ export class InThreadRecords implements RecordSink, RecordSource, ControlFrames 
     flags = 0,
   ): void {
     if (this.#closed) return
-    this.#queue.push(kind, flags, peer, count, frames)
     if (this.#immediate && this.#started) {
       this.#sinceDrained++
-      this.#handle(false)
+      if (!this.#handling && this.#head === this.#count) {
+        this.#handling = true
+        this.#one(kind, flags, peer, count, frames as Uint8Array[])
+        this.#handling = false
+        this.#handle(false) // records its handler pushed here meanwhile
+        this.#schedule()
+        return
+      }
     }
+    const q = this.#slots
+    const n = this.#count
+    q[n] = kind
+    q[n + 1] = flags
+    q[n + 2] = peer
+    q[n + 3] = count
+    q[n + 4] = frames
+    this.#count = n + 5
     this.#schedule()
   }
 
@@ -84,7 +102,7 @@ export class InThreadRecords implements RecordSink, RecordSource, ControlFrames 
   }
 
   flushed(): Promise<void> {
-    if (this.#queue.length === 0 || this.#closed) return Promise.resolve()
+    if (this.#count === this.#head || this.#closed) return Promise.resolve()
     return new Promise((resolve) => this.#flushWaiters.push(resolve))
   }
 
@@ -99,8 +117,9 @@ export class InThreadRecords implements RecordSink, RecordSource, ControlFrames 
 
   close(): void {
     this.#closed = true
-    this.#queue = []
-    for (const resolve of this.#flushWaiters.splice(0)) resolve()
+    this.#slots.length = 0
+    this.#head = this.#count = 0
+    this.#settleFlushed()
   }
 
   read(): Uint8Array[] {
@@ -126,33 +145,44 @@ export class InThreadRecords implements RecordSink, RecordSource, ControlFrames 
   #handle(drained: boolean): void {
     if (this.#handling || this.#closed) return
     this.#handling = true
-    const h = this.#handler!
-    while (this.#queue.length > 0 && !this.#closed) {
-      const batch = this.#queue
-      this.#queue = this.#spare
-      for (let i = 0; i < batch.length && !this.#closed; i += 5) {
-        const kind = batch[i] as RecordKind
-        const peer = batch[i + 2] as number
-        const frames = batch[i + 4] as Uint8Array[]
-        try {
-          if (kind === RecordKind.Message) {
-            h.onFrames(peer, frames)
-          } else {
-            this.#frames = frames
-            h.onControl(kind, batch[i + 1] as number, peer, batch[i + 3] as number, this)
-          }
-        } catch (err) {
-          // As the ring's Inbox: one failing record must not stop the others.
-          process.emitWarning(`omq: a record of kind ${kind} failed: ${String(err)}`)
-        }
-      }
-      this.#frames = NO_FRAMES
-      batch.length = 0
-      this.#spare = batch
+    const q = this.#slots
+    while (this.#head < this.#count && !this.#closed) {
+      const i = this.#head
+      this.#head = i + 5
+      const frames = q[i + 4] as Uint8Array[]
+      q[i + 4] = undefined // not kept alive until overwritten
+      this.#one(
+        q[i] as RecordKind,
+        q[i + 1] as number,
+        q[i + 2] as number,
+        q[i + 3] as number,
+        frames,
+      )
     }
+    this.#head = this.#count = 0
     this.#handling = false
-    for (const resolve of this.#flushWaiters.splice(0)) resolve()
+    this.#settleFlushed()
     if (drained) this.#drained()
+  }
+
+  #one(kind: RecordKind, flags: number, peer: number, count: number, frames: Uint8Array[]): void {
+    const h = this.#handler!
+    try {
+      if (kind === RecordKind.Message) {
+        h.onFrames(peer, frames)
+      } else {
+        this.#frames = frames
+        h.onControl(kind, flags, peer, count, this)
+        this.#frames = NO_FRAMES
+      }
+    } catch (err) {
+      // As the ring's Inbox: one failing record must not stop the others.
+      process.emitWarning(`omq: a record of kind ${kind} failed: ${String(err)}`)
+    }
+  }
+
+  #settleFlushed(): void {
+    if (this.#flushWaiters.length > 0) for (const resolve of this.#flushWaiters.splice(0)) resolve()
   }
 
   #drained(): void {
