@@ -64,7 +64,8 @@ export class Reply extends SocketBase {
   #reply(message: Message): Uint8Array[] {
     const pending = this.#pending
     if (!pending) throw new ZmqError("EFSM", "REP must receive a request before replying")
-    const frames = [...pending.envelope, ...toFrames(message)]
+    const frames: Uint8Array[] = pending.envelope.slice()
+    for (const frame of toFrames(message)) frames.push(frame)
     this.#requesters.set(pending.envelope[0]!, pending.peer)
     return frames
   }

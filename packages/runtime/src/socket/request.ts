@@ -44,8 +44,9 @@ export class Request extends LoadBalancedSocket {
   }
 
   protected override xsend(frames: Uint8Array[]): boolean {
-    const envelope = this.correlate ? [this.#idFrame(), DELIMITER] : [DELIMITER]
-    this.#asked = this.sendToNext([...envelope, ...frames])
+    const request: Uint8Array[] = this.correlate ? [this.#idFrame(), DELIMITER] : [DELIMITER]
+    for (const frame of frames) request.push(frame)
+    this.#asked = this.sendToNext(request)
     return this.#asked !== null
   }
 
