@@ -4,6 +4,7 @@ import type { InboxHandler, RecordSink, RecordSource } from "../ring/record-link
 import { TransferPool } from "../ring/transfer-pool.js"
 import type { SocketAttachment } from "./host-protocol.js"
 import { LargeFramesOut, type ToParent } from "./large-frames-out.js"
+import { PooledCopies } from "./pooled-copies.js"
 
 /** A HostedSocket's ends of the link to its socket (see record-link.ts). */
 export interface HostSide {
@@ -12,8 +13,8 @@ export interface HostSide {
   /** The rings' lane; null in-thread, where nothing is lent and no frame is streamed. */
   lane: Lane | null
   largeFrames: LargeFramesOut | null
-  /** In-thread: the socket's pool, where large frames are copied to be written from. */
-  pool: TransferPool | null
+  /** In-thread: how the socket's messages are copied as it sends them; null across threads. */
+  copies: PooledCopies | null
 }
 
 /**
@@ -29,7 +30,8 @@ export function openHostSide(
   if ("inThread" in att) {
     const { toHost, toSocket, pool } = att.inThread
     toHost.handleWith(handler)
-    return { toSocket, fromSocket: toHost, lane: null, largeFrames: null, pool }
+    const copies = new PooledCopies(pool)
+    return { toSocket, fromSocket: toHost, lane: null, largeFrames: null, copies }
   }
   const lane = new Lane(att.lane)
   lane.unref() // the socket's side keeps the threads alive, not the host's
@@ -37,5 +39,5 @@ export function openHostSide(
   const toSocket = new Outbox(att.toSocket, lane, false, pool)
   const fromSocket = new Inbox(att.toHost, lane, handler, pool, false)
   const largeFrames = new LargeFramesOut(toSocket, pool, att.lane, toParent)
-  return { toSocket, fromSocket, lane, largeFrames, pool: null }
+  return { toSocket, fromSocket, lane, largeFrames, copies: null }
 }

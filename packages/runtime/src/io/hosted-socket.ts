@@ -17,17 +17,16 @@ import {
   readFrames,
   SUBSCRIBE,
 } from "../ring/records.js"
-import type { TransferPool } from "../ring/transfer-pool.js"
-import { copyFrame } from "../util/copy-frame.js"
 import { deadlineOf, untilDeadline } from "../util/deadline.js"
 import { encodeEvent, type HostEvent } from "./host-events.js"
 import { type ConnectionOptions, decodeOptions, type SocketAttachment } from "./host-protocol.js"
 import { openHostSide } from "./host-side.js"
 import { HostedListeners } from "./hosted-listeners.js"
-import { HostedPeer, OWNED_FROM } from "./hosted-peer.js"
+import { HostedPeer } from "./hosted-peer.js"
 import type { LargeFramesOut, ToParent } from "./large-frames-out.js"
 import { openEngine } from "./open-engine.js"
 import { OutgoingStream } from "./outgoing-stream.js"
+import type { PooledCopies } from "./pooled-copies.js"
 import { subscriptionMessage, writeSubscription } from "./subscription-wire.js"
 
 const encoder = new TextEncoder()
@@ -52,10 +51,8 @@ export class HostedSocket implements InboxHandler {
   /** Null in-thread (see HostSide). */
   readonly #largeFrames: LargeFramesOut | null
   readonly #lane: Lane | null
-  /** In-thread only: the socket's pool, for the copies of its large frames (see onFrames). */
-  readonly #pool: TransferPool | null
-  /** Pool memory written or queued, owed back to the pool. */
-  readonly #pooled = new WeakSet<ArrayBufferLike>()
+  /** In-thread only: how the socket's messages are taken (see onFrames). */
+  readonly #copies: PooledCopies | null
   readonly #inbox: RecordSource
   readonly #outbox: RecordSink
   readonly #peers = new Map<number, HostedPeer>()
@@ -101,7 +98,7 @@ export class HostedSocket implements InboxHandler {
     this.#inbox = side.fromSocket
     this.#lane = side.lane
     this.#largeFrames = side.largeFrames
-    this.#pool = side.pool
+    this.#copies = side.copies
     this.#inbox.start()
   }
 
@@ -236,44 +233,18 @@ export class HostedSocket implements InboxHandler {
     this.#dirty.add(peer)
   }
 
-  /**
-   * A whole message from a socket on this thread, inside its send(). The caller may reuse its
-   * buffers next, so they are copied now: small frames into the connection's output, large ones
-   * into pool memory (reused: fresh memory page-faults), written from there and given back once
-   * the kernel has them.
-   */
+  /** A whole message from a socket on this thread, inside its send() (see PooledCopies). */
   onFrames(peerId: number, frames: Uint8Array[]): void {
     const peer = this.#peers.get(peerId)
     if (!peer) return
     const engine = peer.engine
-    const giveBack = this.#giveBackFn
     if (!engine || !peer.writable) {
-      peer.hold(
-        frames.map((f) => (f.byteLength < OWNED_FROM ? copyFrame(f) : this.#pooledCopy(f))),
-        giveBack,
-      )
+      peer.hold(this.#copies!.keep(frames), this.#giveBackFn)
       return
     }
-    const last = frames.length - 1
-    for (let i = 0; i <= last; i++) {
-      const f = frames[i]!
-      if (f.byteLength < OWNED_FROM) {
-        engine.writeFrame(f, i < last, false)
-        continue
-      }
-      const copy = this.#pooledCopy(f)
-      engine.writeFrameHeader(copy.byteLength, i < last)
-      engine.writeOwned(copy, () => giveBack(copy.buffer))
-    }
+    this.#copies!.write(engine, frames, this.#giveBackFn)
     peer.written++
     this.#dirty.add(peer)
-  }
-
-  #pooledCopy(frame: Uint8Array): Uint8Array {
-    const copy = this.#pool!.take(frame.byteLength)
-    copy.set(frame)
-    this.#pooled.add(copy.buffer)
-    return copy
   }
 
   readonly #giveBackFn = (buffer: ArrayBufferLike): void => this.#giveBack(buffer)
@@ -289,10 +260,7 @@ export class HostedSocket implements InboxHandler {
 
   /** Returns a lent frame's memory to the socket's pool (and its send budget). */
   #giveBack(buffer: ArrayBufferLike): void {
-    if (this.#pooled.delete(buffer)) {
-      this.#pool!.put(buffer as SharedArrayBuffer)
-      return
-    }
+    if (this.#copies?.giveBack(buffer)) return
     if (!this.#lent.delete(buffer) || this.#closing) return
     this.#lane?.post([LaneKind.GiveBack, buffer as SharedArrayBuffer, 0])
   }
