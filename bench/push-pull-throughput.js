@@ -1,7 +1,10 @@
 // PUSH -> PULL throughput over tcp, sender and receiver in separate processes, the sender
 // awaiting each send(). Compares omq (ioThreads 0 and 1) with zeromq.js in the same run.
 //
-//   node bench/push-pull-throughput.js [--runs 3] [--sizes 64,1024,65536,1048576]
+//   node bench/push-pull-throughput.js [--runs 3] [--sizes 64,1024,65536,1048576] [--try-send]
+//
+// --try-send: omq's senders call trySend() and await send() only when it returns false (no
+// promise per message); zeromq.js, which has no trySend, still awaits each send().
 //
 // Prints one table: messages/s and MB/s per library, the median of --runs runs each, and the
 // ratio of each omq column to zeromq.js.
@@ -29,18 +32,23 @@ async function receiver(lib, size, count) {
 }
 
 /** Child: the sending side. */
-async function sender(lib, size, count, endpoint) {
+async function sender(lib, size, count, endpoint, trySend) {
   const { Push, opts, done } = await openLib(lib)
   const push = new Push(opts)
   push.connect(endpoint)
   const payload = Buffer.alloc(size, 7)
-  for (let i = 0; i < count; i++) await push.send(payload)
+  if (trySend && lib !== "zeromq") {
+    for (let i = 0; i < count; i++) if (!push.trySend(payload)) await push.send(payload)
+  } else {
+    for (let i = 0; i < count; i++) await push.send(payload)
+  }
   push.close()
   await done()
 }
 
-async function measure(lib, size, count) {
-  const [recv, send] = await startPair(import.meta.url, lib, "recv", "send", { size, count })
+async function measure(lib, size, count, trySend) {
+  const params = { size, count, send: trySend ? "try" : "await" }
+  const [recv, send] = await startPair(import.meta.url, lib, "recv", "send", params)
   const { rate } = await message(recv, (m) => m.rate)
   await Promise.all([exited(recv), exited(send)])
   return rate
@@ -58,10 +66,18 @@ async function main() {
     size: { type: "string" },
     count: { type: "string" },
     sizes: { type: "string", default: Object.keys(COUNTS).join(",") },
+    "try-send": { type: "boolean", default: false },
+    send: { type: "string", default: "await" },
   })
   if (values.role === "recv") return receiver(values.lib, Number(values.size), Number(values.count))
   if (values.role === "send")
-    return sender(values.lib, Number(values.size), Number(values.count), values.endpoint)
+    return sender(
+      values.lib,
+      Number(values.size),
+      Number(values.count),
+      values.endpoint,
+      values.send === "try",
+    )
 
   const runs = Number(values.runs)
   const rows = []
@@ -71,7 +87,7 @@ async function main() {
     for (const lib of LIBS) rates[lib] = []
     // Interleave libraries run by run so that machine noise hits them alike.
     for (let r = 0; r < runs; r++)
-      for (const lib of LIBS) rates[lib].push(await measure(lib, size, count))
+      for (const lib of LIBS) rates[lib].push(await measure(lib, size, count, values["try-send"]))
     const m = Object.fromEntries(LIBS.map((lib) => [lib, median(rates[lib])]))
     rows.push({
       size: size >= 1024 ? `${size / 1024} KiB` : `${size} B`,
@@ -83,7 +99,8 @@ async function main() {
     })
     console.error(`size ${size}: done`)
   }
-  console.log(`PUSH->PULL tcp throughput, median of ${runs} runs, sender awaits each send`)
+  const how = values["try-send"] ? "omq senders use trySend" : "sender awaits each send"
+  console.log(`PUSH->PULL tcp throughput, median of ${runs} runs, ${how}`)
   console.table(rows)
 }
 
