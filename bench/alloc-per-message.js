@@ -47,6 +47,7 @@ import {
   openLib,
   pass,
   reach,
+  roleArgs,
   startMeters,
   stopMeters,
 } from "./child-processes.js"
@@ -133,13 +134,7 @@ async function role(values) {
 /** Starts the binder, then the connector, both with the meter probe preloaded. */
 async function startPair(lib, test, params, nodeFlags) {
   const flags = { nodeFlags: [...nodeFlags, "--import", allocationProbe()] }
-  const args = (role, extra) => [
-    "--role",
-    role,
-    "--lib",
-    lib,
-    ...Object.entries({ ...params, ...extra }).flatMap(([k, v]) => [`--${k}`, `${v}`]),
-  ]
+  const args = (role, extra) => roleArgs(role, lib, { ...params, ...extra })
   const binder = childWith(import.meta.url, args(TESTS[test].binder, {}), flags)
   const { endpoint } = await message(binder, (m) => m.endpoint)
   return [binder, childWith(import.meta.url, args(TESTS[test].connector, { endpoint }), flags)]

@@ -71,18 +71,18 @@ export function benchArgs(options) {
   return parseArgs({ options: { ...common, ...options } }).values
 }
 
+/** The command line of a child playing `role` with `lib`, each of `params` as `--name value`. */
+export function roleArgs(role, lib, params) {
+  const named = Object.entries(params).flatMap(([k, v]) => [`--${k}`, `${v}`])
+  return ["--role", role, "--lib", lib, ...named]
+}
+
 /**
  * Starts a measurement's two children from `script`: the `binder` role first, then the
  * `connector` role with the endpoint the binder reports. Both get `--lib lib` and `params`.
  */
 export async function startPair(script, lib, binder, connector, params) {
-  const args = (role, extra) => [
-    "--role",
-    role,
-    "--lib",
-    lib,
-    ...Object.entries({ ...params, ...extra }).flatMap(([k, v]) => [`--${k}`, `${v}`]),
-  ]
+  const args = (role, extra) => roleArgs(role, lib, { ...params, ...extra })
   const first = child(script, args(binder, {}))
   const { endpoint } = await message(first, (m) => m.endpoint)
   return [first, child(script, args(connector, { endpoint }))]
@@ -175,6 +175,9 @@ export function processCounts() {
     fdLimit: Number(/^Max open files\s+(\d+)/m.exec(limits)?.[1]),
   }
 }
+
+/** This process's memory mappings; each counts against vm.max_map_count (65,530 by default). */
+export const memoryMappings = () => readFileSync("/proc/self/maps", "utf8").split("\n").length - 1
 
 // ---- meeting points: a child waits at a named point until its parent lets it pass ----------
 
