@@ -156,11 +156,29 @@ export function mailboxName(context: string, thread: number): string {
   return `omq:${context}:thread:${thread}`
 }
 
-/** Posts to a mailbox by name: a channel opened for this one message (see the class comment). */
+/**
+ * Posts to a mailbox by name, over a channel opened for the rest of this event-loop turn: one per
+ * destination and turn. (A channel per post was quadratic: Node drops a closed channel from its
+ * name's group only at the next turn, so each post of a turn was also delivered to every channel
+ * closed before it in that turn; 10,000 sockets closing at once took over 20 s.) Keeping one open
+ * longer would queue, unread, every message others send to that mailbox.
+ */
 function post(context: string, thread: number, envelope: Envelope): void {
-  const channel = new BroadcastChannel(mailboxName(context, thread))
+  const name = mailboxName(context, thread)
+  let channel = postingThisTurn.get(name)
+  if (!channel) {
+    channel = new BroadcastChannel(name)
+    if (postingThisTurn.size === 0) setImmediate(closePostingChannels)
+    postingThisTurn.set(name, channel)
+  }
   channel.postMessage(envelope)
-  channel.close()
+}
+
+const postingThisTurn = new Map<string, BroadcastChannel>()
+
+function closePostingChannels(): void {
+  for (const channel of postingThisTurn.values()) channel.close()
+  postingThisTurn.clear()
 }
 
 async function runHandler(handler: Handler, envelope: Envelope): Promise<unknown> {

@@ -268,8 +268,8 @@ export abstract class SocketBase
   close(): void {
     if (this.#closed) return
     this.#closed = true
-    this.#sends.rejectAll(closedError())
-    this.#receives.rejectAll(closedError())
+    if (this.#sends.length > 0) this.#sends.rejectAll(closedError())
+    if (this.#receives.length > 0) this.#receives.rejectAll(closedError())
     void this.#shutdown()
   }
 
