@@ -63,7 +63,9 @@ export class HostChannel implements PipeLink, InboxHandler {
       this.#lane = null
       this.#outbox = toHost
       this.#inbox = toSocket
-      void this.#io.attach({ socketId, type, thread, inThread: { toHost, toSocket, pool } })
+      void this.#io
+        .attach({ socketId, type, thread, inThread: { toHost, toSocket, pool } })
+        .catch(() => {})
     } else {
       const toHost = newRing()
       const toSocket = newRing()
