@@ -63,3 +63,34 @@ export function decodeOptions(bytes: Uint8Array): ConnectionOptions {
   }
   return { ...parsed, routingId: parsed.routingId ? Uint8Array.from(parsed.routingId) : undefined }
 }
+
+/** What a PeerUp record tells the socket of a pipe whose handshake completed. */
+export interface PeerUpInfo {
+  type: string
+  routingId: Uint8Array
+  endpoint: string
+  /** The pipe's receive limit (the socket returns credit in batches of half) and send limit. */
+  receiveLimit: number
+  sendLimit: number
+}
+
+/** A PeerUp record's frames: [socket type, routing id, endpoint, limits as two u32]. */
+export function encodePeerUp(info: PeerUpInfo): Uint8Array[] {
+  const limits = new Uint8Array(8)
+  const view = new DataView(limits.buffer)
+  view.setUint32(0, info.receiveLimit, true)
+  view.setUint32(4, info.sendLimit, true)
+  return [encoder.encode(info.type), info.routingId, encoder.encode(info.endpoint), limits]
+}
+
+export function decodePeerUp(frames: Uint8Array[]): PeerUpInfo {
+  const [type, routingId, endpoint, limitBytes] = frames
+  const limits = new DataView(limitBytes!.buffer, limitBytes!.byteOffset, 8)
+  return {
+    type: decoder.decode(type),
+    routingId: routingId!,
+    endpoint: decoder.decode(endpoint),
+    receiveLimit: limits.getUint32(0, true),
+    sendLimit: limits.getUint32(4, true),
+  }
+}

@@ -1,5 +1,5 @@
 import { Inbox, Outbox } from "../ring/channel.js"
-import { Lane } from "../ring/lane.js"
+import { Lane, LaneKind } from "../ring/lane.js"
 import type { InboxHandler, RecordSink, RecordSource } from "../ring/record-link.js"
 import { TransferPool } from "../ring/transfer-pool.js"
 import type { SocketAttachment } from "./host-protocol.js"
@@ -15,6 +15,32 @@ export interface HostSide {
   largeFrames: LargeFramesOut | null
   /** In-thread: how the socket's messages are copied as it sends them; null across threads. */
   copies: PooledCopies | null
+  /**
+   * Memory of the socket's that the host holds (a large frame from the lane, a pooled copy) and
+   * owes back once written or dropped; memory that is not owed is ignored.
+   */
+  owed: OwedMemory
+}
+
+export interface OwedMemory {
+  owe(buffer: ArrayBufferLike): void
+  giveBack(buffer: ArrayBufferLike): void
+}
+
+/** Large frames that came over the lane go back over it, to the socket's pool. */
+class LaneOwed implements OwedMemory {
+  readonly #lane: Lane
+  readonly #owed = new WeakSet<ArrayBufferLike>()
+  constructor(lane: Lane) {
+    this.#lane = lane
+  }
+  owe(buffer: ArrayBufferLike): void {
+    this.#owed.add(buffer)
+  }
+  giveBack(buffer: ArrayBufferLike): void {
+    if (this.#owed.delete(buffer))
+      this.#lane.post([LaneKind.GiveBack, buffer as SharedArrayBuffer, 0])
+  }
 }
 
 /**
@@ -31,7 +57,7 @@ export function openHostSide(
     const { toHost, toSocket, pool } = att.inThread
     toHost.handleWith(handler)
     const copies = new PooledCopies(pool)
-    return { toSocket, fromSocket: toHost, lane: null, largeFrames: null, copies }
+    return { toSocket, fromSocket: toHost, lane: null, largeFrames: null, copies, owed: copies }
   }
   const lane = new Lane(att.lane)
   lane.unref() // the socket's side keeps the threads alive, not the host's
@@ -39,5 +65,6 @@ export function openHostSide(
   const toSocket = new Outbox(att.toSocket, lane, false, pool)
   const fromSocket = new Inbox(att.toHost, lane, handler, pool, false)
   const largeFrames = new LargeFramesOut(toSocket, pool, att.lane, toParent)
-  return { toSocket, fromSocket, lane, largeFrames, copies: null }
+  const owed = new LaneOwed(lane)
+  return { toSocket, fromSocket, lane, largeFrames, copies: null, owed }
 }

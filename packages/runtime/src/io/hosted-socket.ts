@@ -8,7 +8,7 @@ import {
   ZmqError,
 } from "@omq/transport"
 import { TRANSFER_FROM } from "../ring/channel.js"
-import { type Lane, LaneKind } from "../ring/lane.js"
+import type { Lane } from "../ring/lane.js"
 import type { ControlFrames, InboxHandler, RecordSink, RecordSource } from "../ring/record-link.js"
 import {
   PEER_CONNECTED,
@@ -19,8 +19,13 @@ import {
 } from "../ring/records.js"
 import { deadlineOf, untilDeadline } from "../util/deadline.js"
 import { encodeEvent, type HostEvent } from "./host-events.js"
-import { type ConnectionOptions, decodeOptions, type SocketAttachment } from "./host-protocol.js"
-import { openHostSide } from "./host-side.js"
+import {
+  type ConnectionOptions,
+  decodeOptions,
+  encodePeerUp,
+  type SocketAttachment,
+} from "./host-protocol.js"
+import { type OwedMemory, openHostSide } from "./host-side.js"
 import { HostedListeners } from "./hosted-listeners.js"
 import { HostedPeer } from "./hosted-peer.js"
 import type { LargeFramesOut, ToParent } from "./large-frames-out.js"
@@ -28,8 +33,8 @@ import { openEngine } from "./open-engine.js"
 import { OutgoingStream } from "./outgoing-stream.js"
 import type { PooledCopies } from "./pooled-copies.js"
 import { subscriptionMessage, writeSubscription } from "./subscription-wire.js"
+import { WrittenPeers } from "./written-peers.js"
 
-const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 const NO_LIMIT = 0x7fffffff
 
@@ -53,6 +58,7 @@ export class HostedSocket implements InboxHandler {
   readonly #lane: Lane | null
   /** In-thread only: how the socket's messages are taken (see onFrames). */
   readonly #copies: PooledCopies | null
+  readonly #owed: OwedMemory
   readonly #inbox: RecordSource
   readonly #outbox: RecordSink
   readonly #peers = new Map<number, HostedPeer>()
@@ -63,17 +69,17 @@ export class HostedSocket implements InboxHandler {
   /** connect()s by endpoint; libzmq allows several to the same one. */
   readonly #connects = new Map<string, Connect[]>()
   readonly #engines = new Set<Engine>()
-  /** Peers written to during the current drain; flushed once at its end. */
-  readonly #dirty = new Set<HostedPeer>()
+  /** Pipes written to during the current drain; flushed once at its end. */
+  readonly #written = new WrittenPeers((peer, count) =>
+    this.#outbox.push(RecordKind.Credit, peer.id, count),
+  )
   #nextPeer = 1
   /** The large message now arriving from the socket, frame by frame. */
   readonly #stream = new OutgoingStream({
     peer: (id) => this.#peers.get(id),
-    touched: (peer) => this.#dirty.add(peer),
+    touched: (peer) => this.#written.add(peer),
     giveBack: (buffer) => this.#giveBack(buffer),
   })
-  /** Memory lent from the socket's pool, owed back once written or dropped. */
-  readonly #lent = new WeakSet<ArrayBufferLike>()
   #closing = false
   #resolveFinished!: () => void
   readonly #finished = new Promise<void>((resolve) => {
@@ -99,6 +105,7 @@ export class HostedSocket implements InboxHandler {
     this.#lane = side.lane
     this.#largeFrames = side.largeFrames
     this.#copies = side.copies
+    this.#owed = side.owed
     this.#inbox.start()
   }
 
@@ -189,10 +196,10 @@ export class HostedSocket implements InboxHandler {
     if (this.#closing) return
     this.#closing = true
     const listeners = this.#listeners.closeAll()
-    this.#flushDirty()
+    this.#written.flush()
     const deadline = deadlineOf(linger)
     // Connecters keep trying while lingering: queued messages may still find their peer.
-    if (linger !== 0) await this.#lingerUntilSent(linger)
+    if (linger !== 0) await this.#written.untilSent(() => this.#peers.values(), linger)
     for (const entries of this.#connects.values()) for (const e of entries) e.connecter.close()
     if (linger !== 0) {
       const ended = Promise.all([...this.#engines].map((engine) => engine.end()))
@@ -230,7 +237,7 @@ export class HostedSocket implements InboxHandler {
       p += 4 + len
     }
     peer.written++
-    this.#dirty.add(peer)
+    this.#written.add(peer)
   }
 
   /** A whole message from a socket on this thread, inside its send() (see PooledCopies). */
@@ -244,7 +251,7 @@ export class HostedSocket implements InboxHandler {
     }
     this.#copies!.write(engine, frames, this.#giveBackFn)
     peer.written++
-    this.#dirty.add(peer)
+    this.#written.add(peer)
   }
 
   readonly #giveBackFn = (buffer: ArrayBufferLike): void => this.#giveBack(buffer)
@@ -254,15 +261,13 @@ export class HostedSocket implements InboxHandler {
   }
 
   onChunk(_peerId: number, bytes: Uint8Array, owned: boolean): void {
-    if (owned) this.#lent.add(bytes.buffer)
+    if (owned) this.#owed.owe(bytes.buffer)
     this.#stream.chunk(bytes, owned)
   }
 
-  /** Returns a lent frame's memory to the socket's pool (and its send budget). */
+  /** Returns a frame's memory to the socket's pool (and its send budget), if it is owed. */
   #giveBack(buffer: ArrayBufferLike): void {
-    if (this.#copies?.giveBack(buffer)) return
-    if (!this.#lent.delete(buffer) || this.#closing) return
-    this.#lane?.post([LaneKind.GiveBack, buffer as SharedArrayBuffer, 0])
+    if (!this.#closing) this.#owed.giveBack(buffer)
   }
 
   /** Gives back the lent memory of messages that will never be written. */
@@ -308,11 +313,11 @@ export class HostedSocket implements InboxHandler {
   #sendSubscription(peer: HostedPeer, topic: Uint8Array, flags: number): void {
     if (!peer.engine?.ready) return
     writeSubscription(peer.engine, topic, (flags & SUBSCRIBE) !== 0)
-    this.#dirty.add(peer)
+    this.#written.add(peer)
   }
 
   onDrained(): void {
-    this.#flushDirty()
+    this.#written.flush()
   }
 
   // ---- connections ---------------------------------------------------------------------------
@@ -367,8 +372,8 @@ export class HostedSocket implements InboxHandler {
         this.#event({ type: "handshake", address }) // after PeerUp: the socket knows the peer
         peer.flushQueue(this.#giveBackFn)
         if (peer.paused) engine.pause()
-        this.#dirty.add(peer)
-        this.#flushDirty()
+        this.#written.add(peer)
+        this.#written.flush()
       },
       message: (frames) => {
         if (peer!.holdIfFull(frames)) return
@@ -409,8 +414,8 @@ export class HostedSocket implements InboxHandler {
         if (peer && peer.engine === engine && peer.blocked) {
           peer.blocked = false
           peer.flushQueue(this.#giveBackFn) // a conflating pipe's newest
-          this.#dirty.add(peer)
-          this.#flushDirty()
+          this.#written.add(peer)
+          this.#written.flush()
         }
       },
       closed: (error, handshaken) => {
@@ -448,16 +453,13 @@ export class HostedSocket implements InboxHandler {
 
   /** Tells the socket that a pipe's handshake completed, with the limits it was made with. */
   #announce(peer: HostedPeer, info: PeerInfo, sendLimit: number): void {
-    const limits = new Uint8Array(8)
-    const view = new DataView(limits.buffer)
-    view.setUint32(0, peer.receiveLimit, true) // the socket returns credit in batches of half
-    view.setUint32(4, sendLimit, true)
-    const frames = [
-      encoder.encode(info.socketType),
-      info.routingId ?? new Uint8Array(0),
-      encoder.encode(peer.endpoint),
-      limits,
-    ]
+    const frames = encodePeerUp({
+      type: info.socketType,
+      routingId: info.routingId ?? new Uint8Array(0),
+      endpoint: peer.endpoint,
+      receiveLimit: peer.receiveLimit,
+      sendLimit,
+    })
     const flags = peer.connected ? PEER_CONNECTED : 0
     this.#outbox.push(RecordKind.PeerUp, peer.id, frames.length, frames, flags)
   }
@@ -465,47 +467,8 @@ export class HostedSocket implements InboxHandler {
   #removePeer(peer: HostedPeer): void {
     if (!this.#peers.delete(peer.id)) return
     this.#giveBackQueue(peer)
-    this.#dirty.delete(peer)
+    this.#written.delete(peer)
     peer.engine?.destroy()
     this.#outbox.push(RecordKind.PeerDown, peer.id, 0)
-  }
-
-  /** Writes out what this drain produced and returns send credit for what the kernel took. */
-  #flushDirty(): void {
-    for (const peer of this.#dirty) {
-      const engine = peer.engine
-      if (!engine) continue
-      if (!engine.flush()) {
-        peer.blocked = true
-        continue
-      }
-      if (peer.written > 0) {
-        this.#outbox.push(RecordKind.Credit, peer.id, peer.written)
-        peer.written = 0
-      }
-    }
-    this.#dirty.clear()
-    this.#onIdleCheck?.()
-  }
-
-  /** Resolves once no message waits for a connection or a drain, or after `linger` ms. */
-  #lingerUntilSent(linger: number): Promise<void> {
-    const idle = new Promise<void>((resolve) => {
-      this.#onIdleCheck = () => {
-        if (!this.#hasPending()) resolve()
-      }
-      this.#onIdleCheck()
-    })
-    const deadline = deadlineOf(linger)
-    return untilDeadline(idle, deadline).finally(() => {
-      this.#onIdleCheck = null
-    })
-  }
-
-  #onIdleCheck: (() => void) | null = null
-
-  #hasPending(): boolean {
-    for (const peer of this.#peers.values()) if (peer.queue.length > 0 || peer.blocked) return true
-    return false
   }
 }

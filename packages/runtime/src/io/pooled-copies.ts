@@ -1,6 +1,7 @@
 import type { Engine } from "@omq/transport"
 import type { TransferPool } from "../ring/transfer-pool.js"
 import { copyFrame } from "../util/copy-frame.js"
+import type { OwedMemory } from "./host-side.js"
 import { OWNED_FROM } from "./hosted-peer.js"
 
 /**
@@ -13,7 +14,7 @@ import { OWNED_FROM } from "./hosted-peer.js"
  *
  * One per in-thread HostedSocket, on its thread.
  */
-export class PooledCopies {
+export class PooledCopies implements OwedMemory {
   readonly #pool: TransferPool
   /** Pool memory written or queued, owed back to the pool. */
   readonly #taken = new WeakSet<ArrayBufferLike>()
@@ -42,11 +43,12 @@ export class PooledCopies {
     return frames.map((f) => (f.byteLength < OWNED_FROM ? copyFrame(f) : this.#copy(f)))
   }
 
-  /** Takes back a frame's memory if it came from here; false otherwise. */
-  giveBack(buffer: ArrayBufferLike): boolean {
-    if (!this.#taken.delete(buffer)) return false
-    this.#pool.put(buffer as SharedArrayBuffer)
-    return true
+  /** Copies are owed from the moment they are made (see #copy). */
+  owe(): void {}
+
+  /** Takes back a frame's memory if it came from here. */
+  giveBack(buffer: ArrayBufferLike): void {
+    if (this.#taken.delete(buffer)) this.#pool.put(buffer as SharedArrayBuffer)
   }
 
   #copy(frame: Uint8Array): Uint8Array {

@@ -1,7 +1,7 @@
 import { threadId } from "node:worker_threads"
 import type { SocketType } from "@omq/transport"
 import type { Context } from "../context.js"
-import { type ConnectionOptions, encodeOptions } from "../io/host-protocol.js"
+import { type ConnectionOptions, decodePeerUp, encodeOptions } from "../io/host-protocol.js"
 import type { IoLink } from "../io/io-link.js"
 import { decodeEvent } from "../observer.js"
 import { Inbox, newRing, Outbox } from "../ring/channel.js"
@@ -195,22 +195,15 @@ export class HostChannel implements PipeLink, InboxHandler {
   }
 
   #peerUp(flags: number, peerId: number, frames: Uint8Array[]): void {
-    const [type, routingId, endpoint, limitBytes] = frames
-    const limits = new DataView(limitBytes!.buffer, limitBytes!.byteOffset, 8)
+    const { type, routingId, endpoint, receiveLimit, sendLimit } = decodePeerUp(frames)
     let peer = this.#owner.peer(peerId)
     if (!peer) {
-      peer = new Peer(peerId, decoder.decode(endpoint), this)
+      peer = new Peer(peerId, endpoint, this)
       peer.connected = (flags & PEER_CONNECTED) !== 0
       this.#owner.addPeer(peer)
     }
-    const receiveLimit = limits.getUint32(0, true)
     peer.assembly = null // a message cut short by the old connection is gone with it
-    const accepted = this.#owner.pipeUp(peer, {
-      type: decoder.decode(type),
-      routingId: routingId!,
-      receiveLimit,
-      sendLimit: limits.getUint32(4, true),
-    })
+    const accepted = this.#owner.pipeUp(peer, { type, routingId, receiveLimit, sendLimit })
     if (accepted) peer.creditBatch = creditBatch(receiveLimit)
   }
 }
