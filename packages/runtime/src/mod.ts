@@ -15,6 +15,12 @@ export {
   Observer,
 } from "./observer.js"
 export { Proxy, type ProxyDirectionStats, type ProxyStats } from "./proxy.js"
+export {
+  type Certificate,
+  readCertificate,
+  writeCertificate,
+} from "./security/certificate-files.js"
+export { curveKeyPair } from "./security/curve-key-pair.js"
 export { Dealer, type DealerOptions } from "./socket/dealer.js"
 export type { SocketOptions } from "./socket/options.js"
 export { Pair } from "./socket/pair.js"

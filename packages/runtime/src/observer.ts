@@ -1,9 +1,13 @@
 import { ZmqError } from "@omq/transport"
 import { Queue } from "./util/queue.js"
 
-/** The error an event carries: a ZeroMQ-style code (ERR_ZMTP_* for protocol errors). */
+/**
+ * The error an event carries: a ZeroMQ-style code (ERR_ZMTP_* for protocol errors), and for
+ * `handshake:error:auth` the ZAP status, as zeromq.js's AuthError.
+ */
 export interface EventErrorInfo extends Error {
   code: string
+  status?: 300 | 400 | 500
 }
 
 /** Every event a socket reports, named as zeromq.js names libzmq's monitor events. */
@@ -110,15 +114,20 @@ export class Observer {
 /** Rebuilds an event the host sent as JSON (errors travel as code and message). */
 export function decodeEvent(json: string): Event {
   const raw = JSON.parse(json) as Record<string, unknown> & {
-    error?: { code: string; message: string }
+    error?: { code: string; message: string; status?: 300 | 400 | 500 }
   }
-  if (raw.error) raw.error = eventError(raw.error.code, raw.error.message)
+  if (raw.error) raw.error = eventError(raw.error.code, raw.error.message, raw.error.status)
   return raw as unknown as Event
 }
 
 /** An event's error: `code` is the ZeroMQ code, or the ERR_ZMTP_* name of a protocol error. */
-export function eventError(code: string, message: string): EventErrorInfo {
+export function eventError(
+  code: string,
+  message: string,
+  status?: 300 | 400 | 500,
+): EventErrorInfo {
   const error = new Error(message) as EventErrorInfo
   error.code = code
+  if (status) error.status = status
   return error
 }

@@ -24,6 +24,7 @@ function recordingEngine(): Engine & { bytes: number } {
       engine.bytes += bytes.byteLength
     },
     writeEncoded: () => {},
+    zapAnswer: () => {},
     flush: () => true,
     pause: () => {},
     resume: () => {},

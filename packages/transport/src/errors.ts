@@ -33,11 +33,20 @@ export class ZmqError extends Error {
    * ZMQ_PROTOCOL_ERROR_* codes in monitor events (ERR_ZMTP_INVALID_METADATA, ...).
    */
   readonly protocolError: string | undefined
+  /** For a refused handshake: the ZAP status (300, 400 or 500), as zeromq.js's AuthError. */
+  readonly status: 300 | 400 | 500 | undefined
 
-  constructor(code: ZmqErrorCode, message: string, address?: string, protocolError?: string) {
+  constructor(
+    code: ZmqErrorCode,
+    message: string,
+    address?: string,
+    protocolError?: string,
+    status?: 300 | 400 | 500,
+  ) {
     super(message)
     this.code = code
     this.address = address
     this.protocolError = protocolError
+    this.status = status
   }
 }

@@ -18,6 +18,7 @@ export {
 } from "./endpoint.js"
 export { Connecter, type ConnecterEvent, type ReconnectOptions } from "./engine/connecter.js"
 export type { Engine } from "./engine/engine.js"
+export type { HeartbeatOptions } from "./engine/heartbeat.js"
 export { type Listener, listen } from "./engine/listener.js"
 export { RawEngine } from "./engine/raw-engine.js"
 export {
@@ -29,9 +30,17 @@ export {
 export { ZmqError, type ZmqErrorCode } from "./errors.js"
 export {
   encodeCancel,
+  encodeMetadata,
   encodeSubscribe,
   isSocketType,
   type Metadata,
+  NULL_SECURITY,
+  parseMetadata,
+  type Security,
   type SocketType,
   socketTypesCompatible,
+  type ZapAnswer,
+  type ZapQuery,
+  z85Decode,
+  z85Encode,
 } from "./zmtp/mod.js"

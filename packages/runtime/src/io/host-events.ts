@@ -13,12 +13,19 @@ export interface HostEvent {
 /**
  * Encodes an event for an Event record. Events are rare (per connection, not per message), so
  * JSON is fine. An error travels as its code (for protocol errors the ERR_ZMTP_* name
- * zeromq.js reports) and its message.
+ * zeromq.js reports), its message, and for a refused handshake the ZAP status.
  */
 export function encodeEvent(event: HostEvent): Uint8Array {
   const { error, ...rest } = event
   const wire = error
-    ? { ...rest, error: { code: error.protocolError ?? error.code, message: error.message } }
+    ? {
+        ...rest,
+        error: {
+          code: error.protocolError ?? error.code,
+          message: error.message,
+          status: error.status,
+        },
+      }
     : rest
   return encoder.encode(JSON.stringify(wire))
 }

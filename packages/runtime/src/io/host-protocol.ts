@@ -1,7 +1,8 @@
-import type { SocketType } from "@omq/transport"
+import type { HeartbeatOptions, SocketType } from "@omq/transport"
 import type { InThreadRecords } from "../ring/in-thread-records.js"
 import type { RingHandle } from "../ring/ring-buffer.js"
 import type { TransferPool } from "../ring/transfer-pool.js"
+import type { ConnectionSecurity } from "./connection-security.js"
 
 /**
  * The control plane between a socket's thread and the IoHost that owns its connections
@@ -22,6 +23,8 @@ export interface ConnectionOptions {
   immediate: boolean
   /** Each pipe keeps only the newest message waiting to be written. */
   conflate: boolean
+  security: ConnectionSecurity
+  heartbeat: HeartbeatOptions
 }
 
 interface AttachmentBase {

@@ -26,6 +26,7 @@ import {
   type SocketAttachment,
 } from "./host-protocol.js"
 import { type OwedMemory, openHostSide } from "./host-side.js"
+import { HostZap } from "./host-zap.js"
 import { HostedListeners } from "./hosted-listeners.js"
 import { HostedPeer } from "./hosted-peer.js"
 import type { LargeFramesOut, ToParent } from "./large-frames-out.js"
@@ -74,6 +75,7 @@ export class HostedSocket implements InboxHandler {
     this.#outbox.push(RecordKind.Credit, peer.id, count),
   )
   #nextPeer = 1
+  readonly #zap: HostZap
   /** The large message now arriving from the socket, frame by frame. */
   readonly #stream = new OutgoingStream({
     peer: (id) => this.#peers.get(id),
@@ -106,6 +108,7 @@ export class HostedSocket implements InboxHandler {
     this.#largeFrames = side.largeFrames
     this.#copies = side.copies
     this.#owed = side.owed
+    this.#zap = new HostZap(this.#outbox)
     this.#inbox.start()
   }
 
@@ -286,6 +289,10 @@ export class HostedSocket implements InboxHandler {
       void this.#close(count | 0)
       return
     }
+    if (kind === RecordKind.ZapReply) {
+      this.#zap.answered(peerId, count, frames)
+      return
+    }
     if (kind === RecordKind.Connect || kind === RecordKind.Disconnect) {
       const [endpoint, options] = frames.read()
       const text = decoder.decode(endpoint)
@@ -410,6 +417,8 @@ export class HostedSocket implements InboxHandler {
         this.#outbox.pushMessage(peer!.id, [subscriptionMessage(topic, subscribe)])
         peer!.delivered()
       },
+      authenticate: (query) =>
+        this.#zap.ask(query, stream.remoteAddress ?? "", (answer) => engine.zapAnswer(answer)),
       drain: () => {
         if (peer && peer.engine === engine && peer.blocked) {
           peer.blocked = false
@@ -433,8 +442,11 @@ export class HostedSocket implements InboxHandler {
           if (deliberate) return
           if (!handshaken) {
             const failure = error ?? new ZmqError("EPIPE", "connection closed during the handshake")
-            const type =
-              failure.code === "EPROTO" ? "handshake:error:protocol" : "handshake:error:other"
+            const type = failure.status
+              ? "handshake:error:auth"
+              : failure.code === "EPROTO"
+                ? "handshake:error:protocol"
+                : "handshake:error:other"
             this.#event({ type, address, error: failure })
           }
           this.#event({ type: "disconnect", address })

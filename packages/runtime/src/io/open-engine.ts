@@ -6,6 +6,7 @@ import {
   type SocketType,
   ZmtpEngine,
 } from "@omq/transport"
+import { securityOf } from "./connection-security.js"
 import type { ConnectionOptions } from "./host-protocol.js"
 
 /**
@@ -27,6 +28,8 @@ export function openEngine(
     maxMessageSize: options.maxMessageSize,
     handshakeInterval: options.handshakeInterval,
     streamFrom,
+    security: securityOf(options.security),
+    heartbeat: options.heartbeat,
   }
   return new ZmtpEngine(stream, config, handler)
 }

@@ -46,6 +46,7 @@ export class InprocRegistry {
       this.unbind(a.name, { thread: from, socket: a.socket }),
     )
     mailbox.handle("inproc.connect", (offer: InprocOffer) => this.connect(offer))
+    mailbox.handle("inproc.bound", (a: { name: string }) => this.#bound.has(a.name))
     mailbox.handle("inproc.cancel", (a: { socket: number; pipe: number }) =>
       this.#dropWaiting((o) => o.socket === a.socket && o.pipe === a.pipe),
     )

@@ -51,6 +51,16 @@ export enum RecordKind {
   Chunk = 11,
   /** Host → socket: a monitor event (bind, accept, handshake, ...); frames [JSON]. */
   Event = 12,
+  /**
+   * Host → socket: a handshake asks the ZAP handler; `peer` is the question's id, frames
+   * [peer address, mechanism, credentials...]. The socket adds its domain and identity.
+   */
+  ZapRequest = 13,
+  /**
+   * Socket → host: the answer to ZapRequest `peer`: frames [status, text, user id, metadata],
+   * or none when no handler is bound.
+   */
+  ZapReply = 14,
 }
 
 /** PeerUp flag: the pipe belongs to a connect() (else it was accepted by a bind()). */

@@ -11,6 +11,7 @@ import { Lane, newLaneName } from "../ring/lane.js"
 import type { ControlFrames, InboxHandler, RecordSink, RecordSource } from "../ring/record-link.js"
 import { PEER_CONNECTED, RecordKind, readFrames, SUBSCRIBE } from "../ring/records.js"
 import type { TransferPool } from "../ring/transfer-pool.js"
+import { ZapClient, zapAnswerFrames } from "../security/zap-client.js"
 import { Peer } from "./peer.js"
 import { creditBatch, type PipeLink, type PipeOwner } from "./pipe.js"
 
@@ -23,6 +24,8 @@ export interface HostChannelOwner extends PipeOwner {
   addPeer(peer: Peer): void
   /** The transfer budget has room again, or the backlog drained: retry waiting sends. */
   retrySends(): void
+  /** What a ZAP request says of this socket: its zapDomain and routing id. */
+  zapIdentity(): { domain: string; identity: Uint8Array }
 }
 
 /**
@@ -44,6 +47,8 @@ export class HostChannel implements PipeLink, InboxHandler {
   readonly #lane: Lane | null
   readonly #outbox: RecordSink
   readonly #inbox: RecordSource
+  readonly #context: Context
+  #zap: ZapClient | null = null
 
   /** @param pool the socket's memory for large frames (shared with its inproc pipes). */
   constructor(
@@ -54,6 +59,7 @@ export class HostChannel implements PipeLink, InboxHandler {
     pool: TransferPool,
   ) {
     this.#owner = owner
+    this.#context = context
     this.#io = context.ioLink()
     const thread = threadId
     if (this.#io.inThread) {
@@ -106,6 +112,7 @@ export class HostChannel implements PipeLink, InboxHandler {
     } catch {
       // The host is gone already (its thread died, or the context was terminated).
     }
+    this.#zap?.close()
     this.#inbox.drainNow() // the host's last events (listeners closed) come before "end"
     this.#inbox.close()
     this.#outbox.close()
@@ -179,6 +186,10 @@ export class HostChannel implements PipeLink, InboxHandler {
       owner.pipeEvent(decodeEvent(decoder.decode(json)))
       return
     }
+    if (kind === RecordKind.ZapRequest) {
+      void this.#askZap(peerId, frames.read())
+      return
+    }
     if (kind === RecordKind.PeerUp) {
       this.#peerUp(flags, peerId, frames.read())
       return
@@ -192,6 +203,19 @@ export class HostChannel implements PipeLink, InboxHandler {
   /** @internal */
   onDrained(): void {
     this.#owner.pipesDrained()
+  }
+
+  /** A handshake on the host asks ZAP: the handler is asked from here, and the answer returned. */
+  async #askZap(id: number, [address, mechanism, ...credentials]: Uint8Array[]): Promise<void> {
+    this.#zap ??= new ZapClient(this.#context)
+    const answer = await this.#zap.ask({
+      ...this.#owner.zapIdentity(),
+      address: decoder.decode(address),
+      mechanism: decoder.decode(mechanism),
+      credentials,
+    })
+    const frames = answer ? zapAnswerFrames(answer) : []
+    this.#outbox.push(RecordKind.ZapReply, id, frames.length, frames)
   }
 
   #peerUp(flags: number, peerId: number, frames: Uint8Array[]): void {

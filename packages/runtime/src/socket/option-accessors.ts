@@ -1,5 +1,6 @@
 import { ZmqError } from "@omq/transport"
 import { checkOption, DEFAULT_OPTIONS, isSocketOption, type SocketOptions } from "./options.js"
+import { mechanismAfter, NULL_MECHANISM, type SelectedMechanism } from "./security-options.js"
 
 /**
  * The options every socket has, as typed properties (zeromq.js v6 style): each setter checks
@@ -7,9 +8,11 @@ import { checkOption, DEFAULT_OPTIONS, isSocketOption, type SocketOptions } from
  */
 export abstract class SocketOptionAccessors {
   protected readonly options: SocketOptions = { ...DEFAULT_OPTIONS }
+  /** The security mechanism the options select (the last one set wins, as in libzmq). */
+  protected mechanism: SelectedMechanism = NULL_MECHANISM
 
   /** Applies constructor options; unknown names are EINVAL. */
-  protected applyOptions(options: Partial<SocketOptions>): void {
+  protected applyOptions(options: { [K in keyof SocketOptions]?: unknown }): void {
     for (const [name, value] of Object.entries(options)) {
       if (value === undefined) continue
       if (!isSocketOption(name)) throw new ZmqError("EINVAL", `unknown socket option '${name}'`)
@@ -19,6 +22,13 @@ export abstract class SocketOptionAccessors {
 
   protected setOption<K extends keyof SocketOptions>(name: K, value: unknown): void {
     this.options[name] = checkOption(name, value)
+    this.mechanism = mechanismAfter(name, value, this.mechanism)
+  }
+
+  /** null, "plain" or "curve", as zeromq.js reports it. */
+  get securityMechanism(): null | "plain" | "curve" {
+    const { name } = this.mechanism
+    return name === "NULL" ? null : name === "PLAIN" ? "plain" : "curve"
   }
 
   get linger(): number {
@@ -93,5 +103,77 @@ export abstract class SocketOptionAccessors {
   }
   set conflate(v: boolean) {
     this.setOption("conflate", v)
+  }
+  get plainServer(): boolean {
+    return this.options.plainServer
+  }
+  set plainServer(v: boolean) {
+    this.setOption("plainServer", v)
+  }
+  get plainUsername(): string | null {
+    return this.options.plainUsername
+  }
+  set plainUsername(v: string | null) {
+    this.setOption("plainUsername", v)
+  }
+  get plainPassword(): string | null {
+    return this.options.plainPassword
+  }
+  set plainPassword(v: string | null) {
+    this.setOption("plainPassword", v)
+  }
+  get curveServer(): boolean {
+    return this.options.curveServer
+  }
+  set curveServer(v: boolean) {
+    this.setOption("curveServer", v)
+  }
+  get curvePublicKey(): string | null {
+    return this.options.curvePublicKey
+  }
+  set curvePublicKey(v: string | Uint8Array | null) {
+    this.setOption("curvePublicKey", v)
+  }
+  get curveSecretKey(): string | null {
+    return this.options.curveSecretKey
+  }
+  set curveSecretKey(v: string | Uint8Array | null) {
+    this.setOption("curveSecretKey", v)
+  }
+  get curveServerKey(): string | null {
+    return this.options.curveServerKey
+  }
+  set curveServerKey(v: string | Uint8Array | null) {
+    this.setOption("curveServerKey", v)
+  }
+  get zapDomain(): string {
+    return this.options.zapDomain
+  }
+  set zapDomain(v: string) {
+    this.setOption("zapDomain", v)
+  }
+  get zapEnforceDomain(): boolean {
+    return this.options.zapEnforceDomain
+  }
+  set zapEnforceDomain(v: boolean) {
+    this.setOption("zapEnforceDomain", v)
+  }
+  get heartbeatInterval(): number {
+    return this.options.heartbeatInterval
+  }
+  set heartbeatInterval(v: number) {
+    this.setOption("heartbeatInterval", v)
+  }
+  get heartbeatTimeToLive(): number {
+    return this.options.heartbeatTimeToLive
+  }
+  set heartbeatTimeToLive(v: number) {
+    this.setOption("heartbeatTimeToLive", v)
+  }
+  get heartbeatTimeout(): number {
+    return this.options.heartbeatTimeout
+  }
+  set heartbeatTimeout(v: number) {
+    this.setOption("heartbeatTimeout", v)
   }
 }

@@ -1,4 +1,4 @@
-import { ZmqError } from "@omq/transport"
+import { ZmqError, z85Decode, z85Encode } from "@omq/transport"
 
 /** Options every socket type has, named as in zeromq.js v6. Times are in milliseconds. */
 export interface SocketOptions {
@@ -31,6 +31,28 @@ export interface SocketOptions {
    * single-frame messages, as in libzmq. Default false.
    */
   conflate: boolean
+  /** Be a PLAIN server (needs a ZAP handler). Default false. */
+  plainServer: boolean
+  /** Be a PLAIN client with this username (null: not PLAIN). Default null. */
+  plainUsername: string | null
+  plainPassword: string | null
+  /** Be a CURVE server (needs curveSecretKey). Default false. */
+  curveServer: boolean
+  /** Our long-term CURVE key pair, as 40-character Z85 text (or 32 bytes when set). */
+  curvePublicKey: string | null
+  curveSecretKey: string | null
+  /** The CURVE server's public key, which makes this socket a CURVE client. */
+  curveServerKey: string | null
+  /** The ZAP domain; a NULL socket asks ZAP only when it is set. Default "". */
+  zapDomain: string
+  /** Fail handshakes that need ZAP when no handler is bound. Default false. */
+  zapEnforceDomain: boolean
+  /** Send a PING this often (ms); 0 for no heartbeats. Default 0. */
+  heartbeatInterval: number
+  /** The TTL our PINGs announce (ms, sent in deciseconds). Default 0. */
+  heartbeatTimeToLive: number
+  /** Drop a peer silent this long after a PING (ms); -1 uses heartbeatInterval. Default -1. */
+  heartbeatTimeout: number
 }
 
 export const DEFAULT_OPTIONS: Readonly<SocketOptions> = {
@@ -46,6 +68,18 @@ export const DEFAULT_OPTIONS: Readonly<SocketOptions> = {
   receiveTimeout: -1,
   routingId: null,
   conflate: false,
+  plainServer: false,
+  plainUsername: null,
+  plainPassword: null,
+  curveServer: false,
+  curvePublicKey: null,
+  curveSecretKey: null,
+  curveServerKey: null,
+  zapDomain: "",
+  zapEnforceDomain: false,
+  heartbeatInterval: 0,
+  heartbeatTimeToLive: 0,
+  heartbeatTimeout: -1,
 }
 
 type Check = (value: unknown) => boolean
@@ -53,6 +87,11 @@ const int =
   (min: number): Check =>
   (v) =>
     Number.isInteger(v) && (v as number) >= min
+const isBoolean: Check = (v) => typeof v === "boolean"
+const shortTextOrNull: Check = (v) =>
+  v === null || (typeof v === "string" && Buffer.byteLength(v) <= 255)
+const CURVE_KEY = "null, 40 characters of Z85, or 32 bytes"
+const isCurveKey: Check = (v) => v === null || curveKeyBytes(v) !== null
 const CHECKS: Record<keyof SocketOptions, [Check, string]> = {
   linger: [int(-1), "an integer >= -1"],
   sendHighWaterMark: [int(0), "an integer >= 0"],
@@ -69,6 +108,35 @@ const CHECKS: Record<keyof SocketOptions, [Check, string]> = {
     "null or a string of 1 to 255 bytes",
   ],
   conflate: [(v) => typeof v === "boolean", "a boolean"],
+  plainServer: [isBoolean, "a boolean"],
+  plainUsername: [shortTextOrNull, "null or a string of at most 255 bytes"],
+  plainPassword: [shortTextOrNull, "null or a string of at most 255 bytes"],
+  curveServer: [isBoolean, "a boolean"],
+  curvePublicKey: [isCurveKey, CURVE_KEY],
+  curveSecretKey: [isCurveKey, CURVE_KEY],
+  curveServerKey: [isCurveKey, CURVE_KEY],
+  zapDomain: [
+    (v) => typeof v === "string" && Buffer.byteLength(v) <= 255,
+    "a string of at most 255 bytes",
+  ],
+  zapEnforceDomain: [isBoolean, "a boolean"],
+  heartbeatInterval: [int(0), "an integer >= 0"],
+  heartbeatTimeToLive: [
+    (v) => int(0)(v) && (v as number) <= 6_553_500,
+    "an integer from 0 to 6553500",
+  ],
+  heartbeatTimeout: [int(-1), "an integer >= -1"],
+}
+
+/** A CURVE key given as Z85 text or 32 bytes, as bytes; null when it is neither. */
+export function curveKeyBytes(value: unknown): Uint8Array | null {
+  if (value instanceof Uint8Array) return value.byteLength === 32 ? Uint8Array.from(value) : null
+  if (typeof value !== "string" || value.length !== 40) return null
+  try {
+    return z85Decode(value)
+  } catch {
+    return null
+  }
 }
 
 /** Validates one option; throws ZmqError EINVAL naming the option and what it accepts. */
@@ -81,6 +149,8 @@ export function checkOption<K extends keyof SocketOptions>(
   if (!check[0](value)) {
     throw new ZmqError("EINVAL", `option ${name} must be ${check[1]}, got ${String(value)}`)
   }
+  // Keys are kept as Z85 text whichever form they came in (zeromq.js reads them back so).
+  if (value instanceof Uint8Array) return z85Encode(value) as SocketOptions[K]
   return value as SocketOptions[K]
 }
 

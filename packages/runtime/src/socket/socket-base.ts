@@ -13,11 +13,17 @@ import type { SocketOptions } from "./options.js"
 import { Peer } from "./peer.js"
 import { creditBatch, NO_LIMIT } from "./pipe.js"
 import { PipedSocket } from "./piped-socket.js"
+import { connectionSecurity } from "./security-options.js"
 import { WaitingCalls } from "./waiting-calls.js"
 
 export type { Message, MessageLike } from "./message.js"
 
-export interface SocketConstructorOptions extends Partial<SocketOptions> {
+type CurveKeyOption = "curvePublicKey" | "curveSecretKey" | "curveServerKey"
+
+/** Options at construction; CURVE keys may be 32-byte buffers as well as Z85 text. */
+export interface SocketConstructorOptions
+  extends Partial<Omit<SocketOptions, CurveKeyOption>>,
+    Partial<Record<CurveKeyOption, string | Uint8Array | null>> {
   context?: Context
 }
 
@@ -124,6 +130,21 @@ export abstract class SocketBase
       receiveHighWaterMark: o.receiveHighWaterMark,
       immediate: o.immediate,
       conflate,
+      security: connectionSecurity(o, this.mechanism),
+      heartbeat: {
+        interval: o.heartbeatInterval,
+        timeToLive: o.heartbeatTimeToLive,
+        timeout: o.heartbeatTimeout,
+      },
+    }
+  }
+
+  /** @internal What a ZAP request says of this socket. */
+  zapIdentity(): { domain: string; identity: Uint8Array } {
+    const id = this.options.routingId
+    return {
+      domain: this.options.zapDomain,
+      identity: id === null ? Buffer.alloc(0) : Buffer.from(id),
     }
   }
 

@@ -1,3 +1,5 @@
+import type { ZapAnswer } from "../zmtp/mod.js"
+
 /**
  * What a host needs from one connection, whatever it speaks: ZMTP (ZmtpEngine) or raw bytes
  * (RawEngine, for STREAM sockets). Output is gathered and written once per flush().
@@ -15,6 +17,8 @@ export interface Engine {
   writeBytes(bytes: Uint8Array): void
   /** Appends body bytes the caller gives up; `written` runs once the kernel has them. */
   writeOwned(bytes: Uint8Array, written?: () => void): void
+  /** The ZAP handler's answer to the handler's `authenticate` (ignored where there is none). */
+  zapAnswer(answer: ZapAnswer | null): void
   /** Appends an encoded command frame (ignored where there are no commands). */
   writeEncoded(frame: Uint8Array): void
   /** Writes what was gathered; false when the stream wants a drain first. */

@@ -52,6 +52,10 @@ export class RawEngine implements Engine {
     if (written) this.#written.set(bytes, written)
   }
 
+  zapAnswer(): void {
+    // STREAM sockets have no handshake.
+  }
+
   writeEncoded(): void {}
 
   flush(): boolean {

@@ -2,26 +2,30 @@ import type { Socket } from "node:net"
 import { ZmqError } from "../errors.js"
 import {
   type Command,
-  checkSignature,
-  encodeGreeting,
+  encodePing,
   encodePong,
   FLAG_COMMAND,
+  FLAG_LONG,
   FLAG_MORE,
   FrameDecoder,
-  frameHeaderSize,
-  GREETING_SIZE,
-  type Mechanism,
+  Handshake,
+  type HandshakeProgress,
+  type HandshakeResult,
+  type MessageCipher,
   type Metadata,
-  NullMechanism,
+  mechanismFor,
   parseCommand,
-  parseGreeting,
   parsePing,
+  type Security,
   type SocketType,
   socketTypesCompatible,
-  writeFrameHeader,
+  type ZapAnswer,
+  type ZapQuery,
   ZmtpError,
 } from "../zmtp/mod.js"
 import type { Engine } from "./engine.js"
+import { Heartbeat, type HeartbeatOptions } from "./heartbeat.js"
+import { StreamOutput } from "./stream-output.js"
 
 /** What a connection needs to know about the socket it serves. */
 export interface EngineConfig {
@@ -34,6 +38,8 @@ export interface EngineConfig {
   handshakeInterval: number
   /** Data frames of at least this many bytes are streamed to the handler, not assembled. */
   streamFrom: number
+  security: Security
+  heartbeat: HeartbeatOptions
 }
 
 export interface PeerInfo {
@@ -60,80 +66,70 @@ export interface EngineHandler {
   subscription(topic: Uint8Array, subscribe: boolean): void
   /** The stream's write buffer emptied after `flush()` returned false. */
   drain(): void
+  /** The mechanism asks the ZAP handler; answer with `engine.zapAnswer()`. */
+  authenticate(query: ZapQuery): void
   /** The connection is gone; `error` says why when it failed (EPROTO, EMSGSIZE, ...). */
   closed(error: ZmqError | null, handshaken: boolean): void
 }
 
 enum State {
-  Greeting,
   Handshake,
   Ready,
   Closed,
 }
 
 const IDENTITY_TYPES = new Set<SocketType>(["REQ", "DEALER", "ROUTER"])
-/**
- * Output is gathered into chunks of up to this size; larger owned frames are written as they
- * are. A connection starts with a small chunk (a slice of Node's shared buffer pool) and doubles
- * it each time a burst fills it, halving it again after small ones; a chunk over 2 KiB is let go
- * at each flush. An idle connection, one of thousands on a ROUTER, holds 2 KiB at most.
- */
-const OUT_CHUNK = 64 * 1024
-const OUT_FIRST = 2 * 1024
-/** No chunk: a quiet connection lets its large one go. */
-const NO_OUT = Buffer.alloc(0)
-const COPY_LIMIT = 8 * 1024
+/** CURVE's inner flags: bit 0 MORE, bit 1 COMMAND. */
+const SEALED_MORE = 1
+const SEALED_COMMAND = 2
 /** Bodies that span chunks are filled whole: no need to zero them first. */
 const allocateBody = (size: number): Uint8Array => Buffer.allocUnsafe(size)
 
 /**
- * One ZMTP 3.x connection over a byte stream: greeting, NULL handshake, framing, PING/PONG.
+ * One ZMTP 3.x connection over a byte stream: the handshake (NULL, PLAIN or CURVE, see
+ * Handshake), then framing, PING/PONG and heartbeats, and under CURVE a MESSAGE box per frame.
  *
  * Lives on one thread (an IO worker or the socket's own thread). Outgoing frames are gathered
- * into large chunks and written once per `flush()`, so a burst of small messages costs one
- * write. Incoming frames are decoded without copying and handed over per whole message, so a
- * multipart message is never seen in part.
+ * and written once per `flush()`, so a burst of small messages costs one write. Incoming
+ * frames are decoded without copying and handed over per whole message, so a multipart
+ * message is never seen in part.
  */
 export class ZmtpEngine implements Engine {
   readonly #stream: Socket
   readonly #config: EngineConfig
   readonly #handler: EngineHandler
-  readonly #decoder: FrameDecoder
-  #mechanism: Mechanism | null = null
-  #state = State.Greeting
-  #greeting: Uint8Array | null = new Uint8Array(GREETING_SIZE)
-  #greetingLen = 0
+  readonly #output: StreamOutput
+  readonly #handshake: Handshake
+  readonly #heartbeat: Heartbeat
+  #decoder: FrameDecoder | null = null
+  #cipher: MessageCipher | null = null
+  #state = State.Handshake
   #parts: Uint8Array[] = []
-  #outChunk = OUT_FIRST
-  #out: Buffer = NO_OUT
-  #outLen = 0
-  /** Bytes gathered into chunks since the last flush. */
-  #gathered = 0
-  #pending: Uint8Array[] = []
-  /** Callbacks for owned chunks whose memory the caller wants back once written (or dropped). */
-  readonly #onWritten = new WeakMap<Uint8Array, () => void>()
   #timer: ReturnType<typeof setTimeout> | undefined
   #peerMinor = 1
   /** Body bytes still owed by a frame begun with writeFrameHeader. */
   #bodyRemaining = 0
   #heldCommands: Uint8Array[] = []
+  /** Under CURVE, a frame begun with writeFrameHeader is gathered here, then sealed whole. */
+  #sealing: { body: Uint8Array; filled: number; more: boolean } | null = null
   /** True while a streamed message's frames are arriving (until its last frame starts). */
   #streaming = false
+  /** The handshake was refused: the connection closes with this once the ERROR is out. */
+  #refusal: ZmqError | null = null
 
   constructor(stream: Socket, config: EngineConfig, handler: EngineHandler) {
     this.#stream = stream
     this.#config = config
     this.#handler = handler
-    this.#decoder = new FrameDecoder(
-      {
-        onFrame: (flags, body) => this.#onFrame(flags, body),
-        onFrameStart: (flags, size) => this.#onFrameStart(flags, size),
-        onFrameData: (piece) => handler.frameData(piece),
+    this.#output = new StreamOutput(stream)
+    this.#handshake = new Handshake(mechanismFor(config.security, localProperties(config)))
+    this.#heartbeat = new Heartbeat(config.heartbeat, {
+      ping: (ttl) => {
+        this.writeEncoded(encodePing(ttl, new Uint8Array(0)))
+        this.flush()
       },
-      config.maxMessageSize,
-      config.streamFrom,
-      allocateBody,
-    )
+      expire: (reason) => this.#fail(new ZmqError("EPROTO", reason)),
+    })
     stream.setNoDelay(true)
     stream.on("data", (chunk: Buffer) => this.#onData(chunk))
     stream.on("drain", () => handler.drain())
@@ -146,8 +142,7 @@ export class ZmtpEngine implements Engine {
         config.handshakeInterval,
       )
     }
-    // libzmq sends its greeting in stages and waits for ours: send all 64 bytes at once.
-    stream.write(encodeGreeting("NULL", false))
+    stream.write(this.#handshake.start())
   }
 
   get ready(): boolean {
@@ -159,66 +154,53 @@ export class ZmtpEngine implements Engine {
     return this.#peerMinor
   }
 
+  /** The peer's address, for ZAP: an IP for tcp, empty for ipc. */
+  get peerAddress(): string {
+    return this.#stream.remoteAddress ?? ""
+  }
+
   /**
    * Appends one frame. `owned` says the caller will never touch `body` again, which lets a large
    * frame be written without a copy; other bodies are copied now (ring memory is reused).
    */
   writeFrame(body: Uint8Array, more: boolean, owned: boolean, command = false): void {
-    const size = body.byteLength
-    const flags = (more ? FLAG_MORE : 0) | (command ? FLAG_COMMAND : 0)
-    if (owned && size > COPY_LIMIT) {
-      this.#reserve(9)
-      this.#outLen = writeFrameHeader(this.#out, this.#outLen, flags, size)
-      this.#spill()
-      this.#pending.push(body)
+    if (this.#cipher) {
+      this.#writeSealed((more ? SEALED_MORE : 0) | (command ? SEALED_COMMAND : 0), body)
       return
     }
-    this.#reserve(frameHeaderSize(size) + size)
-    this.#outLen = writeFrameHeader(this.#out, this.#outLen, flags, size)
-    this.#out.set(body, this.#outLen)
-    this.#outLen += size
+    this.#output.frame((more ? FLAG_MORE : 0) | (command ? FLAG_COMMAND : 0), body, owned)
   }
 
-  /** Appends a frame header alone; the body follows through writeBytes. */
+  /** Appends a frame header alone; the body follows through writeBytes / writeOwned. */
   writeFrameHeader(size: number, more: boolean): void {
-    this.#reserve(9)
-    this.#outLen = writeFrameHeader(this.#out, this.#outLen, more ? FLAG_MORE : 0, size)
+    if (this.#cipher) {
+      this.#sealing = { body: Buffer.allocUnsafe(size), filled: 0, more }
+      if (size === 0) this.#sealBody()
+      return
+    }
+    this.#output.header(more ? FLAG_MORE : 0, size)
     this.#bodyRemaining = size
   }
 
   /** Appends raw body bytes (copied: the caller's memory may be reused). */
   writeBytes(bytes: Uint8Array): void {
-    let from = 0
-    while (from < bytes.byteLength) {
-      if (this.#outLen === this.#out.byteLength) this.#reserve(1)
-      const take = Math.min(bytes.byteLength - from, this.#out.byteLength - this.#outLen)
-      this.#out.set(bytes.subarray(from, from + take), this.#outLen)
-      this.#outLen += take
-      from += take
+    if (this.#sealing) {
+      this.#gatherSealed(bytes)
+      return
     }
+    this.#output.bytes(bytes)
     this.#bodyWritten(bytes.byteLength)
   }
 
   /** Appends body bytes the caller will never touch again: written without a copy. */
   writeOwned(bytes: Uint8Array, written?: () => void): void {
-    this.#spill()
-    this.#pending.push(bytes)
-    if (written) this.#onWritten.set(bytes, written)
+    if (this.#sealing) {
+      this.#gatherSealed(bytes)
+      written?.()
+      return
+    }
+    this.#output.owned(bytes, written)
     this.#bodyWritten(bytes.byteLength)
-  }
-
-  /**
-   * Counts body bytes of a frame started with writeFrameHeader. Commands that came up while
-   * such a body was half written (a PONG) wait for its end: a frame must never be split.
-   */
-  #bodyWritten(bytes: number): void {
-    if (this.#bodyRemaining === 0) return
-    this.#bodyRemaining -= bytes
-    if (this.#bodyRemaining > 0) return
-    this.#bodyRemaining = 0
-    const held = this.#heldCommands
-    this.#heldCommands = []
-    for (const frame of held) this.writeEncoded(frame)
   }
 
   /** Appends a frame already encoded with its header (a command from the zmtp module). */
@@ -227,37 +209,18 @@ export class ZmtpEngine implements Engine {
       this.#heldCommands.push(frame)
       return
     }
-    this.#reserve(frame.byteLength)
-    this.#out.set(frame, this.#outLen)
-    this.#outLen += frame.byteLength
+    if (this.#cipher) {
+      const headerSize = (frame[0]! & FLAG_LONG) !== 0 ? 9 : 2
+      this.#writeSealed(SEALED_COMMAND, frame.subarray(headerSize))
+      return
+    }
+    this.#output.bytes(frame)
   }
 
   /** Writes everything gathered. Returns false when the stream wants a `drain` first. */
   flush(): boolean {
     if (this.#state === State.Closed) return true
-    this.#spill()
-    this.#settleChunk()
-    const pending = this.#pending
-    if (pending.length === 0) return !this.#stream.writableNeedDrain
-    this.#pending = []
-    if (pending.length === 1) {
-      this.#write(pending[0]!)
-    } else {
-      this.#stream.cork()
-      for (const chunk of pending) this.#write(chunk)
-      this.#stream.uncork()
-    }
-    return !this.#stream.writableNeedDrain
-  }
-
-  #write(chunk: Uint8Array): void {
-    const written = this.#onWritten.get(chunk)
-    if (!written) {
-      this.#stream.write(chunk)
-      return
-    }
-    // Written or failed, the memory is free again either way.
-    this.#stream.write(chunk, () => written())
+    return this.#output.flush()
   }
 
   pause(): void {
@@ -266,6 +229,13 @@ export class ZmtpEngine implements Engine {
 
   resume(): void {
     if (this.#state !== State.Closed) this.#stream.resume()
+  }
+
+  /** The ZAP handler's answer to `handler.authenticate` (null: no handler is bound). */
+  zapAnswer(answer: ZapAnswer | null): void {
+    if (this.#state !== State.Handshake) return
+    this.#stream.resume()
+    this.#guard(() => this.#progress(this.#handshake.zapAnswer(answer)))
   }
 
   /** Flushes and ends the stream gracefully; resolves once it has closed. */
@@ -282,82 +252,136 @@ export class ZmtpEngine implements Engine {
     this.#finish(null)
   }
 
-  #reserve(bytes: number): void {
-    if (this.#outLen + bytes <= this.#out.byteLength) return
-    if (this.#out.byteLength > 0) this.#spillFull()
-    if (bytes > this.#out.byteLength - this.#outLen) {
-      this.#out = Buffer.allocUnsafe(Math.max(bytes, this.#outChunk))
-    }
+  /**
+   * Counts body bytes of a frame started with writeFrameHeader. Commands that came up while
+   * such a body was half written (a PONG) wait for its end: a frame must never be split.
+   */
+  #bodyWritten(bytes: number): void {
+    if (this.#bodyRemaining === 0) return
+    this.#bodyRemaining -= bytes
+    if (this.#bodyRemaining > 0) return
+    this.#bodyRemaining = 0
+    const held = this.#heldCommands
+    this.#heldCommands = []
+    for (const frame of held) this.writeEncoded(frame)
   }
 
-  /** The chunk filled up within a burst: the next ones are larger. */
-  #spillFull(): void {
-    this.#outChunk = Math.min(this.#outChunk * 2, OUT_CHUNK)
-    this.#spill()
+  #writeSealed(flags: number, body: Uint8Array): void {
+    this.#output.frame(0, this.#cipher!.seal(flags, body), true)
   }
 
-  /** After a flush: small bursts shrink the next chunk, and a large one is not kept. */
-  #settleChunk(): void {
-    if (this.#gathered * 4 < this.#outChunk) {
-      this.#outChunk = Math.max(OUT_FIRST, this.#outChunk >>> 1)
-    }
-    this.#gathered = 0
-    if (this.#out.byteLength > OUT_FIRST) this.#out = NO_OUT
+  #gatherSealed(bytes: Uint8Array): void {
+    const sealing = this.#sealing!
+    sealing.body.set(bytes, sealing.filled)
+    sealing.filled += bytes.byteLength
+    if (sealing.filled >= sealing.body.byteLength) this.#sealBody()
   }
 
-  /** Moves the gathered bytes to the pending list. */
-  #spill(): void {
-    if (this.#outLen === 0) return
-    this.#gathered += this.#outLen
-    this.#pending.push(this.#out.subarray(0, this.#outLen))
-    const rest = this.#out.byteLength - this.#outLen
-    // The rest of the chunk serves the next writes; a nearly full one is replaced when needed.
-    this.#out = rest >= 4096 ? this.#out.subarray(this.#outLen) : NO_OUT
-    this.#outLen = 0
+  #sealBody(): void {
+    const { body, more } = this.#sealing!
+    this.#sealing = null
+    this.#writeSealed(more ? SEALED_MORE : 0, body)
   }
 
   #onData(chunk: Buffer): void {
+    this.#heartbeat.heard()
+    this.#guard(() => {
+      if (this.#state === State.Handshake) this.#progress(this.#handshake.push(chunk))
+      else this.#decoder?.push(chunk)
+    })
+  }
+
+  #guard(run: () => void): void {
     try {
-      if (this.#state === State.Greeting) {
-        const used = this.#readGreeting(chunk)
-        if (used < 0) return
-        chunk = chunk.subarray(used)
-        if (chunk.byteLength === 0) return
-      }
-      this.#decoder.push(chunk)
+      run()
     } catch (err) {
       this.#fail(asZmqError(err))
     }
   }
 
-  /** Returns how many bytes of `chunk` the greeting took, or -1 when it needs more. */
-  #readGreeting(chunk: Buffer): number {
-    const buf = this.#greeting!
-    const take = Math.min(GREETING_SIZE - this.#greetingLen, chunk.byteLength)
-    buf.set(chunk.subarray(0, take), this.#greetingLen)
-    this.#greetingLen += take
-    if (this.#greetingLen >= 10) checkSignature(buf)
-    if (this.#greetingLen < GREETING_SIZE) return -1
-    const greeting = parseGreeting(buf)
-    this.#greeting = null
-    if (greeting.mechanism !== "NULL") {
+  #progress(progress: HandshakeProgress): void {
+    for (const frame of progress.send) this.#output.bytes(frame)
+    this.flush()
+    if (progress.failure) {
+      // The ERROR command goes out before the connection closes.
+      const error = asZmqError(progress.failure)
+      this.#refusal = error
+      this.#stream.pause()
+      this.#stream.end(() => this.#fail(error))
+      return
+    }
+    if (progress.zap) {
+      this.#stream.pause() // nothing more is read until the handler answers
+      this.#handler.authenticate(progress.zap)
+      return
+    }
+    if (progress.done) {
+      this.#onHandshake(progress.done)
+      if (progress.rest && this.#state === State.Ready) this.#decoder!.push(progress.rest)
+    }
+  }
+
+  #onHandshake(done: HandshakeResult): void {
+    const peer = done.peer
+    const type = decodeAscii(peer.get("socket-type"))
+    if (!socketTypesCompatible(this.#config.socketType, type)) {
       throw new ZmqError(
         "EPROTO",
-        `security mechanism mismatch: peer uses ${greeting.mechanism}`,
+        `socket type ${type || "(none)"} cannot talk to ${this.#config.socketType}`,
         undefined,
-        "ERR_ZMTP_MECHANISM_MISMATCH",
+        "ERR_ZMTP_INVALID_METADATA",
       )
     }
-    this.#peerMinor = greeting.major > 3 ? 1 : greeting.minor
-    const props: Array<[string, Uint8Array]> = [["Socket-Type", ascii(this.#config.socketType)]]
-    if (IDENTITY_TYPES.has(this.#config.socketType)) {
-      props.push(["Identity", this.#config.routingId ?? new Uint8Array(0)])
+    const identity = peer.get("identity")
+    if (identity && identity.byteLength > 255) {
+      throw new ZmqError("EPROTO", `peer identity of ${identity.byteLength} bytes exceeds 255`)
     }
-    this.#mechanism = new NullMechanism(props)
-    this.#state = State.Handshake
-    for (const frame of this.#mechanism.start().send) this.writeEncoded(frame)
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+    this.#peerMinor = done.peerMinor
+    this.#cipher = done.cipher
+    this.#decoder = this.#newDecoder(done.cipher)
+    this.#state = State.Ready
+    this.#heartbeat.start()
     this.flush()
-    return take
+    this.#handler.ready({
+      socketType: type,
+      routingId: identity ?? new Uint8Array(0),
+      minor: done.peerMinor,
+      metadata: peer,
+    })
+  }
+
+  /** Under CURVE every frame is a box: none is streamed, and the limit counts the box. */
+  #newDecoder(cipher: MessageCipher | null): FrameDecoder {
+    const { maxMessageSize, streamFrom } = this.#config
+    if (cipher) {
+      const limit = maxMessageSize < 0 ? -1 : maxMessageSize + cipher.overhead
+      return new FrameDecoder(
+        { onFrame: (_flags, box) => this.#onSealed(box) },
+        limit,
+        Number.POSITIVE_INFINITY,
+        allocateBody,
+      )
+    }
+    return new FrameDecoder(
+      {
+        onFrame: (flags, body) => this.#onFrame(flags, body),
+        onFrameStart: (flags, size) => this.#onFrameStart(flags, size),
+        onFrameData: (piece) => this.#handler.frameData(piece),
+      },
+      maxMessageSize,
+      streamFrom,
+      allocateBody,
+    )
+  }
+
+  #onSealed(box: Uint8Array): void {
+    if (this.#state === State.Closed) return
+    const { flags, body } = this.#cipher!.open(box)
+    const zmtpFlags =
+      (flags & SEALED_MORE ? FLAG_MORE : 0) | (flags & SEALED_COMMAND ? FLAG_COMMAND : 0)
+    this.#onFrame(zmtpFlags, body)
   }
 
   #onFrame(flags: number, body: Uint8Array): void {
@@ -366,7 +390,6 @@ export class ZmtpEngine implements Engine {
       this.#onCommand(parseCommand(body))
       return
     }
-    if (this.#state !== State.Ready) throw new ZmqError("EPROTO", "message frame before handshake")
     if (this.#streaming) {
       const more = (flags & FLAG_MORE) !== 0
       this.#streaming = more
@@ -389,7 +412,6 @@ export class ZmtpEngine implements Engine {
   }
 
   #onFrameStart(flags: number, size: number): void {
-    if (this.#state !== State.Ready) throw new ZmqError("EPROTO", "message frame before handshake")
     if (!this.#streaming) {
       // Replay the frames gathered so far, so the whole message goes frame by frame.
       for (const part of this.#parts) {
@@ -404,15 +426,11 @@ export class ZmtpEngine implements Engine {
   }
 
   #onCommand(command: Command): void {
-    if (this.#state === State.Handshake) {
-      const step = this.#mechanism!.onCommand(command)
-      for (const frame of step.send) this.writeEncoded(frame)
-      if (step.peer) this.#onHandshake(step.peer)
-      return
-    }
     switch (command.name) {
       case "PING": {
-        this.writeEncoded(encodePong(parsePing(command.data).context))
+        const ping = parsePing(command.data)
+        this.#heartbeat.peerTtl(ping.ttl)
+        this.writeEncoded(encodePong(ping.context))
         this.flush()
         return
       }
@@ -428,32 +446,6 @@ export class ZmtpEngine implements Engine {
     }
   }
 
-  #onHandshake(peer: Metadata): void {
-    const type = decodeAscii(peer.get("socket-type"))
-    if (!socketTypesCompatible(this.#config.socketType, type)) {
-      throw new ZmqError(
-        "EPROTO",
-        `socket type ${type || "(none)"} cannot talk to ${this.#config.socketType}`,
-        undefined,
-        "ERR_ZMTP_INVALID_METADATA",
-      )
-    }
-    const identity = peer.get("identity")
-    if (identity && identity.byteLength > 255) {
-      throw new ZmqError("EPROTO", `peer identity of ${identity.byteLength} bytes exceeds 255`)
-    }
-    clearTimeout(this.#timer)
-    this.#timer = undefined
-    this.#state = State.Ready
-    this.flush()
-    this.#handler.ready({
-      socketType: type,
-      routingId: peer.get("identity") ?? new Uint8Array(0),
-      minor: this.#peerMinor,
-      metadata: peer,
-    })
-  }
-
   #fail(error: ZmqError): void {
     if (this.#state === State.Closed) return
     this.#stream.destroy()
@@ -463,19 +455,32 @@ export class ZmtpEngine implements Engine {
   #finish(error: ZmqError | null): void {
     if (this.#state === State.Closed) return
     const handshaken = this.#state === State.Ready
+    error ??= this.#refusal
     this.#state = State.Closed
     clearTimeout(this.#timer)
+    this.#heartbeat.stop()
     this.#parts = []
     this.#streaming = false
-    for (const chunk of this.#pending) this.#onWritten.get(chunk)?.()
-    this.#pending = []
+    this.#sealing = null
+    this.#output.drop()
     this.#handler.closed(error, handshaken)
   }
 }
 
+/** The properties our READY (or INITIATE) announces, named as libzmq matches them. */
+function localProperties(config: EngineConfig): [string, Uint8Array][] {
+  const props: [string, Uint8Array][] = [["Socket-Type", ascii(config.socketType)]]
+  if (IDENTITY_TYPES.has(config.socketType)) {
+    props.push(["Identity", config.routingId ?? new Uint8Array(0)])
+  }
+  return props
+}
+
 function asZmqError(err: unknown): ZmqError {
   if (err instanceof ZmqError) return err
-  if (err instanceof ZmtpError) return new ZmqError(err.code, err.message)
+  if (err instanceof ZmtpError) {
+    return new ZmqError(err.code, err.message, undefined, err.protocolError, err.zapStatus)
+  }
   return new ZmqError("EPROTO", err instanceof Error ? err.message : String(err))
 }
 

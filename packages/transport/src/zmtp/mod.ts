@@ -11,7 +11,26 @@ export {
   parseError,
   parsePing,
 } from "./command.js"
-export { ZmtpError, type ZmtpErrorCode } from "./errors.js"
+export { CurveCipher } from "./curve-boxes.js"
+export { CurveClient, type CurveClientKeys } from "./curve-client.js"
+export {
+  BOX_OVERHEAD,
+  boxKey,
+  CURVE_KEY_SIZE,
+  curveKeyPairBytes,
+  NONCE_SIZE,
+  open,
+  publicKeyOf,
+  randomBytes,
+  seal,
+} from "./curve-crypto.js"
+export { CurveServer } from "./curve-server.js"
+export {
+  type ProtocolErrorName,
+  protocolError,
+  ZmtpError,
+  type ZmtpErrorCode,
+} from "./errors.js"
 export {
   encodeFrame,
   FLAG_COMMAND,
@@ -28,7 +47,24 @@ export {
   type Greeting,
   parseGreeting,
 } from "./greeting.js"
-export type { Mechanism, MechanismStep } from "./mechanism.js"
+export { Handshake, type HandshakeProgress, type HandshakeResult } from "./handshake.js"
+export type {
+  Mechanism,
+  MechanismStep,
+  MessageCipher,
+  ZapAnswer,
+  ZapPolicy,
+  ZapQuery,
+} from "./mechanism.js"
 export { encodeMetadata, type Metadata, parseMetadata } from "./metadata.js"
 export { NullMechanism } from "./null-mechanism.js"
+export { type PlainClientOptions, PlainMechanism } from "./plain-mechanism.js"
+export { mechanismFor, NULL_SECURITY, type Security } from "./security.js"
 export { isSocketType, type SocketType, socketTypesCompatible } from "./socket-type.js"
+export { z85Decode, z85Encode } from "./z85.js"
+export {
+  type CertificateText,
+  formatPublicCertificate,
+  formatSecretCertificate,
+  parseCertificate,
+} from "./zpl-certificate.js"

@@ -1,0 +1,46 @@
+import { type Security, z85Decode } from "@omq/transport"
+
+/**
+ * A connection's security settings as they travel from the socket to its host, inside the
+ * connection options (JSON): keys as Z85 text, checked by the socket already.
+ */
+export interface ConnectionSecurity {
+  mechanism: "NULL" | "PLAIN" | "CURVE"
+  server: boolean
+  username: string
+  password: string
+  publicKey: string | null
+  secretKey: string | null
+  serverKey: string | null
+  zapDomain: boolean
+  zapEnforce: boolean
+}
+
+/** The engine's form, made on the host: keys as bytes. */
+export function securityOf(c: ConnectionSecurity): Security {
+  const zap = { domain: c.zapDomain, enforce: c.zapEnforce }
+  const utf8 = (text: string) => new TextEncoder().encode(text)
+  switch (c.mechanism) {
+    case "NULL":
+      return { mechanism: "NULL", zap }
+    case "PLAIN":
+      return c.server
+        ? { mechanism: "PLAIN", server: true, zap }
+        : {
+            mechanism: "PLAIN",
+            server: false,
+            username: utf8(c.username),
+            password: utf8(c.password),
+          }
+    case "CURVE":
+      return c.server
+        ? { mechanism: "CURVE", server: true, secretKey: z85Decode(c.secretKey!), zap }
+        : {
+            mechanism: "CURVE",
+            server: false,
+            serverKey: z85Decode(c.serverKey!),
+            publicKey: z85Decode(c.publicKey!),
+            secretKey: z85Decode(c.secretKey!),
+          }
+  }
+}

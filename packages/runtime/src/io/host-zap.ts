@@ -1,0 +1,50 @@
+import { parseMetadata, type ZapAnswer, type ZapQuery } from "@omq/transport"
+import type { ControlFrames, RecordSink } from "../ring/record-link.js"
+import { RecordKind } from "../ring/records.js"
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
+/**
+ * The host's side of ZAP: a handshake's question goes to the socket's thread, which asks the
+ * handler at inproc://zeromq.zap.01 (the host has no inproc of its own), and the answer comes
+ * back as a ZapReply record. Owned by the host's thread.
+ */
+export class HostZap {
+  readonly #toSocket: RecordSink
+  readonly #waiting = new Map<number, (answer: ZapAnswer | null) => void>()
+  #nextId = 1
+
+  constructor(toSocket: RecordSink) {
+    this.#toSocket = toSocket
+  }
+
+  ask(query: ZapQuery, peerAddress: string, answer: (answer: ZapAnswer | null) => void): void {
+    const id = this.#nextId++
+    this.#waiting.set(id, answer)
+    const frames = [
+      encoder.encode(peerAddress),
+      encoder.encode(query.mechanism),
+      ...query.credentials,
+    ]
+    this.#toSocket.push(RecordKind.ZapRequest, id, frames.length, frames)
+  }
+
+  /** A ZapReply record arrived. */
+  answered(id: number, count: number, frames: ControlFrames): void {
+    const answer = this.#waiting.get(id)
+    if (!answer) return
+    this.#waiting.delete(id)
+    if (count === 0) {
+      answer(null)
+      return
+    }
+    const [status, text, userId, metadata] = frames.read()
+    answer({
+      status: decoder.decode(status),
+      text: decoder.decode(text),
+      userId: userId!.slice(),
+      metadata: parseMetadata(metadata!),
+    })
+  }
+}

@@ -1,0 +1,117 @@
+import { encodeMetadata, parseMetadata, type ZapAnswer, ZmqError } from "@omq/transport"
+import type { Context } from "../context.js"
+import type { Dealer } from "../socket/dealer.js"
+
+const ZAP_NAME = "zeromq.zap.01"
+const VERSION = "1.0"
+
+/** One ZAP question (RFC 27), as the handler receives it after the version and request id. */
+export interface ZapRequest {
+  domain: string
+  address: string
+  /** The asking socket's routing id (libzmq sends its own ZMQ_ROUTING_ID). */
+  identity: Uint8Array
+  mechanism: string
+  credentials: Uint8Array[]
+}
+
+/**
+ * A socket's ZAP client: asks the handler bound at inproc://zeromq.zap.01 (a REP or ROUTER,
+ * anywhere in the process) through a DEALER of its own, made on first use. Answers are matched
+ * to questions by request id, so several handshakes may wait at once.
+ *
+ * Lives on the socket's thread; close() with the socket.
+ */
+export class ZapClient {
+  readonly #context: Context
+  #dealer: Promise<Dealer> | null = null
+  readonly #waiting = new Map<string, (answer: ZapAnswer) => void>()
+  #nextId = 1
+  #closed = false
+
+  constructor(context: Context) {
+    this.#context = context
+  }
+
+  /** The handler's answer, or null when no handler is bound. */
+  async ask(request: ZapRequest): Promise<ZapAnswer | null> {
+    if (this.#closed) return null
+    if (!(await this.#context.callOwner<boolean>("inproc.bound", { name: ZAP_NAME }))) return null
+    const dealer = await (this.#dealer ??= this.#open())
+    const id = String(this.#nextId++)
+    const answer = new Promise<ZapAnswer>((resolve) => this.#waiting.set(id, resolve))
+    const { domain, address, identity, mechanism, credentials } = request
+    await dealer.send(["", VERSION, id, domain, address, identity, mechanism, ...credentials])
+    return answer
+  }
+
+  close(): void {
+    this.#closed = true
+    for (const resolve of this.#waiting.values()) resolve(refused("500", "socket closed"))
+    this.#waiting.clear()
+    void this.#dealer?.then((dealer) => dealer.close())
+  }
+
+  async #open(): Promise<Dealer> {
+    // Imported here: the socket classes import this module.
+    const { Dealer } = await import("../socket/dealer.js")
+    const dealer = new Dealer({ context: this.#context, linger: 0 })
+    dealer.connect(`inproc://${ZAP_NAME}`)
+    void this.#readAnswers(dealer)
+    return dealer
+  }
+
+  async #readAnswers(dealer: Dealer): Promise<void> {
+    try {
+      for await (const frames of dealer) this.#answer(frames)
+    } catch (err) {
+      if (!(err instanceof ZmqError)) throw err
+    }
+  }
+
+  /** [delimiter, version, id, status, text, user id, metadata]: a malformed answer refuses. */
+  #answer(frames: Buffer[]): void {
+    const id = frames[2]?.toString()
+    const resolve = id === undefined ? undefined : this.#waiting.get(id)
+    if (!resolve) return
+    this.#waiting.delete(id!)
+    const [delimiter, version, , status, text, userId, metadata] = frames
+    const valid =
+      frames.length === 7 &&
+      delimiter!.byteLength === 0 &&
+      version!.toString() === VERSION &&
+      /^[2345]00$/.test(status!.toString())
+    if (!valid) {
+      resolve(refused("500", "malformed ZAP reply"))
+      return
+    }
+    let properties: ZapAnswer["metadata"]
+    try {
+      properties = parseMetadata(metadata!)
+    } catch {
+      resolve(refused("500", "malformed ZAP metadata"))
+      return
+    }
+    resolve({
+      status: status!.toString(),
+      text: text!.toString(),
+      userId: userId!,
+      metadata: properties,
+    })
+  }
+}
+
+function refused(status: string, text: string): ZapAnswer {
+  return { status, text, userId: new Uint8Array(0), metadata: new Map() }
+}
+
+/** Encodes an answer for the ZapReply record: [status, text, user id, metadata]. */
+export function zapAnswerFrames(answer: ZapAnswer): Uint8Array[] {
+  const te = new TextEncoder()
+  return [
+    te.encode(answer.status),
+    te.encode(answer.text),
+    answer.userId,
+    encodeMetadata(answer.metadata),
+  ]
+}

@@ -1,0 +1,132 @@
+import { open, seal } from "./curve-crypto.js"
+import { protocolError } from "./errors.js"
+import type { MessageCipher } from "./mechanism.js"
+
+/**
+ * What CURVE's two sides share (RFC 26): nonce building, the short-nonce counters, and the
+ * MESSAGE box that carries every frame once the handshake is done.
+ */
+
+const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0))
+
+export const PREFIX = {
+  hello: ascii("CurveZMQHELLO---"),
+  welcome: ascii("WELCOME-"),
+  cookie: ascii("COOKIE--"),
+  initiate: ascii("CurveZMQINITIATE"),
+  vouch: ascii("VOUCH---"),
+  ready: ascii("CurveZMQREADY---"),
+  /** MESSAGE boxes sent by the client, and by the server. */
+  clientMessage: ascii("CurveZMQMESSAGEC"),
+  serverMessage: ascii("CurveZMQMESSAGES"),
+} as const
+
+/** A 24-byte nonce: a 16-byte prefix and a short nonce (u64, big-endian). */
+export function shortNonce(prefix: Uint8Array, counter: bigint): Uint8Array {
+  const nonce = new Uint8Array(24)
+  nonce.set(prefix)
+  new DataView(nonce.buffer).setBigUint64(16, counter)
+  return nonce
+}
+
+/** A 24-byte nonce: an 8-byte prefix and 16 bytes (random when sending). */
+export function longNonce(prefix: Uint8Array, tail: Uint8Array): Uint8Array {
+  const nonce = new Uint8Array(24)
+  nonce.set(prefix)
+  nonce.set(tail, 8)
+  return nonce
+}
+
+export function readShortNonce(bytes: Uint8Array, at: number): bigint {
+  return new DataView(bytes.buffer, bytes.byteOffset + at, 8).getBigUint64(0)
+}
+
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false
+  let diff = 0
+  for (let i = 0; i < a.byteLength; i++) diff |= a[i]! ^ b[i]!
+  return diff === 0
+}
+
+/** A box that does not open is always ERR_ZMTP_CRYPTOGRAPHIC. */
+export function openOrFail(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  box: Uint8Array,
+  what: string,
+): Uint8Array {
+  const plain = open(key, nonce, box)
+  if (!plain) throw protocolError("ERR_ZMTP_CRYPTOGRAPHIC", `${what} box does not open`)
+  return plain
+}
+
+/** The command name that starts every MESSAGE body: "\x07MESSAGE". */
+const MESSAGE_NAME = Uint8Array.of(7, ...ascii("MESSAGE"))
+const HEADER = MESSAGE_NAME.byteLength + 8
+const MAC = 16
+const FLAG_BITS = 0x03
+
+/**
+ * MESSAGE boxes. As libzmq does, the box's first byte carries MORE (bit 0) and COMMAND (bit 1),
+ * so PING, PONG, SUBSCRIBE and CANCEL travel boxed too; the outer frame is sent as a plain data
+ * frame (libzmq's choice), and either kind of outer frame is accepted.
+ *
+ * Short nonces must rise: a replayed or reordered MESSAGE is a protocol error.
+ */
+export class CurveCipher implements MessageCipher {
+  readonly overhead = HEADER + MAC + 1
+  readonly #key: Uint8Array
+  readonly #sendPrefix: Uint8Array
+  readonly #receivePrefix: Uint8Array
+  #sendNonce: bigint
+  #peerNonce: bigint
+
+  constructor(key: Uint8Array, asServer: boolean, nextNonce: bigint, peerNonce: bigint) {
+    this.#key = key
+    this.#sendPrefix = asServer ? PREFIX.serverMessage : PREFIX.clientMessage
+    this.#receivePrefix = asServer ? PREFIX.clientMessage : PREFIX.serverMessage
+    this.#sendNonce = nextNonce
+    this.#peerNonce = peerNonce
+  }
+
+  seal(flags: number, body: Uint8Array): Uint8Array {
+    const counter = this.#sendNonce++
+    const plain = new Uint8Array(1 + body.byteLength)
+    plain[0] = flags & FLAG_BITS
+    plain.set(body, 1)
+    const box = seal(this.#key, shortNonce(this.#sendPrefix, counter), plain)
+    const out = new Uint8Array(HEADER + box.byteLength)
+    out.set(MESSAGE_NAME)
+    new DataView(out.buffer).setBigUint64(MESSAGE_NAME.byteLength, counter)
+    out.set(box, HEADER)
+    return out
+  }
+
+  open(message: Uint8Array): { flags: number; body: Uint8Array } {
+    if (message.byteLength < MESSAGE_NAME.byteLength || !startsWithName(message)) {
+      throw protocolError("ERR_ZMTP_UNEXPECTED_COMMAND", "CURVE frame is not a MESSAGE")
+    }
+    if (message.byteLength < this.overhead) {
+      throw protocolError("ERR_ZMTP_MALFORMED_COMMAND_MESSAGE", "CURVE MESSAGE too short")
+    }
+    const counter = readShortNonce(message, MESSAGE_NAME.byteLength)
+    if (counter <= this.#peerNonce) {
+      throw protocolError("ERR_ZMTP_INVALID_SEQUENCE", "CURVE MESSAGE nonce did not increase")
+    }
+    const plain = openOrFail(
+      this.#key,
+      shortNonce(this.#receivePrefix, counter),
+      message.subarray(HEADER),
+      "MESSAGE",
+    )
+    this.#peerNonce = counter
+    return { flags: plain[0]! & FLAG_BITS, body: plain.subarray(1) }
+  }
+}
+
+function startsWithName(message: Uint8Array): boolean {
+  for (let i = 0; i < MESSAGE_NAME.byteLength; i++) {
+    if (message[i] !== MESSAGE_NAME[i]) return false
+  }
+  return true
+}

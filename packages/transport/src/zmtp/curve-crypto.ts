@@ -1,0 +1,85 @@
+/**
+ * The NaCl primitives CURVE (RFC 26) is built from, over tweetnacl: X25519 key pairs,
+ * `crypto_box_beforenm`, and XSalsa20-Poly1305 secretbox with a precomputed key. Pure: no
+ * `node:` imports, randomness from `globalThis.crypto`, so it runs in browsers too.
+ *
+ * Why tweetnacl (see BENCHMARKS.md, Issue 9): audited, synchronous (libsodium must be awaited
+ * first), 171 KiB installed, and the fastest pure-JS candidate on small messages.
+ *
+ * Boxes use NaCl's "easy" layout, which is what goes on the wire in CURVE: a 16-byte Poly1305
+ * MAC, then the ciphertext, as long as the plaintext.
+ */
+import nacl from "tweetnacl"
+import { ZmtpError } from "./errors.js"
+
+/** Bytes in an X25519 public or secret key, and in a precomputed box key. */
+export const CURVE_KEY_SIZE = 32
+/** Bytes in an XSalsa20 nonce. */
+export const NONCE_SIZE = 24
+/** Bytes a box adds to its plaintext: the Poly1305 MAC in front. */
+export const BOX_OVERHEAD = 16
+
+/** A fresh X25519 key pair, the secret from `globalThis.crypto`. */
+export function curveKeyPairBytes(): { publicKey: Uint8Array; secretKey: Uint8Array } {
+  const secretKey = randomBytes(CURVE_KEY_SIZE)
+  return { publicKey: publicKeyOf(secretKey), secretKey }
+}
+
+/** The public key of an X25519 secret key (scalar multiplication of the base point). */
+export function publicKeyOf(secretKey: Uint8Array): Uint8Array {
+  checkLength(secretKey, CURVE_KEY_SIZE, "secret key")
+  return nacl.scalarMult.base(secretKey)
+}
+
+// A peer public key of small order gives an all-zero X25519 result, so the box key would be
+// HSalsa20 of zeros, known to anyone. libsodium refuses such keys; tweetnacl does not, so we
+// compare with that constant (u = 0 is such a point). Made on first use: it costs a scalar
+// multiplication, and most processes never speak CURVE.
+let weakKey: Uint8Array | undefined
+
+/**
+ * NaCl's `crypto_box_beforenm`: the 32-byte key that `crypto_box(…, theirPublic, mySecret)`
+ * uses, computed once per key pair so each message costs one secretbox only.
+ * Throws a ZmtpError (EPROTO) when `theirPublic` is a small-order point.
+ */
+export function boxKey(theirPublic: Uint8Array, mySecret: Uint8Array): Uint8Array {
+  checkLength(theirPublic, CURVE_KEY_SIZE, "public key")
+  checkLength(mySecret, CURVE_KEY_SIZE, "secret key")
+  const key = nacl.box.before(theirPublic, mySecret)
+  weakKey ??= nacl.box.before(new Uint8Array(CURVE_KEY_SIZE), new Uint8Array(CURVE_KEY_SIZE))
+  // No early exit: the time taken must not depend on the key.
+  let diff = 0
+  for (let i = 0; i < CURVE_KEY_SIZE; i++) diff |= key[i]! ^ weakKey[i]!
+  if (diff === 0) throw new ZmtpError("EPROTO", "CURVE public key is a small-order point")
+  return key
+}
+
+/** Secretbox with a box key: returns MAC (16 bytes) + ciphertext. */
+export function seal(key: Uint8Array, nonce24: Uint8Array, plain: Uint8Array): Uint8Array {
+  checkLength(key, CURVE_KEY_SIZE, "box key")
+  checkLength(nonce24, NONCE_SIZE, "nonce")
+  return nacl.secretbox(plain, nonce24, key)
+}
+
+/** Opens what `seal` made; null when the MAC does not verify (wrong key, nonce or bytes). */
+export function open(key: Uint8Array, nonce24: Uint8Array, boxed: Uint8Array): Uint8Array | null {
+  checkLength(key, CURVE_KEY_SIZE, "box key")
+  checkLength(nonce24, NONCE_SIZE, "nonce")
+  if (boxed.length < BOX_OVERHEAD) return null
+  return nacl.secretbox.open(boxed, nonce24, key)
+}
+
+/** Cryptographically strong random bytes (Web Crypto caps one call at 65,536 bytes). */
+export function randomBytes(n: number): Uint8Array {
+  const out = new Uint8Array(n)
+  for (let at = 0; at < n; at += 65536) {
+    globalThis.crypto.getRandomValues(out.subarray(at, Math.min(n, at + 65536)))
+  }
+  return out
+}
+
+function checkLength(bytes: Uint8Array, size: number, what: string): void {
+  if (bytes.length !== size) {
+    throw new RangeError(`CURVE ${what} must be ${size} bytes, got ${bytes.length}`)
+  }
+}

@@ -1,0 +1,180 @@
+import { type Command, parseCommand } from "./command.js"
+import { protocolError, type ZmtpError } from "./errors.js"
+import { FLAG_COMMAND, FLAG_LONG } from "./frame.js"
+import { checkSignature, encodeGreeting, GREETING_SIZE, parseGreeting } from "./greeting.js"
+import type { Mechanism, MechanismStep, MessageCipher, ZapAnswer, ZapQuery } from "./mechanism.js"
+import type { Metadata } from "./metadata.js"
+import { libzmqPlainError } from "./peer-refusal.js"
+
+/** The handshake is over: who the peer is, and how messages travel from now on. */
+export interface HandshakeResult {
+  peer: Metadata
+  /** ZMTP minor version the peer announced (0 for 3.0, 1 for 3.1). */
+  peerMinor: number
+  cipher: MessageCipher | null
+}
+
+/** What one call asked of the connection. */
+export interface HandshakeProgress {
+  /** Bytes to write, in order (the greeting, commands). */
+  send: Uint8Array[]
+  /** Ask the ZAP handler, then call `zapAnswer`. */
+  zap?: ZapQuery
+  /** Set once done. */
+  done?: HandshakeResult
+  /** With `done`: bytes that came after the handshake (message frames). */
+  rest?: Uint8Array
+  /** Write `send`, then close with this error (the peer was refused, with an ERROR command). */
+  failure?: ZmtpError
+}
+
+/**
+ * The greeting → mechanism → READY sequence of one connection, as pure code: bytes in,
+ * bytes out, no IO and no timers. Every stream transport runs it, and tests drive it with byte
+ * vectors alone.
+ *
+ * Incoming bytes are held only up to the frame the mechanism expects, and a frame larger than
+ * the mechanism's current limit drops the peer before anything is allocated for it. While a
+ * ZAP answer is awaited, whatever the peer sends waits, unread.
+ *
+ * Throws ZmtpError on a protocol violation; the connection must then be closed.
+ */
+export class Handshake {
+  readonly #mechanism: Mechanism
+  #greeting: Uint8Array | null = new Uint8Array(GREETING_SIZE)
+  #greetingLength = 0
+  #peerMinor = 1
+  /** Bytes of the frame being read (at most the mechanism's limit plus a header). */
+  #held: Uint8Array = new Uint8Array(0)
+  #waitingForZap = false
+  #done = false
+
+  constructor(mechanism: Mechanism) {
+    this.#mechanism = mechanism
+  }
+
+  /** Our greeting: libzmq sends its own in stages, so all 64 bytes go at once, first. */
+  start(): Uint8Array {
+    return encodeGreeting(this.#mechanism.name, this.#mechanism.asServer)
+  }
+
+  get done(): boolean {
+    return this.#done
+  }
+
+  push(chunk: Uint8Array): HandshakeProgress {
+    if (this.#done) throw new Error("handshake already done")
+    const progress: HandshakeProgress = { send: [] }
+    let input = chunk
+    if (this.#greeting) {
+      const used = this.#readGreeting(input, progress)
+      if (used < 0) return progress
+      input = input.subarray(used)
+    }
+    this.#hold(input)
+    return this.#run(progress)
+  }
+
+  /** The ZAP handler's answer (null: none is bound). */
+  zapAnswer(answer: ZapAnswer | null): HandshakeProgress {
+    if (!this.#waitingForZap) throw new Error("no ZAP question is pending")
+    this.#waitingForZap = false
+    const progress: HandshakeProgress = { send: [] }
+    if (this.#apply(this.#mechanism.onZap(answer), progress)) return progress
+    return this.#run(progress)
+  }
+
+  #readGreeting(chunk: Uint8Array, progress: HandshakeProgress): number {
+    const buf = this.#greeting!
+    const take = Math.min(GREETING_SIZE - this.#greetingLength, chunk.byteLength)
+    buf.set(chunk.subarray(0, take), this.#greetingLength)
+    this.#greetingLength += take
+    if (this.#greetingLength >= 10) checkSignature(buf)
+    if (this.#greetingLength < GREETING_SIZE) return -1
+    const greeting = parseGreeting(buf)
+    this.#greeting = null
+    if (greeting.mechanism !== this.#mechanism.name) {
+      throw protocolError(
+        "ERR_ZMTP_MECHANISM_MISMATCH",
+        `security mechanism mismatch: we use ${this.#mechanism.name}, the peer ${greeting.mechanism}`,
+      )
+    }
+    this.#peerMinor = greeting.major > 3 ? 1 : greeting.minor
+    this.#apply(this.#mechanism.start(), progress)
+    return take
+  }
+
+  /** Handles every whole command held, until done, a ZAP question, or a failure. */
+  #run(progress: HandshakeProgress): HandshakeProgress {
+    while (!this.#done && !this.#waitingForZap && !progress.failure) {
+      const frame = this.#nextFrame()
+      if (!frame) break
+      if (this.#apply(this.#mechanism.onCommand(frame), progress)) break
+    }
+    if (progress.done && this.#held.byteLength > 0) progress.rest = this.#held
+    if (progress.done) this.#held = new Uint8Array(0)
+    return progress
+  }
+
+  /** Records a mechanism step; true when the handshake stopped (done, ZAP or failure). */
+  #apply(step: MechanismStep, progress: HandshakeProgress): boolean {
+    progress.send.push(...step.send)
+    if (step.failure) {
+      progress.failure = step.failure
+      return true
+    }
+    if (step.zap) {
+      this.#waitingForZap = true
+      progress.zap = step.zap
+      return true
+    }
+    if (step.peer) {
+      this.#done = true
+      progress.done = {
+        peer: step.peer,
+        peerMinor: this.#peerMinor,
+        cipher: this.#mechanism.cipher(),
+      }
+      return true
+    }
+    return false
+  }
+
+  #hold(bytes: Uint8Array): void {
+    if (bytes.byteLength === 0) return
+    if (this.#held.byteLength === 0) {
+      this.#held = bytes
+      return
+    }
+    const joined = new Uint8Array(this.#held.byteLength + bytes.byteLength)
+    joined.set(this.#held)
+    joined.set(bytes, this.#held.byteLength)
+    this.#held = joined
+  }
+
+  /** The next whole command frame held, or null while it is incomplete. */
+  #nextFrame(): Command | null {
+    const held = this.#held
+    if (held.byteLength < 2) return null
+    const flags = held[0]!
+    if ((flags & FLAG_COMMAND) === 0) {
+      throw protocolError("ERR_ZMTP_UNEXPECTED_COMMAND", "message frame before the handshake")
+    }
+    const long = (flags & FLAG_LONG) !== 0
+    const headerSize = long ? 9 : 2
+    if (held.byteLength < headerSize) return null
+    const view = new DataView(held.buffer, held.byteOffset, held.byteLength)
+    const size = long ? view.getUint32(1) * 0x1_0000_0000 + view.getUint32(5) : held[1]!
+    if (size > this.#mechanism.maxCommandSize) {
+      throw protocolError(
+        "ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED",
+        `handshake command of ${size} bytes exceeds ${this.#mechanism.maxCommandSize}`,
+      )
+    }
+    if (held.byteLength < headerSize + size) return null
+    const body = held.subarray(headerSize, headerSize + size)
+    this.#held = held.subarray(headerSize + size)
+    const plainError = libzmqPlainError(body)
+    return plainError ? { name: "ERROR", data: plainError } : parseCommand(body)
+  }
+}
