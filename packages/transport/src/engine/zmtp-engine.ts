@@ -128,7 +128,8 @@ export class ZmtpEngine implements Engine {
         this.writeEncoded(encodePing(ttl, new Uint8Array(0)))
         this.flush()
       },
-      expire: (reason) => this.#fail(new ZmqError("EPROTO", reason)),
+      // Not a protocol error: as in libzmq, a connecter dials again after a heartbeat timeout.
+      expire: (reason) => this.#fail(new ZmqError("EAGAIN", reason)),
     })
     stream.setNoDelay(true)
     stream.on("data", (chunk: Buffer) => this.#onData(chunk))
