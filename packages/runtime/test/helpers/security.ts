@@ -53,38 +53,58 @@ export interface ZapSeen {
 }
 
 /**
- * A ZAP handler (a REP at inproc://zeromq.zap.01) in `lib`'s context: answers each request
- * with `decide(request)`'s status ("200", "400", ...) and records what it was asked.
+ * A ZAP handler (a REP at inproc://zeromq.zap.01) in `lib`'s context, bound once for a whole
+ * suite (libzmq aborts when an inproc name is unbound and bound again in quick succession):
+ * answers each request with `decide(request)`'s status ("200", "400", ...), and records what
+ * it was asked. A test sets `decide` and reads `seen`; `reset()` clears both.
  */
-export async function zapHandler(
-  lib: Lib,
-  ctx: Context,
-  decide: (seen: ZapSeen) => string,
-): Promise<{ seen: ZapSeen[]; close: () => void }> {
-  const rep = (lib === "omq"
-    ? new Reply({ context: ctx, linger: 0 })
-    : new zmq.Reply({ linger: 0 })) as unknown as AnySocket
-  await rep.bind("inproc://zeromq.zap.01")
-  const seen: ZapSeen[] = []
-  void (async () => {
+export class ZapHandler {
+  readonly seen: ZapSeen[] = []
+  decide: (seen: ZapSeen) => string = () => "200"
+  readonly #rep: AnySocket
+
+  private constructor(rep: AnySocket) {
+    this.#rep = rep
+  }
+
+  static async bind(lib: Lib, ctx: Context): Promise<ZapHandler> {
+    const rep = (lib === "omq"
+      ? new Reply({ context: ctx, linger: 0 })
+      : new zmq.Reply({ linger: 0 })) as unknown as AnySocket
+    await rep.bind("inproc://zeromq.zap.01")
+    const handler = new ZapHandler(rep)
+    void handler.#serve()
+    return handler
+  }
+
+  reset(): void {
+    this.seen.length = 0
+    this.decide = () => "200"
+  }
+
+  close(): void {
+    this.#rep.close()
+  }
+
+  async #serve(): Promise<void> {
     try {
       for (;;) {
-        const [version, id, domain, address, , mechanism, ...credentials] = await rep.receive()
+        const [version, id, domain, address, , mechanism, ...credentials] =
+          await this.#rep.receive()
         const request = {
           domain: String(domain),
           address: String(address),
           mechanism: String(mechanism),
           credentials,
         }
-        seen.push(request)
-        const status = decide(request)
-        await rep.send([version!, id!, status, status === "200" ? "OK" : "no", "user", ""])
+        this.seen.push(request)
+        const status = this.decide(request)
+        await this.#rep.send([version!, id!, status, status === "200" ? "OK" : "no", "user", ""])
       }
     } catch {
       // closed
     }
-  })()
-  return { seen, close: () => rep.close() }
+  }
 }
 
 /** CURVE key pairs for a server and a client, and the options each side needs. */

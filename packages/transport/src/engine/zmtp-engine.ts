@@ -5,7 +5,6 @@ import {
   encodePing,
   encodePong,
   FLAG_COMMAND,
-  FLAG_LONG,
   FLAG_MORE,
   FrameDecoder,
   Handshake,
@@ -24,6 +23,7 @@ import {
   ZmtpError,
 } from "../zmtp/mod.js"
 import type { Engine } from "./engine.js"
+import { FrameWriter, unsealedFlags } from "./frame-writer.js"
 import { Heartbeat, type HeartbeatOptions } from "./heartbeat.js"
 import { StreamOutput } from "./stream-output.js"
 
@@ -79,9 +79,6 @@ enum State {
 }
 
 const IDENTITY_TYPES = new Set<SocketType>(["REQ", "DEALER", "ROUTER"])
-/** CURVE's inner flags: bit 0 MORE, bit 1 COMMAND. */
-const SEALED_MORE = 1
-const SEALED_COMMAND = 2
 /** Bodies that span chunks are filled whole: no need to zero them first. */
 const allocateBody = (size: number): Uint8Array => Buffer.allocUnsafe(size)
 
@@ -99,6 +96,7 @@ export class ZmtpEngine implements Engine {
   readonly #config: EngineConfig
   readonly #handler: EngineHandler
   readonly #output: StreamOutput
+  readonly #writer: FrameWriter
   readonly #handshake: Handshake
   readonly #heartbeat: Heartbeat
   #decoder: FrameDecoder | null = null
@@ -107,11 +105,6 @@ export class ZmtpEngine implements Engine {
   #parts: Uint8Array[] = []
   #timer: ReturnType<typeof setTimeout> | undefined
   #peerMinor = 1
-  /** Body bytes still owed by a frame begun with writeFrameHeader. */
-  #bodyRemaining = 0
-  #heldCommands: Uint8Array[] = []
-  /** Under CURVE, a frame begun with writeFrameHeader is gathered here, then sealed whole. */
-  #sealing: { body: Uint8Array; filled: number; more: boolean } | null = null
   /** True while a streamed message's frames are arriving (until its last frame starts). */
   #streaming = false
   /** The handshake was refused: the connection closes with this once the ERROR is out. */
@@ -122,6 +115,7 @@ export class ZmtpEngine implements Engine {
     this.#config = config
     this.#handler = handler
     this.#output = new StreamOutput(stream)
+    this.#writer = new FrameWriter(this.#output)
     this.#handshake = new Handshake(mechanismFor(config.security, localProperties(config)))
     this.#heartbeat = new Heartbeat(config.heartbeat, {
       ping: (ttl) => {
@@ -165,57 +159,27 @@ export class ZmtpEngine implements Engine {
    * frame be written without a copy; other bodies are copied now (ring memory is reused).
    */
   writeFrame(body: Uint8Array, more: boolean, owned: boolean, command = false): void {
-    if (this.#cipher) {
-      this.#writeSealed((more ? SEALED_MORE : 0) | (command ? SEALED_COMMAND : 0), body)
-      return
-    }
-    this.#output.frame((more ? FLAG_MORE : 0) | (command ? FLAG_COMMAND : 0), body, owned)
+    this.#writer.frame(body, more, owned, command)
   }
 
   /** Appends a frame header alone; the body follows through writeBytes / writeOwned. */
   writeFrameHeader(size: number, more: boolean): void {
-    if (this.#cipher) {
-      this.#sealing = { body: Buffer.allocUnsafe(size), filled: 0, more }
-      if (size === 0) this.#sealBody()
-      return
-    }
-    this.#output.header(more ? FLAG_MORE : 0, size)
-    this.#bodyRemaining = size
+    this.#writer.header(size, more)
   }
 
   /** Appends raw body bytes (copied: the caller's memory may be reused). */
   writeBytes(bytes: Uint8Array): void {
-    if (this.#sealing) {
-      this.#gatherSealed(bytes)
-      return
-    }
-    this.#output.bytes(bytes)
-    this.#bodyWritten(bytes.byteLength)
+    this.#writer.bytes(bytes)
   }
 
   /** Appends body bytes the caller will never touch again: written without a copy. */
   writeOwned(bytes: Uint8Array, written?: () => void): void {
-    if (this.#sealing) {
-      this.#gatherSealed(bytes)
-      written?.()
-      return
-    }
-    this.#output.owned(bytes, written)
-    this.#bodyWritten(bytes.byteLength)
+    this.#writer.owned(bytes, written)
   }
 
   /** Appends a frame already encoded with its header (a command from the zmtp module). */
   writeEncoded(frame: Uint8Array): void {
-    if (this.#bodyRemaining > 0) {
-      this.#heldCommands.push(frame)
-      return
-    }
-    if (this.#cipher) {
-      const headerSize = (frame[0]! & FLAG_LONG) !== 0 ? 9 : 2
-      this.#writeSealed(SEALED_COMMAND, frame.subarray(headerSize))
-      return
-    }
-    this.#output.bytes(frame)
+    this.#writer.encoded(frame)
   }
 
   /** Writes everything gathered. Returns false when the stream wants a `drain` first. */
@@ -251,37 +215,6 @@ export class ZmtpEngine implements Engine {
   destroy(): void {
     this.#stream.destroy()
     this.#finish(null)
-  }
-
-  /**
-   * Counts body bytes of a frame started with writeFrameHeader. Commands that came up while
-   * such a body was half written (a PONG) wait for its end: a frame must never be split.
-   */
-  #bodyWritten(bytes: number): void {
-    if (this.#bodyRemaining === 0) return
-    this.#bodyRemaining -= bytes
-    if (this.#bodyRemaining > 0) return
-    this.#bodyRemaining = 0
-    const held = this.#heldCommands
-    this.#heldCommands = []
-    for (const frame of held) this.writeEncoded(frame)
-  }
-
-  #writeSealed(flags: number, body: Uint8Array): void {
-    this.#output.frame(0, this.#cipher!.seal(flags, body), true)
-  }
-
-  #gatherSealed(bytes: Uint8Array): void {
-    const sealing = this.#sealing!
-    sealing.body.set(bytes, sealing.filled)
-    sealing.filled += bytes.byteLength
-    if (sealing.filled >= sealing.body.byteLength) this.#sealBody()
-  }
-
-  #sealBody(): void {
-    const { body, more } = this.#sealing!
-    this.#sealing = null
-    this.#writeSealed(more ? SEALED_MORE : 0, body)
   }
 
   #onData(chunk: Buffer): void {
@@ -341,6 +274,7 @@ export class ZmtpEngine implements Engine {
     this.#timer = undefined
     this.#peerMinor = done.peerMinor
     this.#cipher = done.cipher
+    this.#writer.seal(done.cipher)
     this.#decoder = this.#newDecoder(done.cipher)
     this.#state = State.Ready
     this.#heartbeat.start()
@@ -380,9 +314,7 @@ export class ZmtpEngine implements Engine {
   #onSealed(box: Uint8Array): void {
     if (this.#state === State.Closed) return
     const { flags, body } = this.#cipher!.open(box)
-    const zmtpFlags =
-      (flags & SEALED_MORE ? FLAG_MORE : 0) | (flags & SEALED_COMMAND ? FLAG_COMMAND : 0)
-    this.#onFrame(zmtpFlags, body)
+    this.#onFrame(unsealedFlags(flags), body)
   }
 
   #onFrame(flags: number, body: Uint8Array): void {
@@ -462,8 +394,7 @@ export class ZmtpEngine implements Engine {
     this.#heartbeat.stop()
     this.#parts = []
     this.#streaming = false
-    this.#sealing = null
-    this.#output.drop()
+    this.#writer.drop()
     this.#handler.closed(error, handshaken)
   }
 }
