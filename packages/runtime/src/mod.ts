@@ -22,6 +22,7 @@ export {
 } from "./security/certificate-files.js"
 export { curveKeyPair } from "./security/curve-key-pair.js"
 export { Dealer, type DealerOptions } from "./socket/dealer.js"
+export { MessageProperties } from "./socket/message-properties.js"
 export type { SocketOptions } from "./socket/options.js"
 export { Pair } from "./socket/pair.js"
 export { Publisher, type PublisherOptions } from "./socket/publisher.js"
@@ -35,6 +36,7 @@ export {
   type MessageLike,
   SocketBase as Socket,
   type SocketConstructorOptions,
+  type WithProperties,
 } from "./socket/socket-base.js"
 export { Stream, type StreamConnectOptions, type StreamOptions } from "./socket/stream.js"
 export { Subscriber } from "./socket/subscriber.js"

@@ -1,4 +1,10 @@
-import type { HeartbeatOptions, SocketType } from "@omq/transport"
+import {
+  encodeMetadata,
+  type HeartbeatOptions,
+  type Metadata,
+  parseMetadata,
+  type SocketType,
+} from "@omq/transport"
 import type { InThreadRecords } from "../ring/in-thread-records.js"
 import type { RingHandle } from "../ring/ring-buffer.js"
 import type { TransferPool } from "../ring/transfer-pool.js"
@@ -25,6 +31,8 @@ export interface ConnectionOptions {
   conflate: boolean
   security: ConnectionSecurity
   heartbeat: HeartbeatOptions
+  /** Properties our READY announces (the socket's `metadata` option). */
+  metadata: Record<string, string>
 }
 
 interface AttachmentBase {
@@ -75,19 +83,30 @@ export interface PeerUpInfo {
   /** The pipe's receive limit (the socket returns credit in batches of half) and send limit. */
   receiveLimit: number
   sendLimit: number
+  /** What receiveWithProperties() reports of the peer's messages (names lower-cased). */
+  properties: Metadata
 }
 
-/** A PeerUp record's frames: [socket type, routing id, endpoint, limits as two u32]. */
+/**
+ * A PeerUp record's frames: [socket type, routing id, endpoint, limits as two u32, properties
+ * in ZMTP metadata form].
+ */
 export function encodePeerUp(info: PeerUpInfo): Uint8Array[] {
   const limits = new Uint8Array(8)
   const view = new DataView(limits.buffer)
   view.setUint32(0, info.receiveLimit, true)
   view.setUint32(4, info.sendLimit, true)
-  return [encoder.encode(info.type), info.routingId, encoder.encode(info.endpoint), limits]
+  return [
+    encoder.encode(info.type),
+    info.routingId,
+    encoder.encode(info.endpoint),
+    limits,
+    encodeMetadata(info.properties),
+  ]
 }
 
 export function decodePeerUp(frames: Uint8Array[]): PeerUpInfo {
-  const [type, routingId, endpoint, limitBytes] = frames
+  const [type, routingId, endpoint, limitBytes, properties] = frames
   const limits = new DataView(limitBytes!.buffer, limitBytes!.byteOffset, 8)
   return {
     type: decoder.decode(type),
@@ -95,5 +114,6 @@ export function decodePeerUp(frames: Uint8Array[]): PeerUpInfo {
     endpoint: decoder.decode(endpoint),
     receiveLimit: limits.getUint32(0, true),
     sendLimit: limits.getUint32(4, true),
+    properties: parseMetadata(properties!),
   }
 }

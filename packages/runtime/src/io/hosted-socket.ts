@@ -32,6 +32,7 @@ import { HostedPeer } from "./hosted-peer.js"
 import type { LargeFramesOut, ToParent } from "./large-frames-out.js"
 import { openEngine } from "./open-engine.js"
 import { OutgoingStream } from "./outgoing-stream.js"
+import { peerProperties } from "./peer-properties.js"
 import type { PooledCopies } from "./pooled-copies.js"
 import { subscriptionMessage, writeSubscription } from "./subscription-wire.js"
 import { WrittenPeers } from "./written-peers.js"
@@ -375,7 +376,7 @@ export class HostedSocket implements InboxHandler {
         peer ??= (pipe as () => HostedPeer)()
         peer.engine = engine
         peer.receiveLimit = options.receiveHighWaterMark || NO_LIMIT
-        this.#announce(peer, info, options.sendHighWaterMark)
+        this.#announce(peer, info, options.sendHighWaterMark, stream.remoteAddress)
         this.#event({ type: "handshake", address }) // after PeerUp: the socket knows the peer
         peer.flushQueue(this.#giveBackFn)
         if (peer.paused) engine.pause()
@@ -464,13 +465,19 @@ export class HostedSocket implements InboxHandler {
   }
 
   /** Tells the socket that a pipe's handshake completed, with the limits it was made with. */
-  #announce(peer: HostedPeer, info: PeerInfo, sendLimit: number): void {
+  #announce(
+    peer: HostedPeer,
+    info: PeerInfo,
+    sendLimit: number,
+    address: string | undefined,
+  ): void {
     const frames = encodePeerUp({
       type: info.socketType,
       routingId: info.routingId ?? new Uint8Array(0),
       endpoint: peer.endpoint,
       receiveLimit: peer.receiveLimit,
       sendLimit,
+      properties: peerProperties(info, address),
     })
     const flags = peer.connected ? PEER_CONNECTED : 0
     this.#outbox.push(RecordKind.PeerUp, peer.id, frames.length, frames, flags)

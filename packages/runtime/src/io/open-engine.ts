@@ -9,6 +9,8 @@ import {
 import { securityOf } from "./connection-security.js"
 import type { ConnectionOptions } from "./host-protocol.js"
 
+const encoder = new TextEncoder()
+
 /**
  * The engine a socket of `type` runs over a new connection: raw bytes for STREAM, ZMTP for
  * every other type. `streamFrom` is the message size from which frames are handed over piece
@@ -28,6 +30,10 @@ export function openEngine(
     maxMessageSize: options.maxMessageSize,
     handshakeInterval: options.handshakeInterval,
     streamFrom,
+    properties: Object.entries(options.metadata).map(([name, value]): [string, Uint8Array] => [
+      name,
+      encoder.encode(value),
+    ]),
     security: securityOf(options.security),
     heartbeat: options.heartbeat,
   }

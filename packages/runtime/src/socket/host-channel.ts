@@ -219,7 +219,7 @@ export class HostChannel implements PipeLink, InboxHandler {
   }
 
   #peerUp(flags: number, peerId: number, frames: Uint8Array[]): void {
-    const { type, routingId, endpoint, receiveLimit, sendLimit } = decodePeerUp(frames)
+    const { type, routingId, endpoint, receiveLimit, sendLimit, properties } = decodePeerUp(frames)
     let peer = this.#owner.peer(peerId)
     if (!peer) {
       peer = new Peer(peerId, endpoint, this)
@@ -227,6 +227,8 @@ export class HostChannel implements PipeLink, InboxHandler {
       this.#owner.addPeer(peer)
     }
     peer.assembly = null // a message cut short by the old connection is gone with it
+    peer.properties = properties
+    peer.messageProperties = null
     const accepted = this.#owner.pipeUp(peer, { type, routingId, receiveLimit, sendLimit })
     if (accepted) peer.creditBatch = creditBatch(receiveLimit)
   }

@@ -176,4 +176,10 @@ export abstract class SocketOptionAccessors {
   set heartbeatTimeout(v: number) {
     this.setOption("heartbeatTimeout", v)
   }
+  get metadata(): Readonly<Record<string, string>> {
+    return this.options.metadata
+  }
+  set metadata(v: Readonly<Record<string, string>>) {
+    this.setOption("metadata", v)
+  }
 }

@@ -53,6 +53,11 @@ export interface SocketOptions {
   heartbeatTimeToLive: number
   /** Drop a peer silent this long after a PING (ms); -1 uses heartbeatInterval. Default -1. */
   heartbeatTimeout: number
+  /**
+   * Properties announced to every peer in the handshake (libzmq's ZMQ_METADATA); names start
+   * with "X-". Peers read them with receiveWithProperties(). Default {}.
+   */
+  metadata: Readonly<Record<string, string>>
 }
 
 export const DEFAULT_OPTIONS: Readonly<SocketOptions> = {
@@ -80,6 +85,7 @@ export const DEFAULT_OPTIONS: Readonly<SocketOptions> = {
   heartbeatInterval: 0,
   heartbeatTimeToLive: 0,
   heartbeatTimeout: -1,
+  metadata: {},
 }
 
 type Check = (value: unknown) => boolean
@@ -92,6 +98,17 @@ const shortTextOrNull: Check = (v) =>
   v === null || (typeof v === "string" && Buffer.byteLength(v) <= 255)
 const CURVE_KEY = "null, 40 characters of Z85, or 32 bytes"
 const isCurveKey: Check = (v) => v === null || curveKeyBytes(v) !== null
+const isMetadata: Check = (v) =>
+  typeof v === "object" &&
+  v !== null &&
+  !Array.isArray(v) &&
+  Object.entries(v).every(
+    ([name, value]) =>
+      /^x-/i.test(name) &&
+      Buffer.byteLength(name) <= 255 &&
+      /^[\x21-\x7e]+$/.test(name) &&
+      typeof value === "string",
+  )
 const CHECKS: Record<keyof SocketOptions, [Check, string]> = {
   linger: [int(-1), "an integer >= -1"],
   sendHighWaterMark: [int(0), "an integer >= 0"],
@@ -126,6 +143,7 @@ const CHECKS: Record<keyof SocketOptions, [Check, string]> = {
     "an integer from 0 to 6553500",
   ],
   heartbeatTimeout: [int(-1), "an integer >= -1"],
+  metadata: [isMetadata, 'an object of "X-" names (at most 255 bytes) to strings'],
 }
 
 /** A CURVE key given as Z85 text or 32 bytes, as bytes; null when it is neither. */
@@ -151,6 +169,7 @@ export function checkOption<K extends keyof SocketOptions>(
   }
   // Keys are kept as Z85 text whichever form they came in (zeromq.js reads them back so).
   if (value instanceof Uint8Array) return z85Encode(value) as SocketOptions[K]
+  if (name === "metadata") return { ...(value as object) } as SocketOptions[K]
   return value as SocketOptions[K]
 }
 

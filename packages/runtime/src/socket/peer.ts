@@ -1,5 +1,7 @@
+import type { Metadata } from "@omq/transport"
 import type { FrameAssembler } from "../ring/frame-assembler.js"
 import { Queue } from "../util/queue.js"
+import type { MessageProperties } from "./message-properties.js"
 import type { PipeLink } from "./pipe.js"
 
 /**
@@ -32,6 +34,10 @@ export class Peer {
   gone = false
   /** The large message now arriving from this peer, frame by frame. */
   assembly: FrameAssembler | null = null
+  /** The connection's properties, from its PeerUp (null for inproc pipes: see propertiesOf). */
+  properties: Metadata | null = null
+  /** What receiveWithProperties() hands out for this peer's messages, made on first ask. */
+  messageProperties: MessageProperties | null = null
 
   /** At its send limit: a send must wait, or drop, depending on the socket type. */
   get full(): boolean {

@@ -72,9 +72,15 @@ export abstract class PipedSocket extends SocketOptionAccessors implements PipeO
   /** Takes the next fair-queued message and accounts its receive credit. */
   protected takeFrom(fq: FairQueue): [Peer, Buffer[]] | null {
     const next = fq.pop()
-    if (next && !this.#notices.has(next[1])) this.consumed(next[0])
+    if (next) {
+      this.lastPeer = next[0]
+      if (!this.#notices.has(next[1])) this.consumed(next[0])
+    }
     return next
   }
+
+  /** The peer of the message taken last (what receiveWithProperties reports). */
+  protected lastPeer: Peer | null = null
 
   /**
    * Queues a message the socket made itself (a STREAM connect notice, an XPUB unsubscription

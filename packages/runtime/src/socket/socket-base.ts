@@ -9,6 +9,7 @@ import { TransferPool } from "../ring/transfer-pool.js"
 import { HostChannel, type HostChannelOwner } from "./host-channel.js"
 import { InprocEndpoints, type InprocOwner } from "./inproc-endpoints.js"
 import { type Message, toFrames } from "./message.js"
+import { MessageProperties, pipeProperties } from "./message-properties.js"
 import type { SocketOptions } from "./options.js"
 import { Peer } from "./peer.js"
 import { creditBatch, NO_LIMIT } from "./pipe.js"
@@ -17,6 +18,9 @@ import { connectionSecurity } from "./security-options.js"
 import { WaitingCalls } from "./waiting-calls.js"
 
 export type { Message, MessageLike } from "./message.js"
+
+/** A message and the properties of the connection it came over. */
+export type WithProperties = [message: Buffer[], properties: MessageProperties]
 
 type CurveKeyOption = "curvePublicKey" | "curveSecretKey" | "curveServerKey"
 
@@ -65,7 +69,8 @@ export abstract class SocketBase
   /** connect() endpoints and their pipe ids (0 with `immediate`). */
   readonly #connects = new Map<string, number>()
   readonly #sends = new WaitingCalls<void, Uint8Array[]>("send")
-  readonly #receives = new WaitingCalls<Buffer[]>("receive")
+  /** Waiting receive() calls; `true` marks a receiveWithProperties(). */
+  readonly #receives = new WaitingCalls<Buffer[] | WithProperties, boolean>("receive")
   #closed = false
   #finish!: () => void
   #observer: Observer | null = null
@@ -130,6 +135,7 @@ export abstract class SocketBase
       receiveHighWaterMark: o.receiveHighWaterMark,
       immediate: o.immediate,
       conflate,
+      metadata: { ...o.metadata },
       security: connectionSecurity(o, this.mechanism),
       heartbeat: {
         interval: o.heartbeatInterval,
@@ -259,16 +265,37 @@ export abstract class SocketBase
 
   /** Resolves with the next message's frames; rejects with EAGAIN after `receiveTimeout`. */
   receive(): Promise<Buffer[]> {
+    return this.#receive(false) as Promise<Buffer[]>
+  }
+
+  /**
+   * As receive(), with the properties of the connection the message came over (libzmq's
+   * zmq_msg_gets): the peer's Socket-Type, Identity and "X-" properties, User-Id from ZAP,
+   * and Peer-Address.
+   */
+  receiveWithProperties(): Promise<WithProperties> {
+    return this.#receive(true) as Promise<WithProperties>
+  }
+
+  #receive(withProperties: boolean): Promise<Buffer[] | WithProperties> {
     if (this.#closed || this.#broken) return Promise.reject(this.#broken ?? badSocket())
     if (this.#receives.length === 0) {
       try {
         const frames = this.xrecv()
-        if (frames) return Promise.resolve(takeLent(frames))
+        if (frames) return Promise.resolve(this.#received(takeLent(frames), withProperties))
       } catch (err) {
         return Promise.reject(err)
       }
     }
-    return this.#receives.wait(undefined, this.options.receiveTimeout)
+    return this.#receives.wait(withProperties, this.options.receiveTimeout)
+  }
+
+  /** A message as a receive call hands it out: with its peer's properties when asked. */
+  #received(frames: Buffer[], withProperties: boolean): Buffer[] | WithProperties {
+    if (!withProperties) return frames
+    const peer = this.lastPeer!
+    peer.messageProperties ??= new MessageProperties(peer.properties ?? pipeProperties(peer))
+    return [frames, peer.messageProperties]
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Buffer[], void, undefined> {
@@ -345,7 +372,7 @@ export abstract class SocketBase
     while (receives.length > 0) {
       const frames = this.xrecv()
       if (!frames) return
-      receives.resolveNext(takeLent(frames))
+      receives.resolveNext(this.#received(takeLent(frames), receives.peek() === true))
     }
   }
 

@@ -32,6 +32,7 @@ export class RawEngine implements Engine {
           routingId: new Uint8Array(0),
           minor: 1,
           metadata: new Map(),
+          zap: null,
         })
       }
     })

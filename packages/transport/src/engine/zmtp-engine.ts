@@ -38,6 +38,8 @@ export interface EngineConfig {
   handshakeInterval: number
   /** Data frames of at least this many bytes are streamed to the handler, not assembled. */
   streamFrom: number
+  /** Application properties announced in READY (libzmq's ZMQ_METADATA; names start "X-"). */
+  properties: [string, Uint8Array][]
   security: Security
   heartbeat: HeartbeatOptions
 }
@@ -49,6 +51,8 @@ export interface PeerInfo {
   /** ZMTP minor version the peer announced (0 for 3.0, 1 for 3.1). */
   minor: number
   metadata: Metadata
+  /** What the ZAP handler said of the peer (User-Id and properties), when it was asked. */
+  zap: ZapAnswer | null
 }
 
 /** Callbacks from one connection to its host. Called on the host's thread. */
@@ -107,6 +111,8 @@ export class ZmtpEngine implements Engine {
   #peerMinor = 1
   /** True while a streamed message's frames are arriving (until its last frame starts). */
   #streaming = false
+  /** The ZAP handler's answer, kept for the peer's properties. */
+  #zap: ZapAnswer | null = null
   /** The handshake was refused: the connection closes with this once the ERROR is out. */
   #refusal: ZmqError | null = null
 
@@ -199,6 +205,7 @@ export class ZmtpEngine implements Engine {
   /** The ZAP handler's answer to `handler.authenticate` (null: no handler is bound). */
   zapAnswer(answer: ZapAnswer | null): void {
     if (this.#state !== State.Handshake) return
+    this.#zap = answer
     this.#stream.resume()
     this.#guard(() => this.#progress(this.#handshake.zapAnswer(answer)))
   }
@@ -284,6 +291,7 @@ export class ZmtpEngine implements Engine {
       routingId: identity ?? new Uint8Array(0),
       minor: done.peerMinor,
       metadata: peer,
+      zap: this.#zap,
     })
   }
 
@@ -405,6 +413,7 @@ function localProperties(config: EngineConfig): [string, Uint8Array][] {
   if (IDENTITY_TYPES.has(config.socketType)) {
     props.push(["Identity", config.routingId ?? new Uint8Array(0)])
   }
+  props.push(...config.properties)
   return props
 }
 

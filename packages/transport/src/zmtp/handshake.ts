@@ -80,7 +80,8 @@ export class Handshake {
     if (!this.#waitingForZap) throw new Error("no ZAP question is pending")
     this.#waitingForZap = false
     const progress: HandshakeProgress = { send: [] }
-    if (this.#apply(this.#mechanism.onZap(answer), progress)) return progress
+    this.#apply(this.#mechanism.onZap(answer), progress)
+    // Runs even when the answer ended the handshake: bytes held meanwhile become `rest`.
     return this.#run(progress)
   }
 
