@@ -132,6 +132,20 @@ const CASES: Case[] = [
       ]),
   },
   {
+    name: "a message of more frames than one may hold (65,537 empty MORE frames)",
+    payload: () =>
+      Buffer.concat([greeting(), ready("PUSH"), Buffer.alloc(2 * 65_537, Buffer.from([0x01, 0]))]),
+  },
+  {
+    name: "a command frame announcing 4 GB before the handshake completes",
+    payload: () => {
+      const header = Buffer.alloc(9)
+      header[0] = 0x06 // LONG | COMMAND
+      header.writeBigUInt64BE(4n << 30n, 1)
+      return Buffer.concat([greeting(), header, Buffer.alloc(64)])
+    },
+  },
+  {
     name: "message frame before READY",
     payload: () => Buffer.concat([greeting(), frame(0, EVIL)]),
   },
@@ -212,6 +226,38 @@ for (const ioThreads of [0, 1]) {
         assert.ok(received < 1024, `hostile client was sent ${received} bytes`)
       })
     }
+
+    it("with no maxMessageSize, a 4 GB frame announced before the handshake still drops the peer at once", async () => {
+      const open = new Pull({ context: ctx, linger: 0 })
+      try {
+        await open.bind("tcp://127.0.0.1:*")
+        const before = process.memoryUsage().rss
+        const header = Buffer.alloc(9)
+        header[0] = 0x06 // LONG | COMMAND
+        header.writeBigUInt64BE(4n << 30n, 1)
+        await hostile(open.lastEndpoint!, Buffer.concat([greeting(), header, Buffer.alloc(64)]))
+        const grown = process.memoryUsage().rss - before
+        assert.ok(grown < 64 * 1024 * 1024, `rss grew by ${grown} bytes`)
+      } finally {
+        open.close()
+      }
+    })
+
+    it("a client that never finishes its handshake is dropped after handshakeInterval", async () => {
+      const strict = new Pull({ context: ctx, linger: 0, handshakeInterval: 200 })
+      try {
+        await strict.bind("tcp://127.0.0.1:*")
+        const failed = new Promise<string>((resolve) =>
+          strict.events.on("handshake:error:other", (e) => resolve(e.error.code)),
+        )
+        const started = Date.now()
+        await hostile(strict.lastEndpoint!, greeting()) // a greeting, then silence
+        assert.ok(Date.now() - started >= 150, "dropped at the interval, not before")
+        assert.equal(await failed, "EAGAIN")
+      } finally {
+        strict.close()
+      }
+    })
 
     it("still accepts a well-behaved raw peer after all that", async () => {
       const good = Buffer.from("raw-good")

@@ -83,6 +83,14 @@ enum State {
 }
 
 const IDENTITY_TYPES = new Set<SocketType>(["REQ", "DEALER", "ROUTER"])
+/**
+ * Bounds on one incomplete message (libzmq has none; a peer sending MORE frames without end
+ * made omq hold ~170 bytes per 2-byte frame). FRAME_COST is what a held frame costs beyond its
+ * body: its view object and array slot.
+ */
+const MAX_PENDING_FRAMES = 65_536
+const MAX_PENDING_BYTES = 256 * 1024 * 1024
+const FRAME_COST = 128
 /** Bodies that span chunks are filled whole: no need to zero them first. */
 const allocateBody = (size: number): Uint8Array => Buffer.allocUnsafe(size)
 
@@ -111,6 +119,9 @@ export class ZmtpEngine implements Engine {
   #peerMinor = 1
   /** True while a streamed message's frames are arriving (until its last frame starts). */
   #streaming = false
+  /** Frames of the incomplete message now arriving, and the memory they hold (see holdFrame). */
+  #partsCount = 0
+  #partsHeld = 0
   /** The ZAP handler's answer, kept for the peer's properties. */
   #zap: ZapAnswer | null = null
   /** The handshake was refused: the connection closes with this once the ERROR is out. */
@@ -333,6 +344,8 @@ export class ZmtpEngine implements Engine {
     }
     if (this.#streaming) {
       const more = (flags & FLAG_MORE) !== 0
+      if (more) this.#holdFrame(0)
+      else this.#partsHeld = this.#partsCount = 0
       this.#streaming = more
       this.#handler.frameStart(body.byteLength, more)
       if (body.byteLength > 0) this.#handler.frameData(body)
@@ -345,11 +358,27 @@ export class ZmtpEngine implements Engine {
       else {
         parts.push(body)
         this.#parts = []
+        this.#partsHeld = this.#partsCount = 0
       }
       this.#handler.message(parts)
       return
     }
+    this.#holdFrame(body.byteLength)
     this.#parts.push(body)
+  }
+
+  /**
+   * Counts a frame of a message still incomplete. What a peer makes us hold stays bounded: at
+   * most MAX_PENDING_FRAMES frames, and MAX_PENDING_BYTES counting each frame's own cost.
+   */
+  #holdFrame(bytes: number): void {
+    this.#partsHeld += bytes + FRAME_COST
+    if (++this.#partsCount > MAX_PENDING_FRAMES || this.#partsHeld > MAX_PENDING_BYTES) {
+      throw new ZmqError(
+        "EPROTO",
+        `an incomplete message of over ${this.#partsCount - 1} frames or ${MAX_PENDING_BYTES} bytes`,
+      )
+    }
   }
 
   #onFrameStart(flags: number, size: number): void {
@@ -362,6 +391,8 @@ export class ZmtpEngine implements Engine {
       this.#parts = []
     }
     const more = (flags & FLAG_MORE) !== 0
+    if (more) this.#holdFrame(0)
+    else this.#partsHeld = this.#partsCount = 0
     this.#streaming = more
     this.#handler.frameStart(size, more)
   }
@@ -401,6 +432,7 @@ export class ZmtpEngine implements Engine {
     clearTimeout(this.#timer)
     this.#heartbeat.stop()
     this.#parts = []
+    this.#partsHeld = this.#partsCount = 0
     this.#streaming = false
     this.#writer.drop()
     this.#handler.closed(error, handshaken)
