@@ -21,6 +21,9 @@ export type ZmqErrorCode =
   | "EBUSY"
   | "ENAMETOOLONG"
   | "EPIPE"
+  | "EMFILE"
+  | "ENFILE"
+  | "ECONNABORTED"
 
 /** The one error class omq throws or rejects with. */
 export class ZmqError extends Error {

@@ -55,6 +55,8 @@ export class HostedListeners {
       void listener.close()
       throw new ZmqError("ETERM", "socket closed while binding")
     }
+    listener.onAcceptError = (error) =>
+      host.event({ type: "accept:error", address: listener.endpoint, error })
     this.#accepted.set(listener, accepted)
     this.#byEndpoint.set(listener.endpoint, listener)
     if (listener.endpoint !== endpoint) this.#byEndpoint.set(endpoint, listener)
@@ -73,8 +75,20 @@ export class HostedListeners {
       stream.destroy()
     }
     this.#accepted.delete(listener)
-    await listener.close()
-    this.#host.event({ type: "close", address: listener.endpoint })
+    await this.#close(listener)
+  }
+
+  /** Closes one listener and reports it: `close`, or `close:error` when closing failed. */
+  async #close(listener: Listener): Promise<void> {
+    const address = listener.endpoint
+    try {
+      await listener.close()
+    } catch (err) {
+      const error = err instanceof ZmqError ? err : new ZmqError("EINVAL", String(err), address)
+      this.#host.event({ type: "close:error", address, error })
+      return
+    }
+    this.#host.event({ type: "close", address })
   }
 
   /** The connection was closed by unbind(). */
@@ -87,10 +101,7 @@ export class HostedListeners {
     const bound = [...new Set(this.#byEndpoint.values())]
     this.#byEndpoint.clear()
     return Promise.all(
-      bound.map(async (listener) => {
-        await listener.close()
-        this.#host.event({ type: "close", address: listener.endpoint })
-      }),
+      bound.map((listener) => this.#close(listener)),
     ).then(() => {})
   }
 }

@@ -1,3 +1,4 @@
+import diagnostics from "node:diagnostics_channel"
 import { parseEndpoint, type SocketType, ZmqError } from "@omq/transport"
 import { type Context, type ContextSocket, context as defaultContext } from "../context.js"
 import type { ConnectionOptions } from "../io/host-protocol.js"
@@ -35,6 +36,13 @@ export interface SocketConstructorOptions
 const CONFLATING = new Set<SocketType>(["DEALER", "PULL", "PUSH", "PUB", "SUB"])
 
 const RESOLVED = Promise.resolve()
+
+/**
+ * Every socket's monitor events, also published on `node:diagnostics_channel` as
+ * `{ socket, event }` (on the socket's thread), for tracing without touching the sockets.
+ * Nothing is published while nobody subscribes.
+ */
+export const socketEvents = diagnostics.channel("omq:socket:event")
 
 /**
  * What every socket type shares: options, endpoints, its pipes (see pipe.ts: a socket type
@@ -396,6 +404,7 @@ export abstract class SocketBase
   /** @internal */
   pipeEvent(event: Event): void {
     this.#observer?.deliver(event)
+    if (socketEvents.hasSubscribers) socketEvents.publish({ socket: this, event })
   }
 
   protected pipeGone(peer: Peer): void {

@@ -10,6 +10,8 @@ export interface Listener {
   readonly endpoint: string
   /** Stops accepting at once; resolves when the listening socket is closed. */
   close(): Promise<void>
+  /** Called when accepting a connection failed (EMFILE, ...); the listener goes on. */
+  onAcceptError: ((error: ZmqError) => void) | null
 }
 
 /**
@@ -84,17 +86,28 @@ function serve(
       reject(new ZmqError(bindCode(err.code), `bind ${text}: ${err.message}`, text))
     })
     server.listen(options, () => {
-      server.on("error", () => {})
       const closed = new Promise<void>((done) => server.once("close", () => done()))
-      resolve({
+      const listener: Listener = {
         endpoint: endpoint(),
         close: () => {
           if (server.listening) server.close()
           return closed
         },
-      })
+        onAcceptError: null,
+      }
+      server.on("error", (err: NodeJS.ErrnoException) =>
+        listener.onAcceptError?.(
+          new ZmqError(acceptCode(err.code), `accept on ${text}: ${err.message}`, text),
+        ),
+      )
+      resolve(listener)
     })
   })
+}
+
+function acceptCode(code: string | undefined): ZmqErrorCode {
+  if (code === "EMFILE" || code === "ENFILE" || code === "ECONNABORTED") return code
+  return "EPROTO"
 }
 
 function bindCode(code: string | undefined): ZmqErrorCode {
