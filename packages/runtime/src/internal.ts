@@ -16,3 +16,6 @@ import type { Context } from "./context.js"
 export function killIoThread(context: Context, index: number): Promise<void> {
   return context.ownedIoThreads?.kill(index) ?? Promise.resolve()
 }
+
+/** The subscription trie of PUB/XPUB/XSUB, for its memory and match benchmarks. */
+export { PrefixTrie } from "./util/prefix-trie.js"

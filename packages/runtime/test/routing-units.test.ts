@@ -109,7 +109,8 @@ describe("PrefixTrie", () => {
     assert.equal(trie.remove(Buffer.from("a"), 1), true, "the last")
     trie.add(Buffer.from("x"), 2)
     trie.add(Buffer.from("y"), 2)
-    assert.deepEqual(trie.removeKey(2).map(String).sort(), ["x", "y"])
+    assert.deepEqual(trie.prefixesOf(2).map(String).sort(), ["x", "y"])
+    assert.equal(trie.removeKey(2), 2)
     assert.equal(trie.matches(Buffer.from("xy")), false)
   })
 

@@ -8,7 +8,23 @@ export interface PublisherOptions extends SocketConstructorOptions {
   noDrop?: boolean
   /** Send each message to the subscribers that do NOT match it. */
   invertMatching?: boolean
+  /**
+   * Distinct subscriptions one peer may hold, -1 for no limit. Default 100,000. A subscription
+   * beyond it is ignored (its messages do not reach that peer) and counted in
+   * `ignoredSubscriptions`; libzmq has no such limit.
+   */
+  maxSubscriptions?: number
 }
+
+/**
+ * The default per-peer limit. libzmq has none, so a hostile subscriber can send prefixes until
+ * the publisher runs out of memory. 100,000 is far above what applications subscribe to through
+ * one connection (hundreds to a few thousand topics; those with more tend to use prefixes), so
+ * it breaks no normal application, yet it caps one peer at about 100,000 × (its topic size +
+ * ~170 bytes): 37 MB for random 200-byte topics (bench/subscription-memory.js). Topic size
+ * itself is bounded only by maxMessageSize.
+ */
+export const DEFAULT_MAX_SUBSCRIPTIONS = 100_000
 
 /**
  * Fans messages out to the peers subscribed to a prefix of their first frame. A subscriber at
@@ -21,12 +37,37 @@ export class Publisher extends SocketBase {
   protected readonly attached = new Set<Peer>()
   noDrop: boolean
   invertMatching: boolean
+  #maxSubscriptions = DEFAULT_MAX_SUBSCRIPTIONS
+  #ignored = 0
 
   constructor(options: PublisherOptions = {}, type: "PUB" | "XPUB" = "PUB") {
-    const { noDrop = false, invertMatching = false, ...rest } = options
+    const {
+      noDrop = false,
+      invertMatching = false,
+      maxSubscriptions = DEFAULT_MAX_SUBSCRIPTIONS,
+      ...rest
+    } = options
     super(type, rest)
     this.noDrop = noDrop
     this.invertMatching = invertMatching
+    this.maxSubscriptions = maxSubscriptions
+  }
+
+  /** Subscriptions ignored because their peer was at maxSubscriptions, since the socket opened. */
+  get ignoredSubscriptions(): number {
+    return this.#ignored
+  }
+
+  /** See PublisherOptions.maxSubscriptions; a lower value keeps what peers already hold. */
+  get maxSubscriptions(): number {
+    return this.#maxSubscriptions
+  }
+
+  set maxSubscriptions(value: number) {
+    if (!Number.isInteger(value) || value < -1) {
+      throw new ZmqError("EINVAL", `maxSubscriptions must be an integer >= -1, not ${value}`)
+    }
+    this.#maxSubscriptions = value
   }
 
   protected xsend(frames: Uint8Array[]): boolean {
@@ -58,20 +99,27 @@ export class Publisher extends SocketBase {
   /**
    * Applies a 0x01|topic / 0x00|topic message. As in libzmq, a peer's subscriptions form a set
    * here (its SUB counts duplicates and cancels only at zero). Returns null for any other
-   * message, else which kind it was and whether the peer's set changed.
+   * message, else which kind it was, whether the peer's set changed, and whether it was ignored
+   * (a new subscription from a peer at maxSubscriptions).
    */
-  protected onSubscription(
-    peer: Peer,
-    frames: Buffer[],
-  ): { subscribe: boolean; topic: Buffer; changed: boolean } | null {
+  protected onSubscription(peer: Peer, frames: Buffer[]): SubscriptionChange | null {
     if (!isSubscription(frames)) return null
     const first = frames[0]!
     const topic = first.subarray(1)
     const subscribe = first[0] === 1
-    const held = this.subscriptions.has(topic, peer)
-    if (subscribe && !held) this.subscriptions.add(topic, peer)
-    if (!subscribe && held) this.subscriptions.remove(topic, peer)
-    return { subscribe, topic, changed: subscribe !== held }
+    if (!subscribe) {
+      const changed = this.subscriptions.remove(topic, peer)
+      return { subscribe, topic, changed, ignored: false }
+    }
+    const limit = this.#maxSubscriptions
+    if (limit >= 0 && this.subscriptions.count(peer) >= limit) {
+      // At the limit only a subscription the peer already holds is accepted (it changes nothing).
+      const held = this.subscriptions.has(topic, peer)
+      if (!held) this.#ignored++
+      return { subscribe, topic, changed: false, ignored: !held }
+    }
+    const changed = this.subscriptions.addOnce(topic, peer)
+    return { subscribe, topic, changed, ignored: false }
   }
 
   #targets(topic: Uint8Array): Peer[] {
@@ -81,6 +129,15 @@ export class Publisher extends SocketBase {
     const skip = new Set(matched)
     return [...this.attached].filter((peer) => !skip.has(peer))
   }
+}
+
+/** What a subscription message did (see Publisher.onSubscription). */
+export interface SubscriptionChange {
+  subscribe: boolean
+  /** A view into the message: copy it to keep it. */
+  topic: Buffer
+  changed: boolean
+  ignored: boolean
 }
 
 /** A single-frame message 0x01|topic or 0x00|topic. */

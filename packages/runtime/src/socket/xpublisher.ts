@@ -24,8 +24,6 @@ export interface XPublisherOptions extends PublisherOptions {
  */
 export class XPublisher extends Publisher {
   readonly #fq = new FairQueue()
-  /** Subscribers per topic across all peers (latin1 topic). */
-  readonly #perTopic = new Map<string, number>()
   verbosity: null | "allSubs" | "allSubsUnsubs"
   manual: boolean
   welcomeMessage: string | Uint8Array | null
@@ -44,9 +42,7 @@ export class XPublisher extends Publisher {
   subscribe(topic: string | Uint8Array): void {
     const peer = this.#lastSubscriber
     const bytes = typeof topic === "string" ? Buffer.from(topic) : topic
-    if (peer && !peer.gone && !this.subscriptions.has(bytes, peer)) {
-      this.subscriptions.add(bytes, peer)
-    }
+    if (peer && !peer.gone) this.subscriptions.addOnce(bytes, peer)
   }
 
   /** Manual mode: cancels that peer's subscription to `topic`. */
@@ -80,8 +76,10 @@ export class XPublisher extends Publisher {
       this.#fq.push(peer, frames) // an ordinary message sent upstream
       return
     }
-    const delta = sub.changed ? (sub.subscribe ? 1 : -1) : 0
-    if (this.#count(sub.topic, delta, sub.subscribe)) this.#fq.push(peer, frames)
+    // Peers holding the topic now; a change moved it by one from `before`.
+    const after = this.subscriptions.holders(sub.topic)
+    const before = sub.changed ? after + (sub.subscribe ? -1 : 1) : after
+    if (!sub.ignored && this.#deliver(before, after, sub.subscribe)) this.#fq.push(peer, frames)
     else this.consumed(peer) // not delivered: its credit goes back now
   }
 
@@ -89,24 +87,20 @@ export class XPublisher extends Publisher {
     // Manual subscriptions are the application's, not counted per topic: each one the peer held
     // is cancelled back to the application (as libzmq does), whatever the verbosity.
     for (const topic of this.subscriptions.prefixesOf(peer)) {
-      const message = Buffer.concat([Buffer.from([0]), topic])
-      if (this.manual || this.#count(topic, -1, false))
-        this.enqueueNotice(this.#fq, peer, [message])
+      const before = this.subscriptions.holders(topic) // still counting this peer
+      if (this.manual || this.#deliver(before, before - 1, false)) {
+        this.enqueueNotice(this.#fq, peer, [Buffer.concat([Buffer.from([0]), topic])])
+      }
     }
     if (this.#lastSubscriber === peer) this.#lastSubscriber = null
     super.xdetach(peer)
   }
 
   /**
-   * Updates a topic's subscriber count by `delta` (0 for a duplicate or a cancel of nothing);
-   * true when the verbosity says to deliver the message.
+   * Whether the verbosity says to deliver a subscription message that took the number of peers
+   * holding its topic from `before` to `after` (equal for a duplicate or a cancel of nothing).
    */
-  #count(topic: Uint8Array, delta: -1 | 0 | 1, subscribe: boolean): boolean {
-    const key = Buffer.from(topic).toString("latin1")
-    const before = this.#perTopic.get(key) ?? 0
-    const after = before + delta
-    if (after === 0) this.#perTopic.delete(key)
-    else this.#perTopic.set(key, after)
+  #deliver(before: number, after: number, subscribe: boolean): boolean {
     if (this.verbosity === "allSubsUnsubs") return true
     if (subscribe) return this.verbosity === "allSubs" || (before === 0 && after === 1)
     return before === 1 && after === 0

@@ -23,9 +23,12 @@ export interface Child {
   exited: boolean
 }
 
-/** Starts fixture `name` (compiled, from test/fixtures) with `args`; it must exit within `bound` ms. */
-export function run(name: string, args: string[], bound: number): Child {
-  const proc = spawn(process.execPath, [fixture(name), ...args], {
+/**
+ * Starts fixture `name` (compiled, from test/fixtures) with `args`, and node's `nodeFlags`
+ * before it; it must exit within `bound` ms.
+ */
+export function run(name: string, args: string[], bound: number, nodeFlags: string[] = []): Child {
+  const proc = spawn(process.execPath, [...nodeFlags, fixture(name), ...args], {
     cwd: REPO,
     stdio: ["ignore", "pipe", "pipe"],
   })
