@@ -1,4 +1,4 @@
-import { ZmtpError } from "./errors.js"
+import { protocolError } from "./errors.js"
 import { FLAG_COMMAND, frameHeaderSize, writeFrameHeader } from "./frame.js"
 import { encodeMetadata } from "./metadata.js"
 
@@ -33,10 +33,13 @@ export function encodeCommand(name: string, data: Uint8Array): Uint8Array {
 
 /** Splits a command frame body; `data` is a view into `body`. */
 export function parseCommand(body: Uint8Array): Command {
-  if (body.length === 0) throw new ZmtpError("EPROTO", "empty command frame")
+  if (body.length === 0)
+    throw protocolError("ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED", "empty command frame")
   const nameLen = body[0]!
-  if (nameLen === 0) throw new ZmtpError("EPROTO", "command with empty name")
-  if (1 + nameLen > body.length) throw new ZmtpError("EPROTO", "truncated command name")
+  if (nameLen === 0)
+    throw protocolError("ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED", "command with empty name")
+  if (1 + nameLen > body.length)
+    throw protocolError("ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED", "truncated command name")
   let name = ""
   for (let i = 1; i <= nameLen; i++) name += String.fromCharCode(body[i]!)
   return { name, data: body.subarray(1 + nameLen) }
@@ -56,9 +59,11 @@ export function encodeError(reason: string): Uint8Array {
 }
 
 export function parseError(data: Uint8Array): string {
-  if (data.length === 0) throw new ZmtpError("EPROTO", "ERROR command without reason length")
+  if (data.length === 0)
+    throw protocolError("ERR_ZMTP_MALFORMED_COMMAND_ERROR", "ERROR command without reason length")
   const len = data[0]!
-  if (1 + len > data.length) throw new ZmtpError("EPROTO", "truncated ERROR reason")
+  if (1 + len > data.length)
+    throw protocolError("ERR_ZMTP_MALFORMED_COMMAND_ERROR", "truncated ERROR reason")
   return utf8Decoder.decode(data.subarray(1, 1 + len))
 }
 
@@ -77,7 +82,8 @@ export function encodePing(ttlDeciseconds: number, context: Uint8Array): Uint8Ar
 
 /** Longer contexts are cut to 16 bytes (as libzmq does) rather than failing the peer. */
 export function parsePing(data: Uint8Array): { ttl: number; context: Uint8Array } {
-  if (data.length < 2) throw new ZmtpError("EPROTO", "PING shorter than its TTL field")
+  if (data.length < 2)
+    throw protocolError("ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED", "PING shorter than its TTL field")
   const ttl = (data[0]! << 8) | data[1]!
   return { ttl, context: data.slice(2, 2 + MAX_PING_CONTEXT) }
 }

@@ -22,6 +22,10 @@ const KNOWN_FLAGS = FLAG_MORE | FLAG_LONG | FLAG_COMMAND
 // Largest high 32-bit word that keeps an 8-byte size within Number.MAX_SAFE_INTEGER.
 const MAX_SAFE_HIGH_WORD = 0x1f_ffff
 const EMPTY = new Uint8Array(0)
+/** The first memory for a body spanning chunks; it doubles as the body arrives. */
+const FIRST_BODY = 64 * 1024
+/** Past this, no JavaScript buffer can hold the frame (V8's typed array limit). */
+const MAX_FRAME = 0xffff_ffff
 
 /**
  * Incremental ZMTP frame decoder. Input may be split anywhere, even byte by byte.
@@ -109,8 +113,8 @@ export class FrameDecoder {
             this.finishFrame(body)
             break
           }
-          if (this.body === EMPTY) this.body = this.allocate(this.bodySize)
           const take = Math.min(this.bodySize - this.bodyFilled, end - pos)
+          if (this.bodyFilled + take > this.body.byteLength) this.grow(this.bodyFilled + take)
           this.body.set(chunk.subarray(pos, pos + take), this.bodyFilled)
           this.bodyFilled += take
           pos += take
@@ -126,6 +130,19 @@ export class FrameDecoder {
           throw new ZmtpError("EPROTO", "frame decoder already failed")
       }
     }
+  }
+
+  /**
+   * Memory for a body spanning chunks grows with what arrived (doubling, up to the declared
+   * size) rather than being taken whole at the header: a peer that announces a huge frame and
+   * sends little makes us hold little.
+   */
+  private grow(needed: number): void {
+    let capacity = Math.max(this.body.byteLength * 2, FIRST_BODY)
+    while (capacity < needed) capacity *= 2
+    const body = this.allocate(Math.min(capacity, this.bodySize))
+    if (this.bodyFilled > 0) body.set(this.body.subarray(0, this.bodyFilled))
+    this.body = body
   }
 
   private readFlags(byte: number): void {
@@ -150,6 +167,7 @@ export class FrameDecoder {
       size = high * 0x1_0000_0000 + view.getUint32(4)
     }
     // Checked before any allocation so a hostile size cannot exhaust memory.
+    if (size > MAX_FRAME) throw new ZmtpError("EMSGSIZE", `frame of ${size} bytes is too large`)
     if (this.maxMessageSize >= 0 && size > this.maxMessageSize) {
       throw new ZmtpError("EMSGSIZE", `frame of ${size} bytes exceeds ${this.maxMessageSize}`)
     }

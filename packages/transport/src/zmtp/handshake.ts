@@ -44,8 +44,9 @@ export class Handshake {
   #greeting: Uint8Array | null = new Uint8Array(GREETING_SIZE)
   #greetingLength = 0
   #peerMinor = 1
-  /** Bytes of the frame being read (at most the mechanism's limit plus a header). */
-  #held: Uint8Array = new Uint8Array(0)
+  /** Bytes received and not yet handled, as they came (see #peek). */
+  #pieces: Uint8Array[] = []
+  #heldLength = 0
   #waitingForZap = false
   #done = false
 
@@ -112,8 +113,11 @@ export class Handshake {
       if (!frame) break
       if (this.#apply(this.#mechanism.onCommand(frame), progress)) break
     }
-    if (progress.done && this.#held.byteLength > 0) progress.rest = this.#held
-    if (progress.done) this.#held = new Uint8Array(0)
+    if (progress.done && this.#heldLength > 0) progress.rest = this.#peek(this.#heldLength)
+    if (progress.done) {
+      this.#pieces = []
+      this.#heldLength = 0
+    }
     return progress
   }
 
@@ -143,38 +147,56 @@ export class Handshake {
 
   #hold(bytes: Uint8Array): void {
     if (bytes.byteLength === 0) return
-    if (this.#held.byteLength === 0) {
-      this.#held = bytes
-      return
+    this.#pieces.push(bytes)
+    this.#heldLength += bytes.byteLength
+  }
+
+  /** The first `length` bytes held, as one array (joined only when a frame is whole). */
+  #peek(length: number): Uint8Array {
+    const first = this.#pieces[0]!
+    if (first.byteLength >= length) return first
+    const joined = new Uint8Array(this.#heldLength)
+    let at = 0
+    for (const piece of this.#pieces) {
+      joined.set(piece, at)
+      at += piece.byteLength
     }
-    const joined = new Uint8Array(this.#held.byteLength + bytes.byteLength)
-    joined.set(this.#held)
-    joined.set(bytes, this.#held.byteLength)
-    this.#held = joined
+    this.#pieces = [joined]
+    return joined
+  }
+
+  /** Drops the first `length` bytes held. */
+  #consume(length: number): void {
+    const first = this.#pieces[0]!
+    this.#heldLength -= length
+    if (first.byteLength === length) this.#pieces.shift()
+    else this.#pieces[0] = first.subarray(length)
   }
 
   /** The next whole command frame held, or null while it is incomplete. */
   #nextFrame(): Command | null {
-    const held = this.#held
-    if (held.byteLength < 2) return null
-    const flags = held[0]!
+    if (this.#heldLength < 2) return null
+    const flags = this.#peek(1)[0]!
     if ((flags & FLAG_COMMAND) === 0) {
       throw protocolError("ERR_ZMTP_UNEXPECTED_COMMAND", "message frame before the handshake")
     }
     const long = (flags & FLAG_LONG) !== 0
     const headerSize = long ? 9 : 2
-    if (held.byteLength < headerSize) return null
-    const view = new DataView(held.buffer, held.byteOffset, held.byteLength)
-    const size = long ? view.getUint32(1) * 0x1_0000_0000 + view.getUint32(5) : held[1]!
+    if (this.#heldLength < headerSize) return null
+    const header = this.#peek(headerSize)
+    const view = new DataView(header.buffer, header.byteOffset, headerSize)
+    const size = long ? view.getUint32(1) * 0x1_0000_0000 + view.getUint32(5) : header[1]!
     if (size > this.#mechanism.maxCommandSize) {
       throw protocolError(
         "ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED",
         `handshake command of ${size} bytes exceeds ${this.#mechanism.maxCommandSize}`,
       )
     }
-    if (held.byteLength < headerSize + size) return null
-    const body = held.subarray(headerSize, headerSize + size)
-    this.#held = held.subarray(headerSize + size)
+    // Pieces are joined once the frame is whole: a frame sent byte by byte costs one copy.
+    if (this.#heldLength < headerSize + size) return null
+    const frame = this.#peek(headerSize + size)
+    const body = frame.subarray(headerSize, headerSize + size)
+    this.#consume(headerSize + size)
     const plainError = libzmqPlainError(body)
     return plainError ? { name: "ERROR", data: plainError } : parseCommand(body)
   }

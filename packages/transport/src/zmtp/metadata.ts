@@ -1,4 +1,4 @@
-import { ZmtpError } from "./errors.js"
+import { protocolError } from "./errors.js"
 
 /** READY/INITIATE properties; keys are lower-cased because names are case-insensitive. */
 export type Metadata = Map<string, Uint8Array>
@@ -38,14 +38,17 @@ export function parseMetadata(data: Uint8Array): Metadata {
   let pos = 0
   while (pos < data.length) {
     const nameLen = data[pos++]!
-    if (nameLen === 0) throw new ZmtpError("EPROTO", "metadata property with empty name")
-    if (pos + nameLen + 4 > data.length) throw new ZmtpError("EPROTO", "truncated metadata name")
+    if (nameLen === 0)
+      throw protocolError("ERR_ZMTP_INVALID_METADATA", "metadata property with empty name")
+    if (pos + nameLen + 4 > data.length)
+      throw protocolError("ERR_ZMTP_INVALID_METADATA", "truncated metadata name")
     let name = ""
     for (let i = 0; i < nameLen; i++) name += String.fromCharCode(data[pos + i]!)
     pos += nameLen
     const valueLen = view.getUint32(pos)
     pos += 4
-    if (valueLen > data.length - pos) throw new ZmtpError("EPROTO", "truncated metadata value")
+    if (valueLen > data.length - pos)
+      throw protocolError("ERR_ZMTP_INVALID_METADATA", "truncated metadata value")
     // Copied: properties outlive the network chunk they arrived in.
     result.set(name.toLowerCase(), data.slice(pos, pos + valueLen))
     pos += valueLen
