@@ -16,6 +16,11 @@ export {
 } from "./observer.js"
 export { Proxy, type ProxyDirectionStats, type ProxyStats } from "./proxy.js"
 export {
+  type AuthDecision,
+  Authenticator,
+  type AuthenticatorOptions,
+} from "./security/authenticator.js"
+export {
   type Certificate,
   readCertificate,
   writeCertificate,

@@ -1,5 +1,5 @@
 import { threadId } from "node:worker_threads"
-import type { SocketType } from "@omq/transport"
+import type { SocketType, ZapAnswer } from "@omq/transport"
 import type { Context } from "../context.js"
 import { type ConnectionOptions, decodePeerUp, encodeOptions } from "../io/host-protocol.js"
 import type { IoLink } from "../io/io-link.js"
@@ -208,12 +208,19 @@ export class HostChannel implements PipeLink, InboxHandler {
   /** A handshake on the host asks ZAP: the handler is asked from here, and the answer returned. */
   async #askZap(id: number, [address, mechanism, ...credentials]: Uint8Array[]): Promise<void> {
     this.#zap ??= new ZapClient(this.#context)
-    const answer = await this.#zap.ask({
-      ...this.#owner.zapIdentity(),
-      address: decoder.decode(address),
-      mechanism: decoder.decode(mechanism),
-      credentials,
-    })
+    let answer: ZapAnswer | null
+    try {
+      answer = await this.#zap.ask({
+        ...this.#owner.zapIdentity(),
+        address: decoder.decode(address),
+        mechanism: decoder.decode(mechanism),
+        credentials,
+      })
+    } catch (err) {
+      // The context is going (ETERM) or the handler vanished: refuse rather than let in.
+      const text = err instanceof Error ? err.message : String(err)
+      answer = { status: "500", text, userId: new Uint8Array(0), metadata: new Map() }
+    }
     const frames = answer ? zapAnswerFrames(answer) : []
     this.#outbox.push(RecordKind.ZapReply, id, frames.length, frames)
   }
