@@ -5,48 +5,7 @@ import { type Socket as NetSocket, connect as netConnect } from "node:net"
 import { after, before, describe, it } from "node:test"
 import { Context, Pull, Push, ZmqError } from "omq"
 import * as zmq from "zeromq"
-
-const SIGNATURE = [0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0x7f]
-
-/** A complete, valid ZMTP 3.1 NULL greeting (64 bytes), as a client (as-server 0). */
-function greeting(): Buffer {
-  const g = Buffer.alloc(64)
-  Buffer.from(SIGNATURE).copy(g, 0)
-  g[10] = 3
-  g[11] = 1
-  g.write("NULL", 12, "ascii") // padded with zeros to 20 bytes
-  g[32] = 0 // as-server
-  return g
-}
-
-/** A frame header + body. flags: 0x01 MORE, 0x02 LONG (added automatically), 0x04 COMMAND. */
-function frame(flags: number, body: Buffer): Buffer {
-  if (body.length > 255) {
-    const h = Buffer.alloc(9)
-    h[0] = flags | 0x02
-    h.writeBigUInt64BE(BigInt(body.length), 1)
-    return Buffer.concat([h, body])
-  }
-  return Buffer.concat([Buffer.from([flags, body.length]), body])
-}
-
-/** A READY command frame carrying Socket-Type. */
-function ready(socketType: string): Buffer {
-  const name = Buffer.from("READY")
-  const prop = Buffer.from("Socket-Type")
-  const value = Buffer.from(socketType)
-  const len = Buffer.alloc(4)
-  len.writeUInt32BE(value.length)
-  const body = Buffer.concat([
-    Buffer.from([name.length]),
-    name,
-    Buffer.from([prop.length]),
-    prop,
-    len,
-    value,
-  ])
-  return frame(0x04, body)
-}
+import { frame, greeting, ready } from "./helpers/raw-peer.js"
 
 /** A LONG frame header claiming `size` bytes, with only `bodyBytes` following. */
 function longHeader(size: number, bodyBytes: Buffer): Buffer {
