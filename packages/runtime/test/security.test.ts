@@ -53,9 +53,9 @@ forEachIoThreads("security", (ctx: Context, ioThreads: number) => {
   const pair = (lib: Lib, options: Record<string, unknown>): AnySocket =>
     sockets.add(pairOf(lib, ctx, options))
 
-  /** Binds `binder`, connects the other, and returns both. */
-  async function wire(binder: AnySocket, connecter: AnySocket): Promise<void> {
-    await binder.bind("tcp://127.0.0.1:*")
+  /** Binds `binder` (over tcp unless told), and connects the other to it. */
+  async function wire(binder: AnySocket, connecter: AnySocket, transport = "tcp"): Promise<void> {
+    await binder.bind(transport === "tcp" ? "tcp://127.0.0.1:*" : "ipc://*")
     connecter.connect(binder.lastEndpoint!)
   }
 
@@ -68,15 +68,18 @@ forEachIoThreads("security", (ctx: Context, ioThreads: number) => {
 
   for (const [serverLib, clientLib] of PAIRS) {
     describe(`${serverLib} server, ${clientLib} client`, () => {
-      for (const serverBinds of [true, false]) {
-        it(`CURVE carries messages both ways (${serverBinds ? "server" : "client"} binds)`, async () => {
-          const keys = curveOptions()
-          const server = pair(serverLib, keys.server)
-          const client = pair(clientLib, keys.client)
-          if (serverBinds) await wire(server, client)
-          else await wire(client, server)
-          await roundTrip(server, client)
-        })
+      for (const transport of ["tcp", "ipc"]) {
+        for (const serverBinds of [true, false]) {
+          const binder = serverBinds ? "server" : "client"
+          it(`CURVE carries messages both ways over ${transport} (${binder} binds)`, async () => {
+            const keys = curveOptions()
+            const server = pair(serverLib, keys.server)
+            const client = pair(clientLib, keys.client)
+            if (serverBinds) await wire(server, client, transport)
+            else await wire(client, server, transport)
+            await roundTrip(server, client)
+          })
+        }
       }
 
       it("a CURVE client with the wrong server key gets no connection", async () => {
