@@ -1,13 +1,5 @@
 import type { Socket as NetSocket } from "node:net"
-import {
-  Connecter,
-  type Engine,
-  type EngineHandler,
-  type PeerInfo,
-  parseNetworkEndpoint,
-  ZmqError,
-} from "@omq/transport"
-import { TRANSFER_FROM } from "../ring/channel.js"
+import { Connecter, type Engine, type PeerInfo, parseNetworkEndpoint } from "@omq/transport"
 import type { Lane } from "../ring/lane.js"
 import type { ControlFrames, InboxHandler, RecordSink, RecordSource } from "../ring/record-link.js"
 import {
@@ -18,6 +10,7 @@ import {
   SUBSCRIBE,
 } from "../ring/records.js"
 import { deadlineOf, untilDeadline } from "../util/deadline.js"
+import { type ConnectionClosed, type ConnectionHost, runConnection } from "./connection.js"
 import { encodeEvent, type HostEvent } from "./host-events.js"
 import {
   type ConnectionOptions,
@@ -30,15 +23,13 @@ import { HostZap } from "./host-zap.js"
 import { HostedListeners } from "./hosted-listeners.js"
 import { HostedPeer } from "./hosted-peer.js"
 import type { LargeFramesOut, ToParent } from "./large-frames-out.js"
-import { openEngine } from "./open-engine.js"
 import { OutgoingStream } from "./outgoing-stream.js"
 import { peerProperties } from "./peer-properties.js"
 import type { PooledCopies } from "./pooled-copies.js"
-import { subscriptionMessage, writeSubscription } from "./subscription-wire.js"
+import { writeSubscription } from "./subscription-wire.js"
 import { WrittenPeers } from "./written-peers.js"
 
 const decoder = new TextDecoder()
-const NO_LIMIT = 0x7fffffff
 
 interface Connect {
   connecter: Connecter
@@ -348,114 +339,40 @@ export class HostedSocket implements InboxHandler {
   }
 
   /**
-   * Runs a connection over `stream`. `pipe` is the peer to serve, or a factory called once the handshake
-   * succeeds (accepted connections get their pipe only then).
+   * Runs a connection over `stream` (see runConnection). `pipe` is the peer to serve, or a
+   * factory called once the handshake succeeds (accepted connections get their pipe only then).
    */
   #startEngine(
     stream: NetSocket,
     address: string,
     pipe: HostedPeer | (() => HostedPeer),
     options: ConnectionOptions,
-    /**
-     * The connection closed (not by the socket closing): drop or keep its pipe, then call
-     * `report` (the events: the socket learns of the pipe's fate first), then redial or not.
-     */
-    onClosed: (report: () => void, error: ZmqError | null) => void,
+    onClosed: ConnectionClosed,
   ): void {
-    let peer: HostedPeer | null = typeof pipe === "function" ? null : pipe
-    /** A frame of TRANSFER_FROM bytes or more being gathered from this connection. */
-    let big: { body: Uint8Array; filled: number; more: boolean } | null = null
-    /**
-     * Bytes still to come of a streamed message's last frame. The message counts toward the
-     * receive limit once they are in: pausing at its start would stall it half-read for ever.
-     */
-    let lastFrameLeft = 0
-    const handler: EngineHandler = {
-      ready: (info) => {
-        if (this.#closing && !peer) return engine.destroy() // accepted while closing
-        peer ??= (pipe as () => HostedPeer)()
-        peer.engine = engine
-        peer.receiveLimit = options.receiveHighWaterMark || NO_LIMIT
-        this.#announce(peer, info, options.sendHighWaterMark, stream.remoteAddress)
-        this.#event({ type: "handshake", address }) // after PeerUp: the socket knows the peer
-        peer.flushQueue(this.#giveBackFn)
-        if (peer.paused) engine.pause()
-        this.#written.add(peer)
-        this.#written.flush()
-      },
-      message: (frames) => {
-        if (peer!.holdIfFull(frames)) return
-        this.#outbox.pushMessage(peer!.id, frames)
-        peer!.delivered()
-      },
-      frameStart: (size, more) => {
-        lastFrameLeft = more ? 0 : size
-        if (!more && size === 0) peer!.delivered()
-        if (size >= TRANSFER_FROM && this.#largeFrames) {
-          // Gathered here whole, then handed to the socket's thread (see LargeFramesOut).
-          big = { body: this.#largeFrames.alloc(size), filled: 0, more }
-          return
-        }
-        this.#outbox.pushFrameStart(peer!.id, size, more)
-      },
-      frameData: (piece) => {
-        if (!big) {
-          this.#outbox.pushChunks(peer!.id, piece)
-        } else {
-          big.body.set(piece, big.filled)
-          big.filled += piece.byteLength
-          if (big.filled === big.body.byteLength) {
-            this.#largeFrames!.handOver(peer!.id, big.body, big.more)
-            big = null
-          }
-        }
-        if (lastFrameLeft > 0 && (lastFrameLeft -= piece.byteLength) === 0) {
-          peer!.delivered()
-        }
-      },
-      // Handed up as the data message XPUB applications see: 0x01|topic or 0x00|topic.
-      subscription: (topic, subscribe) => {
-        this.#outbox.pushMessage(peer!.id, [subscriptionMessage(topic, subscribe)])
-        peer!.delivered()
-      },
-      authenticate: (query) =>
-        this.#zap.ask(query, stream.remoteAddress ?? "", (answer) => engine.zapAnswer(answer)),
-      drain: () => {
-        if (peer && peer.engine === engine && peer.blocked) {
-          peer.blocked = false
-          peer.flushQueue(this.#giveBackFn) // a conflating pipe's newest
-          this.#written.add(peer)
-          this.#written.flush()
-        }
-      },
-      closed: (error, handshaken) => {
-        this.#engines.delete(engine)
-        if (peer && peer.engine === engine) {
-          peer.engine = null
-          peer.blocked = false // no drain will come from a closed connection
-        }
-        if (this.#closing) return
-        // Closed on purpose: by unbind(), or its pipe was dropped already (disconnect()).
-        const deliberate =
-          this.#listeners.droppedOnPurpose(stream) ||
-          (peer !== null && this.#peers.get(peer.id) !== peer)
-        onClosed(() => {
-          if (deliberate) return
-          if (!handshaken) {
-            const failure = error ?? new ZmqError("EPIPE", "connection closed during the handshake")
-            const type = failure.status
-              ? "handshake:error:auth"
-              : failure.code === "EPROTO"
-                ? "handshake:error:protocol"
-                : "handshake:error:other"
-            this.#event({ type, address, error: failure })
-          }
-          this.#event({ type: "disconnect", address })
-        }, error)
-      },
-    }
-    const engine = openEngine(this.#att.type, stream, options, this.#outbox.streamFrom, handler)
+    const engine = runConnection(this.#connectionHost, stream, address, pipe, options, onClosed)
     this.#engines.add(engine)
+  }
+
+  /** What each connection's callbacks reach of this socket (see runConnection). */
+  readonly #connectionHost: ConnectionHost = {
+    type: () => this.#att.type,
+    closing: () => this.#closing,
+    toSocket: () => this.#outbox,
+    largeFrames: () => this.#largeFrames,
+    written: this.#written,
+    zap: () => this.#zap,
+    giveBack: this.#giveBackFn,
+    announce: (peer, info, sendLimit, peerAddress) =>
+      this.#announce(peer, info, sendLimit, peerAddress),
+    event: (event) => this.#event(event),
+    closed: (engine, stream, peer) => {
+      this.#engines.delete(engine)
+      // Closed on purpose: by unbind(), or its pipe was dropped already (disconnect()).
+      return (
+        this.#listeners.droppedOnPurpose(stream) ||
+        (peer !== null && this.#peers.get(peer.id) !== peer)
+      )
+    },
   }
 
   #addPeer(endpoint: string, options: ConnectionOptions, connected: boolean): HostedPeer {
