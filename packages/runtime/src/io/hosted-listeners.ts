@@ -100,8 +100,6 @@ export class HostedListeners {
   closeAll(): Promise<void> {
     const bound = [...new Set(this.#byEndpoint.values())]
     this.#byEndpoint.clear()
-    return Promise.all(
-      bound.map((listener) => this.#close(listener)),
-    ).then(() => {})
+    return Promise.all(bound.map((listener) => this.#close(listener))).then(() => {})
   }
 }
