@@ -4,7 +4,7 @@
 import { strict as assert } from "node:assert"
 import { after, afterEach, describe, it } from "node:test"
 import { z85Encode } from "@omq/transport"
-import { Context, curveKeyPair, Pull, ZmqError } from "omq"
+import { Context, curveKeyPair, Pull, Reply, ZmqError } from "omq"
 import { forEachIoThreads, Sockets } from "./helpers/interop.js"
 import {
   type AnySocket,
@@ -156,6 +156,37 @@ forEachIoThreads("security", (ctx: Context, ioThreads: number) => {
     const client = sockets.add(pairOf("omq", alone, keys.client))
     await wire(lax, client)
     await roundTrip(lax, client)
+  })
+
+  it("a malformed ZAP reply fails the handshake with libzmq's ERR_ZAP_* code", async () => {
+    const own = new Context({ ioThreads })
+    const rep = new Reply({ context: own, linger: 0 })
+    await rep.bind("inproc://zeromq.zap.01")
+    const cases = [
+      { reply: ["2.0", "200"], code: "ERR_ZAP_BAD_VERSION" },
+      { reply: ["1.0", "201"], code: "ERR_ZAP_INVALID_STATUS_CODE" },
+    ]
+    let current = cases[0]!
+    void (async () => {
+      for await (const [, id] of rep) {
+        const [version, status] = current.reply
+        await rep.send([version!, id!, status!, "", "", ""])
+      }
+    })().catch(() => {})
+    try {
+      for (const c of cases) {
+        current = c
+        const server = sockets.add(pairOf("omq", own, { plainServer: true }))
+        const client = sockets.add(pairOf("omq", own, { plainUsername: "a", plainPassword: "b" }))
+        const failed = nextEventOf(server, "handshake:error:protocol")
+        await wire(server, client)
+        assert.equal((await failed).error?.code, c.code)
+      }
+    } finally {
+      await sockets.closeAll()
+      rep.close()
+      await own.terminate()
+    }
   })
 
   it("bad keys and half-configured CURVE are EINVAL", async () => {

@@ -35,6 +35,7 @@ export {
   isSocketType,
   type Metadata,
   NULL_SECURITY,
+  type ProtocolErrorName,
   parseMetadata,
   type Security,
   type SocketType,

@@ -1,4 +1,9 @@
-import { parseMetadata, type ZapAnswer, type ZapQuery } from "@omq/transport"
+import {
+  type ProtocolErrorName,
+  parseMetadata,
+  type ZapAnswer,
+  type ZapQuery,
+} from "@omq/transport"
 import type { ControlFrames, RecordSink } from "../ring/record-link.js"
 import { RecordKind } from "../ring/records.js"
 
@@ -39,9 +44,13 @@ export class HostZap {
       answer(null)
       return
     }
-    const [status, text, userId, metadata] = frames.read()
+    const [statusBytes, text, userId, metadata] = frames.read()
+    const status = decoder.decode(statusBytes)
+    // A malformed reply travels as its ERR_ZAP_* name (see zapAnswerFrames).
+    const malformed = status.startsWith("ERR_ZAP_") ? (status as ProtocolErrorName) : undefined
     answer({
-      status: decoder.decode(status),
+      status: malformed ? "500" : status,
+      malformed,
       text: decoder.decode(text),
       userId: userId!.slice(),
       metadata: parseMetadata(metadata!),

@@ -1,4 +1,10 @@
-import { encodeMetadata, parseMetadata, type ZapAnswer, ZmqError } from "@omq/transport"
+import {
+  encodeMetadata,
+  type ProtocolErrorName,
+  parseMetadata,
+  type ZapAnswer,
+  ZmqError,
+} from "@omq/transport"
 import type { Context } from "../context.js"
 import type { Dealer } from "../socket/dealer.js"
 
@@ -69,35 +75,37 @@ export class ZapClient {
     }
   }
 
-  /** [delimiter, version, id, status, text, user id, metadata]: a malformed answer refuses. */
+  /**
+   * [delimiter, version, id, status, text, user id, metadata]. A reply that breaks RFC 27
+   * fails the handshake with libzmq's ERR_ZAP_* code.
+   */
   #answer(frames: Buffer[]): void {
     const id = frames[2]?.toString()
     const resolve = id === undefined ? undefined : this.#waiting.get(id)
     if (!resolve) return
     this.#waiting.delete(id!)
     const [delimiter, version, , status, text, userId, metadata] = frames
-    const valid =
-      frames.length === 7 &&
-      delimiter!.byteLength === 0 &&
-      version!.toString() === VERSION &&
-      /^[2345]00$/.test(status!.toString())
-    if (!valid) {
-      resolve(refused("500", "malformed ZAP reply"))
-      return
+    if (frames.length !== 7 || delimiter!.byteLength !== 0) {
+      resolve(malformed("ERR_ZAP_MALFORMED_REPLY", "not 7 frames after an empty delimiter"))
+    } else if (version!.toString() !== VERSION) {
+      resolve(malformed("ERR_ZAP_BAD_VERSION", `version ${version}`))
+    } else if (!/^[2345]00$/.test(status!.toString())) {
+      resolve(malformed("ERR_ZAP_INVALID_STATUS_CODE", `status ${status}`))
+    } else {
+      let properties: ZapAnswer["metadata"]
+      try {
+        properties = parseMetadata(metadata!)
+      } catch {
+        resolve(malformed("ERR_ZAP_INVALID_METADATA", "metadata does not parse"))
+        return
+      }
+      resolve({
+        status: status!.toString(),
+        text: text!.toString(),
+        userId: userId!,
+        metadata: properties,
+      })
     }
-    let properties: ZapAnswer["metadata"]
-    try {
-      properties = parseMetadata(metadata!)
-    } catch {
-      resolve(refused("500", "malformed ZAP metadata"))
-      return
-    }
-    resolve({
-      status: status!.toString(),
-      text: text!.toString(),
-      userId: userId!,
-      metadata: properties,
-    })
   }
 }
 
@@ -105,11 +113,18 @@ function refused(status: string, text: string): ZapAnswer {
   return { status, text, userId: new Uint8Array(0), metadata: new Map() }
 }
 
-/** Encodes an answer for the ZapReply record: [status, text, user id, metadata]. */
+function malformed(name: ProtocolErrorName, text: string): ZapAnswer {
+  return { ...refused("500", text), malformed: name }
+}
+
+/**
+ * Encodes an answer for the ZapReply record: [status, text, user id, metadata], with the
+ * protocol error's name in place of the status when the reply was malformed (see HostZap).
+ */
 export function zapAnswerFrames(answer: ZapAnswer): Uint8Array[] {
   const te = new TextEncoder()
   return [
-    te.encode(answer.status),
+    te.encode(answer.malformed ?? answer.status),
     te.encode(answer.text),
     answer.userId,
     encodeMetadata(answer.metadata),

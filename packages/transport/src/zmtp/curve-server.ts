@@ -18,7 +18,7 @@ import {
   type ZapPolicy,
 } from "./mechanism.js"
 import { encodeMetadata, type Metadata, parseMetadata } from "./metadata.js"
-import { noZapHandler, peerRefusal, zapRefusal } from "./peer-refusal.js"
+import { checkZapAnswer, noZapHandler, peerRefusal, zapRefusal } from "./peer-refusal.js"
 
 const HELLO_BODY = 200
 const HELLO_DATA = HELLO_BODY - 6
@@ -170,6 +170,7 @@ export class CurveServer implements Mechanism {
   }
 
   onZap(answer: ZapAnswer | null): MechanismStep {
+    checkZapAnswer(answer)
     if (this.#step !== Step.Zap) throw protocolError("ERR_ZAP_UNSPECIFIED", "unexpected ZAP answer")
     if (!answer) {
       return this.#zap.enforce ? { send: [], failure: noZapHandler() } : this.#ready()

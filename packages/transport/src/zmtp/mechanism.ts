@@ -1,5 +1,5 @@
 import type { Command } from "./command.js"
-import type { ZmtpError } from "./errors.js"
+import type { ProtocolErrorName, ZmtpError } from "./errors.js"
 import type { Metadata } from "./metadata.js"
 
 /** What a server mechanism asks its ZAP handler (RFC 27); the socket adds domain and address. */
@@ -15,6 +15,8 @@ export interface ZapAnswer {
   userId: Uint8Array
   /** Properties the handler adds to every message of the connection. */
   metadata: Metadata
+  /** Set when the handler's reply broke RFC 27: the handshake fails with this protocol error. */
+  malformed?: ProtocolErrorName
 }
 
 /** What the engine must do after a mechanism step. */

@@ -8,7 +8,7 @@ import {
   type ZapPolicy,
 } from "./mechanism.js"
 import { parseMetadata } from "./metadata.js"
-import { noZapHandler, peerRefusal, zapRefusal } from "./peer-refusal.js"
+import { checkZapAnswer, noZapHandler, peerRefusal, zapRefusal } from "./peer-refusal.js"
 
 const NO_ZAP: ZapPolicy = { domain: false, enforce: false }
 
@@ -37,6 +37,7 @@ export class NullMechanism implements Mechanism {
   }
 
   onZap(answer: ZapAnswer | null): MechanismStep {
+    checkZapAnswer(answer)
     if (!answer) {
       if (this.zap.enforce) return { send: [], failure: noZapHandler() }
       return { send: [encodeReady(this.localProps)] }

@@ -1,7 +1,7 @@
 import { parseError } from "./command.js"
-import { ZmtpError } from "./errors.js"
+import { protocolError, ZmtpError } from "./errors.js"
 import { encodeFrame, FLAG_COMMAND } from "./frame.js"
-import { zapFailureStatus } from "./mechanism.js"
+import { type ZapAnswer, zapFailureStatus } from "./mechanism.js"
 
 /**
  * The peer sent ERROR during the handshake. libzmq's reason is the ZAP status ("400") when its
@@ -17,6 +17,11 @@ export function peerRefusal(data: Uint8Array): ZmtpError {
 export function zapRefusal(status: string, text: string): ZmtpError {
   const code = zapFailureStatus(status) ?? 500
   return new ZmtpError("EACCES", `ZAP handler refused: ${status} ${text}`.trim(), undefined, code)
+}
+
+/** A handler's reply that broke RFC 27 fails the handshake as a protocol error, as in libzmq. */
+export function checkZapAnswer(answer: ZapAnswer | null): void {
+  if (answer?.malformed) throw protocolError(answer.malformed, `ZAP handler: ${answer.text}`)
 }
 
 /** libzmq fails a handshake that needs ZAP when no handler is bound (PLAIN, or enforced). */

@@ -7,7 +7,13 @@ import {
   type ZapAnswer,
 } from "./mechanism.js"
 import { encodeMetadata, parseMetadata } from "./metadata.js"
-import { encodeLibzmqPlainError, noZapHandler, peerRefusal, zapRefusal } from "./peer-refusal.js"
+import {
+  checkZapAnswer,
+  encodeLibzmqPlainError,
+  noZapHandler,
+  peerRefusal,
+  zapRefusal,
+} from "./peer-refusal.js"
 
 /** HELLO: two length-prefixed fields of at most 255 bytes each. */
 const MAX_HELLO = 2 + 2 * 255
@@ -105,6 +111,7 @@ export class PlainMechanism implements Mechanism {
   }
 
   onZap(answer: ZapAnswer | null): MechanismStep {
+    checkZapAnswer(answer)
     if (this.step !== Step.Zap) throw protocolError("ERR_ZAP_UNSPECIFIED", "unexpected ZAP answer")
     if (!answer) return { send: [], failure: noZapHandler() }
     if (answer.status !== "200") {
