@@ -136,7 +136,7 @@ export class ZmtpEngine implements Engine {
     this.#handshake = new Handshake(mechanismFor(config.security, localProperties(config)))
     this.#heartbeat = new Heartbeat(config.heartbeat, {
       ping: (ttl) => {
-        this.writeEncoded(encodePing(ttl, new Uint8Array(0)))
+        this.writeEncoded(pingFrame(ttl))
         this.flush()
       },
       // Not a protocol error: as in libzmq, a connecter dials again after a heartbeat timeout.
@@ -437,6 +437,19 @@ export class ZmtpEngine implements Engine {
     this.#writer.drop()
     this.#handler.closed(error, handshaken)
   }
+}
+
+/** PING frames by TTL: every connection of a socket sends the same bytes, made once. */
+const PINGS = new Map<number, Uint8Array>()
+const NO_CONTEXT = new Uint8Array(0)
+
+function pingFrame(ttlDeciseconds: number): Uint8Array {
+  let frame = PINGS.get(ttlDeciseconds)
+  if (!frame) {
+    frame = encodePing(ttlDeciseconds, NO_CONTEXT)
+    PINGS.set(ttlDeciseconds, frame)
+  }
+  return frame
 }
 
 /** The properties our READY (or INITIATE) announces, named as libzmq matches them. */
