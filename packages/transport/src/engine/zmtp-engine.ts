@@ -4,16 +4,11 @@ import {
   type Command,
   encodePing,
   encodePong,
-  FLAG_COMMAND,
-  FLAG_MORE,
-  FrameDecoder,
   Handshake,
   type HandshakeProgress,
   type HandshakeResult,
-  type MessageCipher,
   type Metadata,
   mechanismFor,
-  parseCommand,
   parsePing,
   type Security,
   type SocketType,
@@ -23,7 +18,8 @@ import {
   ZmtpError,
 } from "../zmtp/mod.js"
 import type { Engine } from "./engine.js"
-import { FrameWriter, unsealedFlags } from "./frame-writer.js"
+import { FrameReader } from "./frame-reader.js"
+import { FrameWriter } from "./frame-writer.js"
 import { Heartbeat, type HeartbeatOptions } from "./heartbeat.js"
 import { StreamOutput } from "./stream-output.js"
 
@@ -84,17 +80,6 @@ enum State {
 
 const IDENTITY_TYPES = new Set<SocketType>(["REQ", "DEALER", "ROUTER"])
 /**
- * Bounds on one incomplete message (libzmq has none; a peer sending MORE frames without end
- * made omq hold ~170 bytes per 2-byte frame). FRAME_COST is what a held frame costs beyond its
- * body: its view object and array slot.
- */
-const MAX_PENDING_FRAMES = 65_536
-const MAX_PENDING_BYTES = 256 * 1024 * 1024
-const FRAME_COST = 128
-/** Bodies that span chunks are filled whole: no need to zero them first. */
-const allocateBody = (size: number): Uint8Array => Buffer.allocUnsafe(size)
-
-/**
  * One ZMTP 3.x connection over a byte stream: the handshake (NULL, PLAIN or CURVE, see
  * Handshake), then framing, PING/PONG and heartbeats, and under CURVE a MESSAGE box per frame.
  *
@@ -111,17 +96,10 @@ export class ZmtpEngine implements Engine {
   readonly #writer: FrameWriter
   readonly #handshake: Handshake
   readonly #heartbeat: Heartbeat
-  #decoder: FrameDecoder | null = null
-  #cipher: MessageCipher | null = null
+  #reader: FrameReader | null = null
   #state = State.Handshake
-  #parts: Uint8Array[] = []
   #timer: ReturnType<typeof setTimeout> | undefined
   #peerMinor = 1
-  /** True while a streamed message's frames are arriving (until its last frame starts). */
-  #streaming = false
-  /** Frames of the incomplete message now arriving, and the memory they hold (see holdFrame). */
-  #partsCount = 0
-  #partsHeld = 0
   /** The ZAP handler's answer, kept for the peer's properties. */
   #zap: ZapAnswer | null = null
   /** The handshake was refused: the connection closes with this once the ERROR is out. */
@@ -239,7 +217,7 @@ export class ZmtpEngine implements Engine {
     this.#heartbeat.heard()
     this.#guard(() => {
       if (this.#state === State.Handshake) this.#progress(this.#handshake.push(chunk))
-      else this.#decoder?.push(chunk)
+      else this.#reader?.push(chunk)
     })
   }
 
@@ -269,7 +247,7 @@ export class ZmtpEngine implements Engine {
     }
     if (progress.done) {
       this.#onHandshake(progress.done)
-      if (progress.rest && this.#state === State.Ready) this.#decoder!.push(progress.rest)
+      if (progress.rest && this.#state === State.Ready) this.#reader!.push(progress.rest)
     }
   }
 
@@ -291,9 +269,20 @@ export class ZmtpEngine implements Engine {
     clearTimeout(this.#timer)
     this.#timer = undefined
     this.#peerMinor = done.peerMinor
-    this.#cipher = done.cipher
     this.#writer.seal(done.cipher)
-    this.#decoder = this.#newDecoder(done.cipher)
+    const handler = this.#handler
+    // Frames left in a chunk after the connection closed (a handler destroyed it) are dropped.
+    this.#reader = new FrameReader(
+      {
+        message: (frames) => this.#state === State.Ready && handler.message(frames),
+        frameStart: (size, more) => this.#state === State.Ready && handler.frameStart(size, more),
+        frameData: (piece) => this.#state === State.Ready && handler.frameData(piece),
+        command: (command) => this.#state === State.Ready && this.#onCommand(command),
+      },
+      done.cipher,
+      this.#config.maxMessageSize,
+      this.#config.streamFrom,
+    )
     this.#state = State.Ready
     this.#heartbeat.start()
     this.flush()
@@ -304,97 +293,6 @@ export class ZmtpEngine implements Engine {
       metadata: peer,
       zap: this.#zap,
     })
-  }
-
-  /** Under CURVE every frame is a box: none is streamed, and the limit counts the box. */
-  #newDecoder(cipher: MessageCipher | null): FrameDecoder {
-    const { maxMessageSize, streamFrom } = this.#config
-    if (cipher) {
-      const limit = maxMessageSize < 0 ? -1 : maxMessageSize + cipher.overhead
-      return new FrameDecoder(
-        { onFrame: (_flags, box) => this.#onSealed(box) },
-        limit,
-        Number.POSITIVE_INFINITY,
-        allocateBody,
-      )
-    }
-    return new FrameDecoder(
-      {
-        onFrame: (flags, body) => this.#onFrame(flags, body),
-        onFrameStart: (flags, size) => this.#onFrameStart(flags, size),
-        onFrameData: (piece) => this.#handler.frameData(piece),
-      },
-      maxMessageSize,
-      streamFrom,
-      allocateBody,
-    )
-  }
-
-  #onSealed(box: Uint8Array): void {
-    if (this.#state === State.Closed) return
-    const { flags, body } = this.#cipher!.open(box)
-    this.#onFrame(unsealedFlags(flags), body)
-  }
-
-  #onFrame(flags: number, body: Uint8Array): void {
-    if (this.#state === State.Closed) return
-    if (flags & FLAG_COMMAND) {
-      this.#onCommand(parseCommand(body))
-      return
-    }
-    if (this.#streaming) {
-      const more = (flags & FLAG_MORE) !== 0
-      if (more) this.#holdFrame(0)
-      else this.#partsHeld = this.#partsCount = 0
-      this.#streaming = more
-      this.#handler.frameStart(body.byteLength, more)
-      if (body.byteLength > 0) this.#handler.frameData(body)
-      return
-    }
-    if (!(flags & FLAG_MORE)) {
-      // A single-frame message gets an array of its own size (a push into [] reserves more).
-      let parts = this.#parts
-      if (parts.length === 0) parts = [body]
-      else {
-        parts.push(body)
-        this.#parts = []
-        this.#partsHeld = this.#partsCount = 0
-      }
-      this.#handler.message(parts)
-      return
-    }
-    this.#holdFrame(body.byteLength)
-    this.#parts.push(body)
-  }
-
-  /**
-   * Counts a frame of a message still incomplete. What a peer makes us hold stays bounded: at
-   * most MAX_PENDING_FRAMES frames, and MAX_PENDING_BYTES counting each frame's own cost.
-   */
-  #holdFrame(bytes: number): void {
-    this.#partsHeld += bytes + FRAME_COST
-    if (++this.#partsCount > MAX_PENDING_FRAMES || this.#partsHeld > MAX_PENDING_BYTES) {
-      throw new ZmqError(
-        "EPROTO",
-        `an incomplete message of over ${this.#partsCount - 1} frames or ${MAX_PENDING_BYTES} bytes`,
-      )
-    }
-  }
-
-  #onFrameStart(flags: number, size: number): void {
-    if (!this.#streaming) {
-      // Replay the frames gathered so far, so the whole message goes frame by frame.
-      for (const part of this.#parts) {
-        this.#handler.frameStart(part.byteLength, true)
-        if (part.byteLength > 0) this.#handler.frameData(part)
-      }
-      this.#parts = []
-    }
-    const more = (flags & FLAG_MORE) !== 0
-    if (more) this.#holdFrame(0)
-    else this.#partsHeld = this.#partsCount = 0
-    this.#streaming = more
-    this.#handler.frameStart(size, more)
   }
 
   #onCommand(command: Command): void {
@@ -431,9 +329,7 @@ export class ZmtpEngine implements Engine {
     this.#state = State.Closed
     clearTimeout(this.#timer)
     this.#heartbeat.stop()
-    this.#parts = []
-    this.#partsHeld = this.#partsCount = 0
-    this.#streaming = false
+    this.#reader?.drop()
     this.#writer.drop()
     this.#handler.closed(error, handshaken)
   }

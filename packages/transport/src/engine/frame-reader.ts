@@ -1,0 +1,164 @@
+import { ZmqError } from "../errors.js"
+import {
+  type Command,
+  FLAG_COMMAND,
+  FLAG_MORE,
+  FrameDecoder,
+  type MessageCipher,
+  parseCommand,
+} from "../zmtp/mod.js"
+import { unsealedFlags } from "./frame-writer.js"
+
+/** Where a ready connection's incoming traffic goes. */
+export interface FrameReaderSink {
+  /** A whole message (frames as views, valid until handed on). */
+  message(frames: Uint8Array[]): void
+  /** A message with a large frame, frame by frame (see EngineHandler.frameStart). */
+  frameStart(size: number, more: boolean): void
+  frameData(piece: Uint8Array): void
+  command(command: Command): void
+}
+
+/**
+ * Bounds on one incomplete message (libzmq has none; a peer sending MORE frames without end
+ * made omq hold ~170 bytes per 2-byte frame). FRAME_COST is what a held frame costs beyond its
+ * body: its view object and array slot.
+ */
+const MAX_PENDING_FRAMES = 65_536
+const MAX_PENDING_BYTES = 256 * 1024 * 1024
+const FRAME_COST = 128
+/** Bodies that span chunks are filled whole: no need to zero them first. */
+const allocateBody = (size: number): Uint8Array => Buffer.allocUnsafe(size)
+
+/**
+ * The read side of a ZMTP connection once it is ready: frames decoded (under CURVE, opened
+ * from their MESSAGE boxes), commands passed on, data frames gathered into whole messages, or
+ * handed on frame by frame from the first large one. What a peer makes it hold of an
+ * incomplete message is bounded; over the bound the peer is dropped (EPROTO).
+ *
+ * Runs on the connection's thread.
+ */
+export class FrameReader {
+  readonly #sink: FrameReaderSink
+  readonly #decoder: FrameDecoder
+  readonly #cipher: MessageCipher | null
+  #parts: Uint8Array[] = []
+  /** True while a streamed message's frames are arriving (until its last frame starts). */
+  #streaming = false
+  /** Frames of the incomplete message now arriving, and the memory they hold. */
+  #partsCount = 0
+  #partsHeld = 0
+
+  /**
+   * Under CURVE every frame is a box: none is streamed, and the limit counts the box.
+   * `maxMessageSize` is -1 for no limit; data frames from `streamFrom` bytes are streamed.
+   */
+  constructor(
+    sink: FrameReaderSink,
+    cipher: MessageCipher | null,
+    maxMessageSize: number,
+    streamFrom: number,
+  ) {
+    this.#sink = sink
+    this.#cipher = cipher
+    if (cipher) {
+      const limit = maxMessageSize < 0 ? -1 : maxMessageSize + cipher.overhead
+      this.#decoder = new FrameDecoder(
+        { onFrame: (_flags, box) => this.#onSealed(box) },
+        limit,
+        Number.POSITIVE_INFINITY,
+        allocateBody,
+      )
+      return
+    }
+    this.#decoder = new FrameDecoder(
+      {
+        onFrame: (flags, body) => this.#onFrame(flags, body),
+        onFrameStart: (flags, size) => this.#onFrameStart(flags, size),
+        onFrameData: (piece) => sink.frameData(piece),
+      },
+      maxMessageSize,
+      streamFrom,
+      allocateBody,
+    )
+  }
+
+  /** Bytes from the peer; throws (ZmtpError, ZmqError) when it broke the protocol. */
+  push(chunk: Uint8Array): void {
+    this.#decoder.push(chunk)
+  }
+
+  /** The connection is gone: a message cut short goes with it. */
+  drop(): void {
+    this.#parts = []
+    this.#partsHeld = this.#partsCount = 0
+    this.#streaming = false
+  }
+
+  #onSealed(box: Uint8Array): void {
+    const { flags, body } = this.#cipher!.open(box)
+    this.#onFrame(unsealedFlags(flags), body)
+  }
+
+  #onFrame(flags: number, body: Uint8Array): void {
+    if (flags & FLAG_COMMAND) {
+      this.#sink.command(parseCommand(body))
+      return
+    }
+    if (this.#streaming) {
+      const more = (flags & FLAG_MORE) !== 0
+      this.#counted(more, 0)
+      this.#streaming = more
+      this.#sink.frameStart(body.byteLength, more)
+      if (body.byteLength > 0) this.#sink.frameData(body)
+      return
+    }
+    if (!(flags & FLAG_MORE)) {
+      // A single-frame message gets an array of its own size (a push into [] reserves more).
+      let parts = this.#parts
+      if (parts.length === 0) parts = [body]
+      else {
+        parts.push(body)
+        this.#parts = []
+        this.#partsHeld = this.#partsCount = 0
+      }
+      this.#sink.message(parts)
+      return
+    }
+    this.#counted(true, body.byteLength)
+    this.#parts.push(body)
+  }
+
+  #onFrameStart(flags: number, size: number): void {
+    if (!this.#streaming) {
+      // Replay the frames gathered so far, so the whole message goes frame by frame.
+      for (const part of this.#parts) {
+        this.#sink.frameStart(part.byteLength, true)
+        if (part.byteLength > 0) this.#sink.frameData(part)
+      }
+      this.#parts = []
+    }
+    const more = (flags & FLAG_MORE) !== 0
+    this.#counted(more, 0)
+    this.#streaming = more
+    this.#sink.frameStart(size, more)
+  }
+
+  /**
+   * Counts a frame of a message: one that has more to come is held (`bytes` of it here); the
+   * last one ends the count.
+   */
+  #counted(more: boolean, bytes: number): void {
+    if (!more) {
+      this.#partsHeld = this.#partsCount = 0
+      return
+    }
+    this.#partsHeld += bytes + FRAME_COST
+    if (++this.#partsCount > MAX_PENDING_FRAMES || this.#partsHeld > MAX_PENDING_BYTES) {
+      throw new ZmqError(
+        "EPROTO",
+        `an incomplete message of over ${this.#partsCount - 1} frames or ${MAX_PENDING_BYTES} bytes`,
+      )
+    }
+  }
+}
