@@ -4,7 +4,8 @@
 import { strict as assert } from "node:assert"
 import { after, afterEach, describe, it } from "node:test"
 import { z85Encode } from "@omq/transport"
-import { Context, curveKeyPair, Pull, Reply, ZmqError } from "omq"
+import { Context, curveKeyPair, Publisher, Pull, Reply, Subscriber, ZmqError } from "omq"
+import * as zmq from "zeromq"
 import { forEachIoThreads, Sockets } from "./helpers/interop.js"
 import {
   type AnySocket,
@@ -81,6 +82,36 @@ forEachIoThreads("security", (ctx: Context, ioThreads: number) => {
           })
         }
       }
+
+      it("CURVE carries subscriptions (boxed commands) from SUB to PUB", async () => {
+        const keys = curveOptions()
+        const common = { linger: 0, reconnectInterval: 50 }
+        const pub =
+          serverLib === "omq"
+            ? new Publisher({ context: ctx, ...common, ...keys.server })
+            : new zmq.Publisher({ ...common, ...keys.server })
+        const sub =
+          clientLib === "omq"
+            ? new Subscriber({ context: ctx, ...common, ...keys.client })
+            : new zmq.Subscriber({ ...common, ...keys.client })
+        sockets.add(pub)
+        sockets.add(sub)
+        sub.subscribe("wanted")
+        await pub.bind("tcp://127.0.0.1:*")
+        sub.connect(pub.lastEndpoint!)
+        // Until the subscription has crossed, the PUB drops: send until the first one arrives.
+        const first = sub.receive()
+        let arrived = false
+        void first.then(() => {
+          arrived = true
+        })
+        while (!arrived) {
+          await pub.send(["unwanted", "x"])
+          await pub.send(["wanted", "y"])
+          await Promise.race([first, new Promise((resolve) => setTimeout(resolve, 10))])
+        }
+        assert.deepEqual(text(await first), ["wanted", "y"])
+      })
 
       it("a CURVE client with the wrong server key gets no connection", async () => {
         const keys = curveOptions()
