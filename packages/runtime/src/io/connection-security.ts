@@ -34,7 +34,13 @@ export function securityOf(c: ConnectionSecurity): Security {
           }
     case "CURVE":
       return c.server
-        ? { mechanism: "CURVE", server: true, secretKey: z85Decode(c.secretKey!), zap }
+        ? {
+            mechanism: "CURVE",
+            server: true,
+            secretKey: z85Decode(c.secretKey!),
+            publicKey: c.publicKey ? z85Decode(c.publicKey) : undefined,
+            zap,
+          }
         : {
             mechanism: "CURVE",
             server: false,

@@ -1,4 +1,5 @@
-import { ZmqError } from "@omq/transport"
+import { ZmqError, z85Decode, z85Encode } from "@omq/transport"
+import { publicKeyOf } from "@omq/transport/zmtp"
 import type { ConnectionSecurity } from "../io/connection-security.js"
 import type { SocketOptions } from "./options.js"
 
@@ -57,12 +58,17 @@ export function connectionSecurity(
     server,
     username: o.plainUsername ?? "",
     password: o.plainPassword ?? "",
-    publicKey: o.curvePublicKey,
+    // A server's own public key is derived here, once per bind, not per connection.
+    publicKey: name === "CURVE" && server ? serverPublicKey(o.curveSecretKey!) : o.curvePublicKey,
     secretKey: o.curveSecretKey,
     serverKey: o.curveServerKey,
     zapDomain: o.zapDomain !== "",
     zapEnforce: o.zapEnforceDomain,
   }
+}
+
+function serverPublicKey(secretKey: string): string {
+  return z85Encode(publicKeyOf(z85Decode(secretKey)))
 }
 
 function missing(option: string): ZmqError {

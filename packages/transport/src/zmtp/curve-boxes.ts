@@ -1,4 +1,4 @@
-import { open, seal } from "./curve-crypto.js"
+import { FRAMED_HEADER, open, openFramed, sealFramed } from "./curve-crypto.js"
 import { protocolError } from "./errors.js"
 import type { MessageCipher } from "./mechanism.js"
 
@@ -63,6 +63,7 @@ export function openOrFail(
 /** The command name that starts every MESSAGE body: "\x07MESSAGE". */
 const MESSAGE_NAME = Uint8Array.of(7, ...ascii("MESSAGE"))
 const HEADER = MESSAGE_NAME.byteLength + 8
+if (HEADER !== FRAMED_HEADER) throw new Error("MESSAGE header must fill NaCl's padding")
 const MAC = 16
 const FLAG_BITS = 0x03
 
@@ -91,14 +92,15 @@ export class CurveCipher implements MessageCipher {
 
   seal(flags: number, body: Uint8Array): Uint8Array {
     const counter = this.#sendNonce++
-    const plain = new Uint8Array(1 + body.byteLength)
-    plain[0] = flags & FLAG_BITS
-    plain.set(body, 1)
-    const box = seal(this.#key, shortNonce(this.#sendPrefix, counter), plain)
-    const out = new Uint8Array(HEADER + box.byteLength)
+    // NaCl's padded layout leaves 16 bytes in front: exactly the name and short nonce.
+    const out = sealFramed(
+      this.#key,
+      shortNonce(this.#sendPrefix, counter),
+      flags & FLAG_BITS,
+      body,
+    )
     out.set(MESSAGE_NAME)
     new DataView(out.buffer).setBigUint64(MESSAGE_NAME.byteLength, counter)
-    out.set(box, HEADER)
     return out
   }
 
@@ -113,14 +115,11 @@ export class CurveCipher implements MessageCipher {
     if (counter <= this.#peerNonce) {
       throw protocolError("ERR_ZMTP_INVALID_SEQUENCE", "CURVE MESSAGE nonce did not increase")
     }
-    const plain = openOrFail(
-      this.#key,
-      shortNonce(this.#receivePrefix, counter),
-      message.subarray(HEADER),
-      "MESSAGE",
-    )
+    // The MESSAGE body is NaCl's padded layout as it stands (header where the padding goes).
+    const plain = openFramed(this.#key, shortNonce(this.#receivePrefix, counter), message)
+    if (!plain) throw protocolError("ERR_ZMTP_CRYPTOGRAPHIC", "MESSAGE box does not open")
     this.#peerNonce = counter
-    return { flags: plain[0]! & FLAG_BITS, body: plain.subarray(1) }
+    return { flags: plain[32]! & FLAG_BITS, body: plain.subarray(33) }
   }
 }
 

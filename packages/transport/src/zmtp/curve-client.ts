@@ -43,6 +43,8 @@ export class CurveClient implements Mechanism {
   readonly #keys: CurveClientKeys
   readonly #transient = curveKeyPairBytes()
   #step = Step.Hello
+  /** The box key between our transient key and the server's long-term one (HELLO, WELCOME). */
+  readonly #helloKey: Uint8Array
   /** Box key between our transient key and the server's transient key, once known. */
   #session: Uint8Array | null = null
   #peerNonce = 0n
@@ -51,6 +53,7 @@ export class CurveClient implements Mechanism {
   constructor(localProps: Iterable<[string, Uint8Array]>, keys: CurveClientKeys) {
     this.#localProps = [...localProps]
     this.#keys = keys
+    this.#helloKey = boxKey(keys.serverKey, this.#transient.secretKey)
   }
 
   start(): MechanismStep {
@@ -59,8 +62,7 @@ export class CurveClient implements Mechanism {
     data.set(this.#transient.publicKey, 74)
     const nonce = 1n
     new DataView(data.buffer).setBigUint64(106, nonce)
-    const key = boxKey(this.#keys.serverKey, this.#transient.secretKey)
-    data.set(seal(key, shortNonce(PREFIX.hello, nonce), new Uint8Array(64)), 114)
+    data.set(seal(this.#helloKey, shortNonce(PREFIX.hello, nonce), new Uint8Array(64)), 114)
     return { send: [encodeCommand("HELLO", data)] }
   }
 
@@ -76,7 +78,7 @@ export class CurveClient implements Mechanism {
       throw protocolError("ERR_ZMTP_MALFORMED_COMMAND_WELCOME", "CURVE WELCOME of wrong size")
     }
     const plain = openOrFail(
-      boxKey(this.#keys.serverKey, this.#transient.secretKey),
+      this.#helloKey,
       longNonce(PREFIX.welcome, data.subarray(0, 16)),
       data.subarray(16),
       "WELCOME",

@@ -55,10 +55,16 @@ export class CurveServer implements Mechanism {
   #peer: Metadata | null = null
   #cipher: CurveCipher | null = null
 
-  constructor(localProps: Iterable<[string, Uint8Array]>, secretKey: Uint8Array, zap: ZapPolicy) {
+  /** `publicKey`, when the caller knows it, saves a scalar multiplication per connection. */
+  constructor(
+    localProps: Iterable<[string, Uint8Array]>,
+    secretKey: Uint8Array,
+    zap: ZapPolicy,
+    publicKey: Uint8Array = publicKeyOf(secretKey),
+  ) {
     this.#localProps = [...localProps]
     this.#secretKey = secretKey
-    this.#publicKey = publicKeyOf(secretKey)
+    this.#publicKey = publicKey
     this.#zap = zap
   }
 
@@ -83,12 +89,9 @@ export class CurveServer implements Mechanism {
     }
     const clientTransient = data.slice(74, 106)
     const nonce = readShortNonce(data, 106)
-    openOrFail(
-      boxKey(clientTransient, this.#secretKey),
-      shortNonce(PREFIX.hello, nonce),
-      data.subarray(114),
-      "HELLO",
-    )
+    // One scalar multiplication serves HELLO and WELCOME: both boxes are between C' and S.
+    const helloKey = boxKey(clientTransient, this.#secretKey)
+    openOrFail(helloKey, shortNonce(PREFIX.hello, nonce), data.subarray(114), "HELLO")
     this.#peerNonce = nonce
     this.#clientTransient = clientTransient
     const transient = curveKeyPairBytes()
@@ -105,11 +108,7 @@ export class CurveServer implements Mechanism {
     welcomePlain.set(cookieTail, 32)
     welcomePlain.set(cookieBox, 48)
     const welcomeTail = randomBytes(16)
-    const welcomeBox = seal(
-      boxKey(clientTransient, this.#secretKey),
-      longNonce(PREFIX.welcome, welcomeTail),
-      welcomePlain,
-    )
+    const welcomeBox = seal(helloKey, longNonce(PREFIX.welcome, welcomeTail), welcomePlain)
     const out = new Uint8Array(16 + welcomeBox.byteLength)
     out.set(welcomeTail)
     out.set(welcomeBox, 16)

@@ -9,7 +9,14 @@ export type Security =
   | { mechanism: "NULL"; zap: ZapPolicy }
   | { mechanism: "PLAIN"; server: true; zap: ZapPolicy }
   | { mechanism: "PLAIN"; server: false; username: Uint8Array; password: Uint8Array }
-  | { mechanism: "CURVE"; server: true; secretKey: Uint8Array; zap: ZapPolicy }
+  | {
+      mechanism: "CURVE"
+      server: true
+      secretKey: Uint8Array
+      /** Derived from the secret key when absent (a scalar multiplication per connection). */
+      publicKey?: Uint8Array
+      zap: ZapPolicy
+    }
   | {
       mechanism: "CURVE"
       server: false
@@ -32,7 +39,7 @@ export function mechanismFor(security: Security, props: [string, Uint8Array][]):
       return security.server ? new PlainMechanism(props, null) : new PlainMechanism(props, security)
     case "CURVE":
       return security.server
-        ? new CurveServer(props, security.secretKey, security.zap)
+        ? new CurveServer(props, security.secretKey, security.zap, security.publicKey)
         : new CurveClient(props, security)
   }
 }
