@@ -7,6 +7,8 @@ import {
   ZmtpEngine,
 } from "@omq/transport"
 import { securityOf } from "./connection-security.js"
+// Native X25519 for the handshakes and key pairs made on this thread.
+import "../security/node-x25519.js"
 import type { ConnectionOptions } from "./host-protocol.js"
 
 const encoder = new TextEncoder()

@@ -1,4 +1,6 @@
 import { curveKeyPairBytes, z85Encode } from "@omq/transport/zmtp"
+// Native X25519 for the handshakes and key pairs made on this thread.
+import "./node-x25519.js"
 
 /**
  * A new CURVE key pair as Z85 text (40 characters each), as zeromq.js's `curveKeyPair()` and

@@ -23,6 +23,8 @@ export {
   publicKeyOf,
   randomBytes,
   seal,
+  useX25519,
+  type X25519,
 } from "./curve-crypto.js"
 export { CurveServer } from "./curve-server.js"
 export {
