@@ -11,10 +11,36 @@ import { useX25519 } from "@omq/transport/zmtp"
 const PRIVATE_PREFIX = Buffer.from("302e020100300506032b656e04220420", "hex")
 const PUBLIC_PREFIX = Buffer.from("302a300506032b656e032100", "hex")
 
+/**
+ * Imported keys, by their bytes. Importing a private key costs a scalar multiplication (OpenSSL
+ * derives its public half), as much as the Diffie-Hellman itself: a socket's long-term key, a
+ * server's public key and each handshake's transient key are each imported once. Bounded, the
+ * oldest forgotten first.
+ */
+const CACHED_KEYS = 256
+const keys = new Map<string, KeyObject>()
+
+function cached(raw: Uint8Array, kind: "private" | "public", make: () => KeyObject): KeyObject {
+  const id = kind + Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("latin1")
+  let key = keys.get(id)
+  if (key) {
+    keys.delete(id) // most recent last
+  } else {
+    key = make()
+    if (keys.size >= CACHED_KEYS) keys.delete(keys.keys().next().value!)
+  }
+  keys.set(id, key)
+  return key
+}
+
 const privateKey = (raw: Uint8Array): KeyObject =>
-  createPrivateKey({ key: Buffer.concat([PRIVATE_PREFIX, raw]), format: "der", type: "pkcs8" })
+  cached(raw, "private", () =>
+    createPrivateKey({ key: Buffer.concat([PRIVATE_PREFIX, raw]), format: "der", type: "pkcs8" }),
+  )
 const publicKey = (raw: Uint8Array): KeyObject =>
-  createPublicKey({ key: Buffer.concat([PUBLIC_PREFIX, raw]), format: "der", type: "spki" })
+  cached(raw, "public", () =>
+    createPublicKey({ key: Buffer.concat([PUBLIC_PREFIX, raw]), format: "der", type: "spki" }),
+  )
 const rawOf = (der: Buffer): Uint8Array => new Uint8Array(der.subarray(der.byteLength - 32))
 
 /**
@@ -25,10 +51,9 @@ export function installNodeX25519(): void {
   useX25519({
     keyPair() {
       const pair = generateKeyPairSync("x25519")
-      return {
-        publicKey: rawOf(pair.publicKey.export({ format: "der", type: "spki" })),
-        secretKey: rawOf(pair.privateKey.export({ format: "der", type: "pkcs8" })),
-      }
+      const secretKey = rawOf(pair.privateKey.export({ format: "der", type: "pkcs8" }))
+      cached(secretKey, "private", () => pair.privateKey) // used twice in its handshake
+      return { publicKey: rawOf(pair.publicKey.export({ format: "der", type: "spki" })), secretKey }
     },
     sharedSecret(theirPublic, mySecret) {
       return diffieHellman({ privateKey: privateKey(mySecret), publicKey: publicKey(theirPublic) })
