@@ -2,21 +2,27 @@
 // awaiting each send(). Compares omq (ioThreads 0 and 1) with zeromq.js in the same run.
 //
 //   node bench/push-pull-throughput.js [--runs 3] [--sizes 64,1024,65536,1048576] [--try-send]
+//                                      [--curve]
 //
 // --try-send: omq's senders call trySend() and await send() only when it returns false (no
 // promise per message); zeromq.js, which has no trySend, still awaits each send().
+// --curve: every size over CURVE (the PULL is the CURVE server; keys made by the parent, see
+// curve-keys.js), default sizes 64,1024,65536 with fewer messages, and one NULL row at 1 KiB
+// measured in the same run for reference (`node bench/curve-throughput.js` runs this).
 //
 // Prints one table: messages/s and MB/s per library, the median of --runs runs each, and the
 // ratio of each omq column to zeromq.js.
 import { benchArgs, exited, median, message, openLib, startPair } from "./child-processes.js"
+import { curveOptions, newCurveKeys } from "./curve-keys.js"
 
 const LIBS = ["omq-io0", "omq-io1", "zeromq"]
 const COUNTS = { 64: 300_000, 1024: 150_000, 65536: 8_000, 1048576: 600 }
+const CURVE_COUNTS = { 64: 100_000, 1024: 60_000, 65536: 2_000 }
 
 /** Child: the receiving side. Binds, reports its endpoint, times the messages, reports. */
-async function receiver(lib, size, count) {
+async function receiver(lib, size, count, keys) {
   const { Pull, opts, done } = await openLib(lib)
-  const pull = new Pull(opts)
+  const pull = new Pull({ ...opts, ...curveOptions(keys, "server") })
   await pull.bind("tcp://127.0.0.1:*")
   process.send({ endpoint: pull.lastEndpoint })
   let first = 0
@@ -32,9 +38,9 @@ async function receiver(lib, size, count) {
 }
 
 /** Child: the sending side. */
-async function sender(lib, size, count, endpoint, trySend) {
+async function sender(lib, size, count, endpoint, trySend, keys) {
   const { Push, opts, done } = await openLib(lib)
-  const push = new Push(opts)
+  const push = new Push({ ...opts, ...curveOptions(keys, "client") })
   push.connect(endpoint)
   const payload = Buffer.alloc(size, 7)
   if (trySend && lib !== "zeromq") {
@@ -46,8 +52,8 @@ async function sender(lib, size, count, endpoint, trySend) {
   await done()
 }
 
-async function measure(lib, size, count, trySend) {
-  const params = { size, count, send: trySend ? "try" : "await" }
+async function measure(lib, size, count, trySend, keys) {
+  const params = { size, count, send: trySend ? "try" : "await", ...(keys ? { keys } : {}) }
   const [recv, send] = await startPair(import.meta.url, lib, "recv", "send", params)
   const { rate } = await message(recv, (m) => m.rate)
   await Promise.all([exited(recv), exited(send)])
@@ -65,11 +71,14 @@ async function main() {
   const values = benchArgs({
     size: { type: "string" },
     count: { type: "string" },
-    sizes: { type: "string", default: Object.keys(COUNTS).join(",") },
+    sizes: { type: "string" },
     "try-send": { type: "boolean", default: false },
     send: { type: "string", default: "await" },
+    curve: { type: "boolean", default: false },
+    keys: { type: "string" },
   })
-  if (values.role === "recv") return receiver(values.lib, Number(values.size), Number(values.count))
+  if (values.role === "recv")
+    return receiver(values.lib, Number(values.size), Number(values.count), values.keys)
   if (values.role === "send")
     return sender(
       values.lib,
@@ -77,20 +86,34 @@ async function main() {
       Number(values.count),
       values.endpoint,
       values.send === "try",
+      values.keys,
     )
 
   const runs = Number(values.runs)
+  const curve = values.curve
+  const sizes = (values.sizes ?? (curve ? "64,1024,65536" : Object.keys(COUNTS).join(",")))
+    .split(",")
+    .map(Number)
+  // The rows: each size, over CURVE with --curve; then, with --curve, NULL at 1 KiB.
+  const cases = sizes.map((size) => ({ size, curve }))
+  if (curve) cases.push({ size: 1024, curve: false })
   const rows = []
-  for (const size of values.sizes.split(",").map(Number)) {
-    const count = COUNTS[size] ?? Math.max(500, Math.floor(200_000_000 / size / 10))
+  for (const { size, curve: secure } of cases) {
+    const counts = secure ? CURVE_COUNTS : COUNTS
+    const count = counts[size] ?? Math.max(500, Math.floor(200_000_000 / size / (secure ? 40 : 10)))
     const rates = {}
     for (const lib of LIBS) rates[lib] = []
-    // Interleave libraries run by run so that machine noise hits them alike.
+    // Interleave libraries run by run so that machine noise hits them alike. Each measurement
+    // of a CURVE row gets fresh keys.
     for (let r = 0; r < runs; r++)
-      for (const lib of LIBS) rates[lib].push(await measure(lib, size, count, values["try-send"]))
+      for (const lib of LIBS) {
+        const keys = secure ? newCurveKeys() : ""
+        rates[lib].push(await measure(lib, size, count, values["try-send"], keys))
+      }
     const m = Object.fromEntries(LIBS.map((lib) => [lib, median(rates[lib])]))
+    const label = size >= 1024 ? `${size / 1024} KiB` : `${size} B`
     rows.push({
-      size: size >= 1024 ? `${size / 1024} KiB` : `${size} B`,
+      size: curve ? `${secure ? "CURVE" : "NULL"} ${label}` : label,
       "omq io0": fmt(m["omq-io0"], size),
       "omq io1": fmt(m["omq-io1"], size),
       "zeromq.js": fmt(m.zeromq, size),
@@ -100,7 +123,10 @@ async function main() {
     console.error(`size ${size}: done`)
   }
   const how = values["try-send"] ? "omq senders use trySend" : "sender awaits each send"
-  console.log(`PUSH->PULL tcp throughput, median of ${runs} runs, ${how}`)
+  const what = curve
+    ? "PUSH->PULL tcp throughput over CURVE (NULL for reference)"
+    : "PUSH->PULL tcp throughput"
+  console.log(`${what}, median of ${runs} runs, ${how}`)
   console.table(rows)
 }
 
