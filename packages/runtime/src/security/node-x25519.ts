@@ -19,15 +19,37 @@ const PUBLIC_PREFIX = Buffer.from("302a300506032b656e032100", "hex")
  */
 const CACHED_KEYS = 256
 const keys = new Map<string, KeyObject>()
+/**
+ * A handshake's transient secret is used twice (CURVE needs two box keys from it), then
+ * forgotten: it must not outlive its handshake in a cache (forward secrecy).
+ */
+const transientUses = new Map<string, number>()
+const TRANSIENT_USES = 2
+
+const idOf = (raw: Uint8Array, kind: string): string =>
+  kind + Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("latin1")
 
 function cached(raw: Uint8Array, kind: "private" | "public", make: () => KeyObject): KeyObject {
-  const id = kind + Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("latin1")
+  const id = idOf(raw, kind)
+  const uses = transientUses.get(id)
+  const transient = uses === undefined ? undefined : keys.get(id)
+  if (transient) {
+    if (uses! <= 1) {
+      transientUses.delete(id)
+      keys.delete(id)
+    } else transientUses.set(id, uses! - 1)
+    return transient
+  }
   let key = keys.get(id)
   if (key) {
     keys.delete(id) // most recent last
   } else {
     key = make()
-    if (keys.size >= CACHED_KEYS) keys.delete(keys.keys().next().value!)
+    if (keys.size >= CACHED_KEYS) {
+      const oldest = keys.keys().next().value!
+      keys.delete(oldest)
+      transientUses.delete(oldest)
+    }
   }
   keys.set(id, key)
   return key
@@ -52,7 +74,9 @@ export function installNodeX25519(): void {
     keyPair() {
       const pair = generateKeyPairSync("x25519")
       const secretKey = rawOf(pair.privateKey.export({ format: "der", type: "pkcs8" }))
-      cached(secretKey, "private", () => pair.privateKey) // used twice in its handshake
+      const id = idOf(secretKey, "private")
+      keys.set(id, pair.privateKey)
+      transientUses.set(id, TRANSIENT_USES)
       return { publicKey: rawOf(pair.publicKey.export({ format: "der", type: "spki" })), secretKey }
     },
     sharedSecret(theirPublic, mySecret) {
