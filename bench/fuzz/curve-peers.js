@@ -3,40 +3,24 @@
 // MESSAGE flags) are unreachable by mutating bytes on the wire. Used by bench/fuzz/targets.js.
 import {
   boxKey,
+  CURVE_NONCE_PREFIX,
   CurveCipher,
+  shortNonce as coreShortNonce,
   curveKeyPairBytes,
   encodeCommand,
   encodeFrame,
   encodeGreeting,
   encodeMetadata,
+  longNonce,
   open,
   seal,
 } from "@omq/transport/zmtp"
 import { concat } from "./mutate.js"
 
+// Nonces as the core builds them; the short-nonce counter may be any bigint (wrapped to 64 bits).
+const PREFIX = CURVE_NONCE_PREFIX
 const ascii = (s) => Uint8Array.from(s, (c) => c.charCodeAt(0))
-const PREFIX = {
-  hello: ascii("CurveZMQHELLO---"),
-  welcome: ascii("WELCOME-"),
-  cookie: ascii("COOKIE--"),
-  initiate: ascii("CurveZMQINITIATE"),
-  vouch: ascii("VOUCH---"),
-  ready: ascii("CurveZMQREADY---"),
-}
-
-function shortNonce(prefix, counter) {
-  const nonce = new Uint8Array(24)
-  nonce.set(prefix)
-  new DataView(nonce.buffer).setBigUint64(16, BigInt.asUintN(64, counter))
-  return nonce
-}
-
-function longNonce(prefix, tail) {
-  const nonce = new Uint8Array(24)
-  nonce.set(prefix)
-  nonce.set(tail, 8)
-  return nonce
-}
+const shortNonce = (prefix, counter) => coreShortNonce(prefix, BigInt.asUintN(64, counter))
 
 function u64(value) {
   const out = new Uint8Array(8)

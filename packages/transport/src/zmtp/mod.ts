@@ -11,7 +11,7 @@ export {
   parseError,
   parsePing,
 } from "./command.js"
-export { CurveCipher } from "./curve-boxes.js"
+export { CurveCipher, longNonce, PREFIX as CURVE_NONCE_PREFIX, shortNonce } from "./curve-boxes.js"
 export { CurveClient, type CurveClientKeys } from "./curve-client.js"
 export {
   BOX_OVERHEAD,
