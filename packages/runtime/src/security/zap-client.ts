@@ -109,7 +109,8 @@ export class ZapClient {
   }
 }
 
-function refused(status: string, text: string): ZapAnswer {
+/** A refusal with no user and no properties. */
+export function refused(status: string, text: string): ZapAnswer {
   return { status, text, userId: new Uint8Array(0), metadata: new Map() }
 }
 

@@ -11,7 +11,7 @@ import { Lane, newLaneName } from "../ring/lane.js"
 import type { ControlFrames, InboxHandler, RecordSink, RecordSource } from "../ring/record-link.js"
 import { PEER_CONNECTED, RecordKind, readFrames, SUBSCRIBE } from "../ring/records.js"
 import type { TransferPool } from "../ring/transfer-pool.js"
-import { ZapClient, zapAnswerFrames } from "../security/zap-client.js"
+import { refused, ZapClient, zapAnswerFrames } from "../security/zap-client.js"
 import { Peer } from "./peer.js"
 import { creditBatch, type PipeLink, type PipeOwner } from "./pipe.js"
 
@@ -218,8 +218,7 @@ export class HostChannel implements PipeLink, InboxHandler {
       })
     } catch (err) {
       // The context is going (ETERM) or the handler vanished: refuse rather than let in.
-      const text = err instanceof Error ? err.message : String(err)
-      answer = { status: "500", text, userId: new Uint8Array(0), metadata: new Map() }
+      answer = refused("500", err instanceof Error ? err.message : String(err))
     }
     const frames = answer ? zapAnswerFrames(answer) : []
     this.#outbox.push(RecordKind.ZapReply, id, frames.length, frames)

@@ -196,7 +196,11 @@ export class ZmtpEngine implements Engine {
     if (this.#state !== State.Handshake) return
     this.#zap = answer
     this.#stream.resume()
-    this.#guard(() => this.#progress(this.#handshake.zapAnswer(answer)))
+    try {
+      this.#progress(this.#handshake.zapAnswer(answer))
+    } catch (err) {
+      this.#fail(asZmqError(err))
+    }
   }
 
   /** Flushes and ends the stream gracefully; resolves once it has closed. */
@@ -215,15 +219,10 @@ export class ZmtpEngine implements Engine {
 
   #onData(chunk: Buffer): void {
     this.#heartbeat.heard()
-    this.#guard(() => {
+    // No closure per chunk: this runs for every read.
+    try {
       if (this.#state === State.Handshake) this.#progress(this.#handshake.push(chunk))
       else this.#reader?.push(chunk)
-    })
-  }
-
-  #guard(run: () => void): void {
-    try {
-      run()
     } catch (err) {
       this.#fail(asZmqError(err))
     }

@@ -77,30 +77,31 @@ const FLAG_BITS = 0x03
 export class CurveCipher implements MessageCipher {
   readonly overhead = HEADER + MAC + 1
   readonly #key: Uint8Array
-  readonly #sendPrefix: Uint8Array
-  readonly #receivePrefix: Uint8Array
+  /** The two 24-byte nonces, prefix in place; only the counter changes per message. */
+  readonly #sendNonce24: Uint8Array
+  readonly #receiveNonce24: Uint8Array
+  readonly #sendCounter: DataView
+  readonly #receiveCounter: DataView
   #sendNonce: bigint
   #peerNonce: bigint
 
   constructor(key: Uint8Array, asServer: boolean, nextNonce: bigint, peerNonce: bigint) {
     this.#key = key
-    this.#sendPrefix = asServer ? PREFIX.serverMessage : PREFIX.clientMessage
-    this.#receivePrefix = asServer ? PREFIX.clientMessage : PREFIX.serverMessage
+    this.#sendNonce24 = shortNonce(asServer ? PREFIX.serverMessage : PREFIX.clientMessage, 0n)
+    this.#receiveNonce24 = shortNonce(asServer ? PREFIX.clientMessage : PREFIX.serverMessage, 0n)
+    this.#sendCounter = new DataView(this.#sendNonce24.buffer)
+    this.#receiveCounter = new DataView(this.#receiveNonce24.buffer)
     this.#sendNonce = nextNonce
     this.#peerNonce = peerNonce
   }
 
   seal(flags: number, body: Uint8Array): Uint8Array {
-    const counter = this.#sendNonce++
+    // The nonce buffer is reused: the primitives do not keep it.
+    this.#sendCounter.setBigUint64(16, this.#sendNonce++)
     // NaCl's padded layout leaves 16 bytes in front: exactly the name and short nonce.
-    const out = sealFramed(
-      this.#key,
-      shortNonce(this.#sendPrefix, counter),
-      flags & FLAG_BITS,
-      body,
-    )
+    const out = sealFramed(this.#key, this.#sendNonce24, flags & FLAG_BITS, body)
     out.set(MESSAGE_NAME)
-    new DataView(out.buffer).setBigUint64(MESSAGE_NAME.byteLength, counter)
+    out.set(this.#sendNonce24.subarray(16), MESSAGE_NAME.byteLength)
     return out
   }
 
@@ -111,12 +112,13 @@ export class CurveCipher implements MessageCipher {
     if (message.byteLength < this.overhead) {
       throw protocolError("ERR_ZMTP_MALFORMED_COMMAND_MESSAGE", "CURVE MESSAGE too short")
     }
-    const counter = readShortNonce(message, MESSAGE_NAME.byteLength)
+    this.#receiveNonce24.set(message.subarray(MESSAGE_NAME.byteLength, HEADER), 16)
+    const counter = this.#receiveCounter.getBigUint64(16)
     if (counter <= this.#peerNonce) {
       throw protocolError("ERR_ZMTP_INVALID_SEQUENCE", "CURVE MESSAGE nonce did not increase")
     }
     // The MESSAGE body is NaCl's padded layout as it stands (header where the padding goes).
-    const plain = openFramed(this.#key, shortNonce(this.#receivePrefix, counter), message)
+    const plain = openFramed(this.#key, this.#receiveNonce24, message)
     if (!plain) throw protocolError("ERR_ZMTP_CRYPTOGRAPHIC", "MESSAGE box does not open")
     this.#peerNonce = counter
     return { flags: plain[32]! & FLAG_BITS, body: plain.subarray(33) }

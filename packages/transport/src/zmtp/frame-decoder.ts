@@ -133,14 +133,13 @@ export class FrameDecoder {
   }
 
   /**
-   * Memory for a body spanning chunks grows with what arrived (doubling, up to the declared
+   * Memory for a body spanning chunks grows with what arrived (to twice that, up to the declared
    * size) rather than being taken whole at the header: a peer that announces a huge frame and
    * sends little makes us hold little.
    */
   private grow(needed: number): void {
-    let capacity = Math.max(this.body.byteLength * 2, FIRST_BODY)
-    while (capacity < needed) capacity *= 2
-    const body = this.allocate(Math.min(capacity, this.bodySize))
+    // Twice what has arrived: a body that mostly came in its first chunk is allocated once.
+    const body = this.allocate(Math.min(this.bodySize, Math.max(needed * 2, FIRST_BODY)))
     if (this.bodyFilled > 0) body.set(this.body.subarray(0, this.bodyFilled))
     this.body = body
   }
