@@ -121,7 +121,7 @@ export class CurveCipher implements MessageCipher {
     const plain = openFramed(this.#key, this.#receiveNonce24, message)
     if (!plain) throw protocolError("ERR_ZMTP_CRYPTOGRAPHIC", "MESSAGE box does not open")
     this.#peerNonce = counter
-    return { flags: plain[32]! & FLAG_BITS, body: plain.subarray(33) }
+    return { flags: plain[0]! & FLAG_BITS, body: plain.subarray(1) }
   }
 }
 

@@ -4,13 +4,15 @@
  * `node:` imports, randomness from `globalThis.crypto`, so it runs in browsers too.
  *
  * Why tweetnacl (see BENCHMARKS.md, Issue 9): audited, synchronous (libsodium must be awaited
- * first), 171 KiB installed, and the fastest pure-JS candidate on small messages.
+ * first), 171 KiB installed, and the fastest pure-JS candidate on small messages. Boxes move to
+ * libsodium once it has loaded (secretbox-backend.ts): the first key operation starts that.
  *
  * Boxes use NaCl's "easy" layout, which is what goes on the wire in CURVE: a 16-byte Poly1305
  * MAC, then the ciphertext, as long as the plaintext.
  */
 import nacl from "tweetnacl"
 import { ZmtpError } from "./errors.js"
+import { loadSodium, sodiumOpen, sodiumSeal } from "./secretbox-backend.js"
 
 /** Bytes in an X25519 public or secret key, and in a precomputed box key. */
 export const CURVE_KEY_SIZE = 32
@@ -66,6 +68,7 @@ const lowlevel = (
 
 /** A fresh X25519 key pair, the secret from `globalThis.crypto` (or the native one). */
 export function curveKeyPairBytes(): { publicKey: Uint8Array; secretKey: Uint8Array } {
+  void loadSodium()
   if (native) return native.keyPair()
   const secretKey = randomBytes(CURVE_KEY_SIZE)
   return { publicKey: publicKeyOf(secretKey), secretKey }
@@ -91,6 +94,7 @@ let weakKey: Uint8Array | undefined
 export function boxKey(theirPublic: Uint8Array, mySecret: Uint8Array): Uint8Array {
   checkLength(theirPublic, CURVE_KEY_SIZE, "public key")
   checkLength(mySecret, CURVE_KEY_SIZE, "secret key")
+  void loadSodium()
   let key: Uint8Array
   if (native) {
     let shared: Uint8Array
@@ -116,7 +120,7 @@ export function boxKey(theirPublic: Uint8Array, mySecret: Uint8Array): Uint8Arra
 export function seal(key: Uint8Array, nonce24: Uint8Array, plain: Uint8Array): Uint8Array {
   checkLength(key, CURVE_KEY_SIZE, "box key")
   checkLength(nonce24, NONCE_SIZE, "nonce")
-  return nacl.secretbox(plain, nonce24, key)
+  return sodiumSeal(key, nonce24, -1, plain, 0) ?? nacl.secretbox(plain, nonce24, key)
 }
 
 /** Opens what `seal` made; null when the MAC does not verify (wrong key, nonce or bytes). */
@@ -124,16 +128,20 @@ export function open(key: Uint8Array, nonce24: Uint8Array, boxed: Uint8Array): U
   checkLength(key, CURVE_KEY_SIZE, "box key")
   checkLength(nonce24, NONCE_SIZE, "nonce")
   if (boxed.length < BOX_OVERHEAD) return null
-  return nacl.secretbox.open(boxed, nonce24, key)
+  const opened = sodiumOpen(key, nonce24, boxed)
+  if (opened === "fail") return null
+  return opened ?? nacl.secretbox.open(boxed, nonce24, key)
 }
 
 /** Bytes at the front of a box made by `sealFramed` left for the caller's header. */
 export const FRAMED_HEADER = 16
+/** NaCl's padding in front of a plaintext: the header room, then the MAC's place. */
+const FRAMED_PAD = FRAMED_HEADER + BOX_OVERHEAD
 
 /**
  * Seals `flags` + `body` into NaCl's padded layout, which is CURVE's MESSAGE layout: the
  * result's first 16 bytes are left for the caller's header (name and short nonce), then the
- * MAC, then the ciphertext. One staging copy, no other: the hot path of every CURVE message.
+ * MAC, then the ciphertext. The hot path of every CURVE message.
  */
 export function sealFramed(
   key: Uint8Array,
@@ -141,27 +149,32 @@ export function sealFramed(
   flags: number,
   body: Uint8Array,
 ): Uint8Array {
-  const plain = new Uint8Array(32 + 1 + body.byteLength)
-  plain[32] = flags
-  plain.set(body, 33)
+  const sealed = sodiumSeal(key, nonce24, flags, body, FRAMED_HEADER)
+  if (sealed) return sealed
+  const plain = new Uint8Array(FRAMED_PAD + 1 + body.byteLength)
+  plain[FRAMED_PAD] = flags
+  plain.set(body, FRAMED_PAD + 1)
   const box = new Uint8Array(plain.byteLength)
   lowlevel.crypto_secretbox(box, plain, plain.byteLength, nonce24, key)
   return box
 }
 
 /**
- * Opens what `sealFramed` made (whatever the first 16 bytes hold): the flags byte and body
- * follow at offset 32 of the result; null when the MAC does not verify.
+ * Opens what `sealFramed` made (whatever its first 16 bytes hold): the plaintext, the flags
+ * byte first and the body after it; null when the MAC does not verify.
  */
 export function openFramed(
   key: Uint8Array,
   nonce24: Uint8Array,
   box: Uint8Array,
 ): Uint8Array | null {
-  if (box.byteLength < 32) return null
+  if (box.byteLength < FRAMED_PAD) return null
+  const opened = sodiumOpen(key, nonce24, box.subarray(FRAMED_HEADER))
+  if (opened === "fail") return null
+  if (opened) return opened
   const plain = new Uint8Array(box.byteLength)
   if (lowlevel.crypto_secretbox_open(plain, box, box.byteLength, nonce24, key) !== 0) return null
-  return plain
+  return plain.subarray(FRAMED_PAD)
 }
 
 /** Cryptographically strong random bytes (Web Crypto caps one call at 65,536 bytes). */
