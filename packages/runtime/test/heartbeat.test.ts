@@ -9,7 +9,7 @@ import { type Context, Reply, Request } from "omq"
 import * as zmq from "zeromq"
 import { run } from "./helpers/child.js"
 import { forEachIoThreads, Sockets } from "./helpers/interop.js"
-import { frame, greeting, ready } from "./helpers/raw-peer.js"
+import { connectRaw, frame, greeting, ready } from "./helpers/raw-peer.js"
 import { type AnySocket, curveOptions, type Lib, nextEventOf, pairOf } from "./helpers/security.js"
 import { text } from "./helpers/spec.js"
 
@@ -57,6 +57,47 @@ async function silentPeer(
   }
 }
 
+/** Counts the command frames (by name) that arrive on a raw stream after the greeting. */
+function countCommands(stream: NetSocket): {
+  counts: Map<string, number>
+  next: (name: string) => Promise<void>
+} {
+  const counts = new Map<string, number>()
+  const waiting: Array<{ name: string; resolve: () => void }> = []
+  let pending = Buffer.alloc(0)
+  let greeted = false
+  stream.on("data", (chunk: Buffer) => {
+    pending = Buffer.concat([pending, chunk])
+    if (!greeted) {
+      if (pending.length < 64) return
+      pending = pending.subarray(64)
+      greeted = true
+    }
+    for (;;) {
+      if (pending.length < 2) return
+      const long = (pending[0]! & 0x02) !== 0
+      const headerSize = long ? 9 : 2
+      if (pending.length < headerSize) return
+      const size = long ? Number(pending.readBigUInt64BE(1)) : pending[1]!
+      if (pending.length < headerSize + size) return
+      const body = pending.subarray(headerSize, headerSize + size)
+      if (pending[0]! & 0x04) {
+        const name = body.subarray(1, 1 + body[0]!).toString("latin1")
+        counts.set(name, (counts.get(name) ?? 0) + 1)
+        for (const w of waiting.filter((w) => w.name === name)) {
+          waiting.splice(waiting.indexOf(w), 1)
+          w.resolve()
+        }
+      }
+      pending = pending.subarray(headerSize + size)
+    }
+  })
+  return {
+    counts,
+    next: (name) => new Promise((resolve) => waiting.push({ name, resolve })),
+  }
+}
+
 forEachIoThreads("heartbeats", (ctx: Context) => {
   const sockets = new Sockets()
   const cleanups: Array<() => void> = []
@@ -84,6 +125,27 @@ forEachIoThreads("heartbeats", (ctx: Context) => {
       assert.deepEqual(dropped, [])
     })
   }
+
+  it("sends no PINGs of its own while the peer PINGs it, and resumes when the peer stops", async () => {
+    const pinger = pair("omq", { heartbeatInterval: 100, heartbeatTimeout: 5_000 })
+    await pinger.bind("tcp://127.0.0.1:*")
+    const stream = await connectRaw(pinger.lastEndpoint!)
+    cleanups.push(() => stream.destroy())
+    const seen = countCommands(stream)
+    stream.write(Buffer.concat([greeting(), ready("PAIR")]))
+    // The peer PINGs every 10 ms for 600 ms: omq answers each with a PONG and, its own interval
+    // being 100 ms, would otherwise have sent about 6 PINGs. One or two may slip through when a
+    // busy machine delays the peer's timer past omq's tick.
+    const peerPings = setInterval(() => stream.write(ping(0)), 10)
+    await delay(600)
+    clearInterval(peerPings)
+    const pingsWhilePinged = seen.counts.get("PING") ?? 0
+    assert.ok((seen.counts.get("PONG") ?? 0) >= 10, "the peer's PINGs were answered")
+    assert.ok(pingsWhilePinged <= 2, `${pingsWhilePinged} PINGs while the peer was pinging`)
+    // Silence from the peer: omq's own PINGs come back, every interval.
+    await seen.next("PING")
+    await seen.next("PING")
+  })
 
   it("a silent peer is dropped after heartbeatTimeout, and the connecter dials again", async () => {
     const peer = await silentPeer()

@@ -35,6 +35,8 @@ export class Heartbeat {
   #heardSincePing = true
   /** Something arrived since the peer's TTL timer was armed. */
   #heardSinceTtl = true
+  /** The peer PINGed us since our last PING was due (and got a PONG back). */
+  #pingedSinceTick = false
 
   constructor(options: HeartbeatOptions, actions: HeartbeatActions) {
     this.#options = options
@@ -55,8 +57,12 @@ export class Heartbeat {
     this.#heardSinceTtl = true
   }
 
-  /** The peer's PING announced a TTL: without traffic for that long, it is gone. */
-  peerTtl(deciseconds: number): void {
+  /**
+   * The peer sent a PING (which is answered with a PONG). Its TTL, when not 0, says how long it
+   * may stay silent before it counts as gone.
+   */
+  pinged(deciseconds: number): void {
+    this.#pingedSinceTick = true
     if (deciseconds === 0 || this.#ttl) return
     this.#heardSinceTtl = false
     this.#ttl = setTimeout(() => {
@@ -74,6 +80,13 @@ export class Heartbeat {
   }
 
   #sendPing(): void {
+    // A PING from the peer within the interval already showed it alive, and our PONG showed it
+    // us: a PING of ours would add two writes and learn nothing. Two peers that both heartbeat
+    // so carry one PING and one PONG per interval instead of two of each (libzmq sends both).
+    if (this.#pingedSinceTick) {
+      this.#pingedSinceTick = false
+      return
+    }
     const ttl = Math.min(MAX_TTL_DS, Math.floor(this.#options.timeToLive / 100))
     this.#actions.ping(ttl)
     if (this.#timeout) return

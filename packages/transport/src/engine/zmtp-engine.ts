@@ -298,7 +298,7 @@ export class ZmtpEngine implements Engine {
     switch (command.name) {
       case "PING": {
         const ping = parsePing(command.data)
-        this.#heartbeat.peerTtl(ping.ttl)
+        this.#heartbeat.pinged(ping.ttl)
         this.writeEncoded(encodePong(ping.context))
         this.flush()
         return
