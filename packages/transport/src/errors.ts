@@ -24,6 +24,7 @@ export type ZmqErrorCode =
   | "EMFILE"
   | "ENFILE"
   | "ECONNABORTED"
+  | "EFAULT"
 
 /** The one error class omq throws or rejects with. */
 export class ZmqError extends Error {

@@ -30,9 +30,11 @@ export {
 export { ZmqError, type ZmqErrorCode } from "./errors.js"
 export {
   encodeCancel,
+  encodeJoin,
   encodeMetadata,
   encodeSubscribe,
   isSocketType,
+  MAX_GROUP,
   type Metadata,
   NULL_SECURITY,
   type ProtocolErrorName,

@@ -311,7 +311,7 @@ export class HostedSocket implements InboxHandler {
    */
   #sendSubscription(peer: HostedPeer, topic: Uint8Array, flags: number): void {
     if (!peer.engine?.ready) return
-    writeSubscription(peer.engine, topic, (flags & SUBSCRIBE) !== 0)
+    writeSubscription(peer.engine, topic, (flags & SUBSCRIBE) !== 0, this.#att.type === "DISH")
     this.#written.add(peer)
   }
 

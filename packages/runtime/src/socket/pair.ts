@@ -7,8 +7,8 @@ import { SocketBase, type SocketConstructorOptions } from "./socket-base.js"
  * is attached. send() waits while there is no peer or it is at its high-water mark.
  */
 export class Pair extends SocketBase {
-  constructor(options?: SocketConstructorOptions) {
-    super("PAIR", options)
+  constructor(options?: SocketConstructorOptions, type: "PAIR" | "CHANNEL" = "PAIR") {
+    super(type, options)
   }
 
   #peer: Peer | null = null

@@ -5,8 +5,8 @@ import { SocketBase, type SocketConstructorOptions } from "./socket-base.js"
 
 /** PULL: fair-queues messages from all its peers. It never sends. */
 export class Pull extends SocketBase {
-  constructor(options?: SocketConstructorOptions) {
-    super("PULL", options)
+  constructor(options?: SocketConstructorOptions, type: "PULL" | "GATHER" = "PULL") {
+    super(type, options)
   }
 
   readonly #fq = new FairQueue()

@@ -8,8 +8,8 @@ import type { SocketConstructorOptions } from "./socket-base.js"
  * peer or all are at their high-water mark. It never receives.
  */
 export class Push extends LoadBalancedSocket {
-  constructor(options?: SocketConstructorOptions) {
-    super("PUSH", options)
+  constructor(options?: SocketConstructorOptions, type: "PUSH" | "SCATTER" = "PUSH") {
+    super(type, options)
   }
 
   protected override xrecv(): Buffer[] | null {

@@ -21,7 +21,7 @@ import { WaitingCalls } from "./waiting-calls.js"
 export type { Message, MessageLike } from "./message.js"
 
 /** A message and the properties of the connection it came over. */
-export type WithProperties = [message: Buffer[], properties: MessageProperties]
+export type WithProperties<Received = Buffer[]> = [message: Received, properties: MessageProperties]
 
 type CurveKeyOption = "curvePublicKey" | "curveSecretKey" | "curveServerKey"
 
@@ -33,7 +33,16 @@ export interface SocketConstructorOptions
 }
 
 /** The types on which `conflate` takes effect, as in libzmq; the others ignore it. */
-const CONFLATING = new Set<SocketType>(["DEALER", "PULL", "PUSH", "PUB", "SUB"])
+const CONFLATING = new Set<SocketType>([
+  "DEALER",
+  "PULL",
+  "PUSH",
+  "PUB",
+  "SUB",
+  // Not in libzmq 4.3.5 (it ignores the option there), but zeromq.js offers it on these.
+  "SCATTER",
+  "GATHER",
+])
 
 const RESOLVED = Promise.resolve()
 
@@ -54,7 +63,7 @@ export const socketEvents = diagnostics.channel("omq:socket:event")
  * an IoHost (HostChannel, made at the first such bind or connect); its inproc pipes go straight
  * to the other socket (InprocEndpoints).
  */
-export abstract class SocketBase
+export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
   extends PipedSocket
   implements HostChannelOwner, InprocOwner, ContextSocket
 {
@@ -78,7 +87,7 @@ export abstract class SocketBase
   readonly #connects = new Map<string, number>()
   readonly #sends = new WaitingCalls<void, Uint8Array[]>("send")
   /** Waiting receive() calls; `true` marks a receiveWithProperties(). */
-  readonly #receives = new WaitingCalls<Buffer[] | WithProperties, boolean>("receive")
+  readonly #receives = new WaitingCalls<Received | WithProperties<Received>, boolean>("receive")
   #closed = false
   #finish!: () => void
   #observer: Observer | null = null
@@ -244,11 +253,11 @@ export abstract class SocketBase
    * accepted it; waits while the socket type cannot route it (no peer, or every peer at its
    * high-water mark) and rejects with EAGAIN after `sendTimeout`.
    */
-  send(message: Message): Promise<void> {
+  send(message: Message, options?: SendOptions): Promise<void> {
     if (this.#closed || this.#broken) return Promise.reject(this.#broken ?? badSocket())
     let frames: Uint8Array[]
     try {
-      frames = toFrames(message)
+      frames = this.framesToSend(message, options)
       if (this.#sends.length === 0 && this.#canSend(frames) && this.xsend(frames)) {
         return RESOLVED
       }
@@ -265,15 +274,15 @@ export abstract class SocketBase
    * loops, which then need no promise per message; on false, await `send()` or retry later.
    * Throws what send() would reject with (EBADF once closed, EFSM out of turn, EHOSTUNREACH...).
    */
-  trySend(message: Message): boolean {
+  trySend(message: Message, options?: SendOptions): boolean {
     this.#checkOpen()
-    const frames = toFrames(message)
+    const frames = this.framesToSend(message, options)
     return this.#sends.length === 0 && this.#canSend(frames) && this.xsend(frames)
   }
 
   /** Resolves with the next message's frames; rejects with EAGAIN after `receiveTimeout`. */
-  receive(): Promise<Buffer[]> {
-    return this.#receive(false) as Promise<Buffer[]>
+  receive(): Promise<Received> {
+    return this.#receive(false) as Promise<Received>
   }
 
   /**
@@ -281,11 +290,11 @@ export abstract class SocketBase
    * zmq_msg_gets): the peer's Socket-Type, Identity and "X-" properties, User-Id from ZAP,
    * and Peer-Address.
    */
-  receiveWithProperties(): Promise<WithProperties> {
-    return this.#receive(true) as Promise<WithProperties>
+  receiveWithProperties(): Promise<WithProperties<Received>> {
+    return this.#receive(true) as Promise<WithProperties<Received>>
   }
 
-  #receive(withProperties: boolean): Promise<Buffer[] | WithProperties> {
+  #receive(withProperties: boolean): Promise<Received | WithProperties<Received>> {
     if (this.#closed || this.#broken) return Promise.reject(this.#broken ?? badSocket())
     if (this.#receives.length === 0) {
       try {
@@ -299,14 +308,28 @@ export abstract class SocketBase
   }
 
   /** A message as a receive call hands it out: with its peer's properties when asked. */
-  #received(frames: Buffer[], withProperties: boolean): Buffer[] | WithProperties {
-    if (!withProperties) return frames
+  #received(frames: Buffer[], withProperties: boolean): Received | WithProperties<Received> {
+    const message = this.receivedMessage(frames)
+    if (!withProperties) return message
     const peer = this.lastPeer!
     peer.messageProperties ??= new MessageProperties(peer.properties ?? pipeProperties(peer))
-    return [frames, peer.messageProperties]
+    return [message, peer.messageProperties]
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer[], void, undefined> {
+  /**
+   * send()'s arguments as the frames xsend routes. The draft types check for a single frame
+   * here and put what their options say (routing id, group) in front.
+   */
+  protected framesToSend(message: Message, _options: SendOptions | undefined): Uint8Array[] {
+    return toFrames(message)
+  }
+
+  /** What receive() resolves to, from the frames xrecv took (the draft types reshape them). */
+  protected receivedMessage(frames: Buffer[]): Received {
+    return frames as Received
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Received, void, undefined> {
     while (!this.#closed) {
       try {
         yield await this.receive()

@@ -7,9 +7,11 @@ import {
   Handshake,
   type HandshakeProgress,
   type HandshakeResult,
+  MAX_GROUP,
   type Metadata,
   mechanismFor,
   parsePing,
+  protocolError,
   type Security,
   type SocketType,
   socketTypesCompatible,
@@ -306,6 +308,18 @@ export class ZmtpEngine implements Engine {
       case "SUBSCRIBE":
       case "CANCEL":
         this.#handler.subscription(command.data, command.name === "SUBSCRIBE")
+        return
+      // A DISH's JOIN and LEAVE reach its RADIO as (un)subscriptions to one exact group.
+      case "JOIN":
+      case "LEAVE":
+        if (command.data.byteLength > MAX_GROUP) {
+          // libzmq's RADIO aborts on these (ZMTP-NOTES); here only the sender goes.
+          throw protocolError(
+            "ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED",
+            `${command.name} group of ${command.data.byteLength} bytes (at most ${MAX_GROUP})`,
+          )
+        }
+        this.#handler.subscription(command.data, command.name === "JOIN")
         return
       case "ERROR":
         throw new ZmqError("EPROTO", "peer sent ERROR")

@@ -101,6 +101,15 @@ export function encodeCancel(topic: Uint8Array): Uint8Array {
   return encodeCommand("CANCEL", topic)
 }
 
+/** Bytes in a RADIO/DISH group, at most (libzmq's ZMQ_GROUP_MAX_LENGTH). */
+export const MAX_GROUP = 255
+
+/** A DISH's JOIN (true) or LEAVE: the group follows the name, with no length byte. */
+export function encodeJoin(group: Uint8Array, join: boolean): Uint8Array {
+  if (group.byteLength > MAX_GROUP) throw new RangeError(`group longer than ${MAX_GROUP} bytes`)
+  return encodeCommand(join ? "JOIN" : "LEAVE", group)
+}
+
 function checkContext(context: Uint8Array): void {
   if (context.length > MAX_PING_CONTEXT) {
     throw new RangeError(`ping context longer than ${MAX_PING_CONTEXT} bytes`)

@@ -1,0 +1,96 @@
+import { ZmqError } from "@omq/transport"
+import type { Message } from "../message.js"
+import type { Peer as Pipe } from "../peer.js"
+import { SocketBase, type SocketConstructorOptions } from "../socket-base.js"
+import { groupBytes, groupKey } from "./groups.js"
+import { singleFrame } from "./single-frame.js"
+
+export interface RadioOptions extends SocketConstructorOptions {
+  /** Wait (send() pends, EAGAIN after sendTimeout) instead of dropping at a full dish. */
+  noDrop?: boolean
+}
+
+/** Which group a RADIO message goes to. */
+export interface RadioGroup {
+  group: string | Uint8Array
+}
+
+/**
+ * RADIO (draft): sends each message to the DISHes that joined its group (an exact match, not a
+ * prefix). On the wire a message is two frames, the group (with MORE) then the body, as libzmq
+ * sends it. JOIN/LEAVE arrive from the host as 0x01|group / 0x00|group messages, whenever a dish
+ * sends them (zeromq.js's DISH joins late). A dish at its high-water mark misses the message,
+ * unless `noDrop`.
+ *
+ * Lives on the thread that made it.
+ */
+export class Radio extends SocketBase<never, RadioGroup> {
+  /** Group → the pipes that joined it. */
+  readonly #joined = new Map<string, Set<Pipe>>()
+  /** Pipe → its groups, to forget them when it goes. */
+  readonly #groupsOf = new Map<Pipe, Set<string>>()
+  noDrop: boolean
+
+  constructor(options: RadioOptions = {}) {
+    const { noDrop = false, ...rest } = options
+    super("RADIO", rest)
+    this.noDrop = noDrop
+  }
+
+  protected override framesToSend(message: Message, options?: RadioGroup): Uint8Array[] {
+    const body = singleFrame("RADIO", message)
+    if (options?.group === undefined) throw new ZmqError("EINVAL", "RADIO send() needs { group }")
+    return [groupBytes(options.group), body]
+  }
+
+  protected xsend(frames: Uint8Array[]): boolean {
+    const pipes = this.#joined.get(groupKey(frames[0]!))
+    if (!pipes) return true
+    if (this.noDrop) for (const pipe of pipes) if (pipe.full) return false
+    for (const pipe of pipes) if (!pipe.full) this.write(pipe, frames)
+    return true
+  }
+
+  protected xrecv(): Buffer[] | null {
+    throw new ZmqError("ENOTSUP", "RADIO sockets cannot receive")
+  }
+
+  protected xattach(pipe: Pipe): boolean {
+    this.#groupsOf.set(pipe, new Set())
+    return true
+  }
+
+  protected xdetach(pipe: Pipe): void {
+    for (const key of this.#groupsOf.get(pipe) ?? []) {
+      const pipes = this.#joined.get(key)
+      pipes?.delete(pipe)
+      if (pipes?.size === 0) this.#joined.delete(key)
+    }
+    this.#groupsOf.delete(pipe)
+  }
+
+  /** Only JOIN (0x01|group) and LEAVE (0x00|group) come from a dish; anything else is dropped. */
+  protected xmessage(pipe: Pipe, frames: Buffer[]): void {
+    this.consumed(pipe)
+    const first = frames[0]!
+    if (frames.length !== 1 || first.length === 0 || first[0]! > 1) return
+    const group = first.subarray(1)
+    if (group.byteLength > 255) {
+      this.reject(pipe) // libzmq would abort; only the sender goes
+      return
+    }
+    const key = groupKey(group)
+    const groups = this.#groupsOf.get(pipe)
+    if (!groups) return
+    if (first[0] === 1) {
+      groups.add(key)
+      let pipes = this.#joined.get(key)
+      if (!pipes) this.#joined.set(key, (pipes = new Set()))
+      pipes.add(pipe)
+    } else if (groups.delete(key)) {
+      const pipes = this.#joined.get(key)!
+      pipes.delete(pipe)
+      if (pipes.size === 0) this.#joined.delete(key)
+    }
+  }
+}
