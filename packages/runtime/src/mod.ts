@@ -14,6 +14,15 @@ export {
   type EventType,
   Observer,
 } from "./observer.js"
+export {
+  type MergeOptions,
+  merge,
+  type PollableSocket,
+  type PollEvents,
+  Poller,
+  type PollResult,
+  type ReceivingSocket,
+} from "./poller.js"
 export { Proxy, type ProxyDirectionStats, type ProxyStats } from "./proxy.js"
 export {
   type AuthDecision,

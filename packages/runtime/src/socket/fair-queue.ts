@@ -14,6 +14,11 @@ export class FairQueue {
     peer.inbound.push(frames)
   }
 
+  /** Some peer has a message waiting. */
+  get hasMessages(): boolean {
+    return this.#ready.length > 0
+  }
+
   /** Takes the next message in turn, or null when none waits. */
   pop(): [Peer, Buffer[]] | null {
     const ready = this.#ready

@@ -39,6 +39,14 @@ export abstract class LoadBalancedSocket extends SocketBase {
     return this.takeFrom(this.fq)?.[1] ?? null
   }
 
+  protected override xhasIn(): boolean {
+    return this.fq.hasMessages
+  }
+
+  protected override xhasOut(): boolean {
+    return this.#lb.hasRoom
+  }
+
   protected xattach(peer: Peer): boolean {
     this.#lb.add(peer)
     return true

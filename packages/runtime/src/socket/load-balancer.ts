@@ -20,6 +20,11 @@ export class LoadBalancer {
     if (this.#next >= this.#peers.length) this.#next = 0
   }
 
+  /** Some peer is below its send limit (pick() would find one). */
+  get hasRoom(): boolean {
+    return this.#peers.some((peer) => !peer.full)
+  }
+
   /** The next peer below its send limit, or null when all are full. */
   pick(): Peer | null {
     const peers = this.#peers

@@ -25,6 +25,14 @@ export class Pair extends SocketBase {
     return this.takeFrom(this.#fq)?.[1] ?? null
   }
 
+  protected override xhasIn(): boolean {
+    return this.#fq.hasMessages
+  }
+
+  protected override xhasOut(): boolean {
+    return this.#peer !== null && !this.#peer.full
+  }
+
   protected xattach(peer: Peer): boolean {
     if (this.#peer) return false
     this.#peer = peer

@@ -81,6 +81,11 @@ export class Publisher extends SocketBase {
     throw new ZmqError("ENOTSUP", "PUB sockets cannot receive")
   }
 
+  /** Always, as libzmq: a subscriber at its limit misses the message, nothing waits. */
+  protected override xhasOut(): boolean {
+    return true
+  }
+
   protected xattach(peer: Peer): boolean {
     this.attached.add(peer)
     return true

@@ -19,6 +19,10 @@ export class Pull extends SocketBase {
     return this.takeFrom(this.#fq)?.[1] ?? null
   }
 
+  protected override xhasIn(): boolean {
+    return this.#fq.hasMessages
+  }
+
   protected xattach(): boolean {
     return true
   }

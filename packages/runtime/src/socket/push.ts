@@ -12,6 +12,10 @@ export class Push extends LoadBalancedSocket {
     super(type, options)
   }
 
+  protected override xhasIn(): boolean {
+    return false
+  }
+
   protected override xrecv(): Buffer[] | null {
     throw new ZmqError("ENOTSUP", "PUSH sockets cannot receive")
   }

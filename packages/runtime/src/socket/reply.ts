@@ -78,6 +78,14 @@ export class Reply extends SocketBase {
     return super.receive()
   }
 
+  protected override xhasIn(): boolean {
+    return this.#pending === null && this.#fq.hasMessages
+  }
+
+  protected override xhasOut(): boolean {
+    return this.#pending !== null
+  }
+
   protected xattach(): boolean {
     return true
   }

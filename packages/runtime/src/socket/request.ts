@@ -64,6 +64,14 @@ export class Request extends LoadBalancedSocket {
     return null
   }
 
+  protected override xhasIn(): boolean {
+    return this.#asked !== null && super.xhasIn()
+  }
+
+  protected override xhasOut(): boolean {
+    return this.#asked === null && super.xhasOut()
+  }
+
   /** One request at a time: a send while one is pending or a reply is owed fails with EFSM. */
   override send(message: Message): Promise<void> {
     const refused = this.#outOfTurn()

@@ -20,6 +20,11 @@ import { WaitingCalls } from "./waiting-calls.js"
 
 export type { Message, MessageLike } from "./message.js"
 
+/** Told when a socket's readiness may have changed (a Poller; see poller.ts). */
+export interface ReadinessWatcher {
+  changed(socket: object): void
+}
+
 /** A message and the properties of the connection it came over. */
 export type WithProperties<Received = Buffer[]> = [message: Received, properties: MessageProperties]
 
@@ -91,6 +96,8 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
   #closed = false
   #finish!: () => void
   #observer: Observer | null = null
+  /** Pollers watching this socket's readiness (see poller.ts); null while there are none. */
+  #watchers: Set<ReadinessWatcher> | null = null
 
   constructor(type: SocketType, options: SocketConstructorOptions = {}) {
     super()
@@ -119,6 +126,38 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
 
   get closed(): boolean {
     return this.#closed
+  }
+
+  /**
+   * A receive() now would resolve at once with a message (libzmq's ZMQ_POLLIN): one is queued,
+   * no earlier receive() waits for it, and the socket type's state allows a receive.
+   */
+  get readable(): boolean {
+    return !this.#closed && !this.#broken && this.#receives.length === 0 && this.xhasIn()
+  }
+
+  /**
+   * A send() now would be accepted at once (libzmq's ZMQ_POLLOUT): the socket type has
+   * somewhere to send, no earlier send() waits, and the IO side has room.
+   */
+  get writable(): boolean {
+    return (
+      !this.#closed &&
+      !this.#broken &&
+      this.#sends.length === 0 &&
+      (this.#host === null || this.#host.canSend()) &&
+      this.xhasOut()
+    )
+  }
+
+  /** A Poller starts (or stops) being told when this socket's readiness may have changed. @internal */
+  watch(watcher: ReadinessWatcher, on: boolean): void {
+    if (on) (this.#watchers ??= new Set()).add(watcher)
+    else if (this.#watchers?.delete(watcher) && this.#watchers.size === 0) this.#watchers = null
+  }
+
+  #readinessMayHaveChanged(): void {
+    if (this.#watchers) for (const watcher of this.#watchers) watcher.changed(this)
   }
 
   /**
@@ -349,6 +388,7 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
     this.#closed = true
     if (this.#sends.length > 0) this.#sends.rejectAll(closedError())
     if (this.#receives.length > 0) this.#receives.rejectAll(closedError())
+    this.#readinessMayHaveChanged()
     void this.#shutdown()
   }
 
@@ -383,6 +423,7 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
 
   /** Serves waiting send() calls after credit or a peer became available. @internal */
   retrySends(): void {
+    this.#readinessMayHaveChanged()
     const sends = this.#sends
     while (sends.length > 0) {
       const frames = sends.peek()!
@@ -423,6 +464,14 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
   protected abstract xsend(frames: Uint8Array[]): boolean
   /** Takes the next message for the application, or null. */
   protected abstract xrecv(): Buffer[] | null
+  /** A message could be taken now (libzmq's xhas_in); types that receive override it. */
+  protected xhasIn(): boolean {
+    return false
+  }
+  /** A message could be routed now (libzmq's xhas_out); types that send override it. */
+  protected xhasOut(): boolean {
+    return false
+  }
 
   /** @internal */
   pipeEvent(event: Event): void {
@@ -438,6 +487,7 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
   pipesDrained(): void {
     if (this.#sends.length > 0) this.retrySends()
     if (this.#receives.length > 0) this.retryReceives()
+    this.#readinessMayHaveChanged()
   }
 
   /** @internal */

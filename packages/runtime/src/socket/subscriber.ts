@@ -30,4 +30,8 @@ export class Subscriber extends XSubscriber {
   protected override xsend(): boolean {
     throw new ZmqError("ENOTSUP", "SUB sockets cannot send")
   }
+
+  protected override xhasOut(): boolean {
+    return false
+  }
 }

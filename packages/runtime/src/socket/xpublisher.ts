@@ -56,6 +56,10 @@ export class XPublisher extends Publisher {
     if (this.welcomeMessage !== null) this.write(peer, [Buffer.from(this.welcomeMessage)])
   }
 
+  protected override xhasIn(): boolean {
+    return this.#fq.hasMessages
+  }
+
   protected override xrecv(): Buffer[] | null {
     const next = this.takeFrom(this.#fq)
     if (!next) return null

@@ -59,6 +59,15 @@ export class XSubscriber extends SocketBase {
     return this.takeFrom(this.#fq)?.[1] ?? null
   }
 
+  protected override xhasIn(): boolean {
+    return this.#fq.hasMessages
+  }
+
+  /** Always, as libzmq: whether a message can go depends on where it is routed. */
+  protected override xhasOut(): boolean {
+    return true
+  }
+
   protected xattach(): boolean {
     return true
   }

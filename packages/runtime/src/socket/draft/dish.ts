@@ -71,6 +71,10 @@ export class Dish extends SocketBase<[Buffer, DishGroup], never> {
     return [frames[1]!, { group: frames[0]! }]
   }
 
+  protected override xhasIn(): boolean {
+    return this.#fq.hasMessages
+  }
+
   protected xattach(): boolean {
     return true
   }

@@ -55,6 +55,11 @@ export class Radio extends SocketBase<never, RadioGroup> {
     throw new ZmqError("ENOTSUP", "RADIO sockets cannot receive")
   }
 
+  /** Always, as libzmq: a dish at its limit misses the message, nothing waits. */
+  protected override xhasOut(): boolean {
+    return true
+  }
+
   protected xattach(pipe: Pipe): boolean {
     this.#groupsOf.set(pipe, new Set())
     return true

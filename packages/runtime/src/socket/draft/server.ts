@@ -65,6 +65,15 @@ export class Server extends SocketBase<[Buffer, ServerRouting], ServerRouting> {
     return this.#idOf.get(pipe)
   }
 
+  protected override xhasIn(): boolean {
+    return this.#fq.hasMessages
+  }
+
+  /** Always, as libzmq: whether a message can go depends on where it is routed. */
+  protected override xhasOut(): boolean {
+    return true
+  }
+
   protected xattach(pipe: Pipe): boolean {
     let id = this.#nextId++ >>> 0
     if (id === 0) id = this.#nextId++ >>> 0
