@@ -53,7 +53,7 @@ export async function openLib(lib) {
   if (lib === "zeromq") return { ...(await import("zeromq")), opts: {}, done: async () => {} }
   const omq = await import("omq")
   const context = new omq.Context({ ioThreads: lib === "omq-io0" ? 0 : 1 })
-  return { ...omq, opts: { context }, done: () => context.terminate() }
+  return { ...omq, opts: { context }, done: () => context.closeSocketsAndTerminate() }
 }
 
 /**

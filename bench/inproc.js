@@ -301,7 +301,7 @@ async function memoryRole(lib, variant, pairs) {
     await worker.exited
   }
   for (const s of [...pushesHere, ...pullsHere]) s.close()
-  if (opts.context) await opts.context.terminate()
+  if (opts.context) await opts.context.closeSocketsAndTerminate()
   return { before, after, sockets: 2 * pairs }
 }
 

@@ -68,4 +68,4 @@ console.table(
   })),
 )
 poller.close()
-await context.terminate()
+await context.closeSocketsAndTerminate()

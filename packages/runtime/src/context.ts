@@ -1,4 +1,9 @@
-import { getEnvironmentData, setEnvironmentData, threadId } from "node:worker_threads"
+import {
+  BroadcastChannel,
+  getEnvironmentData,
+  setEnvironmentData,
+  threadId,
+} from "node:worker_threads"
 import { ZmqError } from "@omq/transport"
 import { type IoLink, LocalIoLink, MailboxIoLink } from "./io/io-link.js"
 import {
@@ -31,6 +36,10 @@ export interface ContextSocket {
   inprocOffered(offer: InprocOffer): void
   /** The socket this one connected to over inproc answered (from another thread). */
   inprocAccepted(answer: never, from: number): void
+  /** The context was shut down: waiting calls and every later one but close() fail with ETERM. */
+  contextShutDown(): void
+  /** Another thread attaches to this (thread-safe) socket: the rings and lane of its link. */
+  acceptThread(from: number): unknown
 }
 
 /**
@@ -59,6 +68,10 @@ export class Context {
   #ioThreadsOwned: IoThreads | null = null
   #registry: InprocRegistry | null = null
   #stopWatching: (() => void) | null = null
+  /** Tells every thread of the context that it was shut down (see shutdown()). */
+  #shutdownChannel: BroadcastChannel | null = null
+  /** Resolves terminate() once this thread's last socket has finished. */
+  #lastSocketGone: (() => void) | null = null
   #terminated = false
 
   constructor(options: ContextOptions | { handle: ContextHandle } = {}) {
@@ -113,6 +126,16 @@ export class Context {
     mailbox.handle("inproc.accepted", (answer: { socket: number }, from: number) =>
       this.#sockets.get(answer.socket)?.inprocAccepted(answer as never, from),
     )
+    mailbox.handle("socket.share", (a: { socket: number }, from: number) => {
+      const socket = this.#sockets.get(a.socket)
+      if (!socket) throw new ZmqError("EBADF", "the shared socket is closed")
+      return socket.acceptThread(from)
+    })
+    // Unref'd: it only listens, and must not keep a thread alive.
+    const channel = new BroadcastChannel(shutdownChannelName(this.handle.id))
+    channel.onmessage = () => this.#shutDownHere()
+    channel.unref()
+    this.#shutdownChannel = channel
     return mailbox
   }
 
@@ -129,6 +152,7 @@ export class Context {
   /** Adds a socket made on this thread; returns its id, unique in the context. @internal */
   register(socket: ContextSocket): number {
     if (this.#terminated) throw new ZmqError("ETERM", "context was terminated")
+    if (this.#state.isShutDown) throw new ZmqError("ETERM", "context was shut down")
     const id = this.#state.nextSocketId()
     this.#sockets.set(id, socket)
     this.mailbox.ref() // an open socket keeps its thread alive
@@ -138,6 +162,7 @@ export class Context {
   /** @internal */
   unregister(id: number): void {
     if (this.#sockets.delete(id)) this.#mailbox?.unref()
+    if (this.#sockets.size === 0) this.#lastSocketGone?.()
   }
 
   /** A socket of this thread by id (inproc offers name their target). @internal */
@@ -158,17 +183,57 @@ export class Context {
   }
 
   /**
-   * Closes this thread's sockets (each honouring its linger) and waits for them to finish.
-   * On the thread that made the context it also stops the IO threads. Afterwards new sockets
-   * on this Context fail with ETERM.
+   * libzmq's zmq_ctx_shutdown, on every thread of the context: each waiting send() or receive()
+   * of its sockets rejects at once with ETERM, and so does every later call on them except
+   * close(); new sockets fail with ETERM. Nothing is closed: the application closes its
+   * sockets (catch ETERM, set a low linger, close), as the zguide advises.
+   */
+  shutdown(): void {
+    if (this.#state.shutDown()) {
+      const channel = new BroadcastChannel(shutdownChannelName(this.handle.id))
+      channel.postMessage("shutdown")
+      channel.close()
+    }
+    this.#shutDownHere()
+  }
+
+  #shutDownHere(): void {
+    for (const socket of [...this.#sockets.values()]) socket.contextShutDown()
+  }
+
+  /**
+   * libzmq's zmq_ctx_term: shutdown(), then resolves once the application has closed every
+   * socket of this thread and each one's linger has run out. On the thread that made the
+   * context it then stops the IO threads. A socket never closed keeps this waiting, as in
+   * libzmq; `closeSocketsAndTerminate()` closes them instead.
    */
   async terminate(): Promise<void> {
+    this.shutdown()
+    if (this.#sockets.size > 0) {
+      await new Promise<void>((resolve) => {
+        this.#lastSocketGone = resolve
+      })
+    }
+    await this.#stop()
+  }
+
+  /**
+   * Closes this thread's sockets (each honouring its linger), waits for them to finish, and
+   * terminates: the convenience for programs and tests that just want everything gone.
+   */
+  async closeSocketsAndTerminate(): Promise<void> {
     this.#terminated = true
     const sockets = [...this.#sockets.values()]
     for (const socket of sockets) socket.close()
     await Promise.all(sockets.map((s) => s.finished))
+    await this.terminate()
+  }
+
+  async #stop(): Promise<void> {
+    this.#terminated = true
     await this.#ioThreadsOwned?.terminate()
     this.#stopWatching?.()
+    this.#shutdownChannel?.close()
     this.#mailbox?.close()
     joined.delete(this.handle.id)
   }
@@ -178,6 +243,10 @@ export class Context {
     this.#registry?.threadDied(thread)
     for (const socket of [...this.#sockets.values()]) socket.threadDied(thread)
   }
+}
+
+function shutdownChannelName(context: string): string {
+  return `omq:shutdown:${context}`
 }
 
 /** This thread's Context object of each context it has joined, by context id. */

@@ -33,7 +33,7 @@ describe("context", () => {
       const ctx = new Context({ ioThreads })
       const pull = new Pull({ context: ctx })
       await pull.bind("tcp://127.0.0.1:*")
-      await ctx.terminate()
+      await ctx.closeSocketsAndTerminate()
       assert.equal(pull.closed, true, "terminate() closes the context's sockets")
       assert.throws(() => new Pull({ context: ctx }), code("ETERM"))
       assert.throws(() => new Push({ context: ctx }), code("ETERM"))
@@ -48,7 +48,7 @@ for (const ioThreads of [0, 1]) {
       ctx = new Context({ ioThreads })
     })
     after(async () => {
-      await ctx.terminate()
+      await ctx.closeSocketsAndTerminate()
     })
 
     it("bind and connect reject malformed endpoints with EINVAL", async () => {

@@ -162,7 +162,7 @@ for (const ioThreads of [0, 1]) {
     after(async () => {
       push.close()
       pull.close()
-      await ctx.terminate()
+      await ctx.closeSocketsAndTerminate()
     })
 
     for (const c of CASES) {
@@ -259,7 +259,7 @@ describe("bad peers while a zeromq.js PUSH delivers", () => {
       } finally {
         push.close()
         pull.close()
-        await ctx.terminate()
+        await ctx.closeSocketsAndTerminate()
       }
     })
   }

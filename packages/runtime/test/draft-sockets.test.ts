@@ -12,6 +12,7 @@ import * as zmq from "zeromq"
 import * as zmqDraft from "zeromq/draft.js"
 import { forEachIoThreads, Sockets } from "./helpers/interop.js"
 import { connectRaw, frame, greeting, ready } from "./helpers/raw-peer.js"
+import { type AnyDish, withWorkingJoin } from "./helpers/zmq-dish.js"
 
 type Lib = "omq" | "zmq"
 
@@ -212,15 +213,6 @@ forEachIoThreads("draft sockets", (ctx: Context) => {
 
   // ---- RADIO → DISH ----------------------------------------------------------------------------
 
-  type AnyDish = {
-    bind(a: string): Promise<void>
-    connect(a: string): void
-    lastEndpoint: string | null
-    receive(): Promise<[Buffer, { group: Buffer }]>
-    join(...g: string[]): void
-    leave(...g: string[]): void
-    close(): void
-  }
   type AnyRadio = {
     bind(a: string): Promise<void>
     connect(a: string): void
@@ -232,25 +224,7 @@ forEachIoThreads("draft sockets", (ctx: Context) => {
     sockets.add(lib === "omq" ? new Radio(omq) : new zmqDraft.Radio(common)) as AnyRadio
   const dish = (lib: Lib): AnyDish => {
     if (lib === "omq") return sockets.add(new Dish(omq)) as unknown as AnyDish
-    const d = sockets.add(new zmqDraft.Dish(common))
-    // zeromq.js 6.8's Dish#join/leave call the native method without its socket, and nothing is
-    // joined (no error either); call the native method on the socket instead.
-    const native = zmq.Socket.prototype as unknown as Record<string, (g: string) => void>
-    return {
-      bind: (address) => d.bind(address),
-      connect: (address) => d.connect(address),
-      get lastEndpoint() {
-        return d.lastEndpoint
-      },
-      receive: () => d.receive() as Promise<[Buffer, { group: Buffer }]>,
-      join: (...groups) => {
-        for (const g of groups) native.join!.call(d, g)
-      },
-      leave: (...groups) => {
-        for (const g of groups) native.leave!.call(d, g)
-      },
-      close: () => d.close(),
-    }
+    return withWorkingJoin(sockets.add(new zmqDraft.Dish(common)))
   }
 
   /** Sends `group`/`body` pairs until the dish has a message, which must be `expected`. */

@@ -57,4 +57,10 @@ describe("examples", () => {
     assert.equal(new Set(replies.map((m) => m[2])).size, 3)
     assert.match(out, /9 requests answered by 3 worker threads over inproc/)
   })
+
+  it("clean-exit.js: shutdown() reaches three worker threads, which close on ETERM", async () => {
+    const out = await run("clean-exit.js")
+    assert.match(out, /10 results in; shutting the context down/)
+    assert.match(out, /3 workers exited with codes 0, 0, 0; context terminated/)
+  })
 })

@@ -71,7 +71,7 @@ describe("a PUB flooded with subscriptions by a hostile SUB", () => {
       const released = await pub.line(/^released /)
       good.close()
       await reading
-      await ctx.terminate()
+      await ctx.closeSocketsAndTerminate()
       const outcome = await pub.exit()
       assert.equal(outcome.code, 0, outcome.stderr)
 
@@ -121,7 +121,7 @@ describe("maxSubscriptions", () => {
     assert.equal(pub.ignoredSubscriptions, 1)
     sub.close()
     pub.close()
-    await ctx.terminate()
+    await ctx.closeSocketsAndTerminate()
   })
 
   it("an XPUB does not deliver the subscriptions it ignored", async () => {
@@ -137,7 +137,7 @@ describe("maxSubscriptions", () => {
     await assert.rejects(xpub.receive(), (err: unknown) => (err as ZmqError).code === "EAGAIN")
     sub.close()
     xpub.close()
-    await ctx.terminate()
+    await ctx.closeSocketsAndTerminate()
   })
 })
 

@@ -63,7 +63,7 @@ for (const transport of TRANSPORTS)
           } finally {
             push.close()
             pull.close()
-            await ctx.terminate()
+            await ctx.closeSocketsAndTerminate()
           }
         },
       )
@@ -123,7 +123,7 @@ for (const transport of TRANSPORTS)
           push.close()
           a.close()
           b.close()
-          await ctx.terminate()
+          await ctx.closeSocketsAndTerminate()
         }
       })
 
@@ -157,7 +157,7 @@ for (const transport of TRANSPORTS)
         } finally {
           push.close()
           pull.close()
-          await ctx.terminate()
+          await ctx.closeSocketsAndTerminate()
         }
       })
 
@@ -181,7 +181,7 @@ for (const transport of TRANSPORTS)
           } finally {
             push.close()
             pull.close()
-            await ctx.terminate()
+            await ctx.closeSocketsAndTerminate()
           }
         },
       )

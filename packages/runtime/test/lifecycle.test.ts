@@ -37,10 +37,14 @@ describe("processes exit on their own", () => {
   }
 
   for (const io of ["0", "1"]) {
-    it(`after context.terminate() with open sockets (ioThreads ${io})`, BOUND, async () => {
-      const out = await expectCleanExit(run("terminate", [io, await freeEndpoint()]))
-      assert.match(out, /^terminated pending=EAGAIN closed=true$/m)
-    })
+    it(
+      `after context.closeSocketsAndTerminate() with open sockets (ioThreads ${io})`,
+      BOUND,
+      async () => {
+        const out = await expectCleanExit(run("terminate", [io, await freeEndpoint()]))
+        assert.match(out, /^terminated pending=EAGAIN closed=true$/m)
+      },
+    )
   }
 })
 
@@ -92,7 +96,7 @@ describe("linger: a closing PUSH delivers everything before its process exits", 
           assert.match(out, /^sent$/m)
         } finally {
           pull.close()
-          await ctx.terminate()
+          await ctx.closeSocketsAndTerminate()
         }
       },
     )
@@ -117,7 +121,7 @@ describe("linger: a closing PUSH delivers everything before its process exits", 
           await expectCleanExit(child)
         } finally {
           pull.close()
-          await ctx.terminate()
+          await ctx.closeSocketsAndTerminate()
         }
       },
     )
@@ -147,7 +151,7 @@ describe("in-process close and terminate", () => {
         assert.equal(pull.closed, true)
         await pull.finished
         // terminate() closes the remaining socket and stops the IO threads.
-        await ctx.terminate()
+        await ctx.closeSocketsAndTerminate()
         assert.equal(push.closed, true)
         await push.finished
         assert.throws(
@@ -173,7 +177,7 @@ describe("in-process close and terminate", () => {
         const took = performance.now() - t0
         assert.ok(took >= 150, `finished after ${took.toFixed(0)} ms, before linger ran out`)
         assert.ok(took < 3000, `finished after ${took.toFixed(0)} ms`)
-        await ctx.terminate()
+        await ctx.closeSocketsAndTerminate()
       },
     )
 
@@ -188,7 +192,7 @@ describe("in-process close and terminate", () => {
         // Their peer never comes: with any linger but 0 this would wait (BOUND ends the test).
         push.close()
         await push.finished
-        await ctx.terminate()
+        await ctx.closeSocketsAndTerminate()
       },
     )
 
@@ -197,12 +201,12 @@ describe("in-process close and terminate", () => {
       BOUND,
       async () => {
         const ctx = new Context({ ioThreads })
-        await ctx.terminate()
-        await ctx.terminate()
+        await ctx.closeSocketsAndTerminate()
+        await ctx.closeSocketsAndTerminate()
         const ctx2 = new Context({ ioThreads })
         const s = new Pull({ context: ctx2 })
         s.close()
-        await ctx2.terminate()
+        await ctx2.closeSocketsAndTerminate()
         await s.finished
       },
     )

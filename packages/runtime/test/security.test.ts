@@ -49,7 +49,7 @@ forEachIoThreads("security", (ctx: Context, ioThreads: number) => {
 
   /** A socket in a context of its own, where no ZAP handler is bound. */
   const alone = new Context({ ioThreads })
-  after(() => alone.terminate())
+  after(() => alone.closeSocketsAndTerminate())
 
   const pair = (lib: Lib, options: Record<string, unknown>): AnySocket =>
     sockets.add(pairOf(lib, ctx, options))
@@ -216,7 +216,7 @@ forEachIoThreads("security", (ctx: Context, ioThreads: number) => {
     } finally {
       await sockets.closeAll()
       rep.close()
-      await own.terminate()
+      await own.closeSocketsAndTerminate()
     }
   })
 

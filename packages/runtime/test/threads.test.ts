@@ -124,7 +124,7 @@ describe("one context for the whole process", () => {
         rep.close()
         push.close()
         other.close()
-        await ctx.terminate()
+        await ctx.closeSocketsAndTerminate()
       }
     },
   )

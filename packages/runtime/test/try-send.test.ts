@@ -45,7 +45,7 @@ for (const transport of TRANSPORTS)
           } finally {
             push.close()
             pull.close()
-            await ctx.terminate()
+            await ctx.closeSocketsAndTerminate()
           }
         },
       )
@@ -69,7 +69,7 @@ for (const transport of TRANSPORTS)
         } finally {
           req.close()
           rep.close()
-          await ctx.terminate()
+          await ctx.closeSocketsAndTerminate()
         }
       })
     })
@@ -85,7 +85,7 @@ describe("trySend on one socket", () => {
     push.close()
     rep.close()
     assert.throws(() => push.trySend("late"), hasCode("EBADF"))
-    await ctx.terminate()
+    await ctx.closeSocketsAndTerminate()
   })
 
   it("lets a REP answer without a promise", async () => {
@@ -103,7 +103,7 @@ describe("trySend on one socket", () => {
     } finally {
       req.close()
       rep.close()
-      await ctx.terminate()
+      await ctx.closeSocketsAndTerminate()
     }
   })
 })

@@ -1,13 +1,15 @@
 import { ZmqError } from "./errors.js"
+import { parseUdp, type UdpEndpoint } from "./udp/udp-endpoint.js"
 
 /** A parsed `transport://address` endpoint. */
 export type Endpoint =
   | { transport: "tcp"; host: string; port: number; text: string }
   | { transport: "ipc"; path: string; text: string }
   | { transport: "inproc"; name: string; text: string }
+  | UdpEndpoint
 
-/** An endpoint a network connection serves (everything but inproc). */
-export type NetworkEndpoint = Exclude<Endpoint, { transport: "inproc" }>
+/** An endpoint a stream connection serves (tcp, ipc): neither inproc nor udp. */
+export type NetworkEndpoint = Exclude<Endpoint, { transport: "inproc" } | { transport: "udp" }>
 
 const TRANSPORTS = new Set(["tcp", "ipc", "inproc", "ws", "wss", "udp", "pgm", "epgm", "vmci"])
 
@@ -29,17 +31,19 @@ export function parseEndpoint(text: string, bind: boolean): Endpoint {
   if (transport === "tcp") return parseTcp(text, rest, bind)
   if (transport === "ipc") return parseIpc(text, rest, bind)
   if (transport === "inproc") return parseInproc(text, rest)
+  if (transport === "udp") return parseUdp(text, rest, bind)
   if (TRANSPORTS.has(transport)) {
     throw new ZmqError("EPROTONOSUPPORT", `transport '${transport}' is not supported yet`, text)
   }
   throw new ZmqError("EPROTONOSUPPORT", `unknown transport '${transport}' in '${text}'`, text)
 }
 
-/** parseEndpoint for a network connection: inproc is EPROTONOSUPPORT here. */
+/** parseEndpoint for a stream connection: inproc and udp are EPROTONOSUPPORT here. */
 export function parseNetworkEndpoint(text: string, bind: boolean): NetworkEndpoint {
   const ep = parseEndpoint(text, bind)
-  if (ep.transport === "inproc") {
-    throw new ZmqError("EPROTONOSUPPORT", `inproc is not a network transport: '${text}'`, text)
+  if (ep.transport === "inproc" || ep.transport === "udp") {
+    const why = `${ep.transport} is not a stream transport: '${text}'`
+    throw new ZmqError("EPROTONOSUPPORT", why, text)
   }
   return ep
 }

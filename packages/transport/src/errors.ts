@@ -25,6 +25,7 @@ export type ZmqErrorCode =
   | "ENFILE"
   | "ECONNABORTED"
   | "EFAULT"
+  | "ENOCOMPATPROTO"
 
 /** The one error class omq throws or rejects with. */
 export class ZmqError extends Error {

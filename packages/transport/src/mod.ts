@@ -4,6 +4,7 @@
  * - `zmtp/`: the pure ZMTP 3.1 core (greeting, framing, commands, mechanisms); no `node:` imports.
  * - `engine/`: a connection over a Node stream (ZMTP, or raw bytes for STREAM sockets), and the
  *   listener and connecter of the stream transports (tcp, ipc).
+ * - `udp/`: udp endpoints and the datagrams of RADIO/DISH and DGRAM (pure, as `zmtp/`).
  * - errors and endpoint parsing shared by every layer above.
  *
  * The runtime package (`omq`) hosts these engines on IO worker threads or in-thread.
@@ -28,6 +29,24 @@ export {
   ZmtpEngine,
 } from "./engine/zmtp-engine.js"
 export { ZmqError, type ZmqErrorCode } from "./errors.js"
+export {
+  type DgramAddress,
+  decodeRadioDatagram,
+  encodeRadioDatagram,
+  formatDgramAddress,
+  MAX_UDP_DATAGRAM,
+  MAX_UDP_GROUP,
+  parseDgramAddress,
+  type RadioDatagram,
+  radioDatagramSize,
+} from "./udp/udp-datagram.js"
+export {
+  checkUdpSocketType,
+  formatUdp,
+  incompatibleProtocol,
+  isIPv4,
+  type UdpEndpoint,
+} from "./udp/udp-endpoint.js"
 export {
   encodeCancel,
   encodeJoin,

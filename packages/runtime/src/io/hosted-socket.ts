@@ -27,6 +27,7 @@ import { OutgoingStream } from "./outgoing-stream.js"
 import { peerProperties } from "./peer-properties.js"
 import type { PooledCopies } from "./pooled-copies.js"
 import { writeSubscription } from "./subscription-wire.js"
+import { UdpPipes } from "./udp-pipes.js"
 import { WrittenPeers } from "./written-peers.js"
 
 const decoder = new TextDecoder()
@@ -58,6 +59,21 @@ export class HostedSocket implements InboxHandler {
   readonly #listeners = new HostedListeners({
     event: (event) => this.#event(event),
     closing: () => this.#closing,
+  })
+  /** The udp endpoints: a DISH's or DGRAM's binds, a RADIO's connects (see UdpPipes). */
+  readonly #udp = new UdpPipes({
+    type: () => this.#att.type,
+    closing: () => this.#closing,
+    toSocket: () => this.#outbox,
+    written: () => this.#written,
+    giveBack: (buffer) => this.#giveBack(buffer),
+    addPeer: (id, endpoint, options, connected) => {
+      if (id === 0) return this.#addPeer(endpoint, options, connected)
+      const peer = new HostedPeer(id, endpoint, options.conflate, connected)
+      this.#peers.set(id, peer)
+      return peer
+    },
+    removePeer: (peer) => this.#removePeer(peer),
   })
   /** connect()s by endpoint; libzmq allows several to the same one. */
   readonly #connects = new Map<string, Connect[]>()
@@ -116,6 +132,7 @@ export class HostedSocket implements InboxHandler {
   }
 
   bind(endpoint: string, options: ConnectionOptions): Promise<string> {
+    if (isUdp(endpoint)) return this.#udp.bind(endpoint, options)
     return this.#listeners.bind(endpoint, (stream, ep) => this.#accept(stream, ep, options))
   }
 
@@ -125,11 +142,16 @@ export class HostedSocket implements InboxHandler {
   }
 
   unbind(endpoint: string): Promise<void> {
+    if (this.#udp.bound(endpoint)) return this.#udp.unbind(endpoint)
     return this.#listeners.unbind(endpoint)
   }
 
   /** Starts a connect(); `pipeId` is the socket's pipe for it, or 0 with `immediate`. */
   #connect(endpoint: string, options: ConnectionOptions, pipeId: number): void {
+    if (isUdp(endpoint)) {
+      if (!this.#closing) this.#udp.connect(endpoint, options, pipeId)
+      return
+    }
     const ep = parseNetworkEndpoint(endpoint, false)
     if (this.#closing) return
     let pipe: HostedPeer | null = null
@@ -168,6 +190,10 @@ export class HostedSocket implements InboxHandler {
   }
 
   #disconnect(endpoint: string): void {
+    if (isUdp(endpoint)) {
+      this.#udp.disconnect(endpoint)
+      return
+    }
     const entries = this.#connects.get(endpoint) ?? []
     this.#connects.delete(endpoint)
     for (const entry of entries) {
@@ -197,11 +223,12 @@ export class HostedSocket implements InboxHandler {
     if (linger !== 0) await this.#written.untilSent(() => this.#peers.values(), linger)
     for (const entries of this.#connects.values()) for (const e of entries) e.connecter.close()
     if (linger !== 0) {
-      const ended = Promise.all([...this.#engines].map((engine) => engine.end()))
+      const ended = Promise.all([...[...this.#engines].map((e) => e.end()), this.#udp.end()])
       await untilDeadline(ended, deadline)
     }
     for (const engine of this.#engines) engine.destroy()
     this.#engines.clear()
+    this.#udp.destroy()
     this.#peers.clear()
     await listeners
     // Records still in the backlog (a ring the socket's thread was slow to drain) would be lost
@@ -407,4 +434,9 @@ export class HostedSocket implements InboxHandler {
     peer.engine?.destroy()
     this.#outbox.push(RecordKind.PeerDown, peer.id, 0)
   }
+}
+
+/** udp endpoints go to UdpPipes, every other one to the listeners and connecters. */
+function isUdp(endpoint: string): boolean {
+  return endpoint.startsWith("udp://")
 }

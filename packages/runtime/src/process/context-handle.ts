@@ -19,8 +19,10 @@ export interface ContextHandle {
 const NEXT_SOCKET = 0
 /** Next IO thread to hand a socket (round-robin over the whole process). */
 const NEXT_IO = 1
+/** 1 once zmq_ctx_shutdown's equivalent ran on any thread. */
+const SHUT_DOWN = 2
 /** From here, one slot per IO thread: its thread id, or 0 while none runs. */
-const IO_THREAD = 2
+const IO_THREAD = 3
 export const MAX_IO_THREADS = 64
 
 export function newContextHandle(ioThreads: number): ContextHandle {
@@ -42,6 +44,15 @@ export class ContextState {
 
   nextIoIndex(ioThreads: number): number {
     return (Atomics.add(this.#slots, NEXT_IO, 1) >>> 0) % ioThreads
+  }
+
+  /** Marks the context shut down; true the first time (on any thread). */
+  shutDown(): boolean {
+    return Atomics.exchange(this.#slots, SHUT_DOWN, 1) === 0
+  }
+
+  get isShutDown(): boolean {
+    return Atomics.load(this.#slots, SHUT_DOWN) === 1
   }
 
   /** The thread id of IO thread `index`, or 0 when it is not running. */

@@ -1,5 +1,6 @@
 import diagnostics from "node:diagnostics_channel"
-import { parseEndpoint, type SocketType, ZmqError } from "@omq/transport"
+import { threadId } from "node:worker_threads"
+import { checkUdpSocketType, parseEndpoint, type SocketType, ZmqError } from "@omq/transport"
 import { type Context, type ContextSocket, context as defaultContext } from "../context.js"
 import type { ConnectionOptions } from "../io/host-protocol.js"
 import { type Event, Observer } from "../observer.js"
@@ -16,6 +17,10 @@ import { Peer } from "./peer.js"
 import { creditBatch, NO_LIMIT } from "./pipe.js"
 import { PipedSocket } from "./piped-socket.js"
 import { connectionSecurity } from "./security-options.js"
+import type { ThreadLinkShared } from "./shared/link-end.js"
+import { checkThreadSafe } from "./shared/thread-safe.js"
+import { socketClosedForThreads, ThreadShares } from "./shared/thread-shares.js"
+import type { SharedSocketHandle } from "./shared/thread-socket.js"
 import { WaitingCalls } from "./waiting-calls.js"
 
 export type { Message, MessageLike } from "./message.js"
@@ -64,8 +69,8 @@ export const socketEvents = diagnostics.channel("omq:socket:event")
  * calls (any number may be outstanding; they are served in call order). A socket type adds
  * routing by implementing the x* hooks.
  *
- * Lives on the thread that created it, and is used only there. Its tcp/ipc connections live on
- * an IoHost (HostChannel, made at the first such bind or connect); its inproc pipes go straight
+ * Lives on the thread that created it, and is used only there. Its tcp/ipc/udp connections live
+ * on an IoHost (HostChannel, made at the first such bind or connect); its inproc pipes go straight
  * to the other socket (InprocEndpoints).
  */
 export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
@@ -96,6 +101,8 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
   #closed = false
   #finish!: () => void
   #observer: Observer | null = null
+  /** Other threads attached to this socket (thread-safe types only; see share()). */
+  #shares: ThreadShares | null = null
   /** Pollers watching this socket's readiness (see poller.ts); null while there are none. */
   #watchers: Set<ReadinessWatcher> | null = null
 
@@ -112,7 +119,7 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
     this.transferPool.onReturn = () => this.retrySends()
   }
 
-  /** The channel to the IoHost, made at the first tcp or ipc endpoint. */
+  /** The channel to the IoHost, made at the first tcp, ipc or udp endpoint. */
   get #hostChannel(): HostChannel {
     this.#host ??= new HostChannel(this, this.context, this.id, this.type, this.transferPool)
     return this.#host
@@ -216,6 +223,7 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
   async bind(address: string): Promise<void> {
     this.#checkOpen()
     const ep = parseEndpoint(address, true)
+    if (ep.transport === "udp") checkUdpSocketType(this.type, true, address)
     if (ep.transport === "inproc") {
       await this.inproc.bind(ep.name)
       this.lastEndpoint = address
@@ -240,6 +248,7 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
   connect(address: string): void {
     this.#checkOpen()
     const ep = parseEndpoint(address, false)
+    if (ep.transport === "udp") checkUdpSocketType(this.type, false, address)
     if (ep.transport === "inproc") {
       const peer = this.inproc.connect(address, ep.name)
       if (!peer) return
@@ -297,6 +306,16 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
     let frames: Uint8Array[]
     try {
       frames = this.framesToSend(message, options)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    return this.#sendFrames(frames)
+  }
+
+  /** Sends frames that framesToSend made (here, or on an attached thread). */
+  #sendFrames(frames: Uint8Array[]): Promise<void> {
+    if (this.#closed || this.#broken) return Promise.reject(this.#broken ?? badSocket())
+    try {
       if (this.#sends.length === 0 && this.#canSend(frames) && this.xsend(frames)) {
         return RESOLVED
       }
@@ -368,6 +387,50 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
     return frames as Received
   }
 
+  /** The frames an attached thread gets for a message xrecv took (see shared/). */
+  protected exportReceived(frames: Buffer[]): Buffer[] {
+    return frames
+  }
+
+  /** SERVER/PEER: the routing ids of the peers now (what attached threads may send to). */
+  protected liveRoutingIds(): Iterable<number> {
+    return []
+  }
+
+  /** SERVER/PEER: a peer's routing id came up or went; attached threads learn it. */
+  protected routingIdChanged(id: number, live: boolean): void {
+    this.#shares?.routingId(id, live)
+  }
+
+  // ---- sharing with other threads (thread-safe types) ----------------------------------------
+
+  /**
+   * A handle (plain data: `workerData`, `postMessage`) with which other threads of this process
+   * attach to this socket (`attachShared(handle)`) and send and receive on it: libzmq's
+   * thread-safe types. Each received message goes to one receive() call of one thread, the
+   * longest-waiting first (this thread's own calls first). EINVAL for the classic types.
+   */
+  share(): SharedSocketHandle {
+    this.#checkOpen()
+    checkThreadSafe(this.type)
+    return { context: this.context.handle, thread: threadId, socket: this.id, type: this.type }
+  }
+
+  /** Another thread attaches (see share()). @internal */
+  acceptThread(from: number): ThreadLinkShared {
+    this.#checkOpen()
+    checkThreadSafe(this.type)
+    this.#shares ??= new ThreadShares({
+      sendFrames: (frames) => this.#sendFrames(frames),
+      takeForThread: () => {
+        const frames = this.xrecv()
+        return frames && this.exportReceived(takeLent(frames))
+      },
+      liveRoutingIds: () => this.liveRoutingIds(),
+    })
+    return this.#shares.attach(from)
+  }
+
   async *[Symbol.asyncIterator](): AsyncGenerator<Received, void, undefined> {
     while (!this.#closed) {
       try {
@@ -388,6 +451,7 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
     this.#closed = true
     if (this.#sends.length > 0) this.#sends.rejectAll(closedError())
     if (this.#receives.length > 0) this.#receives.rejectAll(closedError())
+    this.#shares?.closeAll(socketClosedForThreads())
     this.#readinessMayHaveChanged()
     void this.#shutdown()
   }
@@ -446,6 +510,7 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
       if (!frames) return
       receives.resolveNext(this.#received(takeLent(frames), receives.peek() === true))
     }
+    this.#shares?.serve()
   }
 
   /** send() calls waiting for a peer or credit (REQ's state machine counts them). */
@@ -486,7 +551,7 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
   /** @internal */
   pipesDrained(): void {
     if (this.#sends.length > 0) this.retrySends()
-    if (this.#receives.length > 0) this.retryReceives()
+    if (this.#receives.length > 0 || this.#shares?.waiting) this.retryReceives()
     this.#readinessMayHaveChanged()
   }
 
@@ -514,8 +579,22 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
     this.inproc.accepted(answer, from) // also when closed: a late pipe is ended at once
   }
 
+  /**
+   * The context was shut down (context.shutdown() or terminate(), on any thread): waiting calls
+   * reject with ETERM, and every later call except close() does too. @internal
+   */
+  contextShutDown(): void {
+    if (this.#closed || this.#broken) return
+    this.#broken = new ZmqError("ETERM", "context was shut down")
+    this.#sends.rejectAll(this.#broken)
+    this.#receives.rejectAll(this.#broken)
+    this.#shares?.closeAll(this.#broken)
+    this.#readinessMayHaveChanged()
+  }
+
   /** @internal */
   threadDied(thread: number): void {
+    this.#shares?.threadDied(thread)
     this.#inproc?.threadDied(thread)
     if (this.#host?.io.livesOn(thread)) this.#ioThreadDied(thread)
   }

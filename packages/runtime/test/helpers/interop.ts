@@ -21,7 +21,7 @@ export function forEachIoThreads(
     describe(`${title} (ioThreads: ${ioThreads})`, { timeout: options.timeout ?? 20_000 }, () => {
       const ctx = new Context({ ioThreads })
       after(async () => {
-        await ctx.terminate()
+        await ctx.closeSocketsAndTerminate()
       })
       fn(ctx, ioThreads)
     })

@@ -1,4 +1,4 @@
-import { ZmqError } from "@omq/transport"
+import { checkUdpSocketType, ZmqError } from "@omq/transport"
 import { FairQueue } from "../fair-queue.js"
 import type { Peer as Pipe } from "../peer.js"
 import { SocketBase, type SocketConstructorOptions } from "../socket-base.js"
@@ -13,6 +13,10 @@ export interface DishGroup {
  * DISH (draft): receives RADIO messages of the groups it joined, as `[message, { group }]`.
  * join() and leave() go to every RADIO at once, and every (re)connected RADIO gets all the
  * joins again. What arrives is filtered again here, as libzmq does. It never sends.
+ *
+ * Over udp a DISH binds (`udp://*:port`, `udp://ip:port`, or a multicast group it then joins on
+ * the kernel's side, `udp://iface;group:port`), and a RADIO sends it everything: joins stay
+ * here, and this filter is the only one. A datagram that does not parse is dropped.
  *
  * Lives on the thread that made it.
  */
@@ -51,6 +55,12 @@ export class Dish extends SocketBase<[Buffer, DishGroup], never> {
     }
   }
 
+  /** A dish connects to no udp endpoint (libzmq: ENOCOMPATPROTO); it binds one. */
+  override connect(address: string): void {
+    if (address.startsWith("udp://")) checkUdpSocketType("DISH", false, address)
+    super.connect(address)
+  }
+
   #checkUsable(): void {
     if (this.closed) throw new ZmqError("EBADF", "socket is closed")
   }
@@ -68,7 +78,7 @@ export class Dish extends SocketBase<[Buffer, DishGroup], never> {
   }
 
   protected override receivedMessage(frames: Buffer[]): [Buffer, DishGroup] {
-    return [frames[1]!, { group: frames[0]! }]
+    return groupedMessage(frames)
   }
 
   protected override xhasIn(): boolean {
@@ -94,4 +104,9 @@ export class Dish extends SocketBase<[Buffer, DishGroup], never> {
       this.consumed(pipe)
     }
   }
+}
+
+/** What a DISH's receive() gives, from [group, body]. */
+export function groupedMessage(frames: Buffer[]): [Buffer, DishGroup] {
+  return [frames[1]!, { group: frames[0]! }]
 }

@@ -1,4 +1,10 @@
-import { ZmqError } from "@omq/transport"
+import {
+  checkUdpSocketType,
+  MAX_UDP_DATAGRAM,
+  MAX_UDP_GROUP,
+  radioDatagramSize,
+  ZmqError,
+} from "@omq/transport"
 import type { Message } from "../message.js"
 import type { Peer as Pipe } from "../peer.js"
 import { SocketBase, type SocketConstructorOptions } from "../socket-base.js"
@@ -22,6 +28,12 @@ export interface RadioGroup {
  * sends them (zeromq.js's DISH joins late). A dish at its high-water mark misses the message,
  * unless `noDrop`.
  *
+ * Over udp (`connect("udp://host:port")`, or a multicast group) there is no handshake and no
+ * JOIN: as libzmq's "udp pipes", such a pipe gets every message, whatever its group, and the
+ * DISH filters. A message that cannot go as one udp datagram is refused whole while the RADIO
+ * has a udp pipe: EINVAL for a group over 127 bytes (libzmq 4.3.5's DISH aborts on those),
+ * EMSGSIZE for more than 8,192 bytes in all (libzmq's DISH would truncate it).
+ *
  * Lives on the thread that made it.
  */
 export class Radio extends SocketBase<never, RadioGroup> {
@@ -29,6 +41,8 @@ export class Radio extends SocketBase<never, RadioGroup> {
   readonly #joined = new Map<string, Set<Pipe>>()
   /** Pipe → its groups, to forget them when it goes. */
   readonly #groupsOf = new Map<Pipe, Set<string>>()
+  /** udp pipes: every message goes to them (they have no JOIN). */
+  readonly #udpPipes = new Set<Pipe>()
   noDrop: boolean
 
   constructor(options: RadioOptions = {}) {
@@ -38,16 +52,25 @@ export class Radio extends SocketBase<never, RadioGroup> {
   }
 
   protected override framesToSend(message: Message, options?: RadioGroup): Uint8Array[] {
-    const body = singleFrame("RADIO", message)
-    if (options?.group === undefined) throw new ZmqError("EINVAL", "RADIO send() needs { group }")
-    return [groupBytes(options.group), body]
+    return groupedFrames(message, options)
+  }
+
+  /** A radio binds no udp endpoint (libzmq: ENOCOMPATPROTO); DISH binds, RADIO connects. */
+  override async bind(address: string): Promise<void> {
+    if (isUdp(address)) checkUdpSocketType("RADIO", true, address)
+    return super.bind(address)
   }
 
   protected xsend(frames: Uint8Array[]): boolean {
-    const pipes = this.#joined.get(groupKey(frames[0]!))
-    if (!pipes) return true
-    if (this.noDrop) for (const pipe of pipes) if (pipe.full) return false
-    for (const pipe of pipes) if (!pipe.full) this.write(pipe, frames)
+    const joined = this.#joined.get(groupKey(frames[0]!)) ?? NONE
+    const udp = this.#udpPipes
+    if (udp.size > 0) checkDatagram(frames[0]!, frames[1]!)
+    if (this.noDrop) {
+      for (const pipe of joined) if (pipe.full) return false
+      for (const pipe of udp) if (pipe.full) return false
+    }
+    for (const pipe of joined) if (!pipe.full) this.write(pipe, frames)
+    for (const pipe of udp) if (!pipe.full) this.write(pipe, frames)
     return true
   }
 
@@ -61,11 +84,13 @@ export class Radio extends SocketBase<never, RadioGroup> {
   }
 
   protected xattach(pipe: Pipe): boolean {
-    this.#groupsOf.set(pipe, new Set())
+    if (isUdp(pipe.endpoint)) this.#udpPipes.add(pipe)
+    else this.#groupsOf.set(pipe, new Set())
     return true
   }
 
   protected xdetach(pipe: Pipe): void {
+    this.#udpPipes.delete(pipe)
     for (const key of this.#groupsOf.get(pipe) ?? []) {
       const pipes = this.#joined.get(key)
       pipes?.delete(pipe)
@@ -98,4 +123,29 @@ export class Radio extends SocketBase<never, RadioGroup> {
       if (pipes.size === 0) this.#joined.delete(key)
     }
   }
+}
+
+const NONE: ReadonlySet<Pipe> = new Set()
+
+function isUdp(endpoint: string): boolean {
+  return endpoint.startsWith("udp://")
+}
+
+/** Whether a message fits one udp datagram that libzmq's DISH reads (see Radio). */
+function checkDatagram(group: Uint8Array, body: Uint8Array): void {
+  if (group.byteLength > MAX_UDP_GROUP) {
+    const why = `group of ${group.byteLength} bytes: over udp at most ${MAX_UDP_GROUP}`
+    throw new ZmqError("EINVAL", why)
+  }
+  const size = radioDatagramSize(group.byteLength, body.byteLength)
+  if (size > MAX_UDP_DATAGRAM) {
+    throw new ZmqError("EMSGSIZE", `a udp datagram of ${size} bytes (at most ${MAX_UDP_DATAGRAM})`)
+  }
+}
+
+/** A RADIO send()'s frames: the group, then the one body frame (as on the wire). */
+export function groupedFrames(message: Message, options: RadioGroup | undefined): Uint8Array[] {
+  const body = singleFrame("RADIO", message)
+  if (options?.group === undefined) throw new ZmqError("EINVAL", "RADIO send() needs { group }")
+  return [groupBytes(options.group), body]
 }

@@ -32,19 +32,11 @@ export class Server extends SocketBase<[Buffer, ServerRouting], ServerRouting> {
   }
 
   protected override framesToSend(message: Message, options?: ServerRouting): Uint8Array[] {
-    const body = singleFrame(this.type, message)
-    const id = options?.routingId
-    if (typeof id !== "number" || !Number.isInteger(id) || id < 0 || id > 0xffff_ffff) {
-      throw new ZmqError("EINVAL", `${this.type} send() needs { routingId }, a uint32`)
-    }
-    const idFrame = new Uint8Array(4)
-    new DataView(idFrame.buffer).setUint32(0, id)
-    return [idFrame, body]
+    return routedFrames(this.type, message, options)
   }
 
   protected xsend(frames: Uint8Array[]): boolean {
-    const idFrame = frames[0]!
-    const id = new DataView(idFrame.buffer, idFrame.byteOffset, 4).getUint32(0)
+    const id = idOf(frames[0]!)
     const pipe = this.#byId.get(id)
     if (!pipe) throw new ZmqError("EHOSTUNREACH", `no peer with routing id ${id}`)
     if (pipe.full) return false
@@ -58,6 +50,11 @@ export class Server extends SocketBase<[Buffer, ServerRouting], ServerRouting> {
 
   protected override receivedMessage(frames: Buffer[]): [Buffer, ServerRouting] {
     return [frames[0]!, { routingId: this.#idOf.get(this.lastPeer!)! }]
+  }
+
+  /** Another thread gets the routing id in front, as routedMessage() reads it. */
+  protected override exportReceived(frames: Buffer[]): Buffer[] {
+    return [idFrame(this.#idOf.get(this.lastPeer!)!), frames[0]!]
   }
 
   /** The routing id of a pipe (assigned when it attached). */
@@ -80,16 +77,56 @@ export class Server extends SocketBase<[Buffer, ServerRouting], ServerRouting> {
     this.#nextId >>>= 0
     this.#byId.set(id, pipe)
     this.#idOf.set(pipe, id)
+    this.routingIdChanged(id, true)
     return true
+  }
+
+  protected override liveRoutingIds(): Iterable<number> {
+    return this.#byId.keys()
   }
 
   protected xdetach(pipe: Pipe): void {
     const id = this.#idOf.get(pipe)
-    if (id !== undefined && this.#byId.get(id) === pipe) this.#byId.delete(id)
+    if (id !== undefined && this.#byId.get(id) === pipe) {
+      this.#byId.delete(id)
+      this.routingIdChanged(id, false)
+    }
   }
 
   protected xmessage(pipe: Pipe, frames: Buffer[]): void {
     if (frames.length === 1) this.enqueue(this.#fq, pipe, frames)
     else this.consumed(pipe)
   }
+}
+
+/**
+ * A SERVER/PEER send()'s frames: the routing id (4 bytes) in front of the one body frame. Also
+ * how another thread's send() reaches the socket (see shared/).
+ */
+export function routedFrames(
+  type: string,
+  message: Message,
+  options: ServerRouting | undefined,
+): Uint8Array[] {
+  const body = singleFrame(type, message)
+  const id = options?.routingId
+  if (typeof id !== "number" || !Number.isInteger(id) || id < 0 || id > 0xffff_ffff) {
+    throw new ZmqError("EINVAL", `${type} send() needs { routingId }, a uint32`)
+  }
+  return [idFrame(id), body]
+}
+
+/** What receive() gives on another thread, from [routing id, body] (see exportReceived). */
+export function routedMessage(frames: Buffer[]): [Buffer, ServerRouting] {
+  return [frames[1]!, { routingId: idOf(frames[0]!) }]
+}
+
+function idFrame(id: number): Buffer {
+  const frame = Buffer.allocUnsafe(4)
+  frame.writeUInt32BE(id)
+  return frame
+}
+
+function idOf(frame: Uint8Array): number {
+  return new DataView(frame.buffer, frame.byteOffset, 4).getUint32(0)
 }

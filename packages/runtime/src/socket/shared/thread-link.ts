@@ -1,0 +1,89 @@
+import type { ZmqError } from "@omq/transport"
+import { RecordKind } from "../../ring/records.js"
+import type { TransferPool } from "../../ring/transfer-pool.js"
+import { LinkEnd, type ThreadLinkShared } from "./link-end.js"
+
+/** What the socket does for an attached thread. */
+export interface ThreadLinkOwner {
+  /** Sends a message for the thread; resolves when the socket accepted it. */
+  sendFromThread(frames: Uint8Array[]): Promise<void>
+  /** The thread has `count` more receive() calls waiting: serve them as messages come. */
+  threadWants(link: ThreadLink, count: number): void
+  /** The thread let go of the socket. */
+  threadLeft(link: ThreadLink): void
+}
+
+/**
+ * The socket's end of its link to one attached thread (see link-end.ts for the records): it runs
+ * that thread's sends through the socket in order, and hands it received messages, one per
+ * receive() call the thread says is waiting. Lives on the socket's thread.
+ */
+export class ThreadLink extends LinkEnd {
+  readonly thread: number
+  readonly #owner: ThreadLinkOwner
+  #closed = false
+
+  constructor(
+    owner: ThreadLinkOwner,
+    thread: number,
+    shared: ThreadLinkShared,
+    pool: TransferPool,
+  ) {
+    super(shared.toThread, shared.toOwner, shared.lane, pool)
+    this.#owner = owner
+    this.thread = thread
+    this.start()
+  }
+
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  /** SERVER/PEER: tells the thread that a routing id is live or gone (see ThreadSocket.send). */
+  routingId(id: number, live: boolean): void {
+    if (!this.#closed) this.outbox.push(RecordKind.Command, 0, id, undefined, live ? 1 : 0)
+  }
+
+  /** Hands a received message to the thread's oldest waiting receive(). */
+  deliver(frames: readonly Uint8Array[]): void {
+    this.outbox.pushMessage(0, frames)
+  }
+
+  /** Ends the link; the thread's waiting and later calls fail with `error`'s code. */
+  close(error: ZmqError): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.outbox.push(RecordKind.PeerDown, 0, 1, [Buffer.from(error.code)])
+    void this.outbox.flushed().then(() => this.end())
+  }
+
+  /** The thread died: nothing more comes from it, and nothing needs to go. */
+  threadDied(): void {
+    this.#closed = true
+    this.end()
+  }
+
+  protected message(frames: Buffer[]): void {
+    // Sends are accepted in order, so their answers go back in order.
+    this.#owner.sendFromThread(frames).then(
+      () => {
+        if (!this.#closed) this.outbox.push(RecordKind.Credit, 0, 1)
+      },
+      (err: ZmqError) => {
+        if (this.#closed) return
+        const code = Buffer.from(err.code ?? "EINVAL")
+        this.outbox.push(RecordKind.Event, 0, 2, [code, Buffer.from(err.message)])
+      },
+    )
+  }
+
+  protected control(kind: RecordKind, count: number): void {
+    if (kind === RecordKind.Credit) {
+      this.#owner.threadWants(this, count)
+    } else if (kind === RecordKind.PeerDown && !this.#closed) {
+      this.#closed = true
+      queueMicrotask(() => this.end()) // not inside our own drain
+      this.#owner.threadLeft(this)
+    }
+  }
+}

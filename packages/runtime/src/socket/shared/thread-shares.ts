@@ -1,0 +1,106 @@
+import { ZmqError } from "@omq/transport"
+import { TransferPool } from "../../ring/transfer-pool.js"
+import { Queue } from "../../util/queue.js"
+import { createThreadLinkShared, type ThreadLinkShared } from "./link-end.js"
+import { ThreadLink, type ThreadLinkOwner } from "./thread-link.js"
+
+/** What a shared socket lends its attached threads. */
+export interface SharingSocket {
+  /** Sends frames as the socket's own send() would, after its framesToSend. */
+  sendFrames(frames: Uint8Array[]): Promise<void>
+  /** Takes the next message for another thread, in the form that thread reads, or null. */
+  takeForThread(): Buffer[] | null
+  /** SERVER/PEER: the routing ids of its peers now. */
+  liveRoutingIds(): Iterable<number>
+}
+
+let lanes = 0
+
+/**
+ * The threads attached to one thread-safe socket (see attachShared): their links, and their
+ * waiting receive() calls in the order they were made, each served with one message. Owned by
+ * the socket, on the socket's thread.
+ */
+export class ThreadShares implements ThreadLinkOwner {
+  readonly #socket: SharingSocket
+  readonly #links = new Set<ThreadLink>()
+  /** One entry per waiting receive() of an attached thread, oldest first. */
+  readonly #wanting = new Queue<ThreadLink>()
+  /** Memory for large frames this socket hands to other threads. */
+  readonly #pool = new TransferPool()
+
+  constructor(socket: SharingSocket) {
+    this.#socket = socket
+  }
+
+  /** Some attached thread waits in receive(). */
+  get waiting(): boolean {
+    return this.#wanting.length > 0
+  }
+
+  /** A thread attaches: the rings and lane it opens its end with. */
+  attach(thread: number): ThreadLinkShared {
+    const shared = createThreadLinkShared(
+      `omq:share:${thread}:${process.pid}:${++lanes}:${Date.now()}`,
+    )
+    const link = new ThreadLink(this, thread, shared, this.#pool)
+    for (const id of this.#socket.liveRoutingIds()) link.routingId(id, true)
+    this.#links.add(link)
+    return shared
+  }
+
+  /** Hands waiting threads the messages that are there, one each, oldest call first. */
+  serve(): void {
+    while (this.#wanting.length > 0) {
+      const link = this.#wanting.peek()!
+      if (link.closed) {
+        this.#wanting.shift()
+        continue
+      }
+      const frames = this.#socket.takeForThread()
+      if (!frames) return
+      this.#wanting.shift()
+      link.deliver(frames)
+    }
+  }
+
+  /** SERVER/PEER: a routing id came up or went: every attached thread learns it. */
+  routingId(id: number, live: boolean): void {
+    for (const link of this.#links) link.routingId(id, live)
+  }
+
+  /** The socket closed (EAGAIN) or its context was shut down (ETERM): every link ends. */
+  closeAll(error: ZmqError): void {
+    for (const link of this.#links) link.close(error)
+    this.#links.clear()
+    this.#wanting.drain()
+  }
+
+  threadDied(thread: number): void {
+    for (const link of this.#links) {
+      if (link.thread !== thread) continue
+      link.threadDied()
+      this.#links.delete(link)
+    }
+  }
+
+  // ---- ThreadLinkOwner ------------------------------------------------------------------------
+
+  sendFromThread(frames: Uint8Array[]): Promise<void> {
+    return this.#socket.sendFrames(frames)
+  }
+
+  threadWants(link: ThreadLink, count: number): void {
+    for (let i = 0; i < count; i++) this.#wanting.push(link)
+    this.serve()
+  }
+
+  threadLeft(link: ThreadLink): void {
+    this.#links.delete(link)
+  }
+}
+
+/** The error an attached thread's calls get when the socket closes. */
+export function socketClosedForThreads(): ZmqError {
+  return new ZmqError("EAGAIN", "the shared socket was closed")
+}
