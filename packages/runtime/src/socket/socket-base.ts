@@ -1,28 +1,18 @@
-import diagnostics from "node:diagnostics_channel"
 import { threadId } from "node:worker_threads"
-import { checkUdpSocketType, parseEndpoint, type SocketType, ZmqError } from "@omq/transport"
-import { type Context, type ContextSocket, context as defaultContext } from "../context.js"
-import type { ConnectionOptions } from "../io/host-protocol.js"
-import { type Event, Observer } from "../observer.js"
-import type { InprocOffer } from "../process/inproc-registry.js"
+import { ZmqError } from "@omq/transport"
+import type { ContextSocket } from "../context.js"
 import { TRANSFER_FROM } from "../ring/channel.js"
 import { takeLent } from "../ring/lent-frames.js"
-import { TransferPool } from "../ring/transfer-pool.js"
-import { HostChannel, type HostChannelOwner } from "./host-channel.js"
-import { InprocEndpoints, type InprocOwner } from "./inproc-endpoints.js"
+import { badSocket, EndpointSocket } from "./endpoint-socket.js"
 import { type Message, toFrames } from "./message.js"
 import { MessageProperties, pipeProperties } from "./message-properties.js"
-import type { SocketOptions } from "./options.js"
-import { Peer } from "./peer.js"
-import { creditBatch, NO_LIMIT } from "./pipe.js"
-import { PipedSocket } from "./piped-socket.js"
-import { connectionSecurity } from "./security-options.js"
 import type { ThreadLinkShared } from "./shared/link-end.js"
 import { checkThreadSafe } from "./shared/thread-safe.js"
 import { socketClosedForThreads, ThreadShares } from "./shared/thread-shares.js"
 import type { SharedSocketHandle } from "./shared/thread-socket.js"
 import { WaitingCalls } from "./waiting-calls.js"
 
+export { type SocketConstructorOptions, socketEvents } from "./endpoint-socket.js"
 export type { Message, MessageLike } from "./message.js"
 
 /** Told when a socket's readiness may have changed (a Poller; see poller.ts). */
@@ -33,114 +23,35 @@ export interface ReadinessWatcher {
 /** A message and the properties of the connection it came over. */
 export type WithProperties<Received = Buffer[]> = [message: Received, properties: MessageProperties]
 
-type CurveKeyOption = "curvePublicKey" | "curveSecretKey" | "curveServerKey"
-
-/** Options at construction; CURVE keys may be 32-byte buffers as well as Z85 text. */
-export interface SocketConstructorOptions
-  extends Partial<Omit<SocketOptions, CurveKeyOption>>,
-    Partial<Record<CurveKeyOption, string | Uint8Array | null>> {
-  context?: Context
-}
-
-/** The types on which `conflate` takes effect, as in libzmq; the others ignore it. */
-const CONFLATING = new Set<SocketType>([
-  "DEALER",
-  "PULL",
-  "PUSH",
-  "PUB",
-  "SUB",
-  // Not in libzmq 4.3.5 (it ignores the option there), but zeromq.js offers it on these.
-  "SCATTER",
-  "GATHER",
-])
-
 const RESOLVED = Promise.resolve()
 
 /**
- * Every socket's monitor events, also published on `node:diagnostics_channel` as
- * `{ socket, event }` (on the socket's thread), for tracing without touching the sockets.
- * Nothing is published while nobody subscribes.
- */
-export const socketEvents = diagnostics.channel("omq:socket:event")
-
-/**
- * What every socket type shares: options, endpoints, its pipes (see pipe.ts: a socket type
- * sees only Peers, whatever carries them), and ordered queues of waiting send() and receive()
- * calls (any number may be outstanding; they are served in call order). A socket type adds
- * routing by implementing the x* hooks.
+ * What every socket type shares: options, endpoints (EndpointSocket), its pipes (see pipe.ts: a
+ * socket type sees only Peers, whatever carries them), and ordered queues of waiting send() and
+ * receive() calls (any number may be outstanding; they are served in call order), readiness for
+ * pollers, and, for the thread-safe types, other threads attached. A socket type adds routing by
+ * implementing the x* hooks.
  *
- * Lives on the thread that created it, and is used only there. Its tcp/ipc/udp connections live
- * on an IoHost (HostChannel, made at the first such bind or connect); its inproc pipes go straight
- * to the other socket (InprocEndpoints).
+ * Lives on the thread that created it, and is used only there.
  */
 export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
-  extends PipedSocket
-  implements HostChannelOwner, InprocOwner, ContextSocket
+  extends EndpointSocket
+  implements ContextSocket
 {
-  /** The ZMTP socket type this class speaks. */
-  readonly type: SocketType
-
-  readonly context: Context
-  /** The endpoint of the last successful bind(), with wildcards resolved. */
-  lastEndpoint: string | null = null
-  readonly finished: Promise<void>
-
-  /** Unique in the context, whatever thread made the socket. */
-  readonly id: number
-  /** Memory for large frames crossing threads, and its budget; shared by all the pipes. @internal */
-  readonly transferPool = new TransferPool()
-  #host: HostChannel | null = null
-  #inproc: InprocEndpoints | null = null
-  /** Set when the IO thread serving this socket died: every later call fails with this. */
-  #broken: ZmqError | null = null
-  /** connect() endpoints and their pipe ids (0 with `immediate`). */
-  readonly #connects = new Map<string, number>()
   readonly #sends = new WaitingCalls<void, Uint8Array[]>("send")
   /** Waiting receive() calls; `true` marks a receiveWithProperties(). */
   readonly #receives = new WaitingCalls<Received | WithProperties<Received>, boolean>("receive")
-  #closed = false
-  #finish!: () => void
-  #observer: Observer | null = null
   /** Other threads attached to this socket (thread-safe types only; see share()). */
   #shares: ThreadShares | null = null
   /** Pollers watching this socket's readiness (see poller.ts); null while there are none. */
   #watchers: Set<ReadinessWatcher> | null = null
-
-  constructor(type: SocketType, options: SocketConstructorOptions = {}) {
-    super()
-    const { context = defaultContext, ...rest } = options
-    this.type = type
-    this.context = context
-    this.applyOptions(rest)
-    this.finished = new Promise((resolve) => {
-      this.#finish = resolve
-    })
-    this.id = context.register(this)
-    this.transferPool.onReturn = () => this.retrySends()
-  }
-
-  /** The channel to the IoHost, made at the first tcp, ipc or udp endpoint. */
-  get #hostChannel(): HostChannel {
-    this.#host ??= new HostChannel(this, this.context, this.id, this.type, this.transferPool)
-    return this.#host
-  }
-
-  /** The inproc side (also read by a bound socket of this thread making a pipe). @internal */
-  get inproc(): InprocEndpoints {
-    this.#inproc ??= new InprocEndpoints(this)
-    return this.#inproc
-  }
-
-  get closed(): boolean {
-    return this.#closed
-  }
 
   /**
    * A receive() now would resolve at once with a message (libzmq's ZMQ_POLLIN): one is queued,
    * no earlier receive() waits for it, and the socket type's state allows a receive.
    */
   get readable(): boolean {
-    return !this.#closed && !this.#broken && this.#receives.length === 0 && this.xhasIn()
+    return !this.closed && !this.broken && this.#receives.length === 0 && this.xhasIn()
   }
 
   /**
@@ -149,10 +60,10 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
    */
   get writable(): boolean {
     return (
-      !this.#closed &&
-      !this.#broken &&
+      !this.closed &&
+      !this.broken &&
       this.#sends.length === 0 &&
-      (this.#host === null || this.#host.canSend()) &&
+      (this.host === null || this.host.canSend()) &&
       this.xhasOut()
     )
   }
@@ -167,133 +78,6 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
     if (this.#watchers) for (const watcher of this.#watchers) watcher.changed(this)
   }
 
-  /**
-   * The socket's monitor events (bind, accept, connect, handshake, disconnect, ...), as
-   * zeromq.js's `socket.events`. Events are kept from the first access on.
-   */
-  get events(): Observer {
-    if (!this.#observer) {
-      this.#observer = new Observer()
-      if (this.#closed) this.#observer.close()
-    }
-    return this.#observer
-  }
-
-  /** `conflate` is set and this socket type honours it. */
-  protected override get conflates(): boolean {
-    return this.options.conflate && CONFLATING.has(this.type)
-  }
-
-  #connectionOptions(): ConnectionOptions {
-    const o = this.options
-    const conflate = this.conflates
-    return {
-      routingId: o.routingId === null ? undefined : Buffer.from(o.routingId),
-      maxMessageSize: o.maxMessageSize,
-      handshakeInterval: o.handshakeInterval,
-      reconnectInterval: o.reconnectInterval,
-      reconnectMaxInterval: o.reconnectMaxInterval,
-      // A conflating pipe keeps the newest message instead of a limit.
-      sendHighWaterMark: conflate ? 0 : o.sendHighWaterMark,
-      receiveHighWaterMark: o.receiveHighWaterMark,
-      immediate: o.immediate,
-      conflate,
-      metadata: { ...o.metadata },
-      security: connectionSecurity(o, this.mechanism),
-      heartbeat: {
-        interval: o.heartbeatInterval,
-        timeToLive: o.heartbeatTimeToLive,
-        timeout: o.heartbeatTimeout,
-      },
-    }
-  }
-
-  /** @internal What a ZAP request says of this socket. */
-  zapIdentity(): { domain: string; identity: Uint8Array } {
-    const id = this.options.routingId
-    return {
-      domain: this.options.zapDomain,
-      identity: id === null ? Buffer.alloc(0) : Buffer.from(id),
-    }
-  }
-
-  // ---- endpoints -----------------------------------------------------------------------------
-
-  /** Binds to an endpoint; `tcp://127.0.0.1:*` picks a free port (see lastEndpoint). */
-  async bind(address: string): Promise<void> {
-    this.#checkOpen()
-    const ep = parseEndpoint(address, true)
-    if (ep.transport === "udp") checkUdpSocketType(this.type, true, address)
-    if (ep.transport === "inproc") {
-      await this.inproc.bind(ep.name)
-      this.lastEndpoint = address
-      return
-    }
-    const host = this.#hostChannel
-    this.lastEndpoint = await host.io.bindEndpoint(this.id, address, this.#connectionOptions())
-  }
-
-  async unbind(address: string): Promise<void> {
-    this.#checkOpen()
-    const ep = parseEndpoint(address, true)
-    if (ep.transport === "inproc") await this.inproc.unbind(ep.name)
-    else await this.#hostChannel.io.unbindEndpoint(this.id, address)
-  }
-
-  /**
-   * Connects in the background, retrying until the peer is there; bad endpoints throw here.
-   * Unless `immediate` is set, the pipe exists at once (as in libzmq): messages sent before the
-   * connection is up queue on it, up to the high-water mark.
-   */
-  connect(address: string): void {
-    this.#checkOpen()
-    const ep = parseEndpoint(address, false)
-    if (ep.transport === "udp") checkUdpSocketType(this.type, false, address)
-    if (ep.transport === "inproc") {
-      const peer = this.inproc.connect(address, ep.name)
-      if (!peer) return
-      this.#connects.set(address, peer.id)
-      this.retrySends()
-      return
-    }
-    const host = this.#hostChannel
-    const options = this.#connectionOptions()
-    let pipeId = 0
-    if (!options.immediate) {
-      const peer = new Peer(this.newPipeId(), address, host)
-      peer.connected = true
-      peer.creditBatch = creditBatch(options.receiveHighWaterMark || NO_LIMIT)
-      peer.sendLimit = options.sendHighWaterMark
-      if (!this.addPeer(peer)) return
-      pipeId = peer.id
-    }
-    this.#connects.set(address, pipeId)
-    host.connect(address, pipeId, options)
-    if (pipeId !== 0) this.retrySends()
-  }
-
-  /** Stops connecting to `address` and drops its pipe. ENOENT when not connected to it. */
-  disconnect(address: string): void {
-    this.#checkOpen()
-    parseEndpoint(address, false)
-    const pipeId = this.#connects.get(address)
-    if (pipeId === undefined) throw new ZmqError("ENOENT", `not connected to ${address}`, address)
-    this.#connects.delete(address)
-    // libzmq destroys a disconnected pipe's unread messages. With `immediate` the pipes are the
-    // host's, one per connection made to this address.
-    const pipes =
-      pipeId !== 0
-        ? [this.peer(pipeId)]
-        : [...this.peers()].filter((p) => p.connected && p.endpoint === address)
-    for (const peer of pipes) {
-      if (!peer) continue
-      peer.inbound.drain()
-      this.detach(peer)
-      if (address.startsWith("inproc:")) this.inproc.disconnect(peer)
-    }
-    if (!address.startsWith("inproc:")) this.#hostChannel.disconnect(address)
-  }
-
   // ---- send / receive ------------------------------------------------------------------------
 
   /**
@@ -302,7 +86,7 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
    * high-water mark) and rejects with EAGAIN after `sendTimeout`.
    */
   send(message: Message, options?: SendOptions): Promise<void> {
-    if (this.#closed || this.#broken) return Promise.reject(this.#broken ?? badSocket())
+    if (this.closed || this.broken) return Promise.reject(this.broken ?? badSocket())
     let frames: Uint8Array[]
     try {
       frames = this.framesToSend(message, options)
@@ -314,7 +98,7 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
 
   /** Sends frames that framesToSend made (here, or on an attached thread). */
   #sendFrames(frames: Uint8Array[]): Promise<void> {
-    if (this.#closed || this.#broken) return Promise.reject(this.#broken ?? badSocket())
+    if (this.closed || this.broken) return Promise.reject(this.broken ?? badSocket())
     try {
       if (this.#sends.length === 0 && this.#canSend(frames) && this.xsend(frames)) {
         return RESOLVED
@@ -333,7 +117,7 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
    * Throws what send() would reject with (EBADF once closed, EFSM out of turn, EHOSTUNREACH...).
    */
   trySend(message: Message, options?: SendOptions): boolean {
-    this.#checkOpen()
+    this.checkOpen()
     const frames = this.framesToSend(message, options)
     return this.#sends.length === 0 && this.#canSend(frames) && this.xsend(frames)
   }
@@ -353,7 +137,7 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
   }
 
   #receive(withProperties: boolean): Promise<Received | WithProperties<Received>> {
-    if (this.#closed || this.#broken) return Promise.reject(this.#broken ?? badSocket())
+    if (this.closed || this.broken) return Promise.reject(this.broken ?? badSocket())
     if (this.#receives.length === 0) {
       try {
         const frames = this.xrecv()
@@ -411,14 +195,14 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
    * longest-waiting first (this thread's own calls first). EINVAL for the classic types.
    */
   share(): SharedSocketHandle {
-    this.#checkOpen()
+    this.checkOpen()
     checkThreadSafe(this.type)
     return { context: this.context.handle, thread: threadId, socket: this.id, type: this.type }
   }
 
   /** Another thread attaches (see share()). @internal */
   acceptThread(from: number): ThreadLinkShared {
-    this.#checkOpen()
+    this.checkOpen()
     checkThreadSafe(this.type)
     this.#shares ??= new ThreadShares({
       sendFrames: (frames) => this.#sendFrames(frames),
@@ -432,11 +216,11 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Received, void, undefined> {
-    while (!this.#closed) {
+    while (!this.closed) {
       try {
         yield await this.receive()
       } catch (err) {
-        if (this.#closed && (err as ZmqError).code === "EAGAIN") return
+        if (this.closed && (err as ZmqError).code === "EAGAIN") return
         throw err
       }
     }
@@ -447,13 +231,12 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
    * accepted are still delivered for up to `linger` ms (see `finished`).
    */
   close(): void {
-    if (this.#closed) return
-    this.#closed = true
+    if (!this.markClosed()) return
     if (this.#sends.length > 0) this.#sends.rejectAll(closedError())
     if (this.#receives.length > 0) this.#receives.rejectAll(closedError())
     this.#shares?.closeAll(socketClosedForThreads())
     this.#readinessMayHaveChanged()
-    void this.#shutdown()
+    void this.finishClose()
   }
 
   /**
@@ -464,23 +247,10 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
     this.#receives.rejectAll(new ZmqError("EAGAIN", "receive cancelled"))
   }
 
-  async #shutdown(): Promise<void> {
-    const linger = this.options.linger
-    await Promise.all([this.#host?.close(this.id, linger), this.#inproc?.close(linger)])
-    this.context.unregister(this.id)
-    this.#observer?.deliver({ type: "end" })
-    this.#finish()
-  }
-
-  #checkOpen(): void {
-    if (this.#closed) throw badSocket()
-    if (this.#broken) throw this.#broken
-  }
-
   /** Whether a message may go now: the host channel's backlog and the transfer budget allow it. */
   #canSend(frames: readonly Uint8Array[]): boolean {
     return (
-      (this.#host === null || this.#host.canSend()) &&
+      (this.host === null || this.host.canSend()) &&
       this.transferPool.hasRoomForFrames(frames, TRANSFER_FROM)
     )
   }
@@ -539,44 +309,10 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
   }
 
   /** @internal */
-  pipeEvent(event: Event): void {
-    this.#observer?.deliver(event)
-    if (socketEvents.hasSubscribers) socketEvents.publish({ socket: this, event })
-  }
-
-  protected pipeGone(peer: Peer): void {
-    this.#inproc?.forget(peer)
-  }
-
-  /** @internal */
   pipesDrained(): void {
     if (this.#sends.length > 0) this.retrySends()
     if (this.#receives.length > 0 || this.#shares?.waiting) this.retryReceives()
     this.#readinessMayHaveChanged()
-  }
-
-  /** @internal */
-  pipeOptions(): {
-    routingId: Uint8Array | null
-    sendHighWaterMark: number
-    receiveHighWaterMark: number
-  } {
-    const o = this.options
-    return {
-      routingId: o.routingId === null ? null : Buffer.from(o.routingId),
-      sendHighWaterMark: o.sendHighWaterMark,
-      receiveHighWaterMark: o.receiveHighWaterMark,
-    }
-  }
-
-  /** An inproc connect reached one of our names (the registry sent it here). @internal */
-  inprocOffered(offer: InprocOffer): void {
-    if (!this.#closed) this.inproc.offered(offer)
-  }
-
-  /** @internal */
-  inprocAccepted(answer: never, from: number): void {
-    this.inproc.accepted(answer, from) // also when closed: a late pipe is ended at once
   }
 
   /**
@@ -584,44 +320,27 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
    * reject with ETERM, and every later call except close() does too. @internal
    */
   contextShutDown(): void {
-    if (this.#closed || this.#broken) return
-    this.#broken = new ZmqError("ETERM", "context was shut down")
-    this.#sends.rejectAll(this.#broken)
-    this.#receives.rejectAll(this.#broken)
-    this.#shares?.closeAll(this.#broken)
+    if (this.closed || this.broken) return
+    const error = new ZmqError("ETERM", "context was shut down")
+    this.breakWith(error)
+    this.failWaitingCalls(error)
+    this.#shares?.closeAll(error)
     this.#readinessMayHaveChanged()
   }
 
-  /** @internal */
-  threadDied(thread: number): void {
-    this.#shares?.threadDied(thread)
-    this.#inproc?.threadDied(thread)
-    if (this.#host?.io.livesOn(thread)) this.#ioThreadDied(thread)
+  protected failWaitingCalls(error: ZmqError): void {
+    this.#sends.rejectAll(error)
+    this.#receives.rejectAll(error)
   }
 
-  /**
-   * The IO thread serving this socket died: its connections are gone (each peer reports a
-   * disconnect), waiting calls fail, and so does every later call (ETERM). New sockets of the
-   * context get a new IO thread.
-   */
-  #ioThreadDied(thread: number): void {
-    this.#broken = new ZmqError("ETERM", `the IO thread serving this socket (${thread}) died`)
-    for (const peer of [...this.peers()]) {
-      if (peer.link !== this.#host) continue
-      this.pipeEvent({ type: "disconnect", address: peer.endpoint })
-      this.detach(peer)
-    }
-    this.#sends.rejectAll(this.#broken)
-    this.#receives.rejectAll(this.#broken)
+  /** @internal */
+  override threadDied(thread: number): void {
+    this.#shares?.threadDied(thread)
+    super.threadDied(thread)
   }
 }
 
 /** For calls still waiting when the socket closes (zeromq.js ends `for await` on this). */
 function closedError(): ZmqError {
   return new ZmqError("EAGAIN", "socket was closed while the call waited")
-}
-
-/** For calls made after close(). */
-function badSocket(): ZmqError {
-  return new ZmqError("EBADF", "socket is closed")
 }

@@ -1,0 +1,330 @@
+import diagnostics from "node:diagnostics_channel"
+import { checkUdpSocketType, parseEndpoint, type SocketType, ZmqError } from "@omq/transport"
+import { type Context, type ContextSocket, context as defaultContext } from "../context.js"
+import type { ConnectionOptions } from "../io/host-protocol.js"
+import { type Event, Observer } from "../observer.js"
+import type { InprocOffer } from "../process/inproc-registry.js"
+import { TransferPool } from "../ring/transfer-pool.js"
+import { HostChannel, type HostChannelOwner } from "./host-channel.js"
+import { InprocEndpoints, type InprocOwner } from "./inproc-endpoints.js"
+import type { SocketOptions } from "./options.js"
+import { Peer } from "./peer.js"
+import { creditBatch, NO_LIMIT } from "./pipe.js"
+import { PipedSocket } from "./piped-socket.js"
+import { connectionSecurity } from "./security-options.js"
+
+type CurveKeyOption = "curvePublicKey" | "curveSecretKey" | "curveServerKey"
+
+/** Options at construction; CURVE keys may be 32-byte buffers as well as Z85 text. */
+export interface SocketConstructorOptions
+  extends Partial<Omit<SocketOptions, CurveKeyOption>>,
+    Partial<Record<CurveKeyOption, string | Uint8Array | null>> {
+  context?: Context
+}
+
+/** The types on which `conflate` takes effect, as in libzmq; the others ignore it. */
+const CONFLATING = new Set<SocketType>([
+  "DEALER",
+  "PULL",
+  "PUSH",
+  "PUB",
+  "SUB",
+  // Not in libzmq 4.3.5 (it ignores the option there), but zeromq.js offers it on these.
+  "SCATTER",
+  "GATHER",
+])
+
+/**
+ * Every socket's monitor events, also published on `node:diagnostics_channel` as
+ * `{ socket, event }` (on the socket's thread), for tracing without touching the sockets.
+ * Nothing is published while nobody subscribes.
+ */
+export const socketEvents = diagnostics.channel("omq:socket:event")
+
+/**
+ * A socket's place in its context and its endpoints: registration, bind/connect over the IoHost
+ * (HostChannel, made at the first tcp, ipc or udp endpoint) or inproc (InprocEndpoints, straight
+ * to the other socket), monitor events, and the end of its life (closed, or broken when its IO
+ * thread or context went away). SocketBase adds the application's calls on top.
+ *
+ * Lives on the thread that created it, and is used only there.
+ */
+export abstract class EndpointSocket extends PipedSocket implements HostChannelOwner, InprocOwner {
+  /** The ZMTP socket type this class speaks. */
+  readonly type: SocketType
+
+  readonly context: Context
+  /** The endpoint of the last successful bind(), with wildcards resolved. */
+  lastEndpoint: string | null = null
+  readonly finished: Promise<void>
+
+  /** Unique in the context, whatever thread made the socket. */
+  readonly id: number
+  /** Memory for large frames crossing threads, and its budget; shared by all the pipes. @internal */
+  readonly transferPool = new TransferPool()
+  #host: HostChannel | null = null
+  #inproc: InprocEndpoints | null = null
+  /** Set when the IO thread or the context went away: every later call but close() fails so. */
+  #broken: ZmqError | null = null
+  /** connect() endpoints and their pipe ids (0 with `immediate`). */
+  readonly #connects = new Map<string, number>()
+  #closed = false
+  #finish!: () => void
+  #observer: Observer | null = null
+
+  constructor(type: SocketType, options: SocketConstructorOptions = {}) {
+    super()
+    const { context = defaultContext, ...rest } = options
+    this.type = type
+    this.context = context
+    this.applyOptions(rest)
+    this.finished = new Promise((resolve) => {
+      this.#finish = resolve
+    })
+    this.id = context.register(this as unknown as ContextSocket)
+    this.transferPool.onReturn = () => this.retrySends()
+  }
+
+  /** Serves waiting send() calls after credit, room or a peer became available. @internal */
+  abstract retrySends(): void
+  /** Rejects every waiting send() and receive() with `error`. */
+  protected abstract failWaitingCalls(error: ZmqError): void
+
+  /** The channel to the IoHost if one was made. */
+  protected get host(): HostChannel | null {
+    return this.#host
+  }
+
+  /** Why every call but close() fails, if it does (see #broken). */
+  protected get broken(): ZmqError | null {
+    return this.#broken
+  }
+
+  /** From now on every call but close() fails with `error` (the first reason stays). */
+  protected breakWith(error: ZmqError): void {
+    this.#broken ??= error
+  }
+
+  /** Marks the socket closed; false when it already was. */
+  protected markClosed(): boolean {
+    if (this.#closed) return false
+    this.#closed = true
+    return true
+  }
+
+  /** The channel to the IoHost, made at the first tcp, ipc or udp endpoint. */
+  protected get hostChannel(): HostChannel {
+    this.#host ??= new HostChannel(this, this.context, this.id, this.type, this.transferPool)
+    return this.#host
+  }
+
+  /** The inproc side (also read by a bound socket of this thread making a pipe). @internal */
+  get inproc(): InprocEndpoints {
+    this.#inproc ??= new InprocEndpoints(this)
+    return this.#inproc
+  }
+
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  /**
+   * The socket's monitor events (bind, accept, connect, handshake, disconnect, ...), as
+   * zeromq.js's `socket.events`. Events are kept from the first access on.
+   */
+  get events(): Observer {
+    if (!this.#observer) {
+      this.#observer = new Observer()
+      if (this.#closed) this.#observer.close()
+    }
+    return this.#observer
+  }
+
+  /** `conflate` is set and this socket type honours it. */
+  protected override get conflates(): boolean {
+    return this.options.conflate && CONFLATING.has(this.type)
+  }
+
+  #connectionOptions(): ConnectionOptions {
+    const o = this.options
+    const conflate = this.conflates
+    return {
+      routingId: o.routingId === null ? undefined : Buffer.from(o.routingId),
+      maxMessageSize: o.maxMessageSize,
+      handshakeInterval: o.handshakeInterval,
+      reconnectInterval: o.reconnectInterval,
+      reconnectMaxInterval: o.reconnectMaxInterval,
+      // A conflating pipe keeps the newest message instead of a limit.
+      sendHighWaterMark: conflate ? 0 : o.sendHighWaterMark,
+      receiveHighWaterMark: o.receiveHighWaterMark,
+      immediate: o.immediate,
+      conflate,
+      metadata: { ...o.metadata },
+      security: connectionSecurity(o, this.mechanism),
+      heartbeat: {
+        interval: o.heartbeatInterval,
+        timeToLive: o.heartbeatTimeToLive,
+        timeout: o.heartbeatTimeout,
+      },
+    }
+  }
+
+  /** @internal What a ZAP request says of this socket. */
+  zapIdentity(): { domain: string; identity: Uint8Array } {
+    const id = this.options.routingId
+    return {
+      domain: this.options.zapDomain,
+      identity: id === null ? Buffer.alloc(0) : Buffer.from(id),
+    }
+  }
+
+  // ---- endpoints -----------------------------------------------------------------------------
+
+  /** Binds to an endpoint; `tcp://127.0.0.1:*` picks a free port (see lastEndpoint). */
+  async bind(address: string): Promise<void> {
+    this.checkOpen()
+    const ep = parseEndpoint(address, true)
+    if (ep.transport === "udp") checkUdpSocketType(this.type, true, address)
+    if (ep.transport === "inproc") {
+      await this.inproc.bind(ep.name)
+      this.lastEndpoint = address
+      return
+    }
+    const host = this.hostChannel
+    this.lastEndpoint = await host.io.bindEndpoint(this.id, address, this.#connectionOptions())
+  }
+
+  async unbind(address: string): Promise<void> {
+    this.checkOpen()
+    const ep = parseEndpoint(address, true)
+    if (ep.transport === "inproc") await this.inproc.unbind(ep.name)
+    else await this.hostChannel.io.unbindEndpoint(this.id, address)
+  }
+
+  /**
+   * Connects in the background, retrying until the peer is there; bad endpoints throw here.
+   * Unless `immediate` is set, the pipe exists at once (as in libzmq): messages sent before the
+   * connection is up queue on it, up to the high-water mark.
+   */
+  connect(address: string): void {
+    this.checkOpen()
+    const ep = parseEndpoint(address, false)
+    if (ep.transport === "udp") checkUdpSocketType(this.type, false, address)
+    if (ep.transport === "inproc") {
+      const peer = this.inproc.connect(address, ep.name)
+      if (!peer) return
+      this.#connects.set(address, peer.id)
+      this.retrySends()
+      return
+    }
+    const host = this.hostChannel
+    const options = this.#connectionOptions()
+    let pipeId = 0
+    if (!options.immediate) {
+      const peer = new Peer(this.newPipeId(), address, host)
+      peer.connected = true
+      peer.creditBatch = creditBatch(options.receiveHighWaterMark || NO_LIMIT)
+      peer.sendLimit = options.sendHighWaterMark
+      if (!this.addPeer(peer)) return
+      pipeId = peer.id
+    }
+    this.#connects.set(address, pipeId)
+    host.connect(address, pipeId, options)
+    if (pipeId !== 0) this.retrySends()
+  }
+
+  /** Stops connecting to `address` and drops its pipe. ENOENT when not connected to it. */
+  disconnect(address: string): void {
+    this.checkOpen()
+    parseEndpoint(address, false)
+    const pipeId = this.#connects.get(address)
+    if (pipeId === undefined) throw new ZmqError("ENOENT", `not connected to ${address}`, address)
+    this.#connects.delete(address)
+    // libzmq destroys a disconnected pipe's unread messages. With `immediate` the pipes are the
+    // host's, one per connection made to this address.
+    const pipes =
+      pipeId !== 0
+        ? [this.peer(pipeId)]
+        : [...this.peers()].filter((p) => p.connected && p.endpoint === address)
+    for (const peer of pipes) {
+      if (!peer) continue
+      peer.inbound.drain()
+      this.detach(peer)
+      if (address.startsWith("inproc:")) this.inproc.disconnect(peer)
+    }
+    if (!address.startsWith("inproc:")) this.hostChannel.disconnect(address)
+  }
+
+  protected async finishClose(): Promise<void> {
+    const linger = this.options.linger
+    await Promise.all([this.#host?.close(this.id, linger), this.#inproc?.close(linger)])
+    this.context.unregister(this.id)
+    this.#observer?.deliver({ type: "end" })
+    this.#finish()
+  }
+
+  protected checkOpen(): void {
+    if (this.#closed) throw badSocket()
+    if (this.#broken) throw this.#broken
+  }
+
+  /** @internal */
+  pipeEvent(event: Event): void {
+    this.#observer?.deliver(event)
+    if (socketEvents.hasSubscribers) socketEvents.publish({ socket: this, event })
+  }
+
+  protected pipeGone(peer: Peer): void {
+    this.#inproc?.forget(peer)
+  }
+
+  /** @internal */
+  pipeOptions(): {
+    routingId: Uint8Array | null
+    sendHighWaterMark: number
+    receiveHighWaterMark: number
+  } {
+    const o = this.options
+    return {
+      routingId: o.routingId === null ? null : Buffer.from(o.routingId),
+      sendHighWaterMark: o.sendHighWaterMark,
+      receiveHighWaterMark: o.receiveHighWaterMark,
+    }
+  }
+
+  /** An inproc connect reached one of our names (the registry sent it here). @internal */
+  inprocOffered(offer: InprocOffer): void {
+    if (!this.#closed) this.inproc.offered(offer)
+  }
+
+  /** @internal */
+  inprocAccepted(answer: never, from: number): void {
+    this.inproc.accepted(answer, from) // also when closed: a late pipe is ended at once
+  }
+
+  /** @internal */
+  threadDied(thread: number): void {
+    this.#inproc?.threadDied(thread)
+    if (this.#host?.io.livesOn(thread)) this.#ioThreadDied(thread)
+  }
+
+  /**
+   * The IO thread serving this socket died: its connections are gone (each peer reports a
+   * disconnect), waiting calls fail, and so does every later call (ETERM). New sockets of the
+   * context get a new IO thread.
+   */
+  #ioThreadDied(thread: number): void {
+    this.#broken = new ZmqError("ETERM", `the IO thread serving this socket (${thread}) died`)
+    for (const peer of [...this.peers()]) {
+      if (peer.link !== this.#host) continue
+      this.pipeEvent({ type: "disconnect", address: peer.endpoint })
+      this.detach(peer)
+    }
+    this.failWaitingCalls(this.#broken)
+  }
+}
+
+/** For calls made after close(). */
+export function badSocket(): ZmqError {
+  return new ZmqError("EBADF", "socket is closed")
+}
