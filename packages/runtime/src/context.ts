@@ -155,14 +155,14 @@ export class Context {
     if (this.#state.isShutDown) throw new ZmqError("ETERM", "context was shut down")
     const id = this.#state.nextSocketId()
     this.#sockets.set(id, socket)
-    this.mailbox.ref() // an open socket keeps its thread alive
+    // Open, not held: a socket holds its thread only while it has work (see SocketBase).
+    if (!this.#mailbox) this.#openMailbox()
     return id
   }
 
   /** @internal */
   unregister(id: number): void {
-    if (this.#sockets.delete(id)) this.#mailbox?.unref()
-    if (this.#sockets.size === 0) this.#lastSocketGone?.()
+    if (this.#sockets.delete(id) && this.#sockets.size === 0) this.#lastSocketGone?.()
   }
 
   /** A socket of this thread by id (inproc offers name their target). @internal */

@@ -50,6 +50,23 @@ export class Observer {
   readonly #receives = new Queue<{ resolve: (e: Event) => void; reject: (e: Error) => void }>()
   readonly #listeners = new Map<EventType, Set<Listener>>()
   #closed = false
+  /** Told whether someone waits for events (a receive() or a listener): it holds the thread. */
+  readonly #waiting: (waiting: boolean) => void
+
+  /** @param waiting told whenever that changes (see SocketBase: it holds the thread then). */
+  constructor(waiting: (waiting: boolean) => void = () => {}) {
+    this.#waiting = waiting
+  }
+
+  #listenerCount(): number {
+    let n = 0
+    for (const set of this.#listeners.values()) n += set.size
+    return n
+  }
+
+  #update(): void {
+    this.#waiting(!this.#closed && (this.#receives.length > 0 || this.#listenerCount() > 0))
+  }
 
   get closed(): boolean {
     return this.#closed
@@ -60,11 +77,13 @@ export class Observer {
     const set = this.#listeners.get(type) ?? new Set()
     set.add(listener as Listener)
     this.#listeners.set(type, set)
+    this.#update()
     return this
   }
 
   off<E extends EventType>(type: E, listener: (event: EventOfType<E>) => void): this {
     this.#listeners.get(type)?.delete(listener as Listener)
+    this.#update()
     return this
   }
 
@@ -73,7 +92,9 @@ export class Observer {
     const next = this.#queue.shift()
     if (next) return Promise.resolve(next)
     if (this.#closed) return Promise.reject(new ZmqError("EAGAIN", "observer is closed"))
-    return new Promise((resolve, reject) => this.#receives.push({ resolve, reject }))
+    const next_ = new Promise<Event>((resolve, reject) => this.#receives.push({ resolve, reject }))
+    this.#update()
+    return next_
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Event, void, undefined> {
@@ -94,6 +115,7 @@ export class Observer {
     for (const r of this.#receives.drain()) {
       r.reject(new ZmqError("EAGAIN", "observer was closed"))
     }
+    this.#update()
   }
 
   /** @internal Hands over one event from the socket. */
@@ -104,8 +126,10 @@ export class Observer {
       for (const listener of listeners ?? []) listener(event)
     } else {
       const waiting = this.#receives.shift()
-      if (waiting) waiting.resolve(event)
-      else if (this.#queue.length < MAX_QUEUED || event.type === "end") this.#queue.push(event)
+      if (waiting) {
+        waiting.resolve(event)
+        if (this.#receives.length === 0) this.#update()
+      } else if (this.#queue.length < MAX_QUEUED || event.type === "end") this.#queue.push(event)
     }
     if (event.type === "end") this.close()
   }

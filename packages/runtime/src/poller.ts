@@ -3,6 +3,8 @@ import type { ReadinessWatcher } from "./socket/socket-base.js"
 
 /** What a Poller needs of a socket: omq's sockets all have it. */
 export interface PollableSocket {
+  /** The socket's context on this thread: a waiting poll holds the thread through it. */
+  readonly context?: { readonly mailbox: { ref(): void; unref(): void } }
   readonly readable: boolean
   readonly writable: boolean
   readonly closed: boolean
@@ -79,13 +81,19 @@ export class Poller<S extends PollableSocket = PollableSocket> implements Readin
     if (ready.length > 0 || timeout === 0) return ready
     if (this.#wake) throw new ZmqError("EINVAL", "poll() is already waiting on this poller")
     const deadline = timeout > 0 ? Date.now() + timeout : Number.POSITIVE_INFINITY
-    while (ready.length === 0) {
-      const left = deadline - Date.now()
-      if (left <= 0 || this.#allClosed()) return []
-      await this.#changeOrTimeout(left, signal)
-      ready = this.#check()
+    // A waiting poll keeps the thread alive, as a waiting receive() does.
+    const hold = this.#holdThread()
+    try {
+      while (ready.length === 0) {
+        const left = deadline - Date.now()
+        if (left <= 0 || this.#allClosed()) return []
+        await this.#changeOrTimeout(left, signal)
+        ready = this.#check()
+      }
+      return ready
+    } finally {
+      hold?.unref()
     }
-    return ready
   }
 
   /** Stops watching every socket. */
@@ -102,6 +110,17 @@ export class Poller<S extends PollableSocket = PollableSocket> implements Readin
     if (!this.#events.has(socket as S)) return
     this.#maybeChanged.add(socket as S)
     this.#wake?.()
+  }
+
+  /** Refs the mailbox of a watched socket's context (all are this thread's). */
+  #holdThread(): { unref(): void } | null {
+    for (const socket of this.#events.keys()) {
+      const mailbox = socket.context?.mailbox
+      if (!mailbox) continue
+      mailbox.ref()
+      return mailbox
+    }
+    return null
   }
 
   #allClosed(): boolean {

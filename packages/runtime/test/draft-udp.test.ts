@@ -4,6 +4,7 @@
 // leaves the socket serving); and closed sockets free their ports. Each runs in-thread and on an
 // IO worker. udp may drop, so a first message is sent until it arrives (no sleeps).
 import { strict as assert } from "node:assert"
+import { createHook } from "node:async_hooks"
 import { createSocket, type Socket as UdpSocket } from "node:dgram"
 import { afterEach, it } from "node:test"
 import { type Context, Push } from "omq"
@@ -398,26 +399,39 @@ forEachIoThreads("udp draft sockets", (ctx: Context, ioThreads: number) => {
   // ---- nothing left open -----------------------------------------------------------------------
 
   it("closing udp sockets closes their node:dgram sockets, and frees their ports", async () => {
-    // A closed handle leaves the list in the next close phase of the event loop: two turns of
-    // setImmediate take in one.
-    const closePhase = () => new Promise((resolve) => setImmediate(() => setImmediate(resolve)))
-    const udpHandles = () => process.getActiveResourcesInfo().filter((r) => r === "UDPWrap").length
-    await closePhase()
-    const before = udpHandles()
-    const d = sockets.add(new Dish(omq))
-    await d.bind("udp://127.0.0.1:*")
-    const r = sockets.add(new Radio(omq))
-    r.connect(d.lastEndpoint!)
-    d.join("g")
-    await sendUntilReceived(r as AnyRadio, d as unknown as AnyDish, [["g", "up"]], ["g", "up"])
-    const g = sockets.add(new Datagram(omq))
-    await g.bind("udp://127.0.0.1;239.255.0.1:*")
-    // An IO worker's sockets are not on this thread's list; their ports tell.
-    if (ioThreads === 0) assert.equal(udpHandles(), before + 3)
-    for (const s of [d, r, g]) s.close()
-    await Promise.all([d.finished, r.finished, g.finished])
-    assert.equal(await portIsFree(portOf(d.lastEndpoint!)), true)
-    await closePhase()
-    assert.equal(udpHandles(), before)
+    // Node's udp handles are unref'd (a socket holds its thread only while it has work), so
+    // getActiveResourcesInfo() does not list them: count them as async resources instead.
+    const live = new Set<number>()
+    let made = 0
+    const hook = createHook({
+      init(id, type) {
+        if (type !== "UDPWRAP") return
+        made++
+        live.add(id)
+      },
+      destroy(id) {
+        live.delete(id)
+      },
+    }).enable()
+    try {
+      const d = sockets.add(new Dish(omq))
+      await d.bind("udp://127.0.0.1:*")
+      const r = sockets.add(new Radio(omq))
+      r.connect(d.lastEndpoint!)
+      d.join("g")
+      await sendUntilReceived(r as AnyRadio, d as unknown as AnyDish, [["g", "up"]], ["g", "up"])
+      const g = sockets.add(new Datagram(omq))
+      await g.bind("udp://127.0.0.1;239.255.0.1:*")
+      // An IO worker's handles are made on its thread; their ports tell.
+      if (ioThreads === 0) assert.equal(made, 3)
+      for (const s of [d, r, g]) s.close()
+      await Promise.all([d.finished, r.finished, g.finished])
+      assert.equal(await portIsFree(portOf(d.lastEndpoint!)), true)
+      // A closed handle is destroyed in the next close phase of the event loop.
+      await new Promise((resolve) => setImmediate(() => setImmediate(resolve)))
+      assert.equal(live.size, 0)
+    } finally {
+      hook.disable()
+    }
   })
 })

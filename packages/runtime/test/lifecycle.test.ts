@@ -48,6 +48,29 @@ describe("processes exit on their own", () => {
   }
 })
 
+describe("a process that leaves sockets and its context open still exits", () => {
+  for (const mode of ["default", "io0", "io1"]) {
+    it(
+      `messages to a live peer arrive, those for an absent one are dropped (${mode})`,
+      BOUND,
+      async () => {
+        const ctx = new Context({ ioThreads: 0 })
+        const pull = new Pull({ context: ctx, linger: 0 })
+        await pull.bind("tcp://127.0.0.1:*")
+        const child = run("forgotten", [mode, pull.lastEndpoint!, await freeEndpoint()])
+        const got: string[] = []
+        for (let i = 0; i < 100; i++) got.push(String((await pull.receive())[0]))
+        assert.deepEqual(
+          got,
+          Array.from({ length: 100 }, (_, i) => `m${i}`),
+        )
+        assert.match(await expectCleanExit(child), /^sent$/m)
+        await ctx.closeSocketsAndTerminate()
+      },
+    )
+  }
+})
+
 describe("sockets closed right after they were created", () => {
   for (const io of ["0", "1"]) {
     it(`the process finishes and exits 0 (ioThreads ${io})`, BOUND, async () => {

@@ -59,6 +59,8 @@ export function runConnection(
   options: ConnectionOptions,
   onClosed: ConnectionClosed,
 ): Engine {
+  // The socket holds its thread while it has work (SocketBase); the stream never does.
+  stream.unref()
   let peer: HostedPeer | null = typeof pipe === "function" ? null : pipe
   /** A frame of TRANSFER_FROM bytes or more being gathered from this connection. */
   let big: { body: Uint8Array; filled: number; more: boolean } | null = null

@@ -73,6 +73,7 @@ export class UdpPipes {
     const address = ep.multicast ? "0.0.0.0" : await resolveHost(ep.host, endpoint)
     const iface = ep.multicast ? interfaceAddress(ep.iface, endpoint) : undefined
     const socket = createSocket({ type: "udp4", reuseAddr: ep.multicast })
+    socket.unref() // as every connection: the socket holds its thread while it has work
     try {
       await listening(socket, ep.port, address)
       if (ep.multicast) socket.addMembership(ep.host, iface)
@@ -170,6 +171,7 @@ export class UdpPipes {
    */
   #dial(pipe: UdpPipe, ep: UdpEndpoint, options: ConnectionOptions): void {
     const socket = createSocket("udp4")
+    socket.unref()
     pipe.socket = socket
     const retry = (): void => {
       if (pipe.socket !== socket) return // dropped meanwhile, and closed
@@ -181,6 +183,7 @@ export class UdpPipes {
         pipe.retry = null
         this.#dial(pipe, ep, options)
       }, wait)
+      pipe.retry.unref()
     }
     socket.once("error", retry)
     socket.connect(ep.port, ep.host, (err?: Error) => {

@@ -15,8 +15,9 @@ import { BroadcastChannel } from "node:worker_threads"
  * lane's items would be lost). So each end says Hello when it opens, answers a Hello with
  * Ready, and holds what it posts until it has heard either from the other end.
  *
- * Each end is owned by the thread that opened it. An open end keeps its thread's event loop
- * alive (a pending Atomics.waitAsync does not), so a socket's lane is its keep-alive handle.
+ * Each end is owned by the thread that opened it. An open end would keep its thread's event
+ * loop alive; every user unrefs it, since a socket holds its thread while it has work (see
+ * SocketBase) and an IO worker lives until its context ends.
  */
 export class Lane {
   readonly name: string

@@ -12,6 +12,7 @@ import { Peer } from "./peer.js"
 import { creditBatch, NO_LIMIT } from "./pipe.js"
 import { PipedSocket } from "./piped-socket.js"
 import { connectionSecurity } from "./security-options.js"
+import { ThreadHold } from "./thread-hold.js"
 
 type CurveKeyOption = "curvePublicKey" | "curveSecretKey" | "curveServerKey"
 
@@ -71,6 +72,8 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
   #closed = false
   #finish!: () => void
   #observer: Observer | null = null
+  /** Held while someone waits for this socket's events (see Observer). */
+  readonly #eventsHold = new ThreadHold(() => this.context.mailbox)
 
   constructor(type: SocketType, options: SocketConstructorOptions = {}) {
     super()
@@ -134,7 +137,7 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
    */
   get events(): Observer {
     if (!this.#observer) {
-      this.#observer = new Observer()
+      this.#observer = new Observer((waiting) => this.#eventsHold.set(waiting))
       if (this.#closed) this.#observer.close()
     }
     return this.#observer
@@ -270,6 +273,9 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
 
   /** @internal */
   pipeEvent(event: Event): void {
+    if (event.type === "connect:retry" || event.type === "disconnect") {
+      this.connectionStalled(event.address)
+    }
     this.#observer?.deliver(event)
     if (socketEvents.hasSubscribers) socketEvents.publish({ socket: this, event })
   }

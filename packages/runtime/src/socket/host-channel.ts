@@ -76,6 +76,7 @@ export class HostChannel implements PipeLink, InboxHandler {
       const toHost = newRing()
       const toSocket = newRing()
       this.#lane = new Lane(newLaneName())
+      this.#lane.unref() // the socket holds its thread while it has work (SocketBase), not its lane
       this.#outbox = new Outbox(toHost, this.#lane, true, pool)
       this.#inbox = new Inbox(toSocket, this.#lane, this, pool, true)
       const attachment = { socketId, type, thread, toHost, toSocket, lane: this.#lane.name }

@@ -38,6 +38,12 @@ export class Peer {
   properties: Metadata | null = null
   /** What receiveWithProperties() hands out for this peer's messages, made on first ask. */
   messageProperties: MessageProperties | null = null
+  /** A network pipe (tcp, ipc, udp), not an inproc one. */
+  readonly overNetwork: boolean
+  /** Its connection is down, or its first attempt failed: what it holds is not moving. */
+  stalled = false
+  /** Its `outstanding` messages count in its socket's in-flight total (see PipedSocket). */
+  counted = false
 
   /** At its send limit: a send must wait, or drop, depending on the socket type. */
   get full(): boolean {
@@ -48,5 +54,6 @@ export class Peer {
     this.id = id
     this.endpoint = endpoint
     this.link = link
+    this.overNetwork = !endpoint.startsWith("inproc:")
   }
 }

@@ -19,6 +19,12 @@ export abstract class PipedSocket extends SocketOptionAccessors implements PipeO
   /** Messages queued by the socket itself, which carry no receive credit. */
   readonly #notices = new WeakSet<Buffer[]>()
   #nextPipe = 0
+  /**
+   * Messages written to network peers whose connection is up or being made for the first time,
+   * and not yet handed to the kernel: what keeps the socket's thread alive after the
+   * application is done (see SocketBase). Messages for an absent peer do not count.
+   */
+  #inFlight = 0
 
   /** `conflate` is set and this socket type honours it. */
   protected abstract get conflates(): boolean
@@ -39,9 +45,44 @@ export abstract class PipedSocket extends SocketOptionAccessors implements PipeO
   /** The handshake with a peer (re)completed; its type and routing id are now known. */
   protected xready(_peer: Peer): void {}
 
+  /** Messages on their way to peers that are taking them (see #inFlight). */
+  protected get inFlight(): number {
+    return this.#inFlight
+  }
+
+  /** #inFlight went from 0 or to 0. */
+  protected inFlightChanged(): void {}
+
+  #addInFlight(count: number): void {
+    const before = this.#inFlight
+    this.#inFlight += count
+    if ((before === 0) !== (this.#inFlight === 0)) this.inFlightChanged()
+  }
+
+  /** Counts a peer's messages in #inFlight, or stops counting them, as its state says. */
+  #recount(peer: Peer): void {
+    const moving = peer.overNetwork && !peer.gone && !peer.stalled
+    if (moving === peer.counted) return
+    peer.counted = moving
+    if (peer.outstanding !== 0) this.#addInFlight(moving ? peer.outstanding : -peer.outstanding)
+  }
+
+  /**
+   * A connect to `address` failed or its connection went down: its pipes' messages stop counting
+   * until their next handshake.
+   */
+  protected connectionStalled(address: string): void {
+    for (const peer of this.#peers.values()) {
+      if (peer.endpoint !== address || peer.stalled) continue
+      peer.stalled = true
+      this.#recount(peer)
+    }
+  }
+
   /** Writes a whole message to a peer and charges its send credit. */
   protected write(peer: Peer, frames: readonly Uint8Array[]): void {
     peer.outstanding++
+    if (peer.counted) this.#addInFlight(1)
     peer.link.message(peer, frames)
   }
 
@@ -121,9 +162,11 @@ export abstract class PipedSocket extends SocketOptionAccessors implements PipeO
   /** @internal */
   addPeer(peer: Peer): boolean {
     this.#peers.set(peer.id, peer)
+    this.#recount(peer)
     if (this.xattach(peer)) return true
     this.#peers.delete(peer.id)
     peer.gone = true
+    this.#recount(peer)
     this.reject(peer)
     return false
   }
@@ -136,6 +179,8 @@ export abstract class PipedSocket extends SocketOptionAccessors implements PipeO
     if (info.type === "") return true
     peer.socketType = info.type
     peer.routingId = info.routingId
+    peer.stalled = false
+    this.#recount(peer)
     this.xready(peer)
     return true
   }
@@ -148,6 +193,7 @@ export abstract class PipedSocket extends SocketOptionAccessors implements PipeO
   /** @internal */
   pipeCredit(peer: Peer, count: number): void {
     peer.outstanding -= count
+    if (peer.counted) this.#addInFlight(-count)
   }
 
   /** @internal */
@@ -167,6 +213,7 @@ export abstract class PipedSocket extends SocketOptionAccessors implements PipeO
   protected detach(peer: Peer): void {
     this.#peers.delete(peer.id)
     peer.gone = true
+    this.#recount(peer)
     this.xdetach(peer)
   }
 }

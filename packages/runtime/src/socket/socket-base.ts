@@ -10,6 +10,7 @@ import type { ThreadLinkShared } from "./shared/link-end.js"
 import { checkThreadSafe } from "./shared/thread-safe.js"
 import { socketClosedForThreads, ThreadShares } from "./shared/thread-shares.js"
 import type { SharedSocketHandle } from "./shared/thread-socket.js"
+import { ThreadHold } from "./thread-hold.js"
 import { WaitingCalls } from "./waiting-calls.js"
 
 export { type SocketConstructorOptions, socketEvents } from "./endpoint-socket.js"
@@ -38,9 +39,21 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
   extends EndpointSocket
   implements ContextSocket
 {
-  readonly #sends = new WaitingCalls<void, Uint8Array[]>("send")
+  readonly #sends = new WaitingCalls<void, Uint8Array[]>("send", () => this.#updateHold())
   /** Waiting receive() calls; `true` marks a receiveWithProperties(). */
-  readonly #receives = new WaitingCalls<Received | WithProperties<Received>, boolean>("receive")
+  readonly #receives = new WaitingCalls<Received | WithProperties<Received>, boolean>(
+    "receive",
+    () => this.#updateHold(),
+  )
+  /**
+   * Whether this socket keeps its thread alive: while a call of the application waits on it,
+   * or messages it accepted are on their way to a peer that is taking them (PipedSocket's
+   * inFlight). An idle socket, or one whose messages wait for an absent peer, does not: the
+   * process exits when the application is done, as with zeromq.js, and never hangs on a peer
+   * that is not there.
+   */
+  readonly #hold = new ThreadHold(() => this.context.mailbox)
+  #finished = false
   /** Other threads attached to this socket (thread-safe types only; see share()). */
   #shares: ThreadShares | null = null
   /** Pollers watching this socket's readiness (see poller.ts); null while there are none. */
@@ -106,7 +119,9 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
     } catch (err) {
       return Promise.reject(err)
     }
-    return this.#sends.wait(frames, this.options.sendTimeout)
+    const sent = this.#sends.wait(frames, this.options.sendTimeout)
+    this.#updateHold()
+    return sent
   }
 
   /**
@@ -146,7 +161,9 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
         return Promise.reject(err)
       }
     }
-    return this.#receives.wait(withProperties, this.options.receiveTimeout)
+    const received = this.#receives.wait(withProperties, this.options.receiveTimeout)
+    this.#updateHold()
+    return received
   }
 
   /** A message as a receive call hands it out: with its peer's properties when asked. */
@@ -236,6 +253,7 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
     if (this.#receives.length > 0) this.#receives.rejectAll(closedError())
     this.#shares?.closeAll(socketClosedForThreads())
     this.#readinessMayHaveChanged()
+    this.#updateHold()
     void this.finishClose()
   }
 
@@ -326,6 +344,24 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
     this.failWaitingCalls(error)
     this.#shares?.closeAll(error)
     this.#readinessMayHaveChanged()
+  }
+
+  protected override inFlightChanged(): void {
+    this.#updateHold()
+  }
+
+  /** A closing socket holds its thread for its linger, as libzmq's term waits for it. */
+  #updateHold(): void {
+    this.#hold.set(
+      !this.#finished &&
+        (this.closed || this.#sends.length > 0 || this.#receives.length > 0 || this.inFlight > 0),
+    )
+  }
+
+  protected override async finishClose(): Promise<void> {
+    await super.finishClose()
+    this.#finished = true
+    this.#updateHold()
   }
 
   protected failWaitingCalls(error: ZmqError): void {

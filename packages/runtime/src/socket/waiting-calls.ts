@@ -15,10 +15,15 @@ interface Call<T, D> {
 export class WaitingCalls<T, D = undefined> {
   readonly #queue = new Queue<Call<T, D>>()
   readonly #what: string
+  readonly #emptied: () => void
 
-  /** @param what "send" or "receive", for the timeout's message. */
-  constructor(what: string) {
+  /**
+   * @param what "send" or "receive", for the timeout's message.
+   * @param emptied called when the last waiting call leaves the line (settled or timed out).
+   */
+  constructor(what: string, emptied: () => void = () => {}) {
     this.#what = what
+    this.#emptied = emptied
   }
 
   get length(): number {
@@ -33,6 +38,7 @@ export class WaitingCalls<T, D = undefined> {
         call.timer = setTimeout(() => {
           this.#remove(call)
           reject(new ZmqError("EAGAIN", `${this.#what} timed out`))
+          if (this.#queue.length === 0) this.#emptied()
         }, timeout)
       }
       this.#queue.push(call)
@@ -50,6 +56,7 @@ export class WaitingCalls<T, D = undefined> {
     if (!call) return
     clearTimeout(call.timer)
     call.resolve(value)
+    if (this.#queue.length === 0) this.#emptied()
   }
 
   /** Settles the oldest call with an error. */
@@ -58,6 +65,7 @@ export class WaitingCalls<T, D = undefined> {
     if (!call) return
     clearTimeout(call.timer)
     call.reject(err)
+    if (this.#queue.length === 0) this.#emptied()
   }
 
   rejectAll(err: Error): void {

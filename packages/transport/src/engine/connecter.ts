@@ -54,6 +54,7 @@ export class Connecter {
       this.#timer = undefined
       this.#connect()
     }, base + jitter)
+    this.#timer.unref()
     const max = this.#options.reconnectMaxInterval
     if (max > 0) this.#interval = Math.min(this.#interval * 2, max)
   }
@@ -74,6 +75,7 @@ export class Connecter {
         ? connect({ host: addr.host, port: addr.port, noDelay: true })
         : connect({ path: addr.path.startsWith("@") ? `\0${addr.path.slice(1)}` : addr.path })
     this.#attempt = stream
+    stream.unref() // attempts and retries never hold a thread: a waiting call does
     // libzmq reports a delay only where connecting takes time (tcp; ipc connects at once).
     if (addr.transport === "tcp") this.#onEvent({ type: "connect:delay" })
     const onError = (): void => {

@@ -27,6 +27,7 @@ function listenTcp(
   onConnection: (s: Socket) => void,
 ): Promise<Listener> {
   const server = createServer({ noDelay: true }, onConnection)
+  server.unref() // a socket holds its thread only while it has work (omq's runtime decides)
   return serve(server, { host: ep.host, port: ep.port, exclusive: true }, ep.text, () => {
     const bound = server.address()
     return bound && typeof bound === "object" ? formatTcp(bound.address, bound.port) : ep.text
@@ -51,6 +52,7 @@ function listenIpc(
   const abstract = path.startsWith("@")
   if (!abstract) removeStale(path)
   const server = createServer(onConnection)
+  server.unref()
   const cleanup = (): void => {
     if (tempDir) rmSync(tempDir, { recursive: true, force: true })
   }

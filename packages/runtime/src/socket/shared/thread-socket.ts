@@ -4,6 +4,7 @@ import { RecordKind } from "../../ring/records.js"
 import { TransferPool } from "../../ring/transfer-pool.js"
 import { Queue } from "../../util/queue.js"
 import type { Message } from "../message.js"
+import { ThreadHold } from "../thread-hold.js"
 import { LinkEnd, type ThreadLinkShared } from "./link-end.js"
 import { threadSafeShape } from "./thread-safe-types.js"
 
@@ -74,6 +75,8 @@ export class ThreadSocket<Received = Buffer[], SendOptions = undefined>
   #failure: ZmqError | null = null
   /** The socket was closed on its own thread (a for-await here then ends). */
   #ownerGone = false
+  readonly #hold = new ThreadHold(() => this.context.mailbox)
+  #released = false
   #closed = false
   #finish!: () => void
 
@@ -126,11 +129,14 @@ export class ThreadSocket<Received = Buffer[], SendOptions = undefined>
       (!this.#shape.routed || this.#liveIds.has((options as { routingId: number }).routingId))
     if (early) {
       this.#sends.push(ANSWERED_EARLY)
+      this.#updateHold()
       return RESOLVED
     }
-    return new Promise<void>((resolve, reject) => {
+    const answered = new Promise<void>((resolve, reject) => {
       this.#sends.push({ resolve, reject })
     })
+    this.#updateHold()
+    return answered
   }
 
   /** As the socket's receive(): the next message that the socket's thread hands this thread. */
@@ -144,9 +150,11 @@ export class ThreadSocket<Received = Buffer[], SendOptions = undefined>
     this.outbox.push(RecordKind.Credit, 0, 1)
     const ready = this.#readyMessages.shift()
     if (ready) return Promise.resolve(this.#shape.receivedMessage(ready) as Received)
-    return new Promise<Received>((resolve, reject) => {
+    const received = new Promise<Received>((resolve, reject) => {
       this.#receives.push({ resolve, reject })
     })
+    this.#updateHold()
+    return received
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Received, void, undefined> {
@@ -171,6 +179,8 @@ export class ThreadSocket<Received = Buffer[], SendOptions = undefined>
   }
 
   #release(): void {
+    this.#released = true
+    this.#updateHold()
     this.end()
     this.context.unregister(this.#id)
     this.#finish()
@@ -184,12 +194,22 @@ export class ThreadSocket<Received = Buffer[], SendOptions = undefined>
   #failAll(err: ZmqError): void {
     for (const call of this.#sends.drain()) call.reject(err)
     for (const call of this.#receives.drain()) call.reject(err)
+    this.#updateHold()
+  }
+
+  /**
+   * Holds this thread alive while a call waits here or a send has not been answered (its
+   * message is still on its way to the socket's thread), as a socket does (see SocketBase).
+   */
+  #updateHold(): void {
+    this.#hold.set(!this.#released && (this.#sends.length > 0 || this.#receives.length > 0))
   }
 
   protected message(frames: Buffer[]): void {
     const waiting = this.#receives.shift()
     if (waiting) waiting.resolve(this.#shape.receivedMessage(frames) as Received)
     else this.#readyMessages.push(frames)
+    this.#updateHold()
   }
 
   protected control(kind: RecordKind, count: number, frames: Uint8Array[], flags: number): void {
@@ -198,9 +218,11 @@ export class ThreadSocket<Received = Buffer[], SendOptions = undefined>
       else this.#liveIds.delete(count)
     } else if (kind === RecordKind.Credit) {
       for (let i = 0; i < count; i++) this.#sends.shift()?.resolve()
+      this.#updateHold()
     } else if (kind === RecordKind.Event) {
       const [code, message] = frames.map((f) => Buffer.from(f).toString())
       this.#sends.shift()?.reject(new ZmqError(code as ZmqError["code"], message ?? ""))
+      this.#updateHold()
     } else if (kind === RecordKind.PeerDown) {
       // EAGAIN: the socket was closed (waiting calls end as on the socket itself, later ones
       // get EBADF); ETERM: its context was shut down.
