@@ -72,6 +72,8 @@ export class Context {
   #shutdownChannel: BroadcastChannel | null = null
   /** Resolves terminate() once this thread's last socket has finished. */
   #lastSocketGone: (() => void) | null = null
+  /** The one terminate() in progress: later calls share it. */
+  #terminating: Promise<void> | null = null
   #terminated = false
 
   constructor(options: ContextOptions | { handle: ContextHandle } = {}) {
@@ -135,6 +137,9 @@ export class Context {
     const channel = new BroadcastChannel(shutdownChannelName(this.handle.id))
     channel.onmessage = () => this.#shutDownHere()
     channel.unref()
+    // A shutdown broadcast before the channel opened was not heard: the shared flag tells.
+    // Later, not now: register() opens the mailbox inside a socket's constructor.
+    if (this.#state.isShutDown) queueMicrotask(() => this.#shutDownHere())
     this.#shutdownChannel = channel
     return mailbox
   }
@@ -207,26 +212,33 @@ export class Context {
    * context it then stops the IO threads. A socket never closed keeps this waiting, as in
    * libzmq; `closeSocketsAndTerminate()` closes them instead.
    */
-  async terminate(): Promise<void> {
+  terminate(): Promise<void> {
     this.shutdown()
-    if (this.#sockets.size > 0) {
-      await new Promise<void>((resolve) => {
-        this.#lastSocketGone = resolve
-      })
-    }
-    await this.#stop()
+    this.#terminating ??= this.#allClosed().then(() => this.#stop())
+    return this.#terminating
   }
 
   /**
    * Closes this thread's sockets (each honouring its linger), waits for them to finish, and
-   * terminates: the convenience for programs and tests that just want everything gone.
+   * lets go of the context on this thread (on the thread that made it, also of the IO threads):
+   * the convenience for programs and tests that just want this thread's part gone. Unlike
+   * terminate() it shuts nothing down on the other threads.
    */
   async closeSocketsAndTerminate(): Promise<void> {
     this.#terminated = true
     const sockets = [...this.#sockets.values()]
     for (const socket of sockets) socket.close()
     await Promise.all(sockets.map((s) => s.finished))
-    await this.terminate()
+    this.#terminating ??= this.#allClosed().then(() => this.#stop())
+    await this.#terminating
+  }
+
+  /** Resolves once this thread has no socket left. */
+  #allClosed(): Promise<void> {
+    if (this.#sockets.size === 0) return Promise.resolve()
+    return new Promise<void>((resolve) => {
+      this.#lastSocketGone = resolve
+    })
   }
 
   async #stop(): Promise<void> {

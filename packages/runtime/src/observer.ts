@@ -82,7 +82,9 @@ export class Observer {
   }
 
   off<E extends EventType>(type: E, listener: (event: EventOfType<E>) => void): this {
-    this.#listeners.get(type)?.delete(listener as Listener)
+    const set = this.#listeners.get(type)
+    set?.delete(listener as Listener)
+    if (set?.size === 0) this.#listeners.delete(type)
     this.#update()
     return this
   }

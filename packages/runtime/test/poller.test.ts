@@ -90,6 +90,26 @@ forEachIoThreads("Poller", (ctx: Context) => {
     })
   }
 
+  it("readiness changed by the application's own calls reaches the poller", async () => {
+    const rep = sockets.add(new Reply(options))
+    const req = sockets.add(new Request(options))
+    await rep.bind("inproc://poller-own-calls")
+    req.connect("inproc://poller-own-calls")
+    const poller = new Poller()
+    poller.add(req, { writable: true })
+    assert.equal((await poller.poll(5_000))[0]?.socket, req)
+    await req.send("q") // not writable now: only the application's receive() makes it so again
+    assert.deepEqual(await poller.poll(0), [])
+    await rep.receive()
+    await rep.send("a")
+    // The reply arrives (the poller looks, and the REQ is still not writable), then is taken.
+    assert.equal((await poller.poll(50)).length, 0)
+    await req.receive()
+    const [ready] = await poller.poll(0)
+    assert.deepEqual([ready?.socket === req, ready?.writable], [true, true])
+    poller.close()
+  })
+
   it("a PUSH is writable once it has a pipe, and not after close", async () => {
     const push = sockets.add(new Push(options))
     const poller = new Poller()

@@ -48,6 +48,12 @@ export class Outbox implements RecordSink {
   #waiting = false
   /** Called once the backlog has gone into the ring (senders held back by canSend may go). */
   onBacklogDrained: (() => void) | null = null
+  /**
+   * Told when records start waiting in the backlog (true) and when they have all gone into the
+   * ring or the ring closed (false): a backlog lives in this thread's memory and dies with it,
+   * so whoever owns the channel may hold the thread meanwhile.
+   */
+  onBacklog: ((waiting: boolean) => void) | null = null
   #flushWaiters: (() => void)[] = []
 
   /**
@@ -196,6 +202,7 @@ export class Outbox implements RecordSink {
 
   async #drainBacklog(): Promise<void> {
     this.#waiting = true
+    this.onBacklog?.(true)
     while (this.#backlog.length > 0 && !this.#writer.closed) {
       await this.#writer.waitForSpace(recordSize(this.#backlog[0]![4]))
       let i = 0
@@ -206,6 +213,7 @@ export class Outbox implements RecordSink {
       this.#backlog.splice(0, i)
     }
     this.#waiting = false
+    this.onBacklog?.(false)
     this.#settleFlushed() // drained, or the ring closed
     if (this.#backlog.length === 0) this.onBacklogDrained?.()
   }

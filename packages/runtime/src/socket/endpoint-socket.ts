@@ -5,6 +5,7 @@ import type { ConnectionOptions } from "../io/host-protocol.js"
 import { type Event, Observer } from "../observer.js"
 import type { InprocOffer } from "../process/inproc-registry.js"
 import { TransferPool } from "../ring/transfer-pool.js"
+import { type HoldTarget, ThreadHold } from "../util/thread-hold.js"
 import { HostChannel, type HostChannelOwner } from "./host-channel.js"
 import { InprocEndpoints, type InprocOwner } from "./inproc-endpoints.js"
 import type { SocketOptions } from "./options.js"
@@ -12,7 +13,6 @@ import { Peer } from "./peer.js"
 import { creditBatch, NO_LIMIT } from "./pipe.js"
 import { PipedSocket } from "./piped-socket.js"
 import { connectionSecurity } from "./security-options.js"
-import { ThreadHold } from "./thread-hold.js"
 
 type CurveKeyOption = "curvePublicKey" | "curveSecretKey" | "curveServerKey"
 
@@ -92,6 +92,11 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
   abstract retrySends(): void
   /** Rejects every waiting send() and receive() with `error`. */
   protected abstract failWaitingCalls(error: ZmqError): void
+
+  /** Where this socket and its carriers hold the thread (its context's mailbox). @internal */
+  get keepAlive(): HoldTarget {
+    return this.context.mailbox
+  }
 
   /** The channel to the IoHost if one was made. */
   protected get host(): HostChannel | null {
@@ -273,7 +278,9 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
 
   /** @internal */
   pipeEvent(event: Event): void {
-    if (event.type === "connect:retry" || event.type === "disconnect") {
+    // A connect's pipe whose attempt failed or whose connection closed holds nothing in flight
+    // until its next handshake (with reconnectInterval -1 there is no connect:retry: "close").
+    if (event.type === "close" || event.type === "connect:retry" || event.type === "disconnect") {
       this.connectionStalled(event.address)
     }
     this.#observer?.deliver(event)

@@ -6,6 +6,7 @@ import type { RingHandle } from "../ring/ring-buffer.js"
 import type { TransferPool } from "../ring/transfer-pool.js"
 import { wakeHere } from "../ring/wake-here.js"
 import { deadlineOf, untilDeadline } from "../util/deadline.js"
+import { ThreadHold } from "../util/thread-hold.js"
 import type { Peer } from "./peer.js"
 import { type PipeLink, type PipeOwner, subscriptionFrame } from "./pipe.js"
 
@@ -163,9 +164,12 @@ export class RingPipe implements InprocPipe, InboxHandler {
     this.peer = peer
     this.remoteThread = remoteThread
     this.#lane = new Lane(lane)
-    this.#lane.unref() // the socket's mailbox hold keeps the thread alive
+    this.#lane.unref() // the socket holds its thread while it has work (SocketBase)
     this.#outbox = new Outbox(out, this.#lane, true, pool, true)
     this.#outbox.onBacklogDrained = () => owner.pipesDrained()
+    // Records waiting for room in the ring live in this thread's memory: hold it meanwhile.
+    const hold = new ThreadHold(() => owner.keepAlive)
+    this.#outbox.onBacklog = (waiting) => hold.set(waiting)
     this.#inbox = new Inbox(into, this.#lane, this, pool, true)
   }
 

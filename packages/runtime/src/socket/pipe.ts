@@ -1,4 +1,5 @@
 import type { Event } from "../observer.js"
+import type { HoldTarget } from "../util/thread-hold.js"
 import type { Peer } from "./peer.js"
 
 /**
@@ -38,6 +39,8 @@ export interface PipeInfo {
 
 /** What the carriers tell the socket, on the socket's thread. */
 export interface PipeOwner {
+  /** Where a carrier holds the thread while it keeps messages in this thread's memory. */
+  readonly keepAlive: HoldTarget
   /** The peer is known. Returns false when the socket refuses it (the carrier drops it). */
   pipeUp(peer: Peer, info: PipeInfo): boolean
   pipeMessage(peer: Peer, frames: Buffer[]): void

@@ -1,4 +1,5 @@
 import type { Event } from "../observer.js"
+import type { HoldTarget } from "../util/thread-hold.js"
 import type { FairQueue } from "./fair-queue.js"
 import { SocketOptionAccessors } from "./option-accessors.js"
 import type { Peer } from "./peer.js"
@@ -15,6 +16,8 @@ const FIRST_SOCKET_PIPE = 0x80000000
  * Lives on the socket's thread.
  */
 export abstract class PipedSocket extends SocketOptionAccessors implements PipeOwner {
+  /** Where carriers hold the thread (see PipeOwner). @internal */
+  abstract readonly keepAlive: HoldTarget
   readonly #peers = new Map<number, Peer>()
   /** Messages queued by the socket itself, which carry no receive credit. */
   readonly #notices = new WeakSet<Buffer[]>()
@@ -69,11 +72,12 @@ export abstract class PipedSocket extends SocketOptionAccessors implements PipeO
 
   /**
    * A connect to `address` failed or its connection went down: its pipes' messages stop counting
-   * until their next handshake.
+   * until their next handshake. Only connect() pipes: an accepted peer that leaves goes away
+   * whole (PipeDown), and the others accepted on the same endpoint are not affected.
    */
   protected connectionStalled(address: string): void {
     for (const peer of this.#peers.values()) {
-      if (peer.endpoint !== address || peer.stalled) continue
+      if (!peer.connected || peer.endpoint !== address || peer.stalled) continue
       peer.stalled = true
       this.#recount(peer)
     }

@@ -47,6 +47,7 @@ export class Publisher extends SocketBase {
       maxSubscriptions = DEFAULT_MAX_SUBSCRIPTIONS,
       ...rest
     } = options
+    checkMaxSubscriptions(maxSubscriptions) // before super(): a socket that fails stays unmade
     super(type, rest)
     this.noDrop = noDrop
     this.invertMatching = invertMatching
@@ -64,9 +65,7 @@ export class Publisher extends SocketBase {
   }
 
   set maxSubscriptions(value: number) {
-    if (!Number.isInteger(value) || value < -1) {
-      throw new ZmqError("EINVAL", `maxSubscriptions must be an integer >= -1, not ${value}`)
-    }
+    checkMaxSubscriptions(value)
     this.#maxSubscriptions = value
   }
 
@@ -133,6 +132,12 @@ export class Publisher extends SocketBase {
     if (!this.invertMatching) return matched
     const skip = new Set(matched)
     return [...this.attached].filter((peer) => !skip.has(peer))
+  }
+}
+
+function checkMaxSubscriptions(value: number): void {
+  if (!Number.isInteger(value) || value < -1) {
+    throw new ZmqError("EINVAL", `maxSubscriptions must be an integer >= -1, not ${value}`)
   }
 }
 

@@ -3,6 +3,7 @@ import { ZmqError } from "@omq/transport"
 import type { ContextSocket } from "../context.js"
 import { TRANSFER_FROM } from "../ring/channel.js"
 import { takeLent } from "../ring/lent-frames.js"
+import { ThreadHold } from "../util/thread-hold.js"
 import { badSocket, EndpointSocket } from "./endpoint-socket.js"
 import { type Message, toFrames } from "./message.js"
 import { MessageProperties, pipeProperties } from "./message-properties.js"
@@ -10,7 +11,6 @@ import type { ThreadLinkShared } from "./shared/link-end.js"
 import { checkThreadSafe } from "./shared/thread-safe.js"
 import { socketClosedForThreads, ThreadShares } from "./shared/thread-shares.js"
 import type { SharedSocketHandle } from "./shared/thread-socket.js"
-import { ThreadHold } from "./thread-hold.js"
 import { WaitingCalls } from "./waiting-calls.js"
 
 export { type SocketConstructorOptions, socketEvents } from "./endpoint-socket.js"
@@ -39,11 +39,11 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
   extends EndpointSocket
   implements ContextSocket
 {
-  readonly #sends = new WaitingCalls<void, Uint8Array[]>("send", () => this.#updateHold())
+  readonly #sends = new WaitingCalls<void, Uint8Array[]>("send", () => this.#callsSettled())
   /** Waiting receive() calls; `true` marks a receiveWithProperties(). */
   readonly #receives = new WaitingCalls<Received | WithProperties<Received>, boolean>(
     "receive",
-    () => this.#updateHold(),
+    () => this.#callsSettled(),
   )
   /**
    * Whether this socket keeps its thread alive: while a call of the application waits on it,
@@ -114,6 +114,7 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
     if (this.closed || this.broken) return Promise.reject(this.broken ?? badSocket())
     try {
       if (this.#sends.length === 0 && this.#canSend(frames) && this.xsend(frames)) {
+        this.#readinessMayHaveChanged() // a REQ is no longer writable, a REP readable again...
         return RESOLVED
       }
     } catch (err) {
@@ -134,7 +135,9 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
   trySend(message: Message, options?: SendOptions): boolean {
     this.checkOpen()
     const frames = this.framesToSend(message, options)
-    return this.#sends.length === 0 && this.#canSend(frames) && this.xsend(frames)
+    const sent = this.#sends.length === 0 && this.#canSend(frames) && this.xsend(frames)
+    if (sent) this.#readinessMayHaveChanged()
+    return sent
   }
 
   /** Resolves with the next message's frames; rejects with EAGAIN after `receiveTimeout`. */
@@ -156,7 +159,11 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
     if (this.#receives.length === 0) {
       try {
         const frames = this.xrecv()
-        if (frames) return Promise.resolve(this.#received(takeLent(frames), withProperties))
+        if (frames) {
+          const message = this.#received(takeLent(frames), withProperties)
+          this.#readinessMayHaveChanged() // a REQ is writable again, a REP owes a reply...
+          return Promise.resolve(message)
+        }
       } catch (err) {
         return Promise.reject(err)
       }
@@ -228,6 +235,8 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
         return frames && this.exportReceived(takeLent(frames))
       },
       liveRoutingIds: () => this.liveRoutingIds(),
+      keepAlive: this.keepAlive,
+      attachedChanged: () => this.#updateHold(),
     })
     return this.#shares.attach(from)
   }
@@ -346,6 +355,12 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
     this.#readinessMayHaveChanged()
   }
 
+  /** The last waiting send() or receive() left (settled or timed out). */
+  #callsSettled(): void {
+    this.#updateHold()
+    this.#readinessMayHaveChanged()
+  }
+
   protected override inFlightChanged(): void {
     this.#updateHold()
   }
@@ -354,7 +369,11 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
   #updateHold(): void {
     this.#hold.set(
       !this.#finished &&
-        (this.closed || this.#sends.length > 0 || this.#receives.length > 0 || this.inFlight > 0),
+        (this.closed ||
+          this.#sends.length > 0 ||
+          this.#receives.length > 0 ||
+          this.inFlight > 0 ||
+          this.#shares?.attached === true),
     )
   }
 

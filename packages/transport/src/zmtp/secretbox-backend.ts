@@ -43,16 +43,16 @@ let disabled = false
  */
 export function loadSodium(): Promise<boolean> {
   if (disabled) return Promise.resolve(false)
-  loading ??= import("libsodium-wrappers").then(
-    async (module) => {
+  loading ??= import("libsodium-wrappers")
+    .then(async (module) => {
       const wrappers = module.default as unknown as { ready: Promise<void>; libsodium?: unknown }
       await wrappers.ready
       const lib = wrappers.libsodium as SodiumModule | undefined
       if (!disabled && typeof lib?._crypto_secretbox_easy === "function") sodium = lib
       return sodium !== null
-    },
-    () => false,
-  )
+    })
+    // Cannot load here (no WebAssembly, no module): tweetnacl serves for good.
+    .catch(() => false)
   return loading
 }
 

@@ -6,6 +6,7 @@ import type { ControlFrames, InboxHandler } from "../../ring/record-link.js"
 import { RecordKind, readFrames } from "../../ring/records.js"
 import type { RingHandle } from "../../ring/ring-buffer.js"
 import type { TransferPool } from "../../ring/transfer-pool.js"
+import { type HoldTarget, ThreadHold } from "../../util/thread-hold.js"
 
 /**
  * What the two ends of a shared socket's link to one more thread share: a ring each way and a
@@ -45,10 +46,19 @@ export abstract class LinkEnd implements InboxHandler {
   readonly #assembly = new FrameAssembler()
   #ended = false
 
-  constructor(out: RingHandle, into: RingHandle, lane: string, pool: TransferPool) {
+  constructor(
+    out: RingHandle,
+    into: RingHandle,
+    lane: string,
+    pool: TransferPool,
+    keepAlive: HoldTarget,
+  ) {
     this.#lane = new Lane(lane)
     this.#lane.unref() // a socket's hold on its context keeps the thread alive, not the link
     this.outbox = new Outbox(out, this.#lane, true, pool, true)
+    // Records waiting for room in the ring live in this thread's memory: hold it meanwhile.
+    const hold = new ThreadHold(() => keepAlive)
+    this.outbox.onBacklog = (waiting) => hold.set(waiting)
     this.#inbox = new Inbox(into, this.#lane, this, pool, true)
   }
 

@@ -1,6 +1,7 @@
 import type { ZmqError } from "@omq/transport"
 import { RecordKind } from "../../ring/records.js"
 import type { TransferPool } from "../../ring/transfer-pool.js"
+import type { HoldTarget } from "../../util/thread-hold.js"
 import { LinkEnd, type ThreadLinkShared } from "./link-end.js"
 
 /** What the socket does for an attached thread. */
@@ -28,8 +29,9 @@ export class ThreadLink extends LinkEnd {
     thread: number,
     shared: ThreadLinkShared,
     pool: TransferPool,
+    keepAlive: HoldTarget,
   ) {
-    super(shared.toThread, shared.toOwner, shared.lane, pool)
+    super(shared.toThread, shared.toOwner, shared.lane, pool, keepAlive)
     this.#owner = owner
     this.thread = thread
     this.start()

@@ -1,6 +1,7 @@
 import { ZmqError } from "@omq/transport"
 import { TransferPool } from "../../ring/transfer-pool.js"
 import { Queue } from "../../util/queue.js"
+import type { HoldTarget } from "../../util/thread-hold.js"
 import { createThreadLinkShared, type ThreadLinkShared } from "./link-end.js"
 import { ThreadLink, type ThreadLinkOwner } from "./thread-link.js"
 
@@ -12,6 +13,13 @@ export interface SharingSocket {
   takeForThread(): Buffer[] | null
   /** SERVER/PEER: the routing ids of its peers now. */
   liveRoutingIds(): Iterable<number>
+  /** Where links hold the socket's thread while they keep messages in its memory. */
+  readonly keepAlive: HoldTarget
+  /**
+   * Whether other threads are attached changed: the socket holds its thread while they are,
+   * since any of them may send or receive at any time.
+   */
+  attachedChanged(): void
 }
 
 let lanes = 0
@@ -38,14 +46,20 @@ export class ThreadShares implements ThreadLinkOwner {
     return this.#wanting.length > 0
   }
 
+  /** Other threads are attached. */
+  get attached(): boolean {
+    return this.#links.size > 0
+  }
+
   /** A thread attaches: the rings and lane it opens its end with. */
   attach(thread: number): ThreadLinkShared {
     const shared = createThreadLinkShared(
       `omq:share:${thread}:${process.pid}:${++lanes}:${Date.now()}`,
     )
-    const link = new ThreadLink(this, thread, shared, this.#pool)
+    const link = new ThreadLink(this, thread, shared, this.#pool, this.#socket.keepAlive)
     for (const id of this.#socket.liveRoutingIds()) link.routingId(id, true)
     this.#links.add(link)
+    this.#socket.attachedChanged()
     return shared
   }
 
@@ -58,7 +72,7 @@ export class ThreadShares implements ThreadLinkOwner {
         continue
       }
       const frames = this.#socket.takeForThread()
-      if (!frames) return
+      if (!frames) break
       this.#wanting.shift()
       link.deliver(frames)
     }
@@ -74,6 +88,7 @@ export class ThreadShares implements ThreadLinkOwner {
     for (const link of this.#links) link.close(error)
     this.#links.clear()
     this.#wanting.drain()
+    this.#socket.attachedChanged()
   }
 
   threadDied(thread: number): void {
@@ -82,6 +97,8 @@ export class ThreadShares implements ThreadLinkOwner {
       link.threadDied()
       this.#links.delete(link)
     }
+    this.serve() // drops the dead thread's wants (its link is closed)
+    this.#socket.attachedChanged()
   }
 
   // ---- ThreadLinkOwner ------------------------------------------------------------------------
@@ -97,6 +114,8 @@ export class ThreadShares implements ThreadLinkOwner {
 
   threadLeft(link: ThreadLink): void {
     this.#links.delete(link)
+    this.serve() // drops the departed thread's wants (its link is closed)
+    this.#socket.attachedChanged()
   }
 }
 

@@ -3,8 +3,8 @@ import { Context, type ContextHandle, type ContextSocket } from "../../context.j
 import { RecordKind } from "../../ring/records.js"
 import { TransferPool } from "../../ring/transfer-pool.js"
 import { Queue } from "../../util/queue.js"
+import { ThreadHold } from "../../util/thread-hold.js"
 import type { Message } from "../message.js"
-import { ThreadHold } from "../thread-hold.js"
 import { LinkEnd, type ThreadLinkShared } from "./link-end.js"
 import { threadSafeShape } from "./thread-safe-types.js"
 
@@ -87,7 +87,7 @@ export class ThreadSocket<Received = Buffer[], SendOptions = undefined>
     shared: ThreadLinkShared,
     options: AttachOptions = {},
   ) {
-    super(shared.toOwner, shared.toThread, shared.lane, new TransferPool())
+    super(shared.toOwner, shared.toThread, shared.lane, new TransferPool(), context.mailbox)
     this.type = handle.type
     this.#ownerThread = handle.thread
     this.context = context
@@ -98,9 +98,6 @@ export class ThreadSocket<Received = Buffer[], SendOptions = undefined>
     this.#id = context.register(this)
     this.start()
     const readAhead = options.readAhead ?? 0
-    if (!Number.isInteger(readAhead) || readAhead < 0) {
-      throw new ZmqError("EINVAL", `readAhead must be an integer >= 0, not ${readAhead}`)
-    }
     if (readAhead > 0 && this.#shape.receives) this.outbox.push(RecordKind.Credit, 0, readAhead)
   }
 
@@ -169,7 +166,11 @@ export class ThreadSocket<Received = Buffer[], SendOptions = undefined>
     }
   }
 
-  /** Lets go of the socket on this thread (the socket itself stays open on its own thread). */
+  /**
+   * Lets go of the socket on this thread (the socket itself stays open on its own thread).
+   * A message the socket's thread handed over for a receive() made just before, or held by
+   * readAhead, is lost with this side, like a message in flight to a peer that disconnects.
+   */
   close(): void {
     if (this.#closed) return
     this.#closed = true
@@ -274,6 +275,10 @@ export async function attachShared<Received = Buffer[], SendOptions = undefined>
   options: AttachOptions = {},
 ): Promise<ThreadSocket<Received, SendOptions>> {
   threadSafeShape(handle.type) // EINVAL for a classic type, before anything is asked
+  const readAhead = options.readAhead ?? 0
+  if (!Number.isInteger(readAhead) || readAhead < 0) {
+    throw new ZmqError("EINVAL", `readAhead must be an integer >= 0, not ${readAhead}`)
+  }
   const context = Context.fromHandle(handle.context)
   const shared = await context.mailbox.call<ThreadLinkShared>(handle.thread, "socket.share", {
     socket: handle.socket,
