@@ -60,6 +60,9 @@ forEachIoThreads("PING while a large frame is being written", (context) => {
         }
       })
       socket.on("close", () => clearInterval(pinger))
+      // Closing the PUSH with linger 0 while PINGs are still unread resets the connection: the
+      // reset is expected then, and says nothing about the frames checked before it.
+      socket.on("error", () => clearInterval(pinger))
     })
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
     const { port } = server.address() as { port: number }
