@@ -138,6 +138,26 @@ forEachIoThreads("sockets shared between threads", (ctx: Context) => {
     await assert.rejects(attachShared(gather.share(), { readAhead: -1 }), { code: "EINVAL" })
   })
 
+  it("messages handed to a thread that closes its side come back to the socket, in order", async () => {
+    const gather = sockets.add(new Gather(options))
+    await gather.bind("inproc://shared-give-back")
+    const scatter = sockets.add(new Scatter(options))
+    scatter.connect("inproc://shared-give-back")
+    for (const m of ["m0", "m1", "m2"]) await scatter.send(m)
+    // A receive() made and abandoned at once, and two messages taken ahead: none may be lost.
+    const side = await attachShared(gather.share(), { readAhead: 2 })
+    const abandoned = side.receive().then(
+      () => "taken",
+      (err: { code: string }) => err.code,
+    )
+    side.close()
+    assert.equal(await abandoned, "EAGAIN")
+    await side.finished
+    const got: string[] = []
+    for (let i = 0; i < 3; i++) got.push(String((await gather.receive())[0]))
+    assert.deepEqual(got, ["m0", "m1", "m2"])
+  })
+
   it("classic types cannot be shared or attached to: EINVAL", async () => {
     const push = sockets.add(new Push(options))
     assert.throws(() => (push as unknown as Server).share(), { code: "EINVAL" })

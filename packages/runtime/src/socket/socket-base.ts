@@ -3,6 +3,7 @@ import { ZmqError } from "@omq/transport"
 import type { ContextSocket } from "../context.js"
 import { TRANSFER_FROM } from "../ring/channel.js"
 import { takeLent } from "../ring/lent-frames.js"
+import { Queue } from "../util/queue.js"
 import { ThreadHold } from "../util/thread-hold.js"
 import { badSocket, EndpointSocket } from "./endpoint-socket.js"
 import { type Message, toFrames } from "./message.js"
@@ -54,6 +55,8 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
    */
   readonly #hold = new ThreadHold(() => this.context.mailbox)
   #finished = false
+  /** Messages attached threads gave back untaken (exported form): received again first. */
+  #givenBack: Queue<Buffer[]> | null = null
   /** Other threads attached to this socket (thread-safe types only; see share()). */
   #shares: ThreadShares | null = null
   /** Pollers watching this socket's readiness (see poller.ts); null while there are none. */
@@ -64,7 +67,12 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
    * no earlier receive() waits for it, and the socket type's state allows a receive.
    */
   get readable(): boolean {
-    return !this.closed && !this.broken && this.#receives.length === 0 && this.xhasIn()
+    return (
+      !this.closed &&
+      !this.broken &&
+      this.#receives.length === 0 &&
+      ((this.#givenBack?.length ?? 0) > 0 || this.xhasIn())
+    )
   }
 
   /**
@@ -158,9 +166,8 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
     if (this.closed || this.broken) return Promise.reject(this.broken ?? badSocket())
     if (this.#receives.length === 0) {
       try {
-        const frames = this.xrecv()
-        if (frames) {
-          const message = this.#received(takeLent(frames), withProperties)
+        const message = this.#take(withProperties)
+        if (message !== null) {
           this.#readinessMayHaveChanged() // a REQ is writable again, a REP owes a reply...
           return Promise.resolve(message)
         }
@@ -183,6 +190,20 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
   }
 
   /**
+   * The next message for a receive() here, or null: one an attached thread gave back comes
+   * first (its peer's properties are not kept: it gets empty ones).
+   */
+  #take(withProperties: boolean): Received | WithProperties<Received> | null {
+    const back = this.#givenBack?.shift()
+    if (back) {
+      const message = this.importReturned(back)
+      return withProperties ? [message, new MessageProperties(new Map())] : message
+    }
+    const frames = this.xrecv()
+    return frames && this.#received(takeLent(frames), withProperties)
+  }
+
+  /**
    * send()'s arguments as the frames xsend routes. The draft types check for a single frame
    * here and put what their options say (routing id, group) in front.
    */
@@ -198,6 +219,11 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
   /** The frames an attached thread gets for a message xrecv took (see shared/). */
   protected exportReceived(frames: Buffer[]): Buffer[] {
     return frames
+  }
+
+  /** What receive() gives here for a message an attached thread gave back (exported form). */
+  protected importReturned(frames: Buffer[]): Received {
+    return this.receivedMessage(frames)
   }
 
   /** SERVER/PEER: the routing ids of the peers now (what attached threads may send to). */
@@ -231,8 +257,15 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
     this.#shares ??= new ThreadShares({
       sendFrames: (frames) => this.#sendFrames(frames),
       takeForThread: () => {
+        const back = this.#givenBack?.shift()
+        if (back) return back
         const frames = this.xrecv()
         return frames && this.exportReceived(takeLent(frames))
+      },
+      givenBack: (frames) => {
+        ;(this.#givenBack ??= new Queue()).push(frames)
+        this.retryReceives()
+        this.#readinessMayHaveChanged()
       },
       liveRoutingIds: () => this.liveRoutingIds(),
       keepAlive: this.keepAlive,
@@ -303,9 +336,9 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
   protected retryReceives(): void {
     const receives = this.#receives
     while (receives.length > 0) {
-      const frames = this.xrecv()
-      if (!frames) return
-      receives.resolveNext(this.#received(takeLent(frames), receives.peek() === true))
+      const message = this.#take(receives.peek() === true)
+      if (message === null) break
+      receives.resolveNext(message)
     }
     this.#shares?.serve()
   }

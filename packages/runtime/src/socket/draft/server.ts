@@ -52,6 +52,11 @@ export class Server extends SocketBase<[Buffer, ServerRouting], ServerRouting> {
     return [frames[0]!, { routingId: this.#idOf.get(this.lastPeer!)! }]
   }
 
+  /** A message given back by another thread is in that form. */
+  protected override importReturned(frames: Buffer[]): [Buffer, ServerRouting] {
+    return routedMessage(frames)
+  }
+
   /** Another thread gets the routing id in front, as routedMessage() reads it. */
   protected override exportReceived(frames: Buffer[]): Buffer[] {
     return [idFrame(this.#idOf.get(this.lastPeer!)!), frames[0]!]

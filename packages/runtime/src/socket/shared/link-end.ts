@@ -3,7 +3,7 @@ import { FrameAssembler } from "../../ring/frame-assembler.js"
 import { Lane } from "../../ring/lane.js"
 import { takeLent } from "../../ring/lent-frames.js"
 import type { ControlFrames, InboxHandler } from "../../ring/record-link.js"
-import { RecordKind, readFrames } from "../../ring/records.js"
+import { type RecordKind, readFrames } from "../../ring/records.js"
 import type { RingHandle } from "../../ring/ring-buffer.js"
 import type { TransferPool } from "../../ring/transfer-pool.js"
 import { type HoldTarget, ThreadHold } from "../../util/thread-hold.js"
@@ -27,12 +27,14 @@ export function createThreadLinkShared(lane: string): ThreadLinkShared {
  * The records on a link (records.ts kinds, peer always 0):
  *   thread → owner  Message   a message to send, as the socket type's frames (routing in front)
  *                   Credit    `count` more receive() calls wait on the thread
- *                   PeerDown  the thread let go of the socket
+ *                   Command   a message handed over that the thread gives back (it closed)
+ *                   PeerDown  the thread lets go of the socket; again after BYE: all given back
  *   owner → thread  Message   a received message for the oldest of its waiting receive() calls
  *                   Credit    `count` sends were accepted, in order
  *                   Event     the next send failed: frames [code, message]
  *                   Command   SERVER/PEER: routing id `count` is live (flags 1) or gone (0)
- *                   PeerDown  the socket closed or its context was shut down: frames [code]
+ *                   PeerDown  the socket closed or its context was shut down: frames [code];
+ *                             [BYE]: the answer to the thread's PeerDown (all given back)
  */
 
 /**
@@ -105,9 +107,11 @@ export abstract class LinkEnd implements InboxHandler {
   }
 
   onControl(kind: RecordKind, flags: number, _peer: number, count: number, f: ControlFrames): void {
-    const hasFrames = kind === RecordKind.Event || kind === RecordKind.PeerDown
-    this.control(kind, count, hasFrames ? f.read() : [], flags)
+    this.control(kind, count, this.carriesFrames(kind) ? f.read() : [], flags)
   }
+
+  /** Whether records of `kind` coming to this end carry frames (else `count` is a number). */
+  protected abstract carriesFrames(kind: RecordKind): boolean
 
   onDrained(): void {}
 }

@@ -12,6 +12,8 @@ export interface ThreadLinkOwner {
   threadWants(link: ThreadLink, count: number): void
   /** The thread let go of the socket. */
   threadLeft(link: ThreadLink): void
+  /** A message handed to the thread comes back untaken: it is received again, first. */
+  givenBack(frames: Buffer[]): void
 }
 
 /**
@@ -79,13 +81,30 @@ export class ThreadLink extends LinkEnd {
     )
   }
 
-  protected control(kind: RecordKind, count: number): void {
+  protected override carriesFrames(kind: RecordKind): boolean {
+    return kind === RecordKind.Command
+  }
+
+  protected control(kind: RecordKind, count: number, frames: Uint8Array[]): void {
     if (kind === RecordKind.Credit) {
       this.#owner.threadWants(this, count)
-    } else if (kind === RecordKind.PeerDown && !this.#closed) {
-      this.#closed = true
-      queueMicrotask(() => this.end()) // not inside our own drain
-      this.#owner.threadLeft(this)
+    } else if (kind === RecordKind.Command) {
+      // What the thread does not take goes back, to be received again (see ThreadSocket.close).
+      this.#owner.givenBack(frames.map(asBuffer))
+    } else if (kind === RecordKind.PeerDown) {
+      if (!this.#closed) {
+        // The thread lets go: nothing more is handed to it. BYE tells it that whatever was
+        // handed over came before; it gives that back, then says PeerDown once more.
+        this.#closed = true
+        this.#owner.threadLeft(this)
+        this.outbox.push(RecordKind.PeerDown, 0, 1, [Buffer.from("BYE")])
+      } else {
+        queueMicrotask(() => this.end()) // the second: all is back; not inside our own drain
+      }
     }
   }
+}
+
+function asBuffer(frame: Uint8Array): Buffer {
+  return Buffer.isBuffer(frame) ? frame : Buffer.from(frame)
 }

@@ -13,6 +13,8 @@ export interface SharingSocket {
   takeForThread(): Buffer[] | null
   /** SERVER/PEER: the routing ids of its peers now. */
   liveRoutingIds(): Iterable<number>
+  /** A message given back by a thread, in the form threads read: received again, first. */
+  givenBack(frames: Buffer[]): void
   /** Where links hold the socket's thread while they keep messages in its memory. */
   readonly keepAlive: HoldTarget
   /**
@@ -110,6 +112,10 @@ export class ThreadShares implements ThreadLinkOwner {
   threadWants(link: ThreadLink, count: number): void {
     for (let i = 0; i < count; i++) this.#wanting.push(link)
     this.serve()
+  }
+
+  givenBack(frames: Buffer[]): void {
+    this.#socket.givenBack(frames)
   }
 
   threadLeft(link: ThreadLink): void {

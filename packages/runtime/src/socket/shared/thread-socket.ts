@@ -76,6 +76,8 @@ export class ThreadSocket<Received = Buffer[], SendOptions = undefined>
   /** The socket was closed on its own thread (a for-await here then ends). */
   #ownerGone = false
   readonly #hold = new ThreadHold(() => this.context.mailbox)
+  /** close() waits for the socket's thread to answer (see close()). */
+  #closing = false
   #released = false
   #closed = false
   #finish!: () => void
@@ -168,18 +170,26 @@ export class ThreadSocket<Received = Buffer[], SendOptions = undefined>
 
   /**
    * Lets go of the socket on this thread (the socket itself stays open on its own thread).
-   * A message the socket's thread handed over for a receive() made just before, or held by
-   * readAhead, is lost with this side, like a message in flight to a peer that disconnects.
+   * Messages handed over that no receive() here took (readAhead, or a receive() that closing
+   * rejected) go back to the socket's thread, which answers the close once it has seen them.
    */
   close(): void {
     if (this.#closed) return
     this.#closed = true
     this.#failAll(new ZmqError("EAGAIN", "socket was closed while the call waited"))
+    for (const frames of this.#readyMessages.drain()) this.#giveBack(frames)
     this.outbox.push(RecordKind.PeerDown, 0, 0)
-    void this.outbox.flushed().then(() => this.#release())
+    this.#closing = true // until the socket's thread answers (or goes away)
+    this.#updateHold()
+  }
+
+  /** A message this side will not take goes back to the socket's thread. */
+  #giveBack(frames: Buffer[]): void {
+    this.outbox.push(RecordKind.Command, 0, frames.length, frames)
   }
 
   #release(): void {
+    if (this.#released) return
     this.#released = true
     this.#updateHold()
     this.end()
@@ -203,14 +213,24 @@ export class ThreadSocket<Received = Buffer[], SendOptions = undefined>
    * message is still on its way to the socket's thread), as a socket does (see SocketBase).
    */
   #updateHold(): void {
-    this.#hold.set(!this.#released && (this.#sends.length > 0 || this.#receives.length > 0))
+    this.#hold.set(
+      !this.#released && (this.#closing || this.#sends.length > 0 || this.#receives.length > 0),
+    )
   }
 
   protected message(frames: Buffer[]): void {
+    if (this.#closed) {
+      if (!this.#released) this.#giveBack(frames)
+      return
+    }
     const waiting = this.#receives.shift()
     if (waiting) waiting.resolve(this.#shape.receivedMessage(frames) as Received)
     else this.#readyMessages.push(frames)
     this.#updateHold()
+  }
+
+  protected override carriesFrames(kind: RecordKind): boolean {
+    return kind === RecordKind.Event || kind === RecordKind.PeerDown
   }
 
   protected control(kind: RecordKind, count: number, frames: Uint8Array[], flags: number): void {
@@ -225,9 +245,17 @@ export class ThreadSocket<Received = Buffer[], SendOptions = undefined>
       this.#sends.shift()?.reject(new ZmqError(code as ZmqError["code"], message ?? ""))
       this.#updateHold()
     } else if (kind === RecordKind.PeerDown) {
+      // BYE: the socket's thread answered our close, and has back what it handed over.
       // EAGAIN: the socket was closed (waiting calls end as on the socket itself, later ones
       // get EBADF); ETERM: its context was shut down.
       const code = Buffer.from(frames[0] ?? []).toString() || "ETERM"
+      if (code === "BYE" || this.#closed) {
+        // Whatever was handed to this side came before BYE and has gone back: done.
+        if (code === "BYE") this.outbox.push(RecordKind.PeerDown, 0, 0)
+        this.#closing = false
+        void this.outbox.flushed().then(() => this.#release())
+        return
+      }
       const closed = code === "EAGAIN"
       this.#failAll(new ZmqError(code as ZmqError["code"], "the shared socket went away"))
       this.#failure = closed
@@ -252,6 +280,7 @@ export class ThreadSocket<Received = Buffer[], SendOptions = undefined>
     if (thread !== this.#ownerThread) return
     this.#failure = new ZmqError("ETERM", `the thread of the shared socket (${thread}) died`)
     this.#failAll(this.#failure)
+    if (this.#closing) this.#release() // no answer will come
   }
 
   /** @internal */
