@@ -317,6 +317,59 @@ forEachIoThreads("draft sockets", (ctx: Context) => {
     await assert.rejects(r.receive(), { code: "ENOTSUP" })
   })
 
+  it("RADIO itself filters: a dish gets only the groups it joined, whole, as two frames", async () => {
+    const r = sockets.add(new Radio(omq))
+    await r.bind("tcp://127.0.0.1:*")
+    const raw = await connectRaw(r.lastEndpoint!)
+    // A raw DISH that checks nothing itself: what arrives is what the RADIO chose to send.
+    const data: Array<{ more: boolean; body: string }> = []
+    let pending = Buffer.alloc(0)
+    let greeted = false
+    let gotWanted!: () => void
+    const wanted = new Promise<void>((resolve) => {
+      gotWanted = resolve
+    })
+    raw.on("data", (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk])
+      if (!greeted) {
+        if (pending.length < 64) return
+        pending = pending.subarray(64)
+        greeted = true
+      }
+      while (pending.length >= 2 && pending.length >= 2 + pending[1]!) {
+        const flags = pending[0]!
+        const body = pending.subarray(2, 2 + pending[1]!).toString()
+        pending = pending.subarray(2 + pending[1]!)
+        if (flags & 0x04) continue // READY
+        data.push({ more: (flags & 0x01) !== 0, body })
+        if (body === "last") gotWanted()
+      }
+    })
+    try {
+      const join = (group: string) =>
+        frame(0x04, Buffer.concat([Buffer.from("\x04JOIN"), Buffer.from(group)]))
+      raw.write(Buffer.concat([greeting(), ready("DISH"), join("a")]))
+      // The JOIN has reached the radio once a message to "a" comes back.
+      while (data.length === 0) {
+        await r.send("probe", { group: "a" })
+        await new Promise((resolve) => setTimeout(resolve, 5))
+      }
+      await r.send("not for you", { group: "b" })
+      await r.send("not for you either", { group: "ab" })
+      await r.send("last", { group: "a" })
+      await wanted
+      // Frames come in pairs: the group with MORE, then the body; leave out the probes.
+      const pairs: string[][] = []
+      for (let k = 0; k + 1 < data.length; k += 2) {
+        assert.deepEqual([data[k]!.more, data[k + 1]!.more], [true, false])
+        if (data[k + 1]!.body !== "probe") pairs.push([data[k]!.body, data[k + 1]!.body])
+      }
+      assert.deepEqual(pairs, [["a", "last"]])
+    } finally {
+      raw.destroy()
+    }
+  })
+
   it("a peer whose JOIN names a 300-byte group is dropped; other dishes are still served", async () => {
     const r = sockets.add(new Radio(omq))
     await r.bind("tcp://127.0.0.1:*")
