@@ -28,10 +28,21 @@ export interface HandshakeProgress {
   failure?: ZmtpError
 }
 
+/** How a connection starts its handshake. */
+export interface HandshakeOptions {
+  /**
+   * Exchange ZMTP greetings first (tcp, ipc). False for ZWS (WebSocket): the subprotocol named
+   * the mechanism, so its commands go at once (begin()) and the peer is taken as ZMTP 3.0 for
+   * subscriptions, which libzmq's ws engine only understands as 0x01/0x00 data frames.
+   */
+  greeting?: boolean
+}
+
 /**
  * The greeting → mechanism → READY sequence of one connection, as pure code: bytes in,
  * bytes out, no IO and no timers. Every stream transport runs it, and tests drive it with byte
- * vectors alone.
+ * vectors alone. Over ws (no greeting) its bytes are the ZMTP frames of the ws messages (see
+ * zws-frame.ts).
  *
  * Incoming bytes are held only up to the frame the mechanism expects, and a frame larger than
  * the mechanism's current limit drops the peer before anything is allocated for it. While a
@@ -49,14 +60,31 @@ export class Handshake {
   #heldLength = 0
   #waitingForZap = false
   #done = false
+  /** Without a greeting: begin() ran (commands that arrive before it wait). */
+  #begun = false
 
-  constructor(mechanism: Mechanism) {
+  constructor(mechanism: Mechanism, options: HandshakeOptions = {}) {
     this.#mechanism = mechanism
+    if (options.greeting === false) {
+      this.#greeting = null
+      this.#peerMinor = 0
+    }
   }
 
   /** Our greeting: libzmq sends its own in stages, so all 64 bytes go at once, first. */
   start(): Uint8Array {
+    if (!this.#greeting) throw new Error("this handshake has no greeting: call begin()")
     return encodeGreeting(this.#mechanism.name, this.#mechanism.asServer)
+  }
+
+  /** Without a greeting: the mechanism's first commands (both sides send theirs at once). */
+  begin(): HandshakeProgress {
+    if (this.#greeting || this.#begun)
+      throw new Error("begin() is for a handshake without greeting")
+    this.#begun = true
+    const progress: HandshakeProgress = { send: [] }
+    this.#apply(this.#mechanism.start(), progress)
+    return this.#run(progress)
   }
 
   get done(): boolean {
@@ -73,6 +101,8 @@ export class Handshake {
       input = input.subarray(used)
     }
     this.#hold(input)
+    // Without a greeting, a peer's command may come before our begin(): it waits for it.
+    if (!this.#greetingSeen()) return progress
     return this.#run(progress)
   }
 
@@ -84,6 +114,11 @@ export class Handshake {
     this.#apply(this.#mechanism.onZap(answer), progress)
     // Runs even when the answer ended the handshake: bytes held meanwhile become `rest`.
     return this.#run(progress)
+  }
+
+  /** The greeting was read, or there is none and begin() ran. */
+  #greetingSeen(): boolean {
+    return this.#greeting === null && (this.#begun || this.#greetingLength > 0)
   }
 
   #readGreeting(chunk: Uint8Array, progress: HandshakeProgress): number {

@@ -51,7 +51,12 @@ export {
   type Greeting,
   parseGreeting,
 } from "./greeting.js"
-export { Handshake, type HandshakeProgress, type HandshakeResult } from "./handshake.js"
+export {
+  Handshake,
+  type HandshakeOptions,
+  type HandshakeProgress,
+  type HandshakeResult,
+} from "./handshake.js"
 export type {
   Mechanism,
   MechanismStep,
@@ -73,3 +78,4 @@ export {
   formatSecretCertificate,
   parseCertificate,
 } from "./zpl-certificate.js"
+export { ZWS_COMMAND, ZWS_MORE, zmtpFrameOfZwsPayload, zwsPayloadOfFrame } from "./zws-frame.js"
