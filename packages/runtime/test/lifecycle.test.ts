@@ -55,19 +55,53 @@ describe("a process that leaves sockets and its context open still exits", () =>
       BOUND,
       async () => {
         const ctx = new Context({ ioThreads: 0 })
-        const pull = new Pull({ context: ctx, linger: 0 })
+        // A receive that never ends must not outlive the test: it would hold this process.
+        const pull = new Pull({ context: ctx, linger: 0, receiveTimeout: 10_000 })
         await pull.bind("tcp://127.0.0.1:*")
         const child = run("forgotten", [mode, pull.lastEndpoint!, await freeEndpoint()])
+        try {
+          const got: string[] = []
+          for (let i = 0; i < 100; i++) got.push(String((await pull.receive())[0]))
+          assert.deepEqual(
+            got,
+            Array.from({ length: 100 }, (_, i) => `m${i}`),
+          )
+          assert.match(await expectCleanExit(child), /^sent$/m)
+        } finally {
+          if (!child.exited) child.proc.kill()
+          await ctx.closeSocketsAndTerminate()
+        }
+      },
+    )
+  }
+})
+
+describe("a bound socket that one peer leaves still delivers to the others before it exits", () => {
+  for (const mode of ["io0", "io1"]) {
+    it(`100 messages reach the peer left (${mode})`, BOUND, async () => {
+      const child = run("bound-push", [mode])
+      const endpoint = (await child.line(/^endpoint /)).split(" ")[1]!
+      const ctx = new Context({ ioThreads: 0 })
+      try {
+        // A receive that never ends must not outlive the test: it would hold this process.
+        const leaving = new Pull({ context: ctx, linger: 0 })
+        const staying = new Pull({ context: ctx, linger: 0, receiveTimeout: 10_000 })
+        leaving.connect(endpoint)
+        staying.connect(endpoint)
+        await child.line(/^both connected$/)
+        leaving.close()
         const got: string[] = []
-        for (let i = 0; i < 100; i++) got.push(String((await pull.receive())[0]))
+        for (let i = 0; i < 100; i++) got.push(String((await staying.receive())[0]))
         assert.deepEqual(
           got,
           Array.from({ length: 100 }, (_, i) => `m${i}`),
         )
         assert.match(await expectCleanExit(child), /^sent$/m)
+      } finally {
+        if (!child.exited) child.proc.kill()
         await ctx.closeSocketsAndTerminate()
-      },
-    )
+      }
+    })
   }
 })
 
