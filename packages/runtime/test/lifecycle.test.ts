@@ -20,6 +20,26 @@ async function expectCleanExit(child: Child): Promise<string> {
   return r.stdout
 }
 
+/**
+ * Receives m0..m99 from `pull` (in this order), then expects `child` to exit cleanly after
+ * printing "sent". Whatever happens, the child is killed and `ctx` closed: a receive that never
+ * ends must not outlive the test (it would hold this process).
+ */
+async function hundredThenExit(pull: Pull, child: Child, ctx: Context): Promise<void> {
+  try {
+    const got: string[] = []
+    for (let i = 0; i < 100; i++) got.push(String((await pull.receive())[0]))
+    assert.deepEqual(
+      got,
+      Array.from({ length: 100 }, (_, i) => `m${i}`),
+    )
+    assert.match(await expectCleanExit(child), /^sent$/m)
+  } finally {
+    if (!child.exited) child.proc.kill()
+    await ctx.closeSocketsAndTerminate()
+  }
+}
+
 async function freeEndpoint(): Promise<string> {
   const server = createServer()
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
@@ -55,22 +75,10 @@ describe("a process that leaves sockets and its context open still exits", () =>
       BOUND,
       async () => {
         const ctx = new Context({ ioThreads: 0 })
-        // A receive that never ends must not outlive the test: it would hold this process.
         const pull = new Pull({ context: ctx, linger: 0, receiveTimeout: 10_000 })
         await pull.bind("tcp://127.0.0.1:*")
         const child = run("forgotten", [mode, pull.lastEndpoint!, await freeEndpoint()])
-        try {
-          const got: string[] = []
-          for (let i = 0; i < 100; i++) got.push(String((await pull.receive())[0]))
-          assert.deepEqual(
-            got,
-            Array.from({ length: 100 }, (_, i) => `m${i}`),
-          )
-          assert.match(await expectCleanExit(child), /^sent$/m)
-        } finally {
-          if (!child.exited) child.proc.kill()
-          await ctx.closeSocketsAndTerminate()
-        }
+        await hundredThenExit(pull, child, ctx)
       },
     )
   }
@@ -82,25 +90,13 @@ describe("a bound socket that one peer leaves still delivers to the others befor
       const child = run("bound-push", [mode])
       const endpoint = (await child.line(/^endpoint /)).split(" ")[1]!
       const ctx = new Context({ ioThreads: 0 })
-      try {
-        // A receive that never ends must not outlive the test: it would hold this process.
-        const leaving = new Pull({ context: ctx, linger: 0 })
-        const staying = new Pull({ context: ctx, linger: 0, receiveTimeout: 10_000 })
-        leaving.connect(endpoint)
-        staying.connect(endpoint)
-        await child.line(/^both connected$/)
-        leaving.close()
-        const got: string[] = []
-        for (let i = 0; i < 100; i++) got.push(String((await staying.receive())[0]))
-        assert.deepEqual(
-          got,
-          Array.from({ length: 100 }, (_, i) => `m${i}`),
-        )
-        assert.match(await expectCleanExit(child), /^sent$/m)
-      } finally {
-        if (!child.exited) child.proc.kill()
-        await ctx.closeSocketsAndTerminate()
-      }
+      const leaving = new Pull({ context: ctx, linger: 0 })
+      const staying = new Pull({ context: ctx, linger: 0, receiveTimeout: 10_000 })
+      leaving.connect(endpoint)
+      staying.connect(endpoint)
+      await child.line(/^both connected$/) // idle sockets hold nothing if it never comes
+      leaving.close()
+      await hundredThenExit(staying, child, ctx)
     })
   }
 })
