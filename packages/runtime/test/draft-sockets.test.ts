@@ -12,7 +12,7 @@ import * as zmq from "zeromq"
 import * as zmqDraft from "zeromq/draft.js"
 import { forEachIoThreads, Sockets } from "./helpers/interop.js"
 import { connectRaw, frame, greeting, ready } from "./helpers/raw-peer.js"
-import { type AnyDish, withWorkingJoin } from "./helpers/zmq-dish.js"
+import { type AnyDish, sendUntilReceived, withWorkingJoin } from "./helpers/zmq-dish.js"
 
 type Lib = "omq" | "zmq"
 
@@ -228,25 +228,6 @@ forEachIoThreads("draft sockets", (ctx: Context) => {
   }
 
   /** Sends `group`/`body` pairs until the dish has a message, which must be `expected`. */
-  async function sendUntilReceived(
-    r: AnyRadio,
-    d: AnyDish,
-    send: Array<[group: string, body: string]>,
-    expected: [group: string, body: string],
-  ): Promise<void> {
-    // A dish's JOIN reaches the radio some time after the connection: resend until it has.
-    let received: [Buffer, { group: Buffer }] | null = null
-    const receiving = d.receive().then((m) => {
-      received = m
-    })
-    while (!received) {
-      for (const [group, body] of send) await r.send(body, { group })
-      await Promise.race([receiving, new Promise((resolve) => setTimeout(resolve, 10))])
-    }
-    const [msg, { group }] = received as [Buffer, { group: Buffer }]
-    assert.deepEqual([text(group), text(msg)], expected)
-  }
-
   for (const pairing of PAIRINGS) {
     for (const radioBinds of [true, false]) {
       const [radioLib, dishLib] = roles(pairing, radioBinds)

@@ -11,7 +11,12 @@ import { type Context, Push } from "omq"
 import { Datagram, Dish, Radio } from "omq/draft"
 import * as zmqDraft from "zeromq/draft.js"
 import { forEachIoThreads, Sockets } from "./helpers/interop.js"
-import { type AnyDish, withWorkingJoin } from "./helpers/zmq-dish.js"
+import {
+  type AnyDish,
+  sendUntilReceived,
+  untilReceived,
+  withWorkingJoin,
+} from "./helpers/zmq-dish.js"
 
 type Lib = "omq" | "zmq"
 
@@ -54,19 +59,6 @@ async function portIsFree(port: number): Promise<boolean> {
   return ok
 }
 
-/** Calls `send` every 10 ms until `received` settles; resolves with what it resolved to. */
-async function untilReceived<T>(send: () => unknown, received: Promise<T>): Promise<T> {
-  let done = false
-  const result = received.finally(() => {
-    done = true
-  })
-  while (!done) {
-    await send()
-    await Promise.race([result, new Promise((resolve) => setTimeout(resolve, 10))])
-  }
-  return result
-}
-
 /** The port of a udp endpoint. */
 const portOf = (endpoint: string): number => Number(endpoint.slice(endpoint.lastIndexOf(":") + 1))
 
@@ -103,18 +95,6 @@ forEachIoThreads("udp draft sockets", (ctx: Context, ioThreads: number) => {
   }
 
   /** Sends `send` until the dish has a message, which must be `expected`. */
-  async function sendUntilReceived(
-    r: AnyRadio,
-    d: AnyDish,
-    send: Array<[group: string, body: string]>,
-    expected: [group: string, body: string],
-  ): Promise<void> {
-    const [msg, { group }] = await untilReceived(async () => {
-      for (const [g, body] of send) await r.send(body, { group: g })
-    }, d.receive())
-    assert.deepEqual([text(group), text(msg)], expected)
-  }
-
   /** The join/leave filtering of draft-sockets.test.ts, over udp: the DISH alone filters. */
   async function joinLeave(r: AnyRadio, d: AnyDish): Promise<void> {
     await sendUntilReceived(

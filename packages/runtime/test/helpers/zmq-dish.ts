@@ -1,4 +1,6 @@
-// zeromq.js's DISH with working join/leave, for the draft suites.
+// Plumbing for the draft suites: zeromq.js's DISH with working join/leave, and sending until a
+// DISH has a message (a JOIN, or a udp datagram, arrives some time after the connection).
+import { strict as assert } from "node:assert"
 import * as zmq from "zeromq"
 import type * as zmqDraft from "zeromq/draft.js"
 
@@ -34,4 +36,35 @@ export function withWorkingJoin(dish: zmqDraft.Dish): AnyDish {
     },
     close: () => dish.close(),
   }
+}
+
+/** A RADIO of either library, as the draft suites send with it. */
+export interface RadioSender {
+  send(message: string, options: { group: string }): Promise<void>
+}
+
+/** Calls `send` every 10 ms until `received` settles; resolves with what it resolved to. */
+export async function untilReceived<T>(send: () => unknown, received: Promise<T>): Promise<T> {
+  let done = false
+  const result = received.finally(() => {
+    done = true
+  })
+  while (!done) {
+    await send()
+    await Promise.race([result, new Promise((resolve) => setTimeout(resolve, 10))])
+  }
+  return result
+}
+
+/** Sends the group/body pairs until the dish has a message, which must be `expected`. */
+export async function sendUntilReceived(
+  radio: RadioSender,
+  dish: AnyDish,
+  send: Array<[group: string, body: string]>,
+  expected: [group: string, body: string],
+): Promise<void> {
+  const [message, { group }] = await untilReceived(async () => {
+    for (const [g, body] of send) await radio.send(body, { group: g })
+  }, dish.receive())
+  assert.deepEqual([String(group), String(message)], expected)
 }
