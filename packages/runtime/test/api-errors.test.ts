@@ -75,7 +75,7 @@ for (const ioThreads of [0, 1]) {
     it("bind and connect reject unknown and unimplemented transports with EPROTONOSUPPORT", async () => {
       const s = new Push({ context: ctx, linger: 0 })
       try {
-        for (const endpoint of ["foo://x", "ws://127.0.0.1:5555"]) {
+        for (const endpoint of ["foo://x", "pgm://127.0.0.1;239.0.0.1:5555"]) {
           await assert.rejects(s.bind(endpoint), code("EPROTONOSUPPORT"))
           assert.throws(() => s.connect(endpoint), code("EPROTONOSUPPORT"))
         }

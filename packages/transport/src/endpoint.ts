@@ -6,9 +6,19 @@ export type Endpoint =
   | { transport: "tcp"; host: string; port: number; text: string }
   | { transport: "ipc"; path: string; text: string }
   | { transport: "inproc"; name: string; text: string }
+  | WsEndpoint
   | UdpEndpoint
 
-/** An endpoint a stream connection serves (tcp, ipc): neither inproc nor udp. */
+/** `ws://host:port/path` or `wss://...`: the path is "/" when none is given, as in libzmq. */
+export interface WsEndpoint {
+  transport: "ws" | "wss"
+  host: string
+  port: number
+  path: string
+  text: string
+}
+
+/** An endpoint a stream connection serves (tcp, ipc, ws, wss): neither inproc nor udp. */
 export type NetworkEndpoint = Exclude<Endpoint, { transport: "inproc" } | { transport: "udp" }>
 
 const TRANSPORTS = new Set(["tcp", "ipc", "inproc", "ws", "wss", "udp", "pgm", "epgm", "vmci"])
@@ -32,6 +42,7 @@ export function parseEndpoint(text: string, bind: boolean): Endpoint {
   if (transport === "ipc") return parseIpc(text, rest, bind)
   if (transport === "inproc") return parseInproc(text, rest)
   if (transport === "udp") return parseUdp(text, rest, bind)
+  if (transport === "ws" || transport === "wss") return parseWs(transport, text, rest, bind)
   if (TRANSPORTS.has(transport)) {
     throw new ZmqError("EPROTONOSUPPORT", `transport '${transport}' is not supported yet`, text)
   }
@@ -51,13 +62,33 @@ export function parseNetworkEndpoint(text: string, bind: boolean): NetworkEndpoi
 function parseTcp(text: string, rest: string, bind: boolean): Endpoint {
   // A connect endpoint may name a source address first: "src;dst". Only the destination matters here.
   const addr = rest.includes(";") ? rest.slice(rest.indexOf(";") + 1) : rest
+  return { transport: "tcp", ...parseHostPort("tcp", text, addr, bind), text }
+}
+
+/** As libzmq: the path starts at the first "/" after the port; without one it is "/". */
+function parseWs(transport: "ws" | "wss", text: string, rest: string, bind: boolean): Endpoint {
+  const bracket = rest.startsWith("[") ? rest.indexOf("]") : 0
+  const slash = rest.indexOf("/", Math.max(bracket, 0))
+  const hostPort = slash < 0 ? rest : rest.slice(0, slash)
+  const path = slash < 0 ? "/" : rest.slice(slash)
+  return { transport, ...parseHostPort(transport, text, hostPort, bind), path, text }
+}
+
+function parseHostPort(
+  transport: string,
+  text: string,
+  addr: string,
+  bind: boolean,
+): { host: string; port: number } {
   const colon = addr.lastIndexOf(":")
-  if (colon <= 0) throw new ZmqError("EINVAL", `invalid tcp endpoint '${text}': missing port`, text)
+  if (colon <= 0) {
+    throw new ZmqError("EINVAL", `invalid ${transport} endpoint '${text}': missing port`, text)
+  }
   let host = addr.slice(0, colon)
   const portText = addr.slice(colon + 1)
   if (host.startsWith("[") && host.endsWith("]")) host = host.slice(1, -1)
   if (host.length === 0)
-    throw new ZmqError("EINVAL", `invalid tcp endpoint '${text}': empty host`, text)
+    throw new ZmqError("EINVAL", `invalid ${transport} endpoint '${text}': empty host`, text)
   if (host === "*") {
     if (!bind) throw new ZmqError("EINVAL", `cannot connect to wildcard host in '${text}'`, text)
     host = "0.0.0.0"
@@ -69,10 +100,10 @@ function parseTcp(text: string, rest: string, bind: boolean): Endpoint {
   } else {
     port = /^\d{1,5}$/.test(portText) ? Number(portText) : Number.NaN
     if (!(port > 0 && port < 65536)) {
-      throw new ZmqError("EINVAL", `invalid tcp port '${portText}' in '${text}'`, text)
+      throw new ZmqError("EINVAL", `invalid ${transport} port '${portText}' in '${text}'`, text)
     }
   }
-  return { transport: "tcp", host, port, text }
+  return { host, port }
 }
 
 /**
@@ -104,6 +135,17 @@ function parseInproc(text: string, name: string): Endpoint {
 /** Formats an ipc endpoint the way libzmq reports it in ZMQ_LAST_ENDPOINT. */
 export function formatIpc(path: string): string {
   return `ipc://${path}`
+}
+
+/** Formats a ws endpoint the way libzmq reports it in ZMQ_LAST_ENDPOINT (with its path). */
+export function formatWs(
+  transport: "ws" | "wss",
+  host: string,
+  port: number,
+  path: string,
+): string {
+  const h = host.includes(":") ? `[${host}]` : host
+  return `${transport}://${h}:${port}${path}`
 }
 
 /** Formats a tcp endpoint the way libzmq reports it in ZMQ_LAST_ENDPOINT. */

@@ -2,8 +2,9 @@
  * @omq/transport: the wire side of omq.
  *
  * - `zmtp/`: the pure ZMTP 3.1 core (greeting, framing, commands, mechanisms); no `node:` imports.
- * - `engine/`: a connection over a Node stream (ZMTP, or raw bytes for STREAM sockets), and the
- *   listener and connecter of the stream transports (tcp, ipc).
+ * - `engine/`: a connection over a Carrier (ZMTP, or raw bytes for STREAM sockets), the byte
+ *   stream carrier, and the listener and connecter of the stream transports (tcp, ipc).
+ * - `ws/`: ZWS 2.0 over the `ws` library: the WebSocket carrier, its listener and dialer.
  * - `udp/`: udp endpoints and the datagrams of RADIO/DISH and DGRAM (pure, as `zmtp/`).
  * - errors and endpoint parsing shared by every layer above.
  *
@@ -13,15 +14,25 @@ export {
   type Endpoint,
   formatIpc,
   formatTcp,
+  formatWs,
   type NetworkEndpoint,
   parseEndpoint,
   parseNetworkEndpoint,
+  type WsEndpoint,
 } from "./endpoint.js"
-export { Connecter, type ConnecterEvent, type ReconnectOptions } from "./engine/connecter.js"
+export type { Carrier, CarrierEvents, FrameOutput } from "./engine/carrier.js"
+export {
+  Connecter,
+  type ConnecterEvent,
+  type Dialer,
+  type ReconnectOptions,
+  streamDialer,
+} from "./engine/connecter.js"
 export type { Engine } from "./engine/engine.js"
 export type { HeartbeatOptions } from "./engine/heartbeat.js"
-export { type Listener, listen } from "./engine/listener.js"
+export { type Listener, listenStream } from "./engine/listener.js"
 export { RawEngine } from "./engine/raw-engine.js"
+export { StreamCarrier } from "./engine/stream-carrier.js"
 export {
   type EngineConfig,
   type EngineHandler,
@@ -47,6 +58,9 @@ export {
   isIPv4,
   type UdpEndpoint,
 } from "./udp/udp-endpoint.js"
+export { WsCarrier } from "./ws/ws-carrier.js"
+export { type WsDialOptions, type WssClientOptions, wsDialer } from "./ws/ws-dialer.js"
+export { listenWs, type WsListenOptions, type WssServerOptions } from "./ws/ws-listener.js"
 export {
   encodeCancel,
   encodeJoin,

@@ -1,5 +1,5 @@
-import type { Socket as NetSocket } from "node:net"
 import {
+  type Carrier,
   type Engine,
   type EngineHandler,
   type PeerInfo,
@@ -34,7 +34,7 @@ export interface ConnectionHost {
   announce(peer: HostedPeer, info: PeerInfo, sendLimit: number, address: string | undefined): void
   event(event: HostEvent): void
   /** The engine is gone; true when it was closed on purpose (unbind, disconnect). */
-  closed(engine: Engine, stream: NetSocket, peer: HostedPeer | null): boolean
+  closed(engine: Engine, carrier: Carrier, peer: HostedPeer | null): boolean
 }
 
 /**
@@ -44,7 +44,7 @@ export interface ConnectionHost {
 export type ConnectionClosed = (report: () => void, error: ZmqError | null) => void
 
 /**
- * Runs one connection of a HostedSocket over `stream`: opens its engine and turns the engine's
+ * Runs one connection of a HostedSocket over `carrier`: opens its engine and turns the engine's
  * callbacks into records for the socket (messages, large frames piece by piece, subscriptions,
  * ZAP questions) and into pipe state (credit, drains, the handshake, the end).
  *
@@ -53,14 +53,14 @@ export type ConnectionClosed = (report: () => void, error: ZmqError | null) => v
  */
 export function runConnection(
   host: ConnectionHost,
-  stream: NetSocket,
+  carrier: Carrier,
   address: string,
   pipe: HostedPeer | (() => HostedPeer),
   options: ConnectionOptions,
   onClosed: ConnectionClosed,
 ): Engine {
-  // The socket holds its thread while it has work (SocketBase); the stream never does.
-  stream.unref()
+  // The socket holds its thread while it has work (SocketBase); the connection never does.
+  carrier.unref()
   let peer: HostedPeer | null = typeof pipe === "function" ? null : pipe
   /** A frame of TRANSFER_FROM bytes or more being gathered from this connection. */
   let big: { body: Uint8Array; filled: number; more: boolean } | null = null
@@ -76,7 +76,7 @@ export function runConnection(
       peer ??= (pipe as () => HostedPeer)()
       peer.engine = engine
       peer.receiveLimit = options.receiveHighWaterMark || NO_LIMIT
-      host.announce(peer, info, options.sendHighWaterMark, stream.remoteAddress)
+      host.announce(peer, info, options.sendHighWaterMark, carrier.remoteAddress)
       host.event({ type: "handshake", address }) // after PeerUp: the socket knows the peer
       peer.flushQueue(host.giveBack)
       if (peer.paused) engine.pause()
@@ -120,7 +120,7 @@ export function runConnection(
       peer!.delivered()
     },
     authenticate: (query) =>
-      host.zap().ask(query, stream.remoteAddress ?? "", (answer) => engine.zapAnswer(answer)),
+      host.zap().ask(query, carrier.remoteAddress, (answer) => engine.zapAnswer(answer)),
     drain: () => {
       if (peer && peer.engine === engine && peer.blocked) {
         peer.blocked = false
@@ -130,7 +130,7 @@ export function runConnection(
       }
     },
     closed: (error, handshaken) => {
-      const deliberate = host.closed(engine, stream, peer)
+      const deliberate = host.closed(engine, carrier, peer)
       if (peer && peer.engine === engine) {
         peer.engine = null
         peer.blocked = false // no drain will come from a closed connection
@@ -143,7 +143,7 @@ export function runConnection(
       }, error)
     },
   }
-  const engine = openEngine(host.type(), stream, options, toSocket.streamFrom, handler)
+  const engine = openEngine(host.type(), carrier, options, toSocket.streamFrom, handler)
   return engine
 }
 

@@ -33,6 +33,17 @@ export interface ConnectionOptions {
   heartbeat: HeartbeatOptions
   /** Properties our READY announces (the socket's `metadata` option). */
   metadata: Record<string, string>
+  /** TLS for wss (the socket's wss* options, PEM text), null when none is set. */
+  wss: WssOptions | null
+}
+
+/** The socket's wss options: a server's key and certificate, a client's trust and checks. */
+export interface WssOptions {
+  key?: string
+  cert?: string
+  ca?: string
+  servername?: string
+  rejectUnauthorized?: boolean
 }
 
 interface AttachmentBase {

@@ -1,5 +1,4 @@
-import type { Socket as NetSocket } from "node:net"
-import { type Listener, listen, parseNetworkEndpoint, ZmqError } from "@omq/transport"
+import { type Carrier, type Listener, ZmqError } from "@omq/transport"
 import type { HostEvent } from "./host-events.js"
 
 /** What the listeners need from their HostedSocket. */
@@ -17,9 +16,9 @@ export class HostedListeners {
   readonly #host: ListenersHost
   /** By resolved endpoint, and by the endpoint as given when it had wildcards. */
   readonly #byEndpoint = new Map<string, Listener>()
-  readonly #accepted = new Map<Listener, Set<NetSocket>>()
+  readonly #accepted = new Map<Listener, Set<Carrier>>()
   /** Connections closed by unbind(): no disconnect event for them. */
-  readonly #dropped = new WeakSet<NetSocket>()
+  readonly #dropped = new WeakSet<Carrier>()
 
   constructor(host: ListenersHost) {
     this.#host = host
@@ -31,21 +30,22 @@ export class HostedListeners {
    */
   async bind(
     endpoint: string,
-    accept: (stream: NetSocket, endpoint: string) => void,
+    listen: (onConnection: (carrier: Carrier) => void) => Promise<Listener>,
+    accept: (carrier: Carrier, endpoint: string) => void,
   ): Promise<string> {
     const host = this.#host
-    const accepted = new Set<NetSocket>()
+    const accepted = new Set<Carrier>()
     let listener: Listener
     try {
-      listener = await listen(parseNetworkEndpoint(endpoint, true), (stream) => {
+      listener = await listen((carrier) => {
         if (host.closing()) {
-          stream.destroy()
+          carrier.destroy()
           return
         }
-        accepted.add(stream)
-        stream.once("close", () => accepted.delete(stream))
+        accepted.add(carrier)
+        carrier.onClose(() => accepted.delete(carrier))
         host.event({ type: "accept", address: listener.endpoint })
-        accept(stream, listener.endpoint)
+        accept(carrier, listener.endpoint)
       })
     } catch (err) {
       host.event({ type: "bind:error", address: endpoint, error: err as ZmqError })
@@ -70,9 +70,9 @@ export class HostedListeners {
     if (!listener) throw new ZmqError("ENOENT", `not bound to ${endpoint}`, endpoint)
     for (const [key, value] of this.#byEndpoint)
       if (value === listener) this.#byEndpoint.delete(key)
-    for (const stream of this.#accepted.get(listener) ?? []) {
-      this.#dropped.add(stream)
-      stream.destroy()
+    for (const carrier of this.#accepted.get(listener) ?? []) {
+      this.#dropped.add(carrier)
+      carrier.destroy()
     }
     this.#accepted.delete(listener)
     await this.#close(listener)
@@ -92,8 +92,8 @@ export class HostedListeners {
   }
 
   /** The connection was closed by unbind(). */
-  droppedOnPurpose(stream: NetSocket): boolean {
-    return this.#dropped.has(stream)
+  droppedOnPurpose(carrier: Carrier): boolean {
+    return this.#dropped.has(carrier)
   }
 
   /** Stops every listener at once; the promise resolves once all are closed (and reported). */

@@ -1,5 +1,4 @@
-import type { Socket as NetSocket } from "node:net"
-import { Connecter, type Engine, type PeerInfo, parseNetworkEndpoint } from "@omq/transport"
+import { type Carrier, Connecter, type Engine, type PeerInfo } from "@omq/transport"
 import type { Lane } from "../ring/lane.js"
 import type { ControlFrames, InboxHandler, RecordSink, RecordSource } from "../ring/record-link.js"
 import {
@@ -27,6 +26,7 @@ import { OutgoingStream } from "./outgoing-stream.js"
 import { peerProperties } from "./peer-properties.js"
 import type { PooledCopies } from "./pooled-copies.js"
 import { writeSubscription } from "./subscription-wire.js"
+import { dialerFor, listenerFor } from "./transports.js"
 import { UdpPipes } from "./udp-pipes.js"
 import { WrittenPeers } from "./written-peers.js"
 
@@ -133,7 +133,11 @@ export class HostedSocket implements InboxHandler {
 
   bind(endpoint: string, options: ConnectionOptions): Promise<string> {
     if (isUdp(endpoint)) return this.#udp.bind(endpoint, options)
-    return this.#listeners.bind(endpoint, (stream, ep) => this.#accept(stream, ep, options))
+    return this.#listeners.bind(
+      endpoint,
+      listenerFor(this.#att.type, endpoint, options),
+      (carrier, ep) => this.#accept(carrier, ep, options),
+    )
   }
 
   /** Reports a monitor event to the socket (its Observer, if it has one). */
@@ -152,7 +156,7 @@ export class HostedSocket implements InboxHandler {
       if (!this.#closing) this.#udp.connect(endpoint, options, pipeId)
       return
     }
-    const ep = parseNetworkEndpoint(endpoint, false)
+    const dialer = dialerFor(this.#att.type, endpoint, options)
     if (this.#closing) return
     let pipe: HostedPeer | null = null
     if (pipeId !== 0) {
@@ -163,7 +167,7 @@ export class HostedSocket implements InboxHandler {
       pipe,
       live: null,
       connecter: new Connecter(
-        ep,
+        dialer,
         options,
         (stream) => {
           const peer = entry.pipe ?? this.#addPeer(endpoint, options, true)
@@ -348,7 +352,7 @@ export class HostedSocket implements InboxHandler {
 
   // ---- connections ---------------------------------------------------------------------------
 
-  #accept(stream: NetSocket, endpoint: string, options: ConnectionOptions): void {
+  #accept(stream: Carrier, endpoint: string, options: ConnectionOptions): void {
     let peer: HostedPeer | null = null
     this.#startEngine(
       stream,
@@ -370,7 +374,7 @@ export class HostedSocket implements InboxHandler {
    * factory called once the handshake succeeds (accepted connections get their pipe only then).
    */
   #startEngine(
-    stream: NetSocket,
+    stream: Carrier,
     address: string,
     pipe: HostedPeer | (() => HostedPeer),
     options: ConnectionOptions,

@@ -1,9 +1,10 @@
-import type { Socket as NetSocket } from "node:net"
 import {
+  type Carrier,
   type Engine,
   type EngineHandler,
   RawEngine,
   type SocketType,
+  type StreamCarrier,
   ZmtpEngine,
 } from "@omq/transport"
 import { securityOf } from "./connection-security.js"
@@ -20,12 +21,13 @@ const encoder = new TextEncoder()
  */
 export function openEngine(
   type: SocketType,
-  stream: NetSocket,
+  carrier: Carrier,
   options: ConnectionOptions,
   streamFrom: number,
   handler: EngineHandler,
 ): Engine {
-  if (type === "STREAM") return new RawEngine(stream, handler)
+  // Binds and connects of a STREAM socket take tcp and ipc only (see transports.ts).
+  if (type === "STREAM") return new RawEngine((carrier as StreamCarrier).stream, handler)
   const config = {
     socketType: type,
     routingId: options.routingId,
@@ -39,5 +41,5 @@ export function openEngine(
     security: securityOf(options.security),
     heartbeat: options.heartbeat,
   }
-  return new ZmtpEngine(stream, config, handler)
+  return new ZmtpEngine(carrier, config, handler)
 }

@@ -1,7 +1,7 @@
 import diagnostics from "node:diagnostics_channel"
 import { checkUdpSocketType, parseEndpoint, type SocketType, ZmqError } from "@omq/transport"
 import { type Context, type ContextSocket, context as defaultContext } from "../context.js"
-import type { ConnectionOptions } from "../io/host-protocol.js"
+import type { ConnectionOptions, WssOptions } from "../io/host-protocol.js"
 import { type Event, Observer } from "../observer.js"
 import type { InprocOffer } from "../process/inproc-registry.js"
 import { TransferPool } from "../ring/transfer-pool.js"
@@ -174,6 +174,7 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
         timeToLive: o.heartbeatTimeToLive,
         timeout: o.heartbeatTimeout,
       },
+      wss: wssOptions(o),
     }
   }
 
@@ -340,4 +341,15 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
 /** For calls made after close(). */
 export function badSocket(): ZmqError {
   return new ZmqError("EBADF", "socket is closed")
+}
+
+/** The wss options a bind or connect takes along; null when none is set. */
+function wssOptions(o: SocketOptions): WssOptions | null {
+  const tls: WssOptions = {}
+  if (o.wssKey !== null) tls.key = o.wssKey
+  if (o.wssCert !== null) tls.cert = o.wssCert
+  if (o.wssCa !== null) tls.ca = o.wssCa
+  if (o.wssServername !== null) tls.servername = o.wssServername
+  if (!o.wssRejectUnauthorized) tls.rejectUnauthorized = false
+  return Object.keys(tls).length > 0 ? tls : null
 }

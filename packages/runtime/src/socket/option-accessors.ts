@@ -182,4 +182,34 @@ export abstract class SocketOptionAccessors {
   set metadata(v: Readonly<Record<string, string>>) {
     this.setOption("metadata", v)
   }
+  get wssKey(): string | null {
+    return this.options.wssKey
+  }
+  set wssKey(v: string | Uint8Array | null) {
+    this.setOption("wssKey", v)
+  }
+  get wssCert(): string | null {
+    return this.options.wssCert
+  }
+  set wssCert(v: string | Uint8Array | null) {
+    this.setOption("wssCert", v)
+  }
+  get wssCa(): string | null {
+    return this.options.wssCa
+  }
+  set wssCa(v: string | Uint8Array | null) {
+    this.setOption("wssCa", v)
+  }
+  get wssServername(): string | null {
+    return this.options.wssServername
+  }
+  set wssServername(v: string | null) {
+    this.setOption("wssServername", v)
+  }
+  get wssRejectUnauthorized(): boolean {
+    return this.options.wssRejectUnauthorized
+  }
+  set wssRejectUnauthorized(v: boolean) {
+    this.setOption("wssRejectUnauthorized", v)
+  }
 }

@@ -58,6 +58,15 @@ export interface SocketOptions {
    * with "X-". Peers read them with receiveWithProperties(). Default {}.
    */
   metadata: Readonly<Record<string, string>>
+  /** wss server: the private key and certificate chain (PEM text, or its bytes). Default null. */
+  wssKey: string | null
+  wssCert: string | null
+  /** wss client: certificates to trust instead of the system's (PEM). Default null. */
+  wssCa: string | null
+  /** wss client: the name the server's certificate must carry; default the endpoint's host. */
+  wssServername: string | null
+  /** wss client: refuse a server whose certificate is not trusted. Default true (tests: false). */
+  wssRejectUnauthorized: boolean
 }
 
 export const DEFAULT_OPTIONS: Readonly<SocketOptions> = {
@@ -86,6 +95,11 @@ export const DEFAULT_OPTIONS: Readonly<SocketOptions> = {
   heartbeatTimeToLive: 0,
   heartbeatTimeout: -1,
   metadata: {},
+  wssKey: null,
+  wssCert: null,
+  wssCa: null,
+  wssServername: null,
+  wssRejectUnauthorized: true,
 }
 
 type Check = (value: unknown) => boolean
@@ -109,6 +123,8 @@ const isMetadata: Check = (v) =>
       /^[\x21-\x7e]+$/.test(name) &&
       typeof value === "string",
   )
+const PEM = "null, or PEM text as a string or bytes"
+const isPem: Check = (v) => v === null || typeof v === "string" || v instanceof Uint8Array
 const CHECKS: Record<keyof SocketOptions, [Check, string]> = {
   linger: [int(-1), "an integer >= -1"],
   sendHighWaterMark: [int(0), "an integer >= 0"],
@@ -144,7 +160,14 @@ const CHECKS: Record<keyof SocketOptions, [Check, string]> = {
   ],
   heartbeatTimeout: [int(-1), "an integer >= -1"],
   metadata: [isMetadata, 'an object of "X-" names (at most 255 bytes) to strings'],
+  wssKey: [isPem, PEM],
+  wssCert: [isPem, PEM],
+  wssCa: [isPem, PEM],
+  wssServername: [(v) => v === null || typeof v === "string", "null or a host name"],
+  wssRejectUnauthorized: [isBoolean, "a boolean"],
 }
+
+const PEM_OPTIONS = new Set<string>(["wssKey", "wssCert", "wssCa"])
 
 /** A CURVE key given as Z85 text or 32 bytes, as bytes; null when it is neither. */
 export function curveKeyBytes(value: unknown): Uint8Array | null {
@@ -166,6 +189,10 @@ export function checkOption<K extends keyof SocketOptions>(
   if (!check) throw new ZmqError("EINVAL", `unknown socket option '${String(name)}'`)
   if (!check[0](value)) {
     throw new ZmqError("EINVAL", `option ${name} must be ${check[1]}, got ${String(value)}`)
+  }
+  // PEM travels to the IO thread as text.
+  if (PEM_OPTIONS.has(name) && value instanceof Uint8Array) {
+    return Buffer.from(value).toString("utf8") as SocketOptions[K]
   }
   // Keys are kept as Z85 text whichever form they came in (zeromq.js reads them back so).
   if (value instanceof Uint8Array) return z85Encode(value) as SocketOptions[K]

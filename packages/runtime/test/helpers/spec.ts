@@ -13,10 +13,10 @@ import { classesFor, type SocketClasses } from "./remote-socket.js"
 const THREADS = 7
 
 /** "inproc-threads": inproc between sockets that each live on a thread of their own. */
-export type Transport = "tcp" | "ipc" | "inproc" | "inproc-threads"
+export type Transport = "tcp" | "ipc" | "ws" | "inproc" | "inproc-threads"
 
 /** Every transport the spec suites run over. Adding one here runs every spec test over it. */
-export const TRANSPORTS: readonly Transport[] = ["tcp", "ipc", "inproc", "inproc-threads"]
+export const TRANSPORTS: readonly Transport[] = ["tcp", "ipc", "ws", "inproc", "inproc-threads"]
 
 let inprocNames = 0
 
@@ -27,6 +27,8 @@ export function bindAddress(transport: Transport): string {
       return "tcp://127.0.0.1:*"
     case "ipc":
       return "ipc://*" // a fresh path, as libzmq picks one
+    case "ws":
+      return "ws://127.0.0.1:*/spec"
     case "inproc":
     case "inproc-threads":
       return `inproc://spec-${process.pid}-${inprocNames++}` // names are process-wide
@@ -43,6 +45,8 @@ export async function unboundAddress(transport: Transport): Promise<string> {
       return `tcp://127.0.0.1:${await freePort()}`
     case "ipc":
       return `ipc://${tmpdir()}/omq-spec-${process.pid}-${inprocNames++}`
+    case "ws":
+      return `ws://127.0.0.1:${await freePort()}/spec`
     case "inproc":
     case "inproc-threads":
       return `inproc://spec-${process.pid}-${inprocNames++}`

@@ -1,5 +1,7 @@
-import { connect, type Socket } from "node:net"
-import type { NetworkEndpoint as Endpoint } from "../endpoint.js"
+import { connect } from "node:net"
+import type { NetworkEndpoint } from "../endpoint.js"
+import type { Carrier } from "./carrier.js"
+import { StreamCarrier } from "./stream-carrier.js"
 
 export interface ReconnectOptions {
   /** Milliseconds before a retry; -1 disables reconnection. */
@@ -15,28 +17,64 @@ export type ConnecterEvent =
   | { type: "close" }
   | { type: "connect:retry"; interval: number }
 
+/** How one transport makes an outgoing connection. */
+export interface Dialer {
+  /** libzmq reports a delay only where connecting takes time (tcp, ws; ipc connects at once). */
+  readonly delayed: boolean
+  /**
+   * Starts one attempt: `open` with the connection made, or `fail` (once, and never both).
+   * Returns a function that abandons the attempt.
+   */
+  dial(open: (carrier: Carrier) => void, fail: () => void): () => void
+}
+
+/** Dials tcp or ipc. */
+export function streamDialer(addr: Extract<NetworkEndpoint, { transport: "tcp" | "ipc" }>): Dialer {
+  return {
+    delayed: addr.transport === "tcp",
+    dial(open, fail) {
+      const stream =
+        addr.transport === "tcp"
+          ? connect({ host: addr.host, port: addr.port, noDelay: true })
+          : connect({ path: addr.path.startsWith("@") ? `\0${addr.path.slice(1)}` : addr.path })
+      stream.unref() // attempts and retries never hold a thread: a waiting call does
+      const onError = (): void => {
+        stream.destroy()
+        fail()
+      }
+      stream.once("error", onError)
+      stream.once("connect", () => {
+        stream.off("error", onError)
+        open(new StreamCarrier(stream, addr.transport))
+      })
+      return () => stream.destroy()
+    },
+  }
+}
+
 /**
- * Keeps one outgoing tcp or ipc connection alive: connects, hands each established stream to
+ * Keeps one outgoing connection alive: dials, hands each established connection to
  * `onConnection`, and after `retry()` (the stream's owner saw it close) tries again with
  * libzmq's back-off: the interval doubles up to the maximum, plus a random jitter.
  */
 export class Connecter {
-  readonly #addr: Endpoint
+  readonly #dialer: Dialer
   readonly #options: ReconnectOptions
-  readonly #onConnection: (s: Socket) => void
+  readonly #onConnection: (carrier: Carrier) => void
   readonly #onEvent: (event: ConnecterEvent) => void
   #interval: number
   #timer: ReturnType<typeof setTimeout> | undefined
-  #attempt: Socket | undefined
+  /** Abandons the attempt under way. */
+  #abort: (() => void) | undefined
   #closed = false
 
   constructor(
-    addr: Endpoint,
+    dialer: Dialer,
     options: ReconnectOptions,
-    onConnection: (s: Socket) => void,
+    onConnection: (carrier: Carrier) => void,
     onEvent: (event: ConnecterEvent) => void = () => {},
   ) {
-    this.#addr = addr
+    this.#dialer = dialer
     this.#options = options
     this.#onConnection = onConnection
     this.#onEvent = onEvent
@@ -63,35 +101,26 @@ export class Connecter {
     this.#closed = true
     clearTimeout(this.#timer)
     this.#timer = undefined
-    this.#attempt?.destroy()
-    this.#attempt = undefined
+    this.#abort?.()
+    this.#abort = undefined
   }
 
   #connect(): void {
     if (this.#closed) return
-    const addr = this.#addr
-    const stream =
-      addr.transport === "tcp"
-        ? connect({ host: addr.host, port: addr.port, noDelay: true })
-        : connect({ path: addr.path.startsWith("@") ? `\0${addr.path.slice(1)}` : addr.path })
-    this.#attempt = stream
-    stream.unref() // attempts and retries never hold a thread: a waiting call does
-    // libzmq reports a delay only where connecting takes time (tcp; ipc connects at once).
-    if (addr.transport === "tcp") this.#onEvent({ type: "connect:delay" })
-    const onError = (): void => {
-      this.#attempt = undefined
-      stream.destroy()
-      if (this.#closed) return
-      this.#onEvent({ type: "close" }) // as libzmq: the failed attempt's descriptor closes
-      this.retry()
-    }
-    stream.once("error", onError)
-    stream.once("connect", () => {
-      stream.off("error", onError)
-      this.#attempt = undefined
-      this.#interval = this.#options.reconnectInterval
-      this.#onEvent({ type: "connect" })
-      this.#onConnection(stream)
-    })
+    if (this.#dialer.delayed) this.#onEvent({ type: "connect:delay" })
+    this.#abort = this.#dialer.dial(
+      (carrier) => {
+        this.#abort = undefined
+        this.#interval = this.#options.reconnectInterval
+        this.#onEvent({ type: "connect" })
+        this.#onConnection(carrier)
+      },
+      () => {
+        this.#abort = undefined
+        if (this.#closed) return
+        this.#onEvent({ type: "close" }) // as libzmq: the failed attempt's descriptor closes
+        this.retry()
+      },
+    )
   }
 }

@@ -1,5 +1,5 @@
 import { FLAG_COMMAND, FLAG_LONG, FLAG_MORE, type MessageCipher } from "../zmtp/mod.js"
-import type { StreamOutput } from "./stream-output.js"
+import type { FrameOutput } from "./carrier.js"
 
 /** CURVE's inner flags: bit 0 MORE, bit 1 COMMAND. */
 const SEALED_MORE = 1
@@ -14,7 +14,7 @@ const SEALED_COMMAND = 2
  * Runs on the connection's thread.
  */
 export class FrameWriter {
-  readonly #output: StreamOutput
+  readonly #output: FrameOutput
   #cipher: MessageCipher | null = null
   /** Body bytes still owed by a frame begun with `header`. */
   #bodyRemaining = 0
@@ -22,7 +22,7 @@ export class FrameWriter {
   /** Under CURVE, a frame begun with `header` is gathered here, then sealed whole. */
   #sealing: { body: Uint8Array; filled: number; more: boolean } | null = null
 
-  constructor(output: StreamOutput) {
+  constructor(output: FrameOutput) {
     this.#output = output
   }
 

@@ -4,6 +4,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { type NetworkEndpoint as Endpoint, formatIpc, formatTcp } from "../endpoint.js"
 import { ZmqError, type ZmqErrorCode } from "../errors.js"
+import type { Carrier } from "./carrier.js"
+import { StreamCarrier } from "./stream-carrier.js"
 
 /** A bound listener. `endpoint` is the resolved address, as ZMQ_LAST_ENDPOINT reports it. */
 export interface Listener {
@@ -14,12 +16,19 @@ export interface Listener {
   onAcceptError: ((error: ZmqError) => void) | null
 }
 
+type StreamEndpoint = Extract<Endpoint, { transport: "tcp" | "ipc" }>
+
 /**
- * Binds a tcp or ipc endpoint and calls `onConnection` for each accepted stream. Rejects with
- * EADDRINUSE and friends.
+ * Binds a tcp or ipc endpoint and calls `onConnection` for each accepted connection. Rejects
+ * with EADDRINUSE and friends.
  */
-export function listen(ep: Endpoint, onConnection: (s: Socket) => void): Promise<Listener> {
-  return ep.transport === "tcp" ? listenTcp(ep, onConnection) : listenIpc(ep, onConnection)
+export function listenStream(
+  ep: StreamEndpoint,
+  onConnection: (carrier: Carrier) => void,
+): Promise<Listener> {
+  return ep.transport === "tcp"
+    ? listenTcp(ep, (s) => onConnection(new StreamCarrier(s, "tcp")))
+    : listenIpc(ep, (s) => onConnection(new StreamCarrier(s, "ipc")))
 }
 
 function listenTcp(
@@ -77,7 +86,7 @@ function removeStale(path: string): void {
   }
 }
 
-function serve(
+export function serve(
   server: Server,
   options: { host?: string; port?: number; path?: string; exclusive: boolean },
   text: string,
@@ -112,7 +121,7 @@ function acceptCode(code: string | undefined): ZmqErrorCode {
   return "EPROTO"
 }
 
-function bindCode(code: string | undefined): ZmqErrorCode {
+export function bindCode(code: string | undefined): ZmqErrorCode {
   if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") return code
   return "EINVAL"
 }

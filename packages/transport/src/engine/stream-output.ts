@@ -1,5 +1,6 @@
 import type { Socket } from "node:net"
 import { frameHeaderSize, writeFrameHeader } from "../zmtp/mod.js"
+import type { FrameOutput } from "./carrier.js"
 
 /**
  * Output is gathered into chunks of up to this size; larger owned frames are written as they
@@ -19,7 +20,7 @@ const COPY_LIMIT = 8 * 1024
  * as they are, all written to the stream in one corked burst per flush(). Runs on the
  * connection's thread.
  */
-export class StreamOutput {
+export class StreamOutput implements FrameOutput {
   readonly #stream: Socket
   #outChunk = OUT_FIRST
   #out: Buffer = NO_OUT

@@ -1,4 +1,3 @@
-import type { Socket } from "node:net"
 import { ZmqError } from "../errors.js"
 import {
   type Command,
@@ -19,11 +18,11 @@ import {
   type ZapQuery,
   ZmtpError,
 } from "../zmtp/mod.js"
+import type { Carrier, FrameOutput } from "./carrier.js"
 import type { Engine } from "./engine.js"
 import { FrameReader } from "./frame-reader.js"
 import { FrameWriter } from "./frame-writer.js"
 import { Heartbeat, type HeartbeatOptions } from "./heartbeat.js"
-import { StreamOutput } from "./stream-output.js"
 
 /** What a connection needs to know about the socket it serves. */
 export interface EngineConfig {
@@ -82,8 +81,9 @@ enum State {
 
 const IDENTITY_TYPES = new Set<SocketType>(["REQ", "DEALER", "ROUTER"])
 /**
- * One ZMTP 3.x connection over a byte stream: the handshake (NULL, PLAIN or CURVE, see
- * Handshake), then framing, PING/PONG and heartbeats, and under CURVE a MESSAGE box per frame.
+ * One ZMTP 3.x connection over a Carrier (a byte stream, or WebSocket messages): the handshake
+ * (NULL, PLAIN or CURVE, see Handshake), then framing, PING/PONG and heartbeats (over ws, the
+ * carrier's pings), and under CURVE a MESSAGE box per frame.
  *
  * Lives on one thread (an IO worker or the socket's own thread). Outgoing frames are gathered
  * and written once per `flush()`, so a burst of small messages costs one write. Incoming
@@ -91,10 +91,10 @@ const IDENTITY_TYPES = new Set<SocketType>(["REQ", "DEALER", "ROUTER"])
  * message is never seen in part.
  */
 export class ZmtpEngine implements Engine {
-  readonly #stream: Socket
+  readonly #carrier: Carrier
   readonly #config: EngineConfig
   readonly #handler: EngineHandler
-  readonly #output: StreamOutput
+  readonly #output: FrameOutput
   readonly #writer: FrameWriter
   readonly #handshake: Handshake
   readonly #heartbeat: Heartbeat
@@ -107,26 +107,32 @@ export class ZmtpEngine implements Engine {
   /** The handshake was refused: the connection closes with this once the ERROR is out. */
   #refusal: ZmqError | null = null
 
-  constructor(stream: Socket, config: EngineConfig, handler: EngineHandler) {
-    this.#stream = stream
+  constructor(carrier: Carrier, config: EngineConfig, handler: EngineHandler) {
+    this.#carrier = carrier
     this.#config = config
     this.#handler = handler
-    this.#output = new StreamOutput(stream)
+    this.#output = carrier.output
     this.#writer = new FrameWriter(this.#output)
-    this.#handshake = new Handshake(mechanismFor(config.security, localProperties(config)))
+    this.#handshake = new Handshake(mechanismFor(config.security, localProperties(config)), {
+      greeting: carrier.greeting,
+    })
+    const carrierPing = carrier.ping
     this.#heartbeat = new Heartbeat(config.heartbeat, {
       ping: (ttl) => {
-        this.writeEncoded(pingFrame(ttl))
+        // Over ws a WebSocket ping, as libzmq sends (its ws engine ignores ZMTP PINGs).
+        if (carrierPing) carrierPing()
+        else this.writeEncoded(pingFrame(ttl))
         this.flush()
       },
       // Not a protocol error: as in libzmq, a connecter dials again after a heartbeat timeout.
       expire: (reason) => this.#fail(new ZmqError("EAGAIN", reason)),
     })
-    stream.setNoDelay(true)
-    stream.on("data", (chunk: Buffer) => this.#onData(chunk))
-    stream.on("drain", () => handler.drain())
-    stream.on("error", () => {})
-    stream.on("close", () => this.#finish(null))
+    carrier.start({
+      data: (bytes) => this.#onData(bytes),
+      alive: () => this.#heartbeat.heard(),
+      drain: () => handler.drain(),
+      closed: (error) => this.#finish(error ? asZmqError(error) : null),
+    })
     if (config.handshakeInterval > 0) {
       this.#timer = setTimeout(
         // EAGAIN, as libzmq reports a handshake timeout (not a protocol error).
@@ -134,7 +140,12 @@ export class ZmtpEngine implements Engine {
         config.handshakeInterval,
       )
     }
-    stream.write(this.#handshake.start())
+    if (carrier.greeting) {
+      this.#output.bytes(this.#handshake.start())
+      this.#output.flush()
+    } else {
+      this.#progress(this.#handshake.begin())
+    }
   }
 
   get ready(): boolean {
@@ -146,9 +157,9 @@ export class ZmtpEngine implements Engine {
     return this.#peerMinor
   }
 
-  /** The peer's address, for ZAP: an IP for tcp, empty for ipc. */
+  /** The peer's address, for ZAP: an IP for tcp and ws, empty for ipc. */
   get peerAddress(): string {
-    return this.#stream.remoteAddress ?? ""
+    return this.#carrier.remoteAddress
   }
 
   /**
@@ -186,18 +197,18 @@ export class ZmtpEngine implements Engine {
   }
 
   pause(): void {
-    this.#stream.pause()
+    this.#carrier.pause()
   }
 
   resume(): void {
-    if (this.#state !== State.Closed) this.#stream.resume()
+    if (this.#state !== State.Closed) this.#carrier.resume()
   }
 
   /** The ZAP handler's answer to `handler.authenticate` (null: no handler is bound). */
   zapAnswer(answer: ZapAnswer | null): void {
     if (this.#state !== State.Handshake) return
     this.#zap = answer
-    this.#stream.resume()
+    this.#carrier.resume()
     try {
       this.#progress(this.#handshake.zapAnswer(answer))
     } catch (err) {
@@ -209,17 +220,15 @@ export class ZmtpEngine implements Engine {
   end(): Promise<void> {
     if (this.#state === State.Closed) return Promise.resolve()
     this.flush()
-    const closed = new Promise<void>((resolve) => this.#stream.once("close", () => resolve()))
-    this.#stream.end()
-    return closed
+    return new Promise<void>((resolve) => this.#carrier.end(resolve))
   }
 
   destroy(): void {
-    this.#stream.destroy()
+    this.#carrier.destroy()
     this.#finish(null)
   }
 
-  #onData(chunk: Buffer): void {
+  #onData(chunk: Uint8Array): void {
     this.#heartbeat.heard()
     // No closure per chunk: this runs for every read.
     try {
@@ -237,12 +246,12 @@ export class ZmtpEngine implements Engine {
       // The ERROR command goes out before the connection closes.
       const error = asZmqError(progress.failure)
       this.#refusal = error
-      this.#stream.pause()
-      this.#stream.end(() => this.#fail(error))
+      this.#carrier.pause()
+      this.#carrier.end(() => this.#fail(error))
       return
     }
     if (progress.zap) {
-      this.#stream.pause() // nothing more is read until the handler answers
+      this.#carrier.pause() // nothing more is read until the handler answers
       this.#handler.authenticate(progress.zap)
       return
     }
@@ -331,7 +340,7 @@ export class ZmtpEngine implements Engine {
 
   #fail(error: ZmqError): void {
     if (this.#state === State.Closed) return
-    this.#stream.destroy()
+    this.#carrier.destroy()
     this.#finish(error)
   }
 

@@ -78,4 +78,17 @@ export {
   formatSecretCertificate,
   parseCertificate,
 } from "./zpl-certificate.js"
-export { ZWS_COMMAND, ZWS_MORE, zmtpFrameOfZwsPayload, zwsPayloadOfFrame } from "./zws-frame.js"
+export {
+  ZWS_COMMAND,
+  ZWS_MORE,
+  zmtpFrameOfZwsPayload,
+  zmtpHeaderOfZwsPayload,
+  zwsPayloadOfFrame,
+} from "./zws-frame.js"
+export {
+  BARE_ZWS,
+  chooseZwsSubprotocol,
+  type ZwsChoice,
+  type ZwsMechanism,
+  zwsSubprotocolsOffered,
+} from "./zws-subprotocol.js"

@@ -27,25 +27,29 @@ export function zwsPayloadOfFrame(frame: Uint8Array): Uint8Array {
  * libzmq refuses it; other flag bits are ignored, as ZMTP's reserved bits are.
  */
 export function zmtpFrameOfZwsPayload(payload: Uint8Array): Uint8Array {
+  const header = zmtpHeaderOfZwsPayload(payload)
+  const frame = new Uint8Array(header.byteLength + payload.byteLength - 1)
+  frame.set(header)
+  frame.set(payload.subarray(1), header.byteLength)
+  return frame
+}
+
+/**
+ * The ZMTP header (flags and size) of the frame a ZWS payload carries; its body is
+ * `payload.subarray(1)`. A receiver hands both on without copying the body.
+ */
+export function zmtpHeaderOfZwsPayload(payload: Uint8Array): Uint8Array {
   if (payload.byteLength === 0) {
     throw protocolError("ERR_ZMTP_UNSPECIFIED", "empty ZWS message (no flags byte)")
   }
   const zws = payload[0]!
   const size = payload.byteLength - 1
-  const long = size > 255
-  const header = long ? 9 : 2
-  const frame = new Uint8Array(header + size)
-  frame[0] =
-    (zws & ZWS_MORE ? FLAG_MORE : 0) |
-    (zws & ZWS_COMMAND ? FLAG_COMMAND : 0) |
-    (long ? FLAG_LONG : 0)
-  if (long) {
-    const view = new DataView(frame.buffer)
-    view.setUint32(1, Math.floor(size / 0x1_0000_0000))
-    view.setUint32(5, size >>> 0)
-  } else {
-    frame[1] = size
-  }
-  frame.set(payload.subarray(1), header)
-  return frame
+  const flags = (zws & ZWS_MORE ? FLAG_MORE : 0) | (zws & ZWS_COMMAND ? FLAG_COMMAND : 0)
+  if (size <= 255) return Uint8Array.of(flags, size)
+  const header = new Uint8Array(9)
+  header[0] = flags | FLAG_LONG
+  const view = new DataView(header.buffer)
+  view.setUint32(1, Math.floor(size / 0x1_0000_0000))
+  view.setUint32(5, size >>> 0)
+  return header
 }

@@ -1,0 +1,69 @@
+/**
+ * Where a connection's frames go out: a byte stream (StreamOutput, tcp and ipc) or one
+ * WebSocket message per frame (ZwsOutput, ws and wss). Bytes written outside a frame begun with
+ * `header` are whole encoded frames (the handshake's commands, PINGs). Runs on the connection's
+ * thread.
+ */
+export interface FrameOutput {
+  /** A frame whose body is here whole; `owned` bodies may be kept instead of copied. */
+  frame(flags: number, body: Uint8Array, owned: boolean): void
+  /** A frame header alone; `size` body bytes follow through bytes() / owned(). */
+  header(flags: number, size: number): void
+  /** Bytes (copied: the caller's memory may be reused). */
+  bytes(bytes: Uint8Array): void
+  /** Bytes the caller gives up; `written` runs once they are written or dropped. */
+  owned(bytes: Uint8Array, written?: () => void): void
+  /** Writes what was gathered; false when the connection wants a drain first. */
+  flush(): boolean
+  /** The connection is gone: owned memory waiting to be written is given back. */
+  drop(): void
+}
+
+/** What a carrier tells its engine. Called on the connection's thread. */
+export interface CarrierEvents {
+  /** ZMTP bytes from the peer (over ws, each message as the frame it carries). */
+  data(bytes: Uint8Array): void
+  /** The peer showed it is alive without ZMTP traffic (a WebSocket ping or pong). */
+  alive(): void
+  /** A write buffer that was full emptied. */
+  drain(): void
+  /** The connection closed; `error` when the carrier itself saw the peer break its rules. */
+  closed(error: Error | null): void
+}
+
+/**
+ * The connection under a ZmtpEngine: a byte stream (StreamCarrier: tcp, ipc) or a WebSocket
+ * (WsCarrier: ws, wss). Hosts hold carriers, not Node streams, so every transport is run the
+ * same way. Lives on the thread that accepted or dialled it.
+ */
+export interface Carrier {
+  /** The transport, for the STREAM socket's raw engine (tcp and ipc only) and for errors. */
+  readonly transport: "tcp" | "ipc" | "ws" | "wss"
+  /**
+   * True where ZMTP greetings open the connection (byte streams). False over ws, where the
+   * subprotocol named the mechanism and commands go at once.
+   */
+  readonly greeting: boolean
+  /**
+   * Bare ZWS2.0 (a ws subprotocol without a mechanism): no handshake, each side's first message
+   * is its routing id. False everywhere else.
+   */
+  readonly bare: boolean
+  /** The peer's IP address (empty for ipc). */
+  readonly remoteAddress: string
+  readonly output: FrameOutput
+  /** Liveness probes of the carrier's own (a WebSocket ping), or null: ZMTP PINGs are used. */
+  readonly ping: (() => void) | null
+  /** Starts delivering events (once). */
+  start(events: CarrierEvents): void
+  pause(): void
+  resume(): void
+  /** Ends after what was written; `done` runs once the connection is closed. */
+  end(done: () => void): void
+  /** Closes at once. */
+  destroy(): void
+  /** Lets the thread exit while this connection is open (the runtime decides what holds it). */
+  unref(): void
+  /** `listener` runs once the connection has closed (for whoever tracks it besides the engine). */
+  onClose(listener: () => void): void
+}

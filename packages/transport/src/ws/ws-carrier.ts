@@ -1,0 +1,107 @@
+import type { Socket } from "node:net"
+import type { WebSocket } from "ws"
+import type { Carrier, CarrierEvents } from "../engine/carrier.js"
+import { ZmqError } from "../errors.js"
+import { zmtpHeaderOfZwsPayload } from "../zmtp/mod.js"
+import { ZwsOutput } from "./zws-output.js"
+
+/**
+ * A ws or wss connection (a `ws` WebSocket, opened: accepted by a WsListener or dialled) as a
+ * Carrier. Each binary message is handed to the engine as the ZMTP frame it carries: a made-up
+ * header, then the body as a view (the decoder takes a body whole in its chunk without a copy).
+ * Text messages and empty ones break ZWS and drop the connection; `ws` itself drops unmasked
+ * client frames, bad opcodes and messages over `maxPayload`.
+ *
+ * `bare`: the subprotocol was plain "ZWS2.0" (no mechanism): the first message each side sends
+ * is its routing id. Runs on the thread that accepted or dialled it.
+ */
+export class WsCarrier implements Carrier {
+  readonly transport: "ws" | "wss"
+  readonly greeting = false
+  readonly bare: boolean
+  readonly output: ZwsOutput
+  readonly ping: () => void
+  readonly #ws: WebSocket
+  readonly #socket: Socket
+  /** Why the connection was dropped, when it broke ZWS or `ws` refused a frame. */
+  #error: ZmqError | null = null
+
+  constructor(ws: WebSocket, socket: Socket, transport: "ws" | "wss", bare: boolean) {
+    this.#ws = ws
+    this.#socket = socket
+    this.transport = transport
+    this.bare = bare
+    this.output = new ZwsOutput(ws, socket)
+    this.ping = () => ws.ping()
+    socket.setNoDelay(true)
+  }
+
+  get remoteAddress(): string {
+    return this.#socket.remoteAddress ?? ""
+  }
+
+  start(events: CarrierEvents): void {
+    const ws = this.#ws
+    ws.on("message", (data: Buffer, isBinary: boolean) => {
+      if (this.#error) return
+      if (!isBinary) return this.#drop(new ZmqError("EPROTO", "text message over ZWS"))
+      if (data.byteLength === 0) return this.#drop(new ZmqError("EPROTO", "empty ZWS message"))
+      events.data(zmtpHeaderOfZwsPayload(data))
+      if (data.byteLength > 1) events.data(data.subarray(1))
+    })
+    ws.on("ping", () => events.alive())
+    ws.on("pong", () => events.alive())
+    this.#socket.on("drain", () => events.drain())
+    ws.on("error", (err: Error & { code?: string }) => {
+      this.#error ??= new ZmqError(
+        err.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH" ? "EMSGSIZE" : "EPROTO",
+        `WebSocket: ${err.message}`,
+      )
+    })
+    ws.on("close", () => events.closed(this.#error))
+  }
+
+  pause(): void {
+    this.#ws.pause()
+  }
+
+  resume(): void {
+    this.#ws.resume()
+  }
+
+  /**
+   * A close frame after what was written, then the end of the stream: libzmq echoes a close
+   * frame but leaves tcp open, so waiting for it to close first would wait for ever.
+   */
+  end(done: () => void): void {
+    if (this.#socket.destroyed) {
+      queueMicrotask(done)
+      return
+    }
+    this.#socket.once("close", done)
+    this.#ws.close(1000)
+    this.#socket.end()
+  }
+
+  destroy(): void {
+    this.#ws.terminate()
+  }
+
+  unref(): void {
+    this.#socket.unref()
+  }
+
+  onClose(listener: () => void): void {
+    this.#ws.once("close", listener)
+  }
+
+  /** The peer fragmented a message (see guardAgainstFragments): ZWS forbids it. */
+  refuseFragment(): void {
+    this.#drop(new ZmqError("EPROTO", "fragmented ZWS message"))
+  }
+
+  #drop(error: ZmqError): void {
+    this.#error = error
+    this.#ws.terminate()
+  }
+}

@@ -1,0 +1,75 @@
+import type { IncomingMessage } from "node:http"
+import type { Socket } from "node:net"
+import { WebSocket } from "ws"
+import { formatWs, type WsEndpoint } from "../endpoint.js"
+import type { Dialer } from "../engine/connecter.js"
+import { BARE_ZWS, type ZwsMechanism, zwsSubprotocolsOffered } from "../zmtp/mod.js"
+import { guardAgainstFragments } from "./fragment-guard.js"
+import { WsCarrier } from "./ws-carrier.js"
+
+/** TLS settings of a wss client (PEM text), as the socket's wss* options give them. */
+export interface WssClientOptions {
+  ca?: string | undefined
+  servername?: string | undefined
+  /** False only for tests against a self-signed server. */
+  rejectUnauthorized: boolean
+}
+
+export interface WsDialOptions {
+  mechanism: ZwsMechanism
+  /** Largest message accepted; 0 for no limit. */
+  maxPayload: number
+  /** Milliseconds the upgrade may take; 0 for no limit. */
+  upgradeTimeout: number
+  tls: WssClientOptions | null
+}
+
+/**
+ * Dials ws or wss: offers the subprotocols of the socket's mechanism (NULL also bare ZWS2.0, as
+ * libzmq's client does) and hands on the opened WebSocket as a WsCarrier.
+ */
+export function wsDialer(ep: WsEndpoint, options: WsDialOptions): Dialer {
+  const url = formatWs(ep.transport, ep.host, ep.port, ep.path)
+  return {
+    delayed: true,
+    dial(open, fail) {
+      // Offered in a header of our own, and the answer taken before `ws` checks it: `ws` refuses
+      // "ZWS2.0/NULL" ("/" is not an HTTP token character), which libzmq's server selects.
+      const offered = zwsSubprotocolsOffered(options.mechanism)
+      const ws = new WebSocket(url, {
+        headers: { "Sec-WebSocket-Protocol": offered.join(",") },
+        perMessageDeflate: false,
+        maxPayload: options.maxPayload,
+        ...(options.upgradeTimeout > 0 ? { handshakeTimeout: options.upgradeTimeout } : {}),
+        ...(options.tls ?? {}),
+      })
+      let socket: Socket | null = null
+      let selected: string | undefined
+      ws.once("upgrade", (res: IncomingMessage) => {
+        selected = res.headers["sec-websocket-protocol"]
+        delete res.headers["sec-websocket-protocol"]
+        // As libzmq's client: exactly one of the offered subprotocols, or no connection.
+        if (selected === undefined || !offered.includes(selected)) {
+          ws.terminate()
+          return
+        }
+        socket = res.socket as Socket
+        socket.unref() // attempts never hold a thread: a waiting call does
+      })
+      const onError = (): void => {
+        ws.terminate()
+        fail()
+      }
+      ws.once("error", onError)
+      ws.once("open", () => {
+        ws.off("error", onError)
+        const carrier = new WsCarrier(ws, socket!, ep.transport, selected === BARE_ZWS)
+        // Only now: `ws` has put back what came with the upgrade's answer, and a listener added
+        // earlier would take those bytes from it.
+        guardAgainstFragments(socket!, () => carrier.refuseFragment())
+        open(carrier)
+      })
+      return () => ws.terminate()
+    },
+  }
+}
