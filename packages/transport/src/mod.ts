@@ -28,17 +28,12 @@ export {
   type ReconnectOptions,
   streamDialer,
 } from "./engine/connecter.js"
-export type { Engine } from "./engine/engine.js"
+export type { Engine, EngineConfig, EngineHandler, PeerInfo } from "./engine/engine.js"
 export type { HeartbeatOptions } from "./engine/heartbeat.js"
 export { type Listener, listenStream } from "./engine/listener.js"
 export { RawEngine } from "./engine/raw-engine.js"
 export { StreamCarrier } from "./engine/stream-carrier.js"
-export {
-  type EngineConfig,
-  type EngineHandler,
-  type PeerInfo,
-  ZmtpEngine,
-} from "./engine/zmtp-engine.js"
+export { ZmtpEngine } from "./engine/zmtp-engine.js"
 export { ZmqError, type ZmqErrorCode } from "./errors.js"
 export {
   type DgramAddress,

@@ -1,6 +1,5 @@
 import type { Socket } from "node:net"
-import type { Engine } from "./engine.js"
-import type { EngineHandler } from "./zmtp-engine.js"
+import type { Engine, EngineHandler } from "./engine.js"
 
 /**
  * A connection without ZMTP, for STREAM sockets: every tcp read is handed up as one message,

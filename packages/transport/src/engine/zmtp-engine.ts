@@ -1,5 +1,6 @@
 import { ZmqError } from "../errors.js"
 import {
+  BARE_ZWS,
   type Command,
   encodePing,
   encodePong,
@@ -7,71 +8,20 @@ import {
   type HandshakeProgress,
   type HandshakeResult,
   MAX_GROUP,
-  type Metadata,
+  type MessageCipher,
   mechanismFor,
   parsePing,
   protocolError,
-  type Security,
   type SocketType,
   socketTypesCompatible,
   type ZapAnswer,
-  type ZapQuery,
   ZmtpError,
 } from "../zmtp/mod.js"
 import type { Carrier, FrameOutput } from "./carrier.js"
-import type { Engine } from "./engine.js"
+import type { Engine, EngineConfig, EngineHandler, PeerInfo } from "./engine.js"
 import { FrameReader } from "./frame-reader.js"
 import { FrameWriter } from "./frame-writer.js"
-import { Heartbeat, type HeartbeatOptions } from "./heartbeat.js"
-
-/** What a connection needs to know about the socket it serves. */
-export interface EngineConfig {
-  socketType: SocketType
-  /** Sent as the Identity property by socket types that use one (REQ, DEALER, ROUTER). */
-  routingId: Uint8Array | undefined
-  /** Largest frame accepted, -1 for no limit. */
-  maxMessageSize: number
-  /** Milliseconds the greeting and handshake may take, 0 for no limit. */
-  handshakeInterval: number
-  /** Data frames of at least this many bytes are streamed to the handler, not assembled. */
-  streamFrom: number
-  /** Application properties announced in READY (libzmq's ZMQ_METADATA; names start "X-"). */
-  properties: [string, Uint8Array][]
-  security: Security
-  heartbeat: HeartbeatOptions
-}
-
-export interface PeerInfo {
-  socketType: string
-  /** The peer's Identity property; empty when it sent none. */
-  routingId: Uint8Array
-  /** ZMTP minor version the peer announced (0 for 3.0, 1 for 3.1). */
-  minor: number
-  metadata: Metadata
-  /** What the ZAP handler said of the peer (User-Id and properties), when it was asked. */
-  zap: ZapAnswer | null
-}
-
-/** Callbacks from one connection to its host. Called on the host's thread. */
-export interface EngineHandler {
-  ready(peer: PeerInfo): void
-  message(frames: Uint8Array[]): void
-  /**
-   * A message with a large frame arrives frame by frame instead: each frame is announced (with
-   * whether more follow) and its body follows through frameData, in pieces that are views valid
-   * only during the call. Frames before the large one are replayed the same way first.
-   */
-  frameStart(size: number, more: boolean): void
-  frameData(piece: Uint8Array): void
-  /** A SUBSCRIBE (true) or CANCEL (false) command. */
-  subscription(topic: Uint8Array, subscribe: boolean): void
-  /** The stream's write buffer emptied after `flush()` returned false. */
-  drain(): void
-  /** The mechanism asks the ZAP handler; answer with `engine.zapAnswer()`. */
-  authenticate(query: ZapQuery): void
-  /** The connection is gone; `error` says why when it failed (EPROTO, EMSGSIZE, ...). */
-  closed(error: ZmqError | null, handshaken: boolean): void
-}
+import { Heartbeat } from "./heartbeat.js"
 
 enum State {
   Handshake,
@@ -140,7 +90,8 @@ export class ZmtpEngine implements Engine {
         config.handshakeInterval,
       )
     }
-    if (carrier.greeting) {
+    if (carrier.bare) this.#beginBare()
+    else if (carrier.greeting) {
       this.#output.bytes(this.#handshake.start())
       this.#output.flush()
     } else {
@@ -232,8 +183,9 @@ export class ZmtpEngine implements Engine {
     this.#heartbeat.heard()
     // No closure per chunk: this runs for every read.
     try {
-      if (this.#state === State.Handshake) this.#progress(this.#handshake.push(chunk))
-      else this.#reader?.push(chunk)
+      if (this.#state === State.Handshake && !this.#carrier.bare) {
+        this.#progress(this.#handshake.push(chunk))
+      } else this.#reader?.push(chunk)
     } catch (err) {
       this.#fail(asZmqError(err))
     }
@@ -276,33 +228,70 @@ export class ZmtpEngine implements Engine {
     if (identity && identity.byteLength > 255) {
       throw new ZmqError("EPROTO", `peer identity of ${identity.byteLength} bytes exceeds 255`)
     }
-    clearTimeout(this.#timer)
-    this.#timer = undefined
     this.#peerMinor = done.peerMinor
     this.#writer.seal(done.cipher)
-    const handler = this.#handler
-    // Frames left in a chunk after the connection closed (a handler destroyed it) are dropped.
-    this.#reader = new FrameReader(
-      {
-        message: (frames) => this.#state === State.Ready && handler.message(frames),
-        frameStart: (size, more) => this.#state === State.Ready && handler.frameStart(size, more),
-        frameData: (piece) => this.#state === State.Ready && handler.frameData(piece),
-        command: (command) => this.#state === State.Ready && this.#onCommand(command),
-      },
-      done.cipher,
-      this.#config.maxMessageSize,
-      this.#config.streamFrom,
-    )
-    this.#state = State.Ready
-    this.#heartbeat.start()
-    this.flush()
-    this.#handler.ready({
+    this.#reader = this.#readerFor(done.cipher)
+    this.#becomeReady({
       socketType: type,
       routingId: identity ?? new Uint8Array(0),
       minor: done.peerMinor,
       metadata: peer,
       zap: this.#zap,
     })
+  }
+
+  /**
+   * Bare ZWS2.0 (libzmq's ws without a mechanism): our routing id goes first as a message, and
+   * the peer's first message is its own. No socket type, no properties, no check between them.
+   */
+  #beginBare(): void {
+    this.#peerMinor = 0 // subscriptions as data frames, as over any ws
+    this.writeFrame(this.#config.routingId ?? new Uint8Array(0), false, false)
+    this.flush()
+    this.#reader = this.#readerFor(null)
+  }
+
+  #onBareRoutingId(frames: Uint8Array[]): void {
+    const id = frames[0]!
+    if (frames.length > 1 || id.byteLength > 255) {
+      throw new ZmqError("EPROTO", "bare ZWS2.0: the first message must be a routing id")
+    }
+    // No type is told: the subprotocol's name stands for it (an empty one means "no handshake").
+    const peer = { socketType: BARE_ZWS, routingId: id, minor: 0, metadata: new Map(), zap: null }
+    this.#becomeReady(peer)
+  }
+
+  #becomeReady(peer: PeerInfo): void {
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+    this.#state = State.Ready
+    this.#heartbeat.start()
+    this.flush()
+    this.#handler.ready(peer)
+  }
+
+  /** Frames left in a chunk after the connection closed (a handler destroyed it) are dropped. */
+  #readerFor(cipher: MessageCipher | null): FrameReader {
+    const handler = this.#handler
+    const ready = (): boolean => this.#state === State.Ready
+    return new FrameReader(
+      {
+        message: (frames) => {
+          if (ready()) handler.message(frames)
+          else if (this.#state === State.Handshake) this.#onBareRoutingId(frames)
+        },
+        frameStart: (size, more) => {
+          if (ready()) handler.frameStart(size, more)
+          else if (this.#state === State.Handshake)
+            throw new ZmqError("EPROTO", "bare ZWS2.0: routing id too large")
+        },
+        frameData: (piece) => ready() && handler.frameData(piece),
+        command: (command) => ready() && this.#onCommand(command),
+      },
+      cipher,
+      this.#config.maxMessageSize,
+      this.#config.streamFrom,
+    )
   }
 
   #onCommand(command: Command): void {
