@@ -2,8 +2,9 @@
 // awaiting each send(). Compares omq (ioThreads 0 and 1) with zeromq.js in the same run.
 //
 //   node bench/push-pull-throughput.js [--runs 3] [--sizes 64,1024,65536,1048576] [--try-send]
-//                                      [--curve]
+//                                      [--curve] [--transport tcp|ws]
 //
+// --transport ws: over ws:// (ZWS 2.0; zeromq.js 6.8 has ws, not wss).
 // --try-send: omq's senders call trySend() and await send() only when it returns false (no
 // promise per message); zeromq.js, which has no trySend, still awaits each send().
 // --curve: every size over CURVE (the PULL is the CURVE server; keys made by the parent, see
@@ -20,10 +21,10 @@ const COUNTS = { 64: 300_000, 1024: 150_000, 65536: 8_000, 1048576: 600 }
 const CURVE_COUNTS = { 64: 100_000, 1024: 60_000, 65536: 2_000 }
 
 /** Child: the receiving side. Binds, reports its endpoint, times the messages, reports. */
-async function receiver(lib, size, count, keys) {
+async function receiver(lib, size, count, keys, transport) {
   const { Pull, opts, done } = await openLib(lib)
   const pull = new Pull({ ...opts, ...curveOptions(keys, "server") })
-  await pull.bind("tcp://127.0.0.1:*")
+  await pull.bind(`${transport}://127.0.0.1:*`)
   process.send({ endpoint: pull.lastEndpoint })
   let first = 0
   for (let i = 0; i < count; i++) {
@@ -52,8 +53,14 @@ async function sender(lib, size, count, endpoint, trySend, keys) {
   await done()
 }
 
-async function measure(lib, size, count, trySend, keys) {
-  const params = { size, count, send: trySend ? "try" : "await", ...(keys ? { keys } : {}) }
+async function measure(lib, size, count, trySend, keys, transport) {
+  const params = {
+    size,
+    count,
+    send: trySend ? "try" : "await",
+    transport,
+    ...(keys ? { keys } : {}),
+  }
   const [recv, send] = await startPair(import.meta.url, lib, "recv", "send", params)
   const { rate } = await message(recv, (m) => m.rate)
   await Promise.all([exited(recv), exited(send)])
@@ -76,9 +83,11 @@ async function main() {
     send: { type: "string", default: "await" },
     curve: { type: "boolean", default: false },
     keys: { type: "string" },
+    transport: { type: "string", default: "tcp" },
   })
+  const transport = values.transport
   if (values.role === "recv")
-    return receiver(values.lib, Number(values.size), Number(values.count), values.keys)
+    return receiver(values.lib, Number(values.size), Number(values.count), values.keys, transport)
   if (values.role === "send")
     return sender(
       values.lib,
@@ -108,7 +117,7 @@ async function main() {
     for (let r = 0; r < runs; r++)
       for (const lib of LIBS) {
         const keys = secure ? newCurveKeys() : ""
-        rates[lib].push(await measure(lib, size, count, values["try-send"], keys))
+        rates[lib].push(await measure(lib, size, count, values["try-send"], keys, transport))
       }
     const m = Object.fromEntries(LIBS.map((lib) => [lib, median(rates[lib])]))
     const label = size >= 1024 ? `${size / 1024} KiB` : `${size} B`
@@ -124,8 +133,8 @@ async function main() {
   }
   const how = values["try-send"] ? "omq senders use trySend" : "sender awaits each send"
   const what = curve
-    ? "PUSH->PULL tcp throughput over CURVE (NULL for reference)"
-    : "PUSH->PULL tcp throughput"
+    ? `PUSH->PULL ${transport} throughput over CURVE (NULL for reference)`
+    : `PUSH->PULL ${transport} throughput`
   console.log(`${what}, median of ${runs} runs, ${how}`)
   console.table(rows)
 }

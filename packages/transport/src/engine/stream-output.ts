@@ -15,6 +15,15 @@ const NO_OUT = Buffer.alloc(0)
 /** Owned frames up to this size are copied into the chunk anyway (one write beats two). */
 const COPY_LIMIT = 8 * 1024
 
+/** How a frame's header is laid out on the wire (ZMTP's own, or a WebSocket frame's for ZWS). */
+export interface Framing {
+  headerSize(bodySize: number): number
+  /** Writes the header of a frame of `flags` (ZMTP's) and `size` body bytes; returns its end. */
+  writeHeader(out: Uint8Array, at: number, flags: number, size: number): number
+}
+
+const ZMTP_FRAMING: Framing = { headerSize: frameHeaderSize, writeHeader: writeFrameHeader }
+
 /**
  * The bytes a connection has yet to write: frames gathered into chunks, and owned frames kept
  * as they are, all written to the stream in one corked burst per flush(). Runs on the
@@ -22,6 +31,7 @@ const COPY_LIMIT = 8 * 1024
  */
 export class StreamOutput implements FrameOutput {
   readonly #stream: Socket
+  readonly #framing: Framing
   #outChunk = OUT_FIRST
   #out: Buffer = NO_OUT
   #outLen = 0
@@ -31,8 +41,9 @@ export class StreamOutput implements FrameOutput {
   /** Callbacks for owned chunks whose memory the caller wants back once written (or dropped). */
   readonly #onWritten = new WeakMap<Uint8Array, () => void>()
 
-  constructor(stream: Socket) {
+  constructor(stream: Socket, framing: Framing = ZMTP_FRAMING) {
     this.#stream = stream
+    this.#framing = framing
   }
 
   /** Appends a frame; an owned body over COPY_LIMIT is kept as it is, not copied. */
@@ -43,15 +54,15 @@ export class StreamOutput implements FrameOutput {
       this.owned(body)
       return
     }
-    this.#reserve(frameHeaderSize(size) + size)
-    this.#outLen = writeFrameHeader(this.#out, this.#outLen, flags, size)
+    this.#reserve(this.#framing.headerSize(size) + size)
+    this.#outLen = this.#framing.writeHeader(this.#out, this.#outLen, flags, size)
     this.#out.set(body, this.#outLen)
     this.#outLen += size
   }
 
   header(flags: number, size: number): void {
-    this.#reserve(9)
-    this.#outLen = writeFrameHeader(this.#out, this.#outLen, flags, size)
+    this.#reserve(this.#framing.headerSize(size))
+    this.#outLen = this.#framing.writeHeader(this.#out, this.#outLen, flags, size)
   }
 
   /** Appends bytes (copied: the caller's memory may be reused). */

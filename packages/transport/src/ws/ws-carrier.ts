@@ -3,7 +3,9 @@ import type { WebSocket } from "ws"
 import type { Carrier, CarrierEvents } from "../engine/carrier.js"
 import { ZmqError } from "../errors.js"
 import { zmtpHeaderOfZwsPayload } from "../zmtp/mod.js"
-import { ZwsOutput } from "./zws-output.js"
+import { OPCODE_PING, OPCODE_PONG, ZwsOutput } from "./zws-output.js"
+
+const NO_DATA = new Uint8Array(0)
 
 /**
  * A ws or wss connection (a `ws` WebSocket, opened: accepted by a WsListener or dialled) as a
@@ -26,13 +28,22 @@ export class WsCarrier implements Carrier {
   /** Why the connection was dropped, when it broke ZWS or `ws` refused a frame. */
   #error: ZmqError | null = null
 
-  constructor(ws: WebSocket, socket: Socket, transport: "ws" | "wss", bare: boolean) {
+  /** `client`: this side dialled (its frames are masked). */
+  constructor(
+    ws: WebSocket,
+    socket: Socket,
+    transport: "ws" | "wss",
+    bare: boolean,
+    client: boolean,
+  ) {
     this.#ws = ws
     this.#socket = socket
     this.transport = transport
     this.bare = bare
-    this.output = new ZwsOutput(ws, socket)
-    this.ping = () => ws.ping()
+    const output = new ZwsOutput(socket, client)
+    this.output = output
+    // Empty pings, as libzmq sends; the engine flushes after.
+    this.ping = () => output.control(OPCODE_PING, NO_DATA)
     socket.setNoDelay(true)
   }
 
@@ -49,7 +60,12 @@ export class WsCarrier implements Carrier {
       events.data(zmtpHeaderOfZwsPayload(data))
       if (data.byteLength > 1) events.data(data.subarray(1))
     })
-    ws.on("ping", () => events.alive())
+    // Answered here, not by `ws` (autoPong off): its pong could land inside one of our frames.
+    ws.on("ping", (data: Buffer) => {
+      events.alive()
+      this.output.control(OPCODE_PONG, data)
+      this.output.flush()
+    })
     ws.on("pong", () => events.alive())
     this.#socket.on("drain", () => events.drain())
     ws.on("error", (err: Error & { code?: string }) => {

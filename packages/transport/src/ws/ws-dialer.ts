@@ -40,6 +40,8 @@ export function wsDialer(ep: WsEndpoint, options: WsDialOptions): Dialer {
         headers: { "Sec-WebSocket-Protocol": offered.join(",") },
         perMessageDeflate: false,
         maxPayload: options.maxPayload,
+        generateMask: zeroMask,
+        autoPong: false, // see WsCarrier
         ...(options.upgradeTimeout > 0 ? { handshakeTimeout: options.upgradeTimeout } : {}),
         ...(options.tls ?? {}),
       })
@@ -63,7 +65,7 @@ export function wsDialer(ep: WsEndpoint, options: WsDialOptions): Dialer {
       ws.once("error", onError)
       ws.once("open", () => {
         ws.off("error", onError)
-        const carrier = new WsCarrier(ws, socket!, ep.transport, selected === BARE_ZWS)
+        const carrier = new WsCarrier(ws, socket!, ep.transport, selected === BARE_ZWS, true)
         // Only now: `ws` has put back what came with the upgrade's answer, and a listener added
         // earlier would take those bytes from it.
         guardAgainstFragments(socket!, () => carrier.refuseFragment())
@@ -72,4 +74,14 @@ export function wsDialer(ep: WsEndpoint, options: WsDialOptions): Dialer {
       return () => ws.terminate()
     },
   }
+}
+
+/**
+ * Client frames carry a masking key of zeros (ZwsOutput writes the data frames the same way): still masked frames, as servers require, but
+ * neither side spends a pass over each payload (`ws` skips XOR with zeros). Random keys guard
+ * proxies against frames chosen by untrusted scripts in browsers; a Node process's frames are
+ * its own. Browsers mask with random keys themselves.
+ */
+function zeroMask(mask: Buffer): void {
+  mask.fill(0)
 }

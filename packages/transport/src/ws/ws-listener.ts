@@ -56,6 +56,7 @@ export function listenWs(
     noServer: true,
     maxPayload: options.maxPayload,
     perMessageDeflate: false,
+    autoPong: false, // see WsCarrier
     clientTracking: false,
     handleProtocols: (_offered, req: ChosenRequest) => req[CHOICE]?.protocol ?? false,
   })
@@ -81,7 +82,7 @@ export function listenWs(
     req.headers["sec-websocket-protocol"] = "zws"
     wss.handleUpgrade(req, socket, head, (ws) => {
       const raw = socket as Socket
-      const carrier = new WsCarrier(ws, raw, ep.transport, choice.bare)
+      const carrier = new WsCarrier(ws, raw, ep.transport, choice.bare, false)
       guardAgainstFragments(raw, () => carrier.refuseFragment())
       onConnection(carrier)
     })

@@ -1,58 +1,61 @@
 import type { Socket } from "node:net"
-import type { WebSocket } from "ws"
-import type { FrameOutput } from "../engine/carrier.js"
+import { type Framing, StreamOutput } from "../engine/stream-output.js"
 import { FLAG_COMMAND, FLAG_LONG, FLAG_MORE, ZWS_COMMAND, ZWS_MORE } from "../zmtp/mod.js"
 
-/** A ZMTP frame's flags as a ZWS flags byte. */
-function zwsFlags(flags: number): number {
-  return (flags & FLAG_MORE ? ZWS_MORE : 0) | (flags & FLAG_COMMAND ? ZWS_COMMAND : 0)
+const OPCODE_BINARY = 0x2
+const OPCODE_PING = 0x9
+const OPCODE_PONG = 0xa
+const FIN = 0x80
+const MASKED = 0x80
+
+/**
+ * Data frames as WebSocket frames, ZWS 2.0's way: one binary message (FIN set) per ZMTP frame,
+ * its payload the ZWS flags byte and the body. A client's frames are masked with a key of zeros
+ * (see zeroMask in ws-dialer.ts), so the body goes out as it is.
+ */
+function zwsFraming(client: boolean): Framing {
+  const maskBytes = client ? 4 : 0
+  return {
+    headerSize: (bodySize) => wsHeaderSize(bodySize + 1) + maskBytes + 1,
+    writeHeader(out, at, flags, bodySize) {
+      let i = writeWsHeader(out, at, OPCODE_BINARY, bodySize + 1, client)
+      out[i++] = (flags & FLAG_MORE ? ZWS_MORE : 0) | (flags & FLAG_COMMAND ? ZWS_COMMAND : 0)
+      return i
+    },
+  }
 }
 
 /**
- * Frames out over ws: each ZMTP frame becomes one binary WebSocket message (its ZWS flags byte,
- * then the body), gathered until flush() and then sent in one corked burst, so many small
- * messages still cost one write. libzmq never coalesces or splits frames, and neither may we.
- * Runs on the connection's thread.
+ * Frames out over ws, gathered like a byte stream's (StreamOutput: chunks, owned large bodies
+ * without a copy, one corked write per flush) but framed as WebSocket messages. `ws` still does
+ * everything else (the upgrade, reading, close); only this hot path writes frames itself,
+ * because one `ws.send()` per message costs two writes and two buffers each and halved the
+ * rate of small messages. libzmq never coalesces or splits ZWS frames, and neither does this.
+ *
+ * Pings and pongs are written here too (never in the middle of a frame whose body is still
+ * coming): the WebSocket's own writes could land inside one. Runs on the connection's thread.
  */
-export class ZwsOutput implements FrameOutput {
-  readonly #ws: WebSocket
-  /** The connection under the WebSocket: corked around a burst, and its drain state. */
-  readonly #socket: Socket
-  #pending: Buffer[] = []
-  /** A frame begun with header(): its payload, filled by bytes() and owned(). */
-  #open: Buffer | null = null
-  #filled = 0
-  /**
-   * Callbacks of owned bytes, by the payload that carries them: they run once `ws` has written
-   * it, never inside the call that handed the bytes over (the caller may be mid-send).
-   */
-  readonly #written = new Map<Buffer, (() => void)[]>()
+export class ZwsOutput extends StreamOutput {
+  readonly #client: boolean
+  /** Body bytes still owed by a frame begun with header(). */
+  #bodyRemaining = 0
+  #heldControl: Uint8Array[] = []
 
-  constructor(ws: WebSocket, socket: Socket) {
-    this.#ws = ws
-    this.#socket = socket
+  constructor(socket: Socket, client: boolean) {
+    super(socket, zwsFraming(client))
+    this.#client = client
   }
 
-  frame(flags: number, body: Uint8Array, _owned: boolean): void {
-    // The flags byte goes before the body: one copy, which ws then writes without another.
-    const payload = Buffer.allocUnsafe(1 + body.byteLength)
-    payload[0] = zwsFlags(flags)
-    payload.set(body, 1)
-    this.#pending.push(payload)
+  override header(flags: number, size: number): void {
+    super.header(flags, size)
+    this.#bodyRemaining = size
   }
 
-  header(flags: number, size: number): void {
-    const payload = Buffer.allocUnsafe(1 + size)
-    payload[0] = zwsFlags(flags)
-    this.#open = payload
-    this.#filled = 1
-    if (size === 0) this.#close()
-  }
-
-  /** Body bytes of an open frame, or else whole encoded frames (commands, the handshake's). */
-  bytes(bytes: Uint8Array): void {
-    if (this.#open) {
-      this.#fill(bytes)
+  /** Body bytes of an open frame, or else whole encoded ZMTP frames (commands, handshake's). */
+  override bytes(bytes: Uint8Array): void {
+    if (this.#bodyRemaining > 0) {
+      super.bytes(bytes)
+      this.#bodyWritten(bytes.byteLength)
       return
     }
     let at = 0
@@ -67,60 +70,67 @@ export class ZwsOutput implements FrameOutput {
     }
   }
 
-  owned(bytes: Uint8Array, written?: () => void): void {
-    const payload = this.#open!
-    if (written) {
-      const callbacks = this.#written.get(payload)
-      if (callbacks) callbacks.push(written)
-      else this.#written.set(payload, [written])
-    }
-    this.#fill(bytes)
+  override owned(bytes: Uint8Array, written?: () => void): void {
+    super.owned(bytes, written)
+    this.#bodyWritten(bytes.byteLength)
   }
 
-  flush(): boolean {
-    const pending = this.#pending
-    if (pending.length > 0) {
-      this.#pending = []
-      if (pending.length === 1) this.#send(pending[0]!)
-      else {
-        this.#socket.cork()
-        for (const payload of pending) this.#send(payload)
-        this.#socket.uncork()
-      }
-    }
-    return !this.#socket.writableNeedDrain
+  /** A ping (empty, as libzmq sends) or the pong that answers one. */
+  control(opcode: typeof OPCODE_PING | typeof OPCODE_PONG, data: Uint8Array): void {
+    const size = Math.min(data.byteLength, 125) // a control frame's payload limit
+    const frame = new Uint8Array(2 + (this.#client ? 4 : 0) + size)
+    const at = writeWsHeader(frame, 0, opcode, size, this.#client)
+    frame.set(data.subarray(0, size), at)
+    if (this.#bodyRemaining > 0) this.#heldControl.push(frame)
+    else super.bytes(frame)
   }
 
-  drop(): void {
-    this.#pending = []
-    this.#open = null
-    const written = [...this.#written.values()]
-    this.#written.clear()
-    for (const callbacks of written) for (const callback of callbacks) callback()
+  override drop(): void {
+    this.#heldControl = []
+    super.drop()
   }
 
-  #send(payload: Buffer): void {
-    const callbacks = this.#written.get(payload)
-    if (!callbacks) {
-      this.#ws.send(payload, { binary: true })
-      return
-    }
-    this.#written.delete(payload)
-    // Written or failed, the memory is free again either way.
-    this.#ws.send(payload, { binary: true }, () => {
-      for (const callback of callbacks) callback()
-    })
+  #bodyWritten(count: number): void {
+    this.#bodyRemaining -= count
+    if (this.#bodyRemaining > 0) return
+    this.#bodyRemaining = 0
+    const held = this.#heldControl
+    this.#heldControl = []
+    for (const frame of held) super.bytes(frame)
   }
+}
 
-  #fill(bytes: Uint8Array): void {
-    const open = this.#open!
-    open.set(bytes, this.#filled)
-    this.#filled += bytes.byteLength
-    if (this.#filled >= open.byteLength) this.#close()
-  }
+export { OPCODE_PING, OPCODE_PONG }
 
-  #close(): void {
-    this.#pending.push(this.#open!)
-    this.#open = null
+function wsHeaderSize(payload: number): number {
+  return payload < 126 ? 2 : payload < 0x1_0000 ? 4 : 10
+}
+
+/** RFC 6455 §5.2: FIN, opcode, length (7, 16 or 64 bits), and a zero masking key for a client. */
+function writeWsHeader(
+  out: Uint8Array,
+  at: number,
+  opcode: number,
+  payload: number,
+  client: boolean,
+): number {
+  const mask = client ? MASKED : 0
+  out[at++] = FIN | opcode
+  if (payload < 126) out[at++] = mask | payload
+  else if (payload < 0x1_0000) {
+    out[at++] = mask | 126
+    out[at++] = payload >>> 8
+    out[at++] = payload & 0xff
+  } else {
+    out[at++] = mask | 127
+    const view = new DataView(out.buffer, out.byteOffset + at, 8)
+    view.setUint32(0, Math.floor(payload / 0x1_0000_0000))
+    view.setUint32(4, payload >>> 0)
+    at += 8
   }
+  if (client) {
+    out.fill(0, at, at + 4)
+    at += 4
+  }
+  return at
 }
