@@ -175,9 +175,13 @@ export class Context {
     return this.#sockets.get(id)
   }
 
-  /** The IoHost for a new socket's connections: IO threads round-robin, or this thread. @internal */
-  ioLink(): IoLink {
-    if (this.ioThreads === 0) {
+  /**
+   * The IoHost for a new socket's connections: IO threads round-robin, or this thread (with
+   * `ioThreads: 0`, or `local` for a socket bound to the application's own http.Server).
+   * @internal
+   */
+  ioLink(local = false): IoLink {
+    if (this.ioThreads === 0 || local) {
       this.#links[0] ??= new LocalIoLink()
       return this.#links[0]
     }

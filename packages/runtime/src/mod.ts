@@ -36,6 +36,7 @@ export {
 } from "./security/certificate-files.js"
 export { curveKeyPair } from "./security/curve-key-pair.js"
 export { Dealer, type DealerOptions } from "./socket/dealer.js"
+export type { BindOptions } from "./socket/endpoint-socket.js"
 export { MessageProperties } from "./socket/message-properties.js"
 export type { SocketOptions } from "./socket/options.js"
 export { Pair } from "./socket/pair.js"

@@ -55,7 +55,12 @@ export {
 } from "./udp/udp-endpoint.js"
 export { WsCarrier } from "./ws/ws-carrier.js"
 export { type WsDialOptions, type WssClientOptions, wsDialer } from "./ws/ws-dialer.js"
-export { listenWs, type WsListenOptions, type WssServerOptions } from "./ws/ws-listener.js"
+export {
+  attachWs,
+  listenWs,
+  type WsListenOptions,
+  type WssServerOptions,
+} from "./ws/ws-listener.js"
 export {
   encodeCancel,
   encodeJoin,

@@ -1,3 +1,5 @@
+import type { Server as HttpServer } from "node:http"
+import type { Server as HttpsServer } from "node:https"
 import {
   encodeMetadata,
   type HeartbeatOptions,
@@ -35,6 +37,11 @@ export interface ConnectionOptions {
   metadata: Record<string, string>
   /** TLS for wss (the socket's wss* options, PEM text), null when none is set. */
   wss: WssOptions | null
+  /**
+   * The application's http(s).Server a ws bind serves its path on. In-thread hosts only: a
+   * server never crosses threads (and never goes through encodeOptions).
+   */
+  userServer?: HttpServer | HttpsServer
 }
 
 /** The socket's wss options: a server's key and certificate, a client's trust and checks. */

@@ -133,10 +133,8 @@ export class HostedSocket implements InboxHandler {
 
   bind(endpoint: string, options: ConnectionOptions): Promise<string> {
     if (isUdp(endpoint)) return this.#udp.bind(endpoint, options)
-    return this.#listeners.bind(
-      endpoint,
-      listenerFor(this.#att.type, endpoint, options),
-      (carrier, ep) => this.#accept(carrier, ep, options),
+    return this.#listeners.bind(endpoint, listenerFor(endpoint, options), (carrier, ep) =>
+      this.#accept(carrier, ep, options),
     )
   }
 
@@ -156,7 +154,7 @@ export class HostedSocket implements InboxHandler {
       if (!this.#closing) this.#udp.connect(endpoint, options, pipeId)
       return
     }
-    const dialer = dialerFor(this.#att.type, endpoint, options)
+    const dialer = dialerFor(endpoint, options)
     if (this.#closing) return
     let pipe: HostedPeer | null = null
     if (pipeId !== 0) {

@@ -26,7 +26,7 @@ export function openEngine(
   streamFrom: number,
   handler: EngineHandler,
 ): Engine {
-  // Binds and connects of a STREAM socket take tcp and ipc only (see transports.ts).
+  // A STREAM socket binds and connects tcp and ipc only (its socket refuses ws at the call).
   if (type === "STREAM") return new RawEngine((carrier as StreamCarrier).stream, handler)
   const config = {
     socketType: type,

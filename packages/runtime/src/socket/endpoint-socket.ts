@@ -1,18 +1,20 @@
 import diagnostics from "node:diagnostics_channel"
+import type { Server as HttpServer } from "node:http"
+import type { Server as HttpsServer } from "node:https"
 import { checkUdpSocketType, parseEndpoint, type SocketType, ZmqError } from "@omq/transport"
 import { type Context, type ContextSocket, context as defaultContext } from "../context.js"
-import type { ConnectionOptions, WssOptions } from "../io/host-protocol.js"
+import type { ConnectionOptions } from "../io/host-protocol.js"
 import { type Event, Observer } from "../observer.js"
 import type { InprocOffer } from "../process/inproc-registry.js"
 import { TransferPool } from "../ring/transfer-pool.js"
 import { type HoldTarget, ThreadHold } from "../util/thread-hold.js"
+import { checkWsSocketType, connectionOptions } from "./connection-options.js"
 import { HostChannel, type HostChannelOwner } from "./host-channel.js"
 import { InprocEndpoints, type InprocOwner } from "./inproc-endpoints.js"
 import type { SocketOptions } from "./options.js"
 import { Peer } from "./peer.js"
 import { creditBatch, NO_LIMIT } from "./pipe.js"
 import { PipedSocket } from "./piped-socket.js"
-import { connectionSecurity } from "./security-options.js"
 
 type CurveKeyOption = "curvePublicKey" | "curveSecretKey" | "curveServerKey"
 
@@ -120,9 +122,14 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
     return true
   }
 
-  /** The channel to the IoHost, made at the first tcp, ipc or udp endpoint. */
+  /** The channel to the IoHost, made at the first tcp, ipc, ws or udp endpoint. */
   protected get hostChannel(): HostChannel {
-    this.#host ??= new HostChannel(this, this.context, this.id, this.type, this.transferPool)
+    return this.#hostChannel(false)
+  }
+
+  /** `local`: the connections run on this thread whatever the context's IO threads. */
+  #hostChannel(local: boolean): HostChannel {
+    this.#host ??= new HostChannel(this, this.context, this.id, this.type, this.transferPool, local)
     return this.#host
   }
 
@@ -154,28 +161,7 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
   }
 
   #connectionOptions(): ConnectionOptions {
-    const o = this.options
-    const conflate = this.conflates
-    return {
-      routingId: o.routingId === null ? undefined : Buffer.from(o.routingId),
-      maxMessageSize: o.maxMessageSize,
-      handshakeInterval: o.handshakeInterval,
-      reconnectInterval: o.reconnectInterval,
-      reconnectMaxInterval: o.reconnectMaxInterval,
-      // A conflating pipe keeps the newest message instead of a limit.
-      sendHighWaterMark: conflate ? 0 : o.sendHighWaterMark,
-      receiveHighWaterMark: o.receiveHighWaterMark,
-      immediate: o.immediate,
-      conflate,
-      metadata: { ...o.metadata },
-      security: connectionSecurity(o, this.mechanism),
-      heartbeat: {
-        interval: o.heartbeatInterval,
-        timeToLive: o.heartbeatTimeToLive,
-        timeout: o.heartbeatTimeout,
-      },
-      wss: wssOptions(o),
-    }
+    return connectionOptions(this.options, this.mechanism, this.conflates)
   }
 
   /** @internal What a ZAP request says of this socket. */
@@ -189,10 +175,22 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
 
   // ---- endpoints -----------------------------------------------------------------------------
 
-  /** Binds to an endpoint; `tcp://127.0.0.1:*` picks a free port (see lastEndpoint). */
-  async bind(address: string): Promise<void> {
+  /**
+   * Binds to an endpoint; `tcp://127.0.0.1:*` picks a free port (see lastEndpoint).
+   *
+   * `options.server`: serve a ws endpoint's path on the application's own http.Server (or
+   * https.Server, for wss) instead of a port of our own; the server's other paths and requests
+   * stay the application's. Node cannot hand a server to another thread, so this socket's
+   * connections then run on its own thread: bind to the server before any other endpoint.
+   */
+  async bind(address: string, options: BindOptions = {}): Promise<void> {
     this.checkOpen()
     const ep = parseEndpoint(address, true)
+    checkWsSocketType(this.type, ep.transport, address)
+    if (options.server !== undefined) {
+      await this.#bindToServer(address, ep.transport, options.server)
+      return
+    }
     if (ep.transport === "udp") checkUdpSocketType(this.type, true, address)
     if (ep.transport === "inproc") {
       await this.inproc.bind(ep.name)
@@ -201,6 +199,23 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
     }
     const host = this.hostChannel
     this.lastEndpoint = await host.io.bindEndpoint(this.id, address, this.#connectionOptions())
+  }
+
+  async #bindToServer(address: string, transport: string, server: HttpServer): Promise<void> {
+    if (transport !== "ws" && transport !== "wss") {
+      throw new ZmqError(
+        "EINVAL",
+        `an http.Server serves ws endpoints only, not ${address}`,
+        address,
+      )
+    }
+    if (this.#host && !this.#host.io.inThread) {
+      const why = "bind to an http.Server before any other endpoint of this socket"
+      throw new ZmqError("EINVAL", `${why} (its connections run on an IO thread already)`, address)
+    }
+    const host = this.#hostChannel(true)
+    const options = { ...this.#connectionOptions(), userServer: server }
+    this.lastEndpoint = await host.io.bindEndpoint(this.id, address, options)
   }
 
   async unbind(address: string): Promise<void> {
@@ -219,6 +234,7 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
     this.checkOpen()
     const ep = parseEndpoint(address, false)
     if (ep.transport === "udp") checkUdpSocketType(this.type, false, address)
+    checkWsSocketType(this.type, ep.transport, address)
     if (ep.transport === "inproc") {
       const peer = this.inproc.connect(address, ep.name)
       if (!peer) return
@@ -343,13 +359,7 @@ export function badSocket(): ZmqError {
   return new ZmqError("EBADF", "socket is closed")
 }
 
-/** The wss options a bind or connect takes along; null when none is set. */
-function wssOptions(o: SocketOptions): WssOptions | null {
-  const tls: WssOptions = {}
-  if (o.wssKey !== null) tls.key = o.wssKey
-  if (o.wssCert !== null) tls.cert = o.wssCert
-  if (o.wssCa !== null) tls.ca = o.wssCa
-  if (o.wssServername !== null) tls.servername = o.wssServername
-  if (!o.wssRejectUnauthorized) tls.rejectUnauthorized = false
-  return Object.keys(tls).length > 0 ? tls : null
+export interface BindOptions {
+  /** A ws endpoint's path served on this server of the application's (see bind()). */
+  server?: HttpServer | HttpsServer
 }

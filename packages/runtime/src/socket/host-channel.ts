@@ -57,10 +57,11 @@ export class HostChannel implements PipeLink, InboxHandler {
     socketId: number,
     type: SocketType,
     pool: TransferPool,
+    local: boolean,
   ) {
     this.#owner = owner
     this.#context = context
-    this.#io = context.ioLink()
+    this.#io = context.ioLink(local)
     const thread = threadId
     if (this.#io.inThread) {
       const toHost = new InThreadRecords(true)

@@ -1,7 +1,9 @@
+import { once } from "node:events"
 import { createServer as createHttpServer, type IncomingMessage, type Server } from "node:http"
-import { createServer as createHttpsServer } from "node:https"
+import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https"
 import type { Socket } from "node:net"
 import type { Duplex } from "node:stream"
+import { Server as TlsServer } from "node:tls"
 import { WebSocketServer } from "ws"
 import { formatWs, type WsEndpoint } from "../endpoint.js"
 import type { Listener } from "../engine/listener.js"
@@ -34,10 +36,8 @@ type ChosenRequest = IncomingMessage & { [CHOICE]?: ZwsChoice }
 
 /**
  * Binds a ws or wss endpoint: an HTTP(S) server whose upgrades on the endpoint's path become
- * WsCarriers. What libzmq would refuse is dropped before `ws` sees it: another path (a bind
- * without one serves every path, as libzmq does; with one, also its last segment, the only
- * part libzmq's client sends), no subprotocol this socket speaks, an upgrade slower than
- * `upgradeTimeout`, plain HTTP requests (426). Rejects with EADDRINUSE and friends.
+ * WsCarriers (see serveUpgrades). Plain HTTP requests get 426; a connection slower than
+ * `upgradeTimeout` to upgrade is dropped. Rejects with EADDRINUSE and friends.
  */
 export function listenWs(
   ep: WsEndpoint,
@@ -52,14 +52,6 @@ export function listenWs(
         })
       : createHttpServer()
   server.unref() // a socket holds its thread only while it has work (omq's runtime decides)
-  const wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: options.maxPayload,
-    perMessageDeflate: false,
-    autoPong: false, // see WsCarrier
-    clientTracking: false,
-    handleProtocols: (_offered, req: ChosenRequest) => req[CHOICE]?.protocol ?? false,
-  })
   const upgradeTimers = new WeakMap<Duplex, ReturnType<typeof setTimeout>>()
   server.on(ep.transport === "wss" ? "secureConnection" : "connection", (socket: Socket) => {
     if (options.upgradeTimeout <= 0) return
@@ -71,9 +63,75 @@ export function listenWs(
   server.on("request", (_req, res) => {
     res.writeHead(426, { Connection: "close", Upgrade: "websocket" }).end()
   })
-  server.on("upgrade", (req: ChosenRequest, socket: Duplex, head: Buffer) => {
+  const onUpgrade = serveUpgrades(ep, options, onConnection, true)
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     clearTimeout(upgradeTimers.get(socket))
-    if (!servesPath(ep.path, req.url ?? "/")) return refuse(socket, 404)
+    onUpgrade(req, socket, head)
+  })
+  const listen = ep.host === "*" ? "0.0.0.0" : ep.host
+  return serve(server, { host: listen, port: ep.port, exclusive: true }, ep.text, () => {
+    const bound = server.address()
+    return bound && typeof bound === "object"
+      ? formatWs(ep.transport, bound.address, bound.port, ep.path)
+      : ep.text
+  })
+}
+
+/**
+ * Serves the endpoint's path on the application's own HTTP(S) server (`ws://` for an
+ * http.Server, `wss://` for an https.Server; the endpoint's host and port are the server's).
+ * Upgrades on other paths are left to the server's other listeners; plain requests are the
+ * application's. Resolves once the server listens. Closing it removes only this listener.
+ */
+export async function attachWs(
+  server: Server | HttpsServer,
+  ep: WsEndpoint,
+  options: WsListenOptions,
+  onConnection: (carrier: WsCarrier) => void,
+): Promise<Listener> {
+  const transport = server instanceof TlsServer ? "wss" : "ws"
+  const onUpgrade = serveUpgrades({ ...ep, transport }, options, onConnection, false)
+  server.on("upgrade", onUpgrade)
+  if (!server.listening) await once(server, "listening")
+  const bound = server.address()
+  const endpoint =
+    bound && typeof bound === "object"
+      ? formatWs(transport, bound.address, bound.port, ep.path)
+      : `${transport}://${String(bound)}${ep.path}`
+  return {
+    endpoint,
+    close: async () => {
+      server.off("upgrade", onUpgrade)
+    },
+    onAcceptError: null,
+  }
+}
+
+/**
+ * The upgrade handler of one ws endpoint. Refused before `ws` sees them (as libzmq refuses
+ * them): no subprotocol this socket speaks (400); with `ownServer`, also other paths (404).
+ * A bind without a path serves every path, as libzmq does; one with a path serves that path
+ * and its last segment, the only part libzmq's client sends.
+ */
+function serveUpgrades(
+  ep: WsEndpoint,
+  options: WsListenOptions,
+  onConnection: (carrier: WsCarrier) => void,
+  ownServer: boolean,
+): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxPayload,
+    perMessageDeflate: false,
+    autoPong: false, // see WsCarrier
+    clientTracking: false,
+    handleProtocols: (_offered, req: ChosenRequest) => req[CHOICE]?.protocol ?? false,
+  })
+  return (req: ChosenRequest, socket: Duplex, head: Buffer) => {
+    if (!servesPath(ep.path, req.url ?? "/")) {
+      if (ownServer) refuse(socket, 404)
+      return
+    }
     const choice = chooseZwsSubprotocol(offeredProtocols(req), options.mechanism)
     if (!choice) return refuse(socket, 400)
     req[CHOICE] = choice
@@ -86,14 +144,7 @@ export function listenWs(
       guardAgainstFragments(raw, () => carrier.refuseFragment())
       onConnection(carrier)
     })
-  })
-  const listen = ep.host === "*" ? "0.0.0.0" : ep.host
-  return serve(server, { host: listen, port: ep.port, exclusive: true }, ep.text, () => {
-    const bound = server.address()
-    return bound && typeof bound === "object"
-      ? formatWs(ep.transport, bound.address, bound.port, ep.path)
-      : ep.text
-  })
+  }
 }
 
 /** A bind without a path serves them all; one with a path, that path or its last segment. */

@@ -1,4 +1,5 @@
 import { incompatibleProtocol, MAX_UDP_DATAGRAM, ZmqError } from "@omq/transport"
+import type { BindOptions } from "../endpoint-socket.js"
 import { FairQueue } from "../fair-queue.js"
 import { type Message, toFrames } from "../message.js"
 import type { Peer as Pipe } from "../peer.js"
@@ -29,11 +30,11 @@ export class Datagram extends SocketBase<Buffer[]> {
   }
 
   /** udp only (libzmq: ENOCOMPATPROTO for anything else). */
-  override async bind(address: string): Promise<void> {
+  override async bind(address: string, options?: BindOptions): Promise<void> {
     if (!address.startsWith("udp://")) {
       throw incompatibleProtocol(`a DGRAM socket binds udp endpoints only, not ${address}`, address)
     }
-    return super.bind(address)
+    return super.bind(address, options)
   }
 
   /** Always ENOCOMPATPROTO, as libzmq: a DGRAM socket binds, and its messages say where to. */

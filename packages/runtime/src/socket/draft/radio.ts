@@ -5,6 +5,8 @@ import {
   radioDatagramSize,
   ZmqError,
 } from "@omq/transport"
+import type { BindOptions } from "../endpoint-socket.js"
+
 import type { Message } from "../message.js"
 import type { Peer as Pipe } from "../peer.js"
 import { SocketBase, type SocketConstructorOptions } from "../socket-base.js"
@@ -56,9 +58,9 @@ export class Radio extends SocketBase<never, RadioGroup> {
   }
 
   /** A radio binds no udp endpoint (libzmq: ENOCOMPATPROTO); DISH binds, RADIO connects. */
-  override async bind(address: string): Promise<void> {
+  override async bind(address: string, options?: BindOptions): Promise<void> {
     if (isUdp(address)) checkUdpSocketType("RADIO", true, address)
-    return super.bind(address)
+    return super.bind(address, options)
   }
 
   protected xsend(frames: Uint8Array[]): boolean {

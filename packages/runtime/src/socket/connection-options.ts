@@ -1,0 +1,54 @@
+import { incompatibleProtocol } from "@omq/transport"
+import type { ConnectionOptions, WssOptions } from "../io/host-protocol.js"
+import type { SocketOptions } from "./options.js"
+import { connectionSecurity, type SelectedMechanism } from "./security-options.js"
+
+/**
+ * What a bind or connect takes to its host: the socket's options at that moment (libzmq
+ * snapshots them per endpoint too), in the form that crosses to an IO thread. Runs on the
+ * socket's thread.
+ */
+export function connectionOptions(
+  o: SocketOptions,
+  mechanism: SelectedMechanism,
+  conflate: boolean,
+): ConnectionOptions {
+  return {
+    routingId: o.routingId === null ? undefined : Buffer.from(o.routingId),
+    maxMessageSize: o.maxMessageSize,
+    handshakeInterval: o.handshakeInterval,
+    reconnectInterval: o.reconnectInterval,
+    reconnectMaxInterval: o.reconnectMaxInterval,
+    // A conflating pipe keeps the newest message instead of a limit.
+    sendHighWaterMark: conflate ? 0 : o.sendHighWaterMark,
+    receiveHighWaterMark: o.receiveHighWaterMark,
+    immediate: o.immediate,
+    conflate,
+    metadata: { ...o.metadata },
+    security: connectionSecurity(o, mechanism),
+    heartbeat: {
+      interval: o.heartbeatInterval,
+      timeToLive: o.heartbeatTimeToLive,
+      timeout: o.heartbeatTimeout,
+    },
+    wss: wssOptions(o),
+  }
+}
+
+/** The wss options a bind or connect takes along; null when none is set. */
+function wssOptions(o: SocketOptions): WssOptions | null {
+  const tls: WssOptions = {}
+  if (o.wssKey !== null) tls.key = o.wssKey
+  if (o.wssCert !== null) tls.cert = o.wssCert
+  if (o.wssCa !== null) tls.ca = o.wssCa
+  if (o.wssServername !== null) tls.servername = o.wssServername
+  if (!o.wssRejectUnauthorized) tls.rejectUnauthorized = false
+  return Object.keys(tls).length > 0 ? tls : null
+}
+
+/** STREAM speaks raw bytes, which ws cannot carry (libzmq has no raw mode over ws either). */
+export function checkWsSocketType(type: string, transport: string, address: string): void {
+  if (type === "STREAM" && (transport === "ws" || transport === "wss")) {
+    throw incompatibleProtocol(`a STREAM socket cannot use ${transport}`, address)
+  }
+}
