@@ -21,7 +21,10 @@ export interface FrameOutput {
 
 /** What a carrier tells its engine. Called on the connection's thread. */
 export interface CarrierEvents {
-  /** ZMTP bytes from the peer (over ws, each message as the frame it carries). */
+  /**
+   * ZMTP bytes from the peer (over ws, each message as the frame it carries). Valid during the
+   * call only: a carrier may reuse the memory (WsCarrier's headers).
+   */
   data(bytes: Uint8Array): void
   /** The peer showed it is alive without ZMTP traffic (a WebSocket ping or pong). */
   alive(): void

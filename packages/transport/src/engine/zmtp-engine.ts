@@ -184,7 +184,8 @@ export class ZmtpEngine implements Engine {
     // No closure per chunk: this runs for every read.
     try {
       if (this.#state === State.Handshake && !this.#carrier.bare) {
-        this.#progress(this.#handshake.push(chunk))
+        // A copy: the handshake may hold bytes past this call (a carrier may reuse its memory).
+        this.#progress(this.#handshake.push(chunk.slice()))
       } else this.#reader?.push(chunk)
     } catch (err) {
       this.#fail(asZmqError(err))

@@ -2,10 +2,13 @@ import type { Socket } from "node:net"
 import type { WebSocket } from "ws"
 import type { Carrier, CarrierEvents } from "../engine/carrier.js"
 import { ZmqError } from "../errors.js"
-import { zmtpHeaderOfZwsPayload } from "../zmtp/mod.js"
+import { writeZmtpHeaderOfZwsPayload } from "../zmtp/mod.js"
 import { OPCODE_PING, OPCODE_PONG, ZwsOutput } from "./zws-output.js"
 
 const NO_DATA = new Uint8Array(0)
+/** One header per thread, in both sizes: the engine reads a chunk within the call. */
+const HEADER = new Uint8Array(9)
+const SHORT_HEADER = HEADER.subarray(0, 2)
 
 /**
  * A ws or wss connection (a `ws` WebSocket, opened: accepted by a WsListener or dialled) as a
@@ -57,7 +60,8 @@ export class WsCarrier implements Carrier {
       if (this.#error) return
       if (!isBinary) return this.#drop(new ZmqError("EPROTO", "text message over ZWS"))
       if (data.byteLength === 0) return this.#drop(new ZmqError("EPROTO", "empty ZWS message"))
-      events.data(zmtpHeaderOfZwsPayload(data))
+      const headerSize = writeZmtpHeaderOfZwsPayload(data, HEADER)
+      events.data(headerSize === 2 ? SHORT_HEADER : HEADER)
       if (data.byteLength > 1) events.data(data.subarray(1))
     })
     // Answered here, not by `ws` (autoPong off): its pong could land inside one of our frames.

@@ -79,6 +79,7 @@ export {
   parseCertificate,
 } from "./zpl-certificate.js"
 export {
+  writeZmtpHeaderOfZwsPayload,
   ZWS_COMMAND,
   ZWS_MORE,
   zmtpFrameOfZwsPayload,
