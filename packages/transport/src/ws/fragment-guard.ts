@@ -5,16 +5,23 @@ import type { Socket } from "node:net"
  * what `ws` accepts but libzmq refuses: a fragmented message (a data frame without FIN, or a
  * continuation frame). ZWS carries one ZMTP frame per whole message; `ws` would join the
  * fragments silently. Reads only the frame headers and steps over the payloads.
+ * `onFragment` gets how many whole messages came before the fragmented one: those are the
+ * peer's, the next one `ws` hands on is not.
  *
- * Runs on the connection's thread, as a second 'data' listener beside `ws`'s own.
+ * Runs on the connection's thread, as a 'data' listener put before `ws`'s own: `ws` emits the
+ * messages of a chunk as it parses it, so a guard after it would see a joined message go by.
  */
-export function guardAgainstFragments(socket: Socket, onFragment: () => void): void {
+export function guardAgainstFragments(
+  socket: Socket,
+  onFragment: (wholeMessagesBefore: number) => void,
+): void {
   const header = new Uint8Array(14)
   let filled = 0
+  let wholeMessages = 0
   /** Payload bytes of the current frame still to step over. */
   let skip = 0
   let tripped = false
-  socket.on("data", (chunk: Buffer) => {
+  socket.prependListener("data", (chunk: Buffer) => {
     let at = 0
     while (at < chunk.byteLength && !tripped) {
       if (skip > 0) {
@@ -31,9 +38,10 @@ export function guardAgainstFragments(socket: Socket, onFragment: () => void): v
       const fin = (header[0]! & 0x80) !== 0
       if (opcode === 0 || (!fin && opcode < 8)) {
         tripped = true
-        onFragment()
+        onFragment(wholeMessages)
         return
       }
+      if (opcode < 8) wholeMessages++
       skip = payloadLength(header)
     }
   })

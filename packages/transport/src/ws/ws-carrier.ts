@@ -30,6 +30,9 @@ export class WsCarrier implements Carrier {
   readonly #socket: Socket
   /** Why the connection was dropped, when it broke ZWS or `ws` refused a frame. */
   #error: ZmqError | null = null
+  /** Messages `ws` handed on, and how many are the peer's before a fragmented one. */
+  #delivered = 0
+  #wholeMessages = Number.POSITIVE_INFINITY
 
   /** `client`: this side dialled (its frames are masked). */
   constructor(
@@ -58,6 +61,7 @@ export class WsCarrier implements Carrier {
     const ws = this.#ws
     ws.on("message", (data: Buffer, isBinary: boolean) => {
       if (this.#error) return
+      if (this.#delivered++ >= this.#wholeMessages) return this.#dropFragmented()
       if (!isBinary) return this.#drop(new ZmqError("EPROTO", "text message over ZWS"))
       if (data.byteLength === 0) return this.#drop(new ZmqError("EPROTO", "empty ZWS message"))
       const headerSize = writeZmtpHeaderOfZwsPayload(data, HEADER)
@@ -115,8 +119,17 @@ export class WsCarrier implements Carrier {
     this.#ws.once("close", listener)
   }
 
-  /** The peer fragmented a message (see guardAgainstFragments): ZWS forbids it. */
-  refuseFragment(): void {
+  /**
+   * The peer fragmented a message (see guardAgainstFragments), which ZWS forbids: the messages
+   * before it are still handed on (the guard reads a chunk before `ws` does), then the
+   * connection is dropped.
+   */
+  refuseFragment(wholeMessagesBefore: number): void {
+    this.#wholeMessages = wholeMessagesBefore
+    if (this.#delivered >= wholeMessagesBefore) this.#dropFragmented()
+  }
+
+  #dropFragmented(): void {
     this.#drop(new ZmqError("EPROTO", "fragmented ZWS message"))
   }
 

@@ -68,7 +68,7 @@ export function wsDialer(ep: WsEndpoint, options: WsDialOptions): Dialer {
         const carrier = new WsCarrier(ws, socket!, ep.transport, selected === BARE_ZWS, true)
         // Only now: `ws` has put back what came with the upgrade's answer, and a listener added
         // earlier would take those bytes from it.
-        guardAgainstFragments(socket!, () => carrier.refuseFragment())
+        guardAgainstFragments(socket!, (before) => carrier.refuseFragment(before))
         open(carrier)
       })
       return () => ws.terminate()

@@ -141,7 +141,7 @@ function serveUpgrades(
     wss.handleUpgrade(req, socket, head, (ws) => {
       const raw = socket as Socket
       const carrier = new WsCarrier(ws, raw, ep.transport, choice.bare, false)
-      guardAgainstFragments(raw, () => carrier.refuseFragment())
+      guardAgainstFragments(raw, (before) => carrier.refuseFragment(before))
       onConnection(carrier)
     })
   }
