@@ -247,6 +247,10 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
   share(): SharedSocketHandle {
     this.checkOpen()
     checkThreadSafe(this.type)
+    // Attaching threads call this thread's mailbox, and a message to a mailbox not yet open is
+    // lost (a BroadcastChannel reaches only the channels open when it is posted): open it now,
+    // before the handle can leave. (With ioThreads: 0 nothing else may have opened it.)
+    void this.context.mailbox
     return { context: this.context.handle, thread: threadId, socket: this.id, type: this.type }
   }
 
