@@ -4,6 +4,7 @@ import assert from "node:assert/strict"
 import { execFile } from "node:child_process"
 import { describe, it } from "node:test"
 import { fileURLToPath } from "node:url"
+import { Dealer, Subscriber } from "omq"
 
 const examples = fileURLToPath(new URL("../../../../examples/", import.meta.url))
 
@@ -62,5 +63,38 @@ describe("examples", () => {
     const out = await run("clean-exit.js")
     assert.match(out, /10 results in; shutting the context down/)
     assert.match(out, /3 workers exited with codes 0, 0, 0; context terminated/)
+  })
+
+  it("dashboard/server.js: the page, its script and both ws paths on one port; a SUB gets metrics, a DEALER's command is answered", async () => {
+    const { startDashboard } = (await import(`${examples}dashboard/server.js`)) as {
+      startDashboard(o: { port: number }): Promise<{ url: string; close(): void }>
+    }
+    const dashboard = await startDashboard({ port: 0 })
+    const sub = new Subscriber({ linger: 0 })
+    const dealer = new Dealer({ linger: 0, routingId: "test-page" })
+    try {
+      const page = await fetch(dashboard.url)
+      assert.match(await page.text(), /<html/i)
+      assert.equal((await fetch(`${dashboard.url}page.js`)).status, 200)
+      const endpoints = (await (await fetch(`${dashboard.url}endpoints.json`)).json()) as {
+        metrics: string
+        commands: string
+      }
+      const port = new URL(dashboard.url).port
+      assert.equal(endpoints.metrics, `ws://127.0.0.1:${port}/metrics`)
+      assert.equal(endpoints.commands, `ws://127.0.0.1:${port}/commands`)
+      sub.subscribe("metrics")
+      sub.connect(endpoints.metrics)
+      const [topic, sample] = await sub.receive()
+      assert.equal(String(topic), "metrics")
+      assert.equal(typeof JSON.parse(String(sample)).rss, "number")
+      dealer.connect(endpoints.commands)
+      await dealer.send(["reset", ""])
+      assert.deepEqual((await dealer.receive()).map(String), ["ok", "counter reset"])
+    } finally {
+      sub.close()
+      dealer.close()
+      dashboard.close()
+    }
   })
 })

@@ -1,4 +1,4 @@
-import { ZmqError } from "@omq/transport"
+import { ZmqError } from "@omq/transport/zmtp"
 import { Queue } from "../util/queue.js"
 
 interface Call<T, D> {

@@ -1,3 +1,5 @@
+// ZmqError is pure too: the browser entry takes it from here, not from the Node-laden root.
+export { ZmqError, type ZmqErrorCode } from "../errors.js"
 export {
   type Command,
   encodeCancel,
