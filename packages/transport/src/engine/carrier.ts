@@ -21,11 +21,13 @@ export interface FrameOutput {
 
 /** What a carrier tells its engine. Called on the connection's thread. */
 export interface CarrierEvents {
-  /**
-   * ZMTP bytes from the peer (over ws, each message as the frame it carries). Valid during the
-   * call only: a carrier may reuse the memory (WsCarrier's headers).
-   */
+  /** ZMTP bytes from the peer (byte streams). */
   data(bytes: Uint8Array): void
+  /**
+   * One whole ZMTP frame (ZMTP flags, body as a view valid during the call), from carriers that
+   * receive frames rather than bytes (ws): no bytes to decode.
+   */
+  frame(flags: number, body: Uint8Array): void
   /** The peer showed it is alive without ZMTP traffic (a WebSocket ping or pong). */
   alive(): void
   /** A write buffer that was full emptied. */

@@ -6,6 +6,7 @@ import {
   FrameDecoder,
   type MessageCipher,
   parseCommand,
+  ZmtpError,
 } from "../zmtp/mod.js"
 import { unsealedFlags } from "./frame-writer.js"
 
@@ -42,6 +43,9 @@ export class FrameReader {
   readonly #sink: FrameReaderSink
   readonly #decoder: FrameDecoder
   readonly #cipher: MessageCipher | null
+  /** What a whole frame may hold (the box, under CURVE); -1 for no limit. */
+  readonly #limit: number
+  readonly #streamFrom: number
   #parts: Uint8Array[] = []
   /** True while a streamed message's frames are arriving (until its last frame starts). */
   #streaming = false
@@ -61,8 +65,10 @@ export class FrameReader {
   ) {
     this.#sink = sink
     this.#cipher = cipher
+    this.#limit = maxMessageSize < 0 || !cipher ? maxMessageSize : maxMessageSize + cipher.overhead
+    this.#streamFrom = cipher ? Number.POSITIVE_INFINITY : streamFrom
     if (cipher) {
-      const limit = maxMessageSize < 0 ? -1 : maxMessageSize + cipher.overhead
+      const limit = this.#limit
       this.#decoder = new FrameDecoder(
         { onFrame: (_flags, box) => this.#onSealed(box) },
         limit,
@@ -86,6 +92,26 @@ export class FrameReader {
   /** Bytes from the peer; throws (ZmtpError, ZmqError) when it broke the protocol. */
   push(chunk: Uint8Array): void {
     this.#decoder.push(chunk)
+  }
+
+  /**
+   * One whole frame, from a carrier that has frames rather than bytes (ws): the decoder's work
+   * is done already, so it is skipped. `flags` are ZMTP's; `body` is a view, valid until handed
+   * on.
+   */
+  frame(flags: number, body: Uint8Array): void {
+    const size = body.byteLength
+    if ((flags & FLAG_COMMAND) !== 0 && (flags & FLAG_MORE) !== 0) {
+      throw new ZmtpError("EPROTO", "command frame with MORE flag")
+    }
+    if (this.#limit >= 0 && size > this.#limit) {
+      throw new ZmtpError("EMSGSIZE", `frame of ${size} bytes exceeds ${this.#limit}`)
+    }
+    if (this.#cipher) this.#onSealed(body)
+    else if (size >= this.#streamFrom && !(flags & FLAG_COMMAND)) {
+      this.#onFrameStart(flags, size)
+      this.#sink.frameData(body)
+    } else this.#onFrame(flags, body)
   }
 
   /** The connection is gone: a message cut short goes with it. */

@@ -4,6 +4,7 @@ import {
   type Command,
   encodePing,
   encodePong,
+  frameHeaderSize,
   Handshake,
   type HandshakeProgress,
   type HandshakeResult,
@@ -14,6 +15,7 @@ import {
   protocolError,
   type SocketType,
   socketTypesCompatible,
+  writeFrameHeader,
   type ZapAnswer,
   ZmtpError,
 } from "../zmtp/mod.js"
@@ -79,6 +81,7 @@ export class ZmtpEngine implements Engine {
     })
     carrier.start({
       data: (bytes) => this.#onData(bytes),
+      frame: (flags, body) => this.#onFrame(flags, body),
       alive: () => this.#heartbeat.heard(),
       drain: () => handler.drain(),
       closed: (error) => this.#finish(error ? asZmqError(error) : null),
@@ -184,9 +187,24 @@ export class ZmtpEngine implements Engine {
     // No closure per chunk: this runs for every read.
     try {
       if (this.#state === State.Handshake && !this.#carrier.bare) {
-        // A copy: the handshake may hold bytes past this call (a carrier may reuse its memory).
-        this.#progress(this.#handshake.push(chunk.slice()))
+        this.#progress(this.#handshake.push(chunk))
       } else this.#reader?.push(chunk)
+    } catch (err) {
+      this.#fail(asZmqError(err))
+    }
+  }
+
+  #onFrame(flags: number, body: Uint8Array): void {
+    if (this.#state === State.Handshake && !this.#carrier.bare) {
+      // The handshake reads bytes: the frame as ZMTP encodes it.
+      const frame = new Uint8Array(frameHeaderSize(body.byteLength) + body.byteLength)
+      frame.set(body, writeFrameHeader(frame, 0, flags, body.byteLength))
+      this.#onData(frame)
+      return
+    }
+    this.#heartbeat.heard()
+    try {
+      this.#reader?.frame(flags, body)
     } catch (err) {
       this.#fail(asZmqError(err))
     }

@@ -2,18 +2,15 @@ import type { Socket } from "node:net"
 import type { WebSocket } from "ws"
 import type { Carrier, CarrierEvents } from "../engine/carrier.js"
 import { ZmqError } from "../errors.js"
-import { writeZmtpHeaderOfZwsPayload } from "../zmtp/mod.js"
+import { FLAG_COMMAND, FLAG_MORE, ZWS_COMMAND, ZWS_MORE } from "../zmtp/mod.js"
 import { OPCODE_PING, OPCODE_PONG, ZwsOutput } from "./zws-output.js"
 
 const NO_DATA = new Uint8Array(0)
-/** One header per thread, in both sizes: the engine reads a chunk within the call. */
-const HEADER = new Uint8Array(9)
-const SHORT_HEADER = HEADER.subarray(0, 2)
 
 /**
  * A ws or wss connection (a `ws` WebSocket, opened: accepted by a WsListener or dialled) as a
- * Carrier. Each binary message is handed to the engine as the ZMTP frame it carries: a made-up
- * header, then the body as a view (the decoder takes a body whole in its chunk without a copy).
+ * Carrier. Each binary message is handed to the engine as the ZMTP frame it carries, its body a
+ * view (no copy, and no bytes to decode).
  * Text messages and empty ones break ZWS and drop the connection; `ws` itself drops unmasked
  * client frames, bad opcodes and messages over `maxPayload`.
  *
@@ -64,9 +61,11 @@ export class WsCarrier implements Carrier {
       if (this.#delivered++ >= this.#wholeMessages) return this.#dropFragmented()
       if (!isBinary) return this.#drop(new ZmqError("EPROTO", "text message over ZWS"))
       if (data.byteLength === 0) return this.#drop(new ZmqError("EPROTO", "empty ZWS message"))
-      const headerSize = writeZmtpHeaderOfZwsPayload(data, HEADER)
-      events.data(headerSize === 2 ? SHORT_HEADER : HEADER)
-      if (data.byteLength > 1) events.data(data.subarray(1))
+      const zws = data[0]!
+      events.frame(
+        (zws & ZWS_MORE ? FLAG_MORE : 0) | (zws & ZWS_COMMAND ? FLAG_COMMAND : 0),
+        data.subarray(1),
+      )
     })
     // Answered here, not by `ws` (autoPong off): its pong could land inside one of our frames.
     ws.on("ping", (data: Buffer) => {

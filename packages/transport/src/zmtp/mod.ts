@@ -81,7 +81,6 @@ export {
   parseCertificate,
 } from "./zpl-certificate.js"
 export {
-  writeZmtpHeaderOfZwsPayload,
   ZWS_COMMAND,
   ZWS_MORE,
   zmtpFrameOfZwsPayload,

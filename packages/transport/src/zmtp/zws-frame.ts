@@ -36,29 +36,20 @@ export function zmtpFrameOfZwsPayload(payload: Uint8Array): Uint8Array {
 
 /**
  * The ZMTP header (flags and size) of the frame a ZWS payload carries; its body is
- * `payload.subarray(1)`. A receiver hands both on without copying the body.
+ * `payload.subarray(1)`.
  */
 export function zmtpHeaderOfZwsPayload(payload: Uint8Array): Uint8Array {
-  const header = new Uint8Array(9)
-  return header.subarray(0, writeZmtpHeaderOfZwsPayload(payload, header))
-}
-
-/** zmtpHeaderOfZwsPayload into `out` (9 bytes or more); returns the header's length (2 or 9). */
-export function writeZmtpHeaderOfZwsPayload(payload: Uint8Array, out: Uint8Array): number {
   if (payload.byteLength === 0) {
     throw protocolError("ERR_ZMTP_UNSPECIFIED", "empty ZWS message (no flags byte)")
   }
   const zws = payload[0]!
   const size = payload.byteLength - 1
   const flags = (zws & ZWS_MORE ? FLAG_MORE : 0) | (zws & ZWS_COMMAND ? FLAG_COMMAND : 0)
-  if (size <= 255) {
-    out[0] = flags
-    out[1] = size
-    return 2
-  }
-  out[0] = flags | FLAG_LONG
-  const view = new DataView(out.buffer, out.byteOffset)
+  if (size <= 255) return Uint8Array.of(flags, size)
+  const header = new Uint8Array(9)
+  header[0] = flags | FLAG_LONG
+  const view = new DataView(header.buffer)
   view.setUint32(1, Math.floor(size / 0x1_0000_0000))
   view.setUint32(5, size >>> 0)
-  return 9
+  return header
 }
