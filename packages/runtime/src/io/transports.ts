@@ -68,9 +68,16 @@ export function dialerFor(endpoint: string, options: ConnectionOptions): Dialer 
   })
 }
 
-/** The largest ws message: a frame's body (boxed under CURVE) and its flags byte; 0: any. */
+/**
+ * Without maxMessageSize, a ws frame may hold this much: `ws` gathers a message whole before
+ * handing it on, so a hostile page announcing gigabytes would make us hold all it sends. The
+ * same bound as an incomplete message over tcp (FrameReader); set maxMessageSize for more.
+ */
+const DEFAULT_WS_FRAME_LIMIT = 256 * 1024 * 1024
+
+/** The largest ws message: a frame's body (boxed under CURVE) and its flags byte. */
 function maxPayload(options: ConnectionOptions): number {
-  if (options.maxMessageSize < 0) return 0
+  const body = options.maxMessageSize < 0 ? DEFAULT_WS_FRAME_LIMIT : options.maxMessageSize
   const boxed = options.security.mechanism === "CURVE" ? CURVE_OVERHEAD : 0
-  return options.maxMessageSize + boxed + 1
+  return body + boxed + 1
 }
