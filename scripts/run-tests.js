@@ -4,7 +4,11 @@ import { spawnSync } from "node:child_process"
 import { readdirSync, statSync } from "node:fs"
 import { join } from "node:path"
 
-const roots = ["packages/transport/dist/test", "packages/runtime/dist/test"]
+const roots = [
+  "packages/transport/dist/test",
+  "packages/runtime/dist/test",
+  "packages/patterns/dist/test",
+]
 const files = []
 function walk(dir) {
   for (const name of readdirSync(dir)) {
