@@ -242,6 +242,29 @@ for (const ioThreads of [0, 1]) {
       })
     }
 
+    it("a whole message, then a fragment, in one read: the message arrives, then the client is dropped", async () => {
+      const client = await legitimateRawPeer("raw before the pair")
+      client.socket.write(
+        Buffer.concat([
+          wsFrame(OP.binary, zws(0, "kept"), { mask: true }),
+          wsFrame(OP.binary, zws(0, "ev"), { mask: true, fin: false }),
+        ]),
+      )
+      await receiveExactly("kept")
+      await client.closedByServer()
+      await goodClientsServed()
+      await assertNothingArrives(pull, 150)
+    })
+
+    it("a frame ws refuses (over maxMessageSize) ends the pipe at once, not after ws's closing wait", async () => {
+      const client = await legitimateRawPeer("raw before the oversized one")
+      const dropped = nextEvent(pull, "disconnect")
+      // The raw client never closes its side: only our side may end it.
+      client.send(OP.binary, zws(0, Buffer.alloc(MAX_MESSAGE_SIZE + 1, 0x65)))
+      await dropped
+      await goodClientsServed()
+    })
+
     it("takes a message of exactly maxMessageSize", async () => {
       const client = await legitimateRawPeer("raw at the limit")
       client.sendZws(zws(0, "a".repeat(MAX_MESSAGE_SIZE)))

@@ -3,6 +3,7 @@
 import { strict as assert } from "node:assert"
 import { once } from "node:events"
 import { createServer, type Server } from "node:http"
+import { createConnection } from "node:net"
 import { afterEach, beforeEach, it } from "node:test"
 import { type Context, Pull, Push, Router, Stream, ZmqError } from "omq"
 import { WebSocket } from "ws"
@@ -67,6 +68,34 @@ forEachIoThreads("ws endpoints", (ctx: Context, ioThreads: number) => {
     // unbind() gives the path back: the server itself stays up.
     await pull.unbind(pull.lastEndpoint!)
     assert.equal((await fetch(`http://127.0.0.1:${port}/x`)).status, 200)
+  })
+
+  it("on an application's server: a second bind of a path is EADDRINUSE, one without a path EINVAL, one that cannot listen a ZmqError that leaves nothing behind", async () => {
+    const first = sockets.add(new Pull(options))
+    await first.bind("ws://*:*/taken", { server: http })
+    const second = sockets.add(new Pull(options))
+    await assert.rejects(second.bind("ws://*:*/taken", { server: http }), code("EADDRINUSE"))
+    await assert.rejects(second.bind("ws://*:*", { server: http }), code("EINVAL"))
+    // A server that fails to listen (its port taken): the bind fails with the code, and no
+    // upgrade listener of ours is left on it.
+    const port = (http.address() as { port: number }).port
+    const doomed = createServer()
+    const binding = second.bind("ws://*:*/doomed", { server: doomed })
+    doomed.once("error", () => {}) // the application's own handler of the same failure
+    doomed.listen(port, "127.0.0.1")
+    await assert.rejects(binding, code("EADDRINUSE"))
+    assert.equal(doomed.listenerCount("upgrade"), 0)
+  })
+
+  it("unbind and close do not wait for a connection that never upgrades", async () => {
+    const pull = sockets.add(new Pull({ ...options, handshakeInterval: 60_000 }))
+    await pull.bind("ws://127.0.0.1:*/silent")
+    const { port } = new URL(pull.lastEndpoint!)
+    const silent = createConnection({ host: "127.0.0.1", port: Number(port) })
+    await once(silent, "connect")
+    const closed = once(silent, "close")
+    await pull.unbind(pull.lastEndpoint!) // within the test's timeout, not the interval
+    await closed
   })
 
   if (ioThreads > 0) {

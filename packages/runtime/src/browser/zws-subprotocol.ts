@@ -1,3 +1,5 @@
+import { BARE_ZWS, zwsSubprotocolsOffered } from "@omq/transport/zmtp"
+
 /**
  * Which WebSocket subprotocols a page offers, and what the server's choice means.
  *
@@ -22,21 +24,16 @@ let slashAccepted: boolean | undefined
 export function openWebSocket(url: string, mechanism: Mechanism): WebSocket {
   if (slashAccepted !== false) {
     try {
-      const ws = new WebSocket(url, offers(mechanism, "/"))
+      const ws = new WebSocket(url, zwsSubprotocolsOffered(mechanism, "/"))
       slashAccepted = true
       return ws
     } catch (err) {
       if (slashAccepted || (err as Error).name !== "SyntaxError") throw err
     }
   }
-  const ws = new WebSocket(url, offers(mechanism, "-"))
+  const ws = new WebSocket(url, zwsSubprotocolsOffered(mechanism, "-"))
   slashAccepted = false // only now: the first attempt did not fail for a bad URL
   return ws
-}
-
-function offers(mechanism: Mechanism, separator: string): string[] {
-  const named = `ZWS2.0${separator}${mechanism}`
-  return mechanism === "NULL" ? [named, "ZWS2.0"] : [named]
 }
 
 /**
@@ -44,6 +41,8 @@ function offers(mechanism: Mechanism, separator: string): string[] {
  * mechanism), or null: it chose nothing we offered, and the connection must be dropped.
  */
 export function selection(protocol: string, mechanism: Mechanism): Mechanism | "bare" | null {
-  if (protocol === `ZWS2.0/${mechanism}` || protocol === `ZWS2.0-${mechanism}`) return mechanism
-  return protocol === "ZWS2.0" && mechanism === "NULL" ? "bare" : null
+  if (protocol === `${BARE_ZWS}/${mechanism}` || protocol === `${BARE_ZWS}-${mechanism}`) {
+    return mechanism
+  }
+  return protocol === BARE_ZWS && mechanism === "NULL" ? "bare" : null
 }

@@ -42,8 +42,6 @@ export interface CarrierEvents {
  * same way. Lives on the thread that accepted or dialled it.
  */
 export interface Carrier {
-  /** The transport, for the STREAM socket's raw engine (tcp and ipc only) and for errors. */
-  readonly transport: "tcp" | "ipc" | "ws" | "wss"
   /**
    * True where ZMTP greetings open the connection (byte streams). False over ws, where the
    * subprotocol named the mechanism and commands go at once.

@@ -45,7 +45,7 @@ export function streamDialer(addr: Extract<NetworkEndpoint, { transport: "tcp" |
       stream.once("error", onError)
       stream.once("connect", () => {
         stream.off("error", onError)
-        open(new StreamCarrier(stream, addr.transport))
+        open(new StreamCarrier(stream))
       })
       return () => stream.destroy()
     },

@@ -26,9 +26,8 @@ export function listenStream(
   ep: StreamEndpoint,
   onConnection: (carrier: Carrier) => void,
 ): Promise<Listener> {
-  return ep.transport === "tcp"
-    ? listenTcp(ep, (s) => onConnection(new StreamCarrier(s, "tcp")))
-    : listenIpc(ep, (s) => onConnection(new StreamCarrier(s, "ipc")))
+  const accept = (s: Socket) => onConnection(new StreamCarrier(s))
+  return ep.transport === "tcp" ? listenTcp(ep, accept) : listenIpc(ep, accept)
 }
 
 function listenTcp(

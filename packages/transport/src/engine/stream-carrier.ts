@@ -4,7 +4,6 @@ import { StreamOutput } from "./stream-output.js"
 
 /** A tcp or ipc connection as a Carrier: ZMTP bytes both ways, greetings first. */
 export class StreamCarrier implements Carrier {
-  readonly transport: "tcp" | "ipc"
   readonly greeting = true
   readonly bare = false
   readonly ping = null
@@ -12,9 +11,8 @@ export class StreamCarrier implements Carrier {
   /** The Node stream, for the STREAM socket's raw engine. */
   readonly stream: Socket
 
-  constructor(stream: Socket, transport: "tcp" | "ipc") {
+  constructor(stream: Socket) {
     this.stream = stream
-    this.transport = transport
     this.output = new StreamOutput(stream)
     stream.setNoDelay(true)
   }

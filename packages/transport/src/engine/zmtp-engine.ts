@@ -2,7 +2,6 @@ import { ZmqError } from "../errors.js"
 import {
   BARE_ZWS,
   type Command,
-  encodePing,
   encodePong,
   frameHeaderSize,
   Handshake,
@@ -13,17 +12,16 @@ import {
   mechanismFor,
   parsePing,
   protocolError,
-  type SocketType,
   socketTypesCompatible,
   writeFrameHeader,
   type ZapAnswer,
-  ZmtpError,
 } from "../zmtp/mod.js"
 import type { Carrier, FrameOutput } from "./carrier.js"
 import type { Engine, EngineConfig, EngineHandler, PeerInfo } from "./engine.js"
 import { FrameReader } from "./frame-reader.js"
 import { FrameWriter } from "./frame-writer.js"
 import { Heartbeat } from "./heartbeat.js"
+import { asZmqError, decodeAscii, localProperties, pingFrame } from "./zmtp-engine-support.js"
 
 enum State {
   Handshake,
@@ -31,7 +29,6 @@ enum State {
   Closed,
 }
 
-const IDENTITY_TYPES = new Set<SocketType>(["REQ", "DEALER", "ROUTER"])
 /**
  * One ZMTP 3.x connection over a Carrier (a byte stream, or WebSocket messages): the handshake
  * (NULL, PLAIN or CURVE, see Handshake), then framing, PING/PONG and heartbeats (over ws, the
@@ -58,6 +55,8 @@ export class ZmtpEngine implements Engine {
   #zap: ZapAnswer | null = null
   /** The handshake was refused: the connection closes with this once the ERROR is out. */
   #refusal: ZmqError | null = null
+  /** Our writes wait for a drain: a PING is not answered meanwhile (see #onCommand). */
+  #backedUp = false
 
   constructor(carrier: Carrier, config: EngineConfig, handler: EngineHandler) {
     this.#carrier = carrier
@@ -83,7 +82,10 @@ export class ZmtpEngine implements Engine {
       data: (bytes) => this.#onData(bytes),
       frame: (flags, body) => this.#onFrame(flags, body),
       alive: () => this.#heartbeat.heard(),
-      drain: () => handler.drain(),
+      drain: () => {
+        this.#backedUp = false
+        handler.drain()
+      },
       closed: (error) => this.#finish(error ? asZmqError(error) : null),
     })
     if (config.handshakeInterval > 0) {
@@ -147,7 +149,9 @@ export class ZmtpEngine implements Engine {
   /** Writes everything gathered. Returns false when the stream wants a `drain` first. */
   flush(): boolean {
     if (this.#state === State.Closed) return true
-    return this.#output.flush()
+    const written = this.#output.flush()
+    this.#backedUp = !written
+    return written
   }
 
   pause(): void {
@@ -318,6 +322,9 @@ export class ZmtpEngine implements Engine {
       case "PING": {
         const ping = parsePing(command.data)
         this.#heartbeat.pinged(ping.ttl)
+        // A peer that PINGs without reading would make us hold every PONG: none while our
+        // writes are backed up (the PING still showed the peer alive).
+        if (this.#backedUp) return
         this.writeEncoded(encodePong(ping.context))
         this.flush()
         return
@@ -363,45 +370,4 @@ export class ZmtpEngine implements Engine {
     this.#writer.drop()
     this.#handler.closed(error, handshaken)
   }
-}
-
-/** PING frames by TTL: every connection of a socket sends the same bytes, made once. */
-const PINGS = new Map<number, Uint8Array>()
-const NO_CONTEXT = new Uint8Array(0)
-
-function pingFrame(ttlDeciseconds: number): Uint8Array {
-  let frame = PINGS.get(ttlDeciseconds)
-  if (!frame) {
-    frame = encodePing(ttlDeciseconds, NO_CONTEXT)
-    PINGS.set(ttlDeciseconds, frame)
-  }
-  return frame
-}
-
-/** The properties our READY (or INITIATE) announces, named as libzmq matches them. */
-function localProperties(config: EngineConfig): [string, Uint8Array][] {
-  const props: [string, Uint8Array][] = [["Socket-Type", ascii(config.socketType)]]
-  if (IDENTITY_TYPES.has(config.socketType)) {
-    props.push(["Identity", config.routingId ?? new Uint8Array(0)])
-  }
-  props.push(...config.properties)
-  return props
-}
-
-function asZmqError(err: unknown): ZmqError {
-  if (err instanceof ZmqError) return err
-  if (err instanceof ZmtpError) {
-    return new ZmqError(err.code, err.message, undefined, err.protocolError, err.zapStatus)
-  }
-  return new ZmqError("EPROTO", err instanceof Error ? err.message : String(err))
-}
-
-function ascii(text: string): Uint8Array {
-  const out = new Uint8Array(text.length)
-  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i) & 0x7f
-  return out
-}
-
-function decodeAscii(bytes: Uint8Array | undefined): string {
-  return bytes ? String.fromCharCode(...bytes) : ""
 }

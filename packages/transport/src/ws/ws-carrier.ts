@@ -6,6 +6,8 @@ import { FLAG_COMMAND, FLAG_MORE, ZWS_COMMAND, ZWS_MORE } from "../zmtp/mod.js"
 import { OPCODE_PING, OPCODE_PONG, ZwsOutput } from "./zws-output.js"
 
 const NO_DATA = new Uint8Array(0)
+/** Milliseconds a closing connection waits for its peer before it is cut. */
+const CLOSE_WAIT = 1_000
 
 /**
  * A ws or wss connection (a `ws` WebSocket, opened: accepted by a WsListener or dialled) as a
@@ -18,7 +20,6 @@ const NO_DATA = new Uint8Array(0)
  * is its routing id. Runs on the thread that accepted or dialled it.
  */
 export class WsCarrier implements Carrier {
-  readonly transport: "ws" | "wss"
   readonly greeting = false
   readonly bare: boolean
   readonly output: ZwsOutput
@@ -32,16 +33,9 @@ export class WsCarrier implements Carrier {
   #wholeMessages = Number.POSITIVE_INFINITY
 
   /** `client`: this side dialled (its frames are masked). */
-  constructor(
-    ws: WebSocket,
-    socket: Socket,
-    transport: "ws" | "wss",
-    bare: boolean,
-    client: boolean,
-  ) {
+  constructor(ws: WebSocket, socket: Socket, bare: boolean, client: boolean) {
     this.#ws = ws
     this.#socket = socket
-    this.transport = transport
     this.bare = bare
     const output = new ZwsOutput(socket, client)
     this.output = output
@@ -66,20 +60,25 @@ export class WsCarrier implements Carrier {
         (zws & ZWS_MORE ? FLAG_MORE : 0) | (zws & ZWS_COMMAND ? FLAG_COMMAND : 0),
         data.subarray(1),
       )
+      // The last whole message before a fragmented one (see refuseFragment) has gone.
+      if (this.#delivered === this.#wholeMessages) this.#dropFragmented()
     })
     // Answered here, not by `ws` (autoPong off): its pong could land inside one of our frames.
+    // Not while our writes are backed up: a peer that pings without reading would make us
+    // hold every pong (libzmq keeps one at most).
     ws.on("ping", (data: Buffer) => {
       events.alive()
+      if (this.#socket.writableNeedDrain) return
       this.output.control(OPCODE_PONG, data)
       this.output.flush()
     })
     ws.on("pong", () => events.alive())
     this.#socket.on("drain", () => events.drain())
+    // `ws` refused a frame (too large, a bad opcode, unmasked): drop the peer now, as libzmq
+    // does, rather than wait out `ws`'s closing handshake.
     ws.on("error", (err: Error & { code?: string }) => {
-      this.#error ??= new ZmqError(
-        err.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH" ? "EMSGSIZE" : "EPROTO",
-        `WebSocket: ${err.message}`,
-      )
+      const code = err.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH" ? "EMSGSIZE" : "EPROTO"
+      this.#drop(this.#error ?? new ZmqError(code, `WebSocket: ${err.message}`))
     })
     ws.on("close", () => events.closed(this.#error))
   }
@@ -94,7 +93,9 @@ export class WsCarrier implements Carrier {
 
   /**
    * A close frame after what was written, then the end of the stream: libzmq echoes a close
-   * frame but leaves tcp open, so waiting for it to close first would wait for ever.
+   * frame but leaves tcp open, so waiting for it to close first would wait for ever. A peer
+   * that neither closes nor answers is cut off after CLOSE_WAIT (`ws`'s own wait is 30 s, on a
+   * timer that would hold the thread).
    */
   end(done: () => void): void {
     if (this.#socket.destroyed) {
@@ -104,6 +105,7 @@ export class WsCarrier implements Carrier {
     this.#socket.once("close", done)
     this.#ws.close(1000)
     this.#socket.end()
+    setTimeout(() => this.#ws.terminate(), CLOSE_WAIT).unref()
   }
 
   destroy(): void {

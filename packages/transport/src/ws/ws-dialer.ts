@@ -65,7 +65,7 @@ export function wsDialer(ep: WsEndpoint, options: WsDialOptions): Dialer {
       ws.once("error", onError)
       ws.once("open", () => {
         ws.off("error", onError)
-        const carrier = new WsCarrier(ws, socket!, ep.transport, selected === BARE_ZWS, true)
+        const carrier = new WsCarrier(ws, socket!, selected === BARE_ZWS, true)
         // Only now: `ws` has put back what came with the upgrade's answer, and a listener added
         // earlier would take those bytes from it.
         guardAgainstFragments(socket!, (before) => carrier.refuseFragment(before))

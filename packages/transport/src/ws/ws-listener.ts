@@ -7,7 +7,8 @@ import { Server as TlsServer } from "node:tls"
 import { WebSocketServer } from "ws"
 import { formatWs, type WsEndpoint } from "../endpoint.js"
 import type { Listener } from "../engine/listener.js"
-import { serve } from "../engine/listener.js"
+import { bindCode, serve } from "../engine/listener.js"
+import { ZmqError } from "../errors.js"
 import { chooseZwsSubprotocol, type ZwsChoice, type ZwsMechanism } from "../zmtp/mod.js"
 import { guardAgainstFragments } from "./fragment-guard.js"
 import { WsCarrier } from "./ws-carrier.js"
@@ -39,7 +40,7 @@ type ChosenRequest = IncomingMessage & { [CHOICE]?: ZwsChoice }
  * WsCarriers (see serveUpgrades). Plain HTTP requests get 426; a connection slower than
  * `upgradeTimeout` to upgrade is dropped. Rejects with EADDRINUSE and friends.
  */
-export function listenWs(
+export async function listenWs(
   ep: WsEndpoint,
   options: WsListenOptions,
   onConnection: (carrier: WsCarrier) => void,
@@ -52,30 +53,51 @@ export function listenWs(
         })
       : createHttpServer()
   server.unref() // a socket holds its thread only while it has work (omq's runtime decides)
-  const upgradeTimers = new WeakMap<Duplex, ReturnType<typeof setTimeout>>()
+  // Connections not upgraded yet: never holding the thread, cut after upgradeTimeout, and
+  // closed with the listener (the server's close() would wait for them).
+  const upgrading = new Map<Duplex, ReturnType<typeof setTimeout> | undefined>()
+  server.on("connection", (socket: Socket) => socket.unref()) // wss: during TLS too
   server.on(ep.transport === "wss" ? "secureConnection" : "connection", (socket: Socket) => {
-    if (options.upgradeTimeout <= 0) return
-    const timer = setTimeout(() => socket.destroy(), options.upgradeTimeout)
-    timer.unref()
-    upgradeTimers.set(socket, timer)
-    socket.once("close", () => clearTimeout(timer))
+    socket.unref()
+    const limit = options.upgradeTimeout
+    const timer = limit > 0 ? setTimeout(() => socket.destroy(), limit).unref() : undefined
+    upgrading.set(socket, timer)
+    socket.once("close", () => {
+      clearTimeout(timer)
+      upgrading.delete(socket)
+    })
   })
   server.on("request", (_req, res) => {
     res.writeHead(426, { Connection: "close", Upgrade: "websocket" }).end()
   })
   const onUpgrade = serveUpgrades(ep, options, onConnection, true)
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    clearTimeout(upgradeTimers.get(socket))
+    clearTimeout(upgrading.get(socket))
+    upgrading.delete(socket)
     onUpgrade(req, socket, head)
   })
   const listen = ep.host === "*" ? "0.0.0.0" : ep.host
-  return serve(server, { host: listen, port: ep.port, exclusive: true }, ep.text, () => {
-    const bound = server.address()
-    return bound && typeof bound === "object"
-      ? formatWs(ep.transport, bound.address, bound.port, ep.path)
-      : ep.text
-  })
+  const listener = await serve(
+    server,
+    { host: listen, port: ep.port, exclusive: true },
+    ep.text,
+    () => {
+      const bound = server.address()
+      return bound && typeof bound === "object"
+        ? formatWs(ep.transport, bound.address, bound.port, ep.path)
+        : ep.text
+    },
+  )
+  const close = listener.close
+  listener.close = () => {
+    for (const socket of upgrading.keys()) socket.destroy()
+    return close()
+  }
+  return listener
 }
+
+/** The paths served on each application server, so that two binds cannot share one. */
+const SERVED = new WeakMap<Server | HttpsServer, Set<string>>()
 
 /**
  * Serves the endpoint's path on the application's own HTTP(S) server (`ws://` for an
@@ -89,10 +111,27 @@ export async function attachWs(
   options: WsListenOptions,
   onConnection: (carrier: WsCarrier) => void,
 ): Promise<Listener> {
+  // Upgrades reach every listener of the server: a path of its own is how this one knows its
+  // requests from the application's (and from another socket's).
+  if (ep.path === "/") {
+    throw new ZmqError("EINVAL", `a bind on an application's server needs a path: ${ep.text}`)
+  }
+  const served = SERVED.get(server) ?? new Set<string>()
+  SERVED.set(server, served)
+  if (served.has(ep.path)) {
+    throw new ZmqError("EADDRINUSE", `${ep.path} is served on that server already`, ep.text)
+  }
+  served.add(ep.path)
+  try {
+    if (!server.listening) await once(server, "listening")
+  } catch (err) {
+    served.delete(ep.path)
+    const code = (err as NodeJS.ErrnoException).code
+    throw new ZmqError(bindCode(code), `bind ${ep.text}: ${(err as Error).message}`, ep.text)
+  }
   const transport = server instanceof TlsServer ? "wss" : "ws"
   const onUpgrade = serveUpgrades({ ...ep, transport }, options, onConnection, false)
   server.on("upgrade", onUpgrade)
-  if (!server.listening) await once(server, "listening")
   const bound = server.address()
   const endpoint =
     bound && typeof bound === "object"
@@ -102,6 +141,7 @@ export async function attachWs(
     endpoint,
     close: async () => {
       server.off("upgrade", onUpgrade)
+      served.delete(ep.path)
     },
     onAcceptError: null,
   }
@@ -140,7 +180,7 @@ function serveUpgrades(
     req.headers["sec-websocket-protocol"] = "zws"
     wss.handleUpgrade(req, socket, head, (ws) => {
       const raw = socket as Socket
-      const carrier = new WsCarrier(ws, raw, ep.transport, choice.bare, false)
+      const carrier = new WsCarrier(ws, raw, choice.bare, false)
       guardAgainstFragments(raw, (before) => carrier.refuseFragment(before))
       onConnection(carrier)
     })

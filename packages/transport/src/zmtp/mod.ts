@@ -84,7 +84,6 @@ export {
   ZWS_COMMAND,
   ZWS_MORE,
   zmtpFrameOfZwsPayload,
-  zmtpHeaderOfZwsPayload,
   zwsPayloadOfFrame,
 } from "./zws-frame.js"
 export {

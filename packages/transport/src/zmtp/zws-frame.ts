@@ -38,7 +38,7 @@ export function zmtpFrameOfZwsPayload(payload: Uint8Array): Uint8Array {
  * The ZMTP header (flags and size) of the frame a ZWS payload carries; its body is
  * `payload.subarray(1)`.
  */
-export function zmtpHeaderOfZwsPayload(payload: Uint8Array): Uint8Array {
+function zmtpHeaderOfZwsPayload(payload: Uint8Array): Uint8Array {
   if (payload.byteLength === 0) {
     throw protocolError("ERR_ZMTP_UNSPECIFIED", "empty ZWS message (no flags byte)")
   }

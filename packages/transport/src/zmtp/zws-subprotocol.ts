@@ -12,9 +12,15 @@ export const BARE_ZWS = "ZWS2.0"
 
 export type ZwsMechanism = "NULL" | "PLAIN" | "CURVE"
 
-/** What a client offers, in order of preference. */
-export function zwsSubprotocolsOffered(mechanism: ZwsMechanism): string[] {
-  const named = `${BARE_ZWS}/${mechanism}`
+/**
+ * What a client offers, in order of preference. `separator` "-" gives the names a browser can
+ * offer ("/" is not allowed there): omq's servers take them as the same.
+ */
+export function zwsSubprotocolsOffered(
+  mechanism: ZwsMechanism,
+  separator: "/" | "-" = "/",
+): string[] {
+  const named = `${BARE_ZWS}${separator}${mechanism}`
   return mechanism === "NULL" ? [named, BARE_ZWS] : [named]
 }
 
