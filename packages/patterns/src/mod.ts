@@ -10,3 +10,15 @@ export {
   lazyPirateEvents,
   type RequestOptions,
 } from "./lazy-pirate.js"
+export {
+  type ParanoidPirateEvent,
+  PPP_HEARTBEAT,
+  PPP_READY,
+  paranoidPirateEvents,
+} from "./paranoid-pirate-protocol.js"
+export { ParanoidPirateQueue, type ParanoidPirateQueueOptions } from "./paranoid-pirate-queue.js"
+export {
+  type ParanoidPirateHandler,
+  ParanoidPirateWorker,
+  type ParanoidPirateWorkerOptions,
+} from "./paranoid-pirate-worker.js"

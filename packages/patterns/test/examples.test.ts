@@ -15,25 +15,56 @@ describe("examples/patterns", () => {
     ])
     try {
       // The server prints where it listens first (the port is the system's pick).
-      const endpoint = await new Promise<string>((resolve, reject) => {
-        server.stdout!.on("data", (chunk: Buffer) => {
-          const found = /serving on (\S+)/.exec(String(chunk))
-          if (found) resolve(found[1]!)
-        })
-        server.once("exit", () => reject(new Error("lpserver.js exited before serving")))
-      })
-      const out = await new Promise<string>((resolve, reject) => {
-        execFile(
-          process.execPath,
-          [`${examples}patterns/lpclient.js`, endpoint, "3"],
-          { timeout: 30_000 },
-          (err, stdout) => (err ? reject(err) : resolve(stdout)),
-        )
-      })
+      const [endpoint] = await firstMatch(server, /serving on (\S+)/)
+      const out = await run("patterns/lpclient.js", endpoint!, "3")
       assert.match(out, /I: server replied OK \(3\)/)
       assert.match(out, /3 of 3 replies matched/)
     } finally {
       server.kill()
     }
   })
+
+  it("patterns/lpclient.js through ppqueue.js to ppworker.js: every reply matched", async () => {
+    const queue = execFile(process.execPath, [
+      `${examples}patterns/ppqueue.js`,
+      "tcp://127.0.0.1:0",
+      "tcp://127.0.0.1:0",
+    ])
+    let worker: ReturnType<typeof execFile> | null = null
+    try {
+      const [frontend, backend] = await firstMatch(
+        queue,
+        /queue on (\S+) \(clients\), (\S+) \(workers\)/,
+      )
+      worker = execFile(process.execPath, [`${examples}patterns/ppworker.js`, backend!])
+      const out = await run("patterns/lpclient.js", frontend!, "5")
+      assert.match(out, /5 of 5 replies matched/)
+    } finally {
+      queue.kill()
+      worker?.kill()
+    }
+  })
 })
+
+/** The groups of the first line of `child`'s output that matches `pattern`. */
+function firstMatch(child: ReturnType<typeof execFile>, pattern: RegExp): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    child.stdout!.on("data", (chunk: Buffer) => {
+      const found = pattern.exec(String(chunk))
+      if (found) resolve(found.slice(1))
+    })
+    child.once("exit", () => reject(new Error("the example exited before printing it")))
+  })
+}
+
+/** Runs an example to its end; resolves with its output. */
+function run(name: string, ...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [`${examples}${name}`, ...args],
+      { timeout: 30_000 },
+      (err, stdout) => (err ? reject(err) : resolve(stdout)),
+    )
+  })
+}

@@ -1,0 +1,137 @@
+// The Paranoid Pirate queue and worker (RFC 6) over real sockets, their heartbeats driven by an
+// injected clock: each fireAll() is one interval for every timer, so liveness runs out exactly
+// when the test says.
+import { strict as assert } from "node:assert"
+import { subscribe, unsubscribe } from "node:diagnostics_channel"
+import { afterEach, beforeEach, describe, it } from "node:test"
+import { Dealer, Request, Router } from "omq"
+import {
+  type ParanoidPirateEvent,
+  ParanoidPirateQueue,
+  ParanoidPirateWorker,
+  PPP_HEARTBEAT,
+  PPP_READY,
+} from "../src/mod.js"
+import { ManualClock } from "./manual-clock.js"
+
+describe("Paranoid Pirate (RFC 6)", () => {
+  const events: ParanoidPirateEvent[] = []
+  let waiters: Array<{ want: (e: ParanoidPirateEvent) => boolean; resolve: () => void }> = []
+  const onEvent = (event: unknown): void => {
+    const e = event as ParanoidPirateEvent
+    events.push(e)
+    for (const w of waiters.filter((w) => w.want(e))) w.resolve()
+    waiters = waiters.filter((w) => !w.want(e))
+  }
+  /** Resolves at the next event matching `want` (or at once if one came already, unseen). */
+  const nextEvent = (want: (e: ParanoidPirateEvent) => boolean): Promise<void> =>
+    new Promise((resolve) => waiters.push({ want, resolve }))
+  const closers: Array<{ close(): void }> = []
+  beforeEach(() => {
+    events.length = 0
+    subscribe("omq:patterns:paranoid-pirate", onEvent)
+  })
+  afterEach(() => {
+    unsubscribe("omq:patterns:paranoid-pirate", onEvent)
+    for (const c of closers.splice(0)) c.close()
+  })
+  const keep = <T extends { close(): void }>(c: T): T => {
+    closers.push(c)
+    return c
+  }
+
+  async function queue(clock: ManualClock): Promise<ParanoidPirateQueue> {
+    return keep(await ParanoidPirateQueue.bind("tcp://127.0.0.1:*", "tcp://127.0.0.1:*", { clock }))
+  }
+  const endpoints = (q: ParanoidPirateQueue) => ({
+    frontend: q.frontend.lastEndpoint!,
+    backend: q.backend.lastEndpoint!,
+  })
+
+  it("requests from a REQ client are served by the workers, each once, replies to their asker", async () => {
+    const clock = new ManualClock()
+    const q = await queue(clock)
+    const ready = nextEvent((e) => e.type === "worker-ready")
+    const readyBoth = Promise.all([ready, nextEvent((e) => e.type === "worker-ready")])
+    for (const name of ["w1", "w2"]) {
+      keep(
+        new ParanoidPirateWorker(endpoints(q).backend, ([body]) => `${String(body)} by ${name}`, {
+          clock,
+        }),
+      )
+    }
+    await readyBoth
+    const client = keep(new Request({ linger: 0 }))
+    client.connect(endpoints(q).frontend)
+    const answers: string[] = []
+    for (let i = 0; i < 6; i++) {
+      await client.send(`r${i}`)
+      answers.push(String(await client.receive()))
+    }
+    assert.deepEqual(
+      answers.map((a) => a.split(" by ")[0]),
+      ["r0", "r1", "r2", "r3", "r4", "r5"],
+    )
+    assert.deepEqual(new Set(answers.map((a) => a.split(" by ")[1])), new Set(["w1", "w2"]))
+  })
+
+  it("a worker silent for `liveness` heartbeats is forgotten; a held request goes to the next worker", async () => {
+    const clock = new ManualClock()
+    const q = await queue(clock)
+    // A stuck worker: READY, then nothing (no heartbeats, no replies).
+    const stuck = keep(new Dealer({ linger: 0 }))
+    const known = nextEvent((e) => e.type === "worker-ready")
+    stuck.connect(endpoints(q).backend)
+    await stuck.send(PPP_READY)
+    await known
+    const client = keep(new Request({ linger: 0 }))
+    client.connect(endpoints(q).frontend)
+    await client.send("first")
+    // The stuck worker got it (it was idle) and never answers; the queue hears nothing.
+    const [request] = await stuck.receive().then((f) => [f.at(-1)])
+    assert.equal(String(request), "first")
+    const expired = nextEvent((e) => e.type === "worker-expired")
+    for (let i = 0; i < 3; i++) clock.fireAll()
+    await expired
+    assert.equal(q.workers, 0)
+    // The client gives up on "first" (a Lazy Pirate client would resend): a fresh REQ asks
+    // again and the request waits in the queue until a worker comes.
+    const retry = keep(new Request({ linger: 0 }))
+    retry.connect(endpoints(q).frontend)
+    await retry.send("first again")
+    keep(new ParanoidPirateWorker(endpoints(q).backend, ([b]) => `done: ${String(b)}`, { clock }))
+    assert.equal(String(await retry.receive()), "done: first again")
+  })
+
+  it("a worker that loses its queue dials again on a fresh socket, waits doubling from 1 s, and sends READY again", async () => {
+    const clock = new ManualClock()
+    // A queue that hears the worker but never heartbeats back.
+    const silentQueue = keep(new Router({ linger: 0 }))
+    await silentQueue.bind("tcp://127.0.0.1:*")
+    keep(new ParanoidPirateWorker(silentQueue.lastEndpoint!, () => "", { clock }))
+    /** The next READY's sender (heartbeats of an earlier socket may come first). */
+    const nextReady = async (): Promise<string> => {
+      for (;;) {
+        const [id, body] = await silentQueue.receive()
+        if (body![0] === PPP_READY[0]) return id!.toString("hex")
+        assert.deepEqual([...body!], [...PPP_HEARTBEAT])
+      }
+    }
+    const readies = [await nextReady()]
+    const waits: number[] = []
+    for (let round = 0; round < 3; round++) {
+      const lost = nextEvent((e) => e.type === "queue-lost")
+      for (let i = 0; i < 3; i++) clock.fireAll() // three heartbeat intervals, unanswered
+      await lost
+      const event = events.filter((e) => e.type === "queue-lost").at(-1)!
+      waits.push(event.type === "queue-lost" ? event.reconnectIn : -1)
+      const back = nextEvent((e) => e.type === "reconnected")
+      clock.fireAll() // the reconnect wait
+      await back
+      readies.push(await nextReady())
+    }
+    assert.deepEqual(waits, [1_000, 2_000, 4_000])
+    const ids = new Set(readies)
+    assert.equal(ids.size, 4, "a fresh socket (a new routing id) each time")
+  })
+})
