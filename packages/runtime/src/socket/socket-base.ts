@@ -41,6 +41,9 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
   implements ContextSocket
 {
   readonly #sends = new WaitingCalls<void, Uint8Array[]>("send", () => this.#callsSettled())
+  /** retrySends() is running (see there), and was asked again meanwhile. */
+  #retrying = false
+  #retryAgain = false
   /** Waiting receive() calls; `true` marks a receiveWithProperties(). */
   readonly #receives = new WaitingCalls<Received | WithProperties<Received>, boolean>(
     "receive",
@@ -322,6 +325,24 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
   /** Serves waiting send() calls after credit or a peer became available. @internal */
   retrySends(): void {
     this.#readinessMayHaveChanged()
+    // Not again from inside xsend(): memory handed back during a write (an engine that copies
+    // and gives it back at once) would retry the message being sent, and send it twice.
+    if (this.#retrying) {
+      this.#retryAgain = true
+      return
+    }
+    this.#retrying = true
+    try {
+      do {
+        this.#retryAgain = false
+        this.#serveSends()
+      } while (this.#retryAgain)
+    } finally {
+      this.#retrying = false
+    }
+  }
+
+  #serveSends(): void {
     const sends = this.#sends
     while (sends.length > 0) {
       const frames = sends.peek()!
