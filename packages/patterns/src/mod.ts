@@ -10,6 +10,24 @@ export {
   lazyPirateEvents,
   type RequestOptions,
 } from "./lazy-pirate.js"
+export { MajordomoBroker, type MajordomoBrokerOptions } from "./majordomo-broker.js"
+export { MajordomoClient, type MajordomoClientOptions } from "./majordomo-client.js"
+export {
+  type MajordomoEvent,
+  MDP_CLIENT,
+  MDP_DISCONNECT,
+  MDP_HEARTBEAT,
+  MDP_READY,
+  MDP_REPLY,
+  MDP_REQUEST,
+  MDP_WORKER,
+  majordomoEvents,
+} from "./majordomo-protocol.js"
+export {
+  type MajordomoHandler,
+  MajordomoWorker,
+  type MajordomoWorkerOptions,
+} from "./majordomo-worker.js"
 export {
   type ParanoidPirateEvent,
   PPP_HEARTBEAT,

@@ -44,6 +44,26 @@ describe("examples/patterns", () => {
       worker?.kill()
     }
   })
+
+  it("patterns/mdclient.js through mdbroker.js to mdworker.js: mmi.service 200, every reply matched", async () => {
+    const broker = execFile(process.execPath, [
+      `${examples}patterns/mdbroker.js`,
+      "tcp://127.0.0.1:0",
+    ])
+    let worker: ReturnType<typeof execFile> | null = null
+    try {
+      const [endpoint] = await firstMatch(broker, /broker on (\S+)/)
+      worker = execFile(process.execPath, [`${examples}patterns/mdworker.js`, endpoint!, "echo"])
+      // The broker says when the worker is in, so mmi.service answers 200 rather than racing it.
+      await firstMatch(broker, /worker-ready/)
+      const out = await run("patterns/mdclient.js", endpoint!, "echo", "5")
+      assert.match(out, /mmi\.service echo: 200/)
+      assert.match(out, /5 of 5 replies matched/)
+    } finally {
+      broker.kill()
+      worker?.kill()
+    }
+  })
 })
 
 /** The groups of the first line of `child`'s output that matches `pattern`. */
