@@ -1,20 +1,30 @@
-// The Paranoid Pirate figure: COUNT requests from a Lazy Pirate client through a Paranoid
-// Pirate queue to WORKERS worker processes, while one worker is SIGKILLed and replaced every
-// KILL_EVERY ms. Prints how many requests were answered, whether each reply matched its request
-// (none lost, none answered twice or out of turn), the retries, and the rate.
+// The fault-injection figure of the reliable patterns: COUNT requests, one at a time, through
+// a broker to WORKERS worker processes, while one worker is SIGKILLed and replaced every
+// KILL_EVERY ms. --pattern paranoid: a Lazy Pirate client, a Paranoid Pirate queue and workers;
+// --pattern majordomo: a Majordomo client, broker and "echo" workers. Prints how many requests
+// were answered, whether each reply matched its request (none lost, none answered twice or out
+// of turn), the retries, and the rate.
 //
-//   node bench/patterns-fault.js [--count 10000] [--workers 4] [--kill-every 250]
-//        [--interval 100] [--timeout 300]
+//   node bench/patterns-fault.js [--pattern paranoid|majordomo] [--count 10000] [--workers 4]
+//        [--kill-every 250] [--interval 100] [--timeout 300]
 //
-// The worker is this file run as a child (--role worker BACKEND): an echo.
+// The worker is this file run as a child (--role worker): an echo.
 import { fork } from "node:child_process"
 import { subscribe } from "node:diagnostics_channel"
 import { parseArgs } from "node:util"
-import { LazyPirateClient, ParanoidPirateQueue, ParanoidPirateWorker } from "@omq/patterns"
+import {
+  LazyPirateClient,
+  MajordomoBroker,
+  MajordomoClient,
+  MajordomoWorker,
+  ParanoidPirateQueue,
+  ParanoidPirateWorker,
+} from "@omq/patterns"
 
 const { values } = parseArgs({
   options: {
     role: { type: "string" },
+    pattern: { type: "string", default: "paranoid" },
     backend: { type: "string" },
     count: { type: "string", default: "10000" },
     workers: { type: "string", default: "4" },
@@ -24,28 +34,53 @@ const { values } = parseArgs({
   },
 })
 const interval = Number(values.interval)
+const majordomo = values.pattern === "majordomo"
 
 if (values.role === "worker") {
-  const worker = new ParanoidPirateWorker(values.backend, (request) => request, { interval })
+  const echo = (request) => request
+  const worker = majordomo
+    ? new MajordomoWorker(values.backend, "echo", echo, { heartbeat: interval })
+    : new ParanoidPirateWorker(values.backend, echo, { interval })
   process.on("disconnect", () => worker.close())
 } else {
   await main()
 }
 
-async function main() {
-  const count = Number(values.count)
+/** The broker, where its workers connect, and the client's request(). */
+async function topology(timeout) {
+  if (majordomo) {
+    const broker = await MajordomoBroker.bind("tcp://127.0.0.1:*", { heartbeat: interval })
+    const client = new MajordomoClient(broker.socket.lastEndpoint, { timeout, retries: 20 })
+    return {
+      backend: broker.socket.lastEndpoint,
+      request: (body) => client.request("echo", body),
+      close: () => {
+        client.close()
+        broker.close()
+      },
+    }
+  }
   const queue = await ParanoidPirateQueue.bind("tcp://127.0.0.1:*", "tcp://127.0.0.1:*", {
     interval,
   })
-  const backend = queue.backend.lastEndpoint
+  const client = new LazyPirateClient(queue.frontend.lastEndpoint, { timeout, retries: 20 })
+  return {
+    backend: queue.backend.lastEndpoint,
+    request: (body) => client.request(body),
+    close: () => {
+      client.close()
+      queue.close()
+    },
+  }
+}
+
+async function main() {
+  const count = Number(values.count)
+  const { backend, request, close } = await topology(Number(values.timeout))
   const start = () =>
     fork(new URL(import.meta.url), [
-      "--role",
-      "worker",
-      "--backend",
-      backend,
-      "--interval",
-      `${interval}`,
+      ...["--role", "worker", "--backend", backend],
+      ...["--interval", `${interval}`, "--pattern", values.pattern],
     ])
   const workers = Array.from({ length: Number(values.workers) }, start)
   let kills = 0
@@ -59,26 +94,22 @@ async function main() {
   subscribe("omq:patterns:lazy-pirate", (event) => {
     if (event.type === "retry") retries++
   })
-  const client = new LazyPirateClient(queue.frontend.lastEndpoint, {
-    timeout: Number(values.timeout),
-    retries: 20,
-  })
   let matched = 0
   let mismatched = 0
   const began = performance.now()
   for (let i = 0; i < count; i++) {
-    const [reply] = await client.request(`request ${i}`)
+    const [reply] = await request(`request ${i}`)
     if (String(reply) === `request ${i}`) matched++
     else mismatched++
   }
   const seconds = (performance.now() - began) / 1000
   clearInterval(killer)
-  client.close()
   for (const worker of workers) worker.kill("SIGKILL")
-  queue.close()
+  close()
   console.log(
-    `${count} requests, ${matched} answered with their own reply, ${mismatched} wrong or twice; ` +
-      `${kills} workers killed, ${retries} retries; ${(count / seconds).toFixed(0)} requests/s`,
+    `${values.pattern}: ${count} requests, ${matched} answered with their own reply, ` +
+      `${mismatched} wrong or twice; ${kills} workers killed, ${retries} retries; ` +
+      `${(count / seconds).toFixed(0)} requests/s`,
   )
   process.exitCode = matched === count && mismatched === 0 ? 0 : 1
 }
