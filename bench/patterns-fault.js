@@ -1,12 +1,14 @@
 // The fault-injection figure of the reliable patterns: COUNT requests, one at a time, through
 // a broker to WORKERS worker processes, while one worker is SIGKILLed and replaced every
 // KILL_EVERY ms. --pattern paranoid: a Lazy Pirate client, a Paranoid Pirate queue and workers;
-// --pattern majordomo: a Majordomo client, broker and "echo" workers. Prints how many requests
+// --pattern majordomo: a Majordomo client, broker and "echo" workers. --stop: instead of a kill,
+// the worker is SIGSTOPped for --stopped ms, then SIGCONTinued (it wakes with a request it held,
+// and with its broker taken for gone, or taken for dead by its broker). Prints how many requests
 // were answered, whether each reply matched its request (none lost, none answered twice or out
 // of turn), the retries, and the rate.
 //
 //   node bench/patterns-fault.js [--pattern paranoid|majordomo] [--count 10000] [--workers 4]
-//        [--kill-every 250] [--interval 100] [--timeout 300]
+//        [--kill-every 250] [--interval 100] [--timeout 300] [--stop] [--stopped 1000]
 //
 // The worker is this file run as a child (--role worker): an echo.
 import { fork } from "node:child_process"
@@ -31,6 +33,8 @@ const { values } = parseArgs({
     "kill-every": { type: "string", default: "250" },
     interval: { type: "string", default: "100" },
     timeout: { type: "string", default: "300" },
+    stop: { type: "boolean", default: false },
+    stopped: { type: "string", default: "1000" },
   },
 })
 const interval = Number(values.interval)
@@ -84,11 +88,24 @@ async function main() {
     ])
   const workers = Array.from({ length: Number(values.workers) }, start)
   let kills = 0
+  const stopped = new Set()
   const killer = setInterval(() => {
     const victim = Math.floor(Math.random() * workers.length)
-    workers[victim].kill("SIGKILL")
-    workers[victim] = start()
+    const worker = workers[victim]
+    if (!values.stop) {
+      worker.kill("SIGKILL")
+      workers[victim] = start()
+      kills++
+      return
+    }
+    if (stopped.has(worker)) return
     kills++
+    stopped.add(worker)
+    worker.kill("SIGSTOP")
+    setTimeout(() => {
+      worker.kill("SIGCONT")
+      stopped.delete(worker)
+    }, Number(values.stopped))
   }, Number(values["kill-every"]))
   let retries = 0
   subscribe("omq:patterns:lazy-pirate", (event) => {
@@ -105,10 +122,12 @@ async function main() {
   const seconds = (performance.now() - began) / 1000
   clearInterval(killer)
   for (const worker of workers) worker.kill("SIGKILL")
+  for (const worker of stopped) worker.kill("SIGKILL")
   close()
   console.log(
     `${values.pattern}: ${count} requests, ${matched} answered with their own reply, ` +
-      `${mismatched} wrong or twice; ${kills} workers killed, ${retries} retries; ` +
+      `${mismatched} wrong or twice; ${kills} workers ${values.stop ? "stopped" : "killed"}, ` +
+      `${retries} retries; ` +
       `${(count / seconds).toFixed(0)} requests/s`,
   )
   process.exitCode = matched === count && mismatched === 0 ? 0 : 1
