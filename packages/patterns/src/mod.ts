@@ -4,6 +4,22 @@
  */
 export { type Clock, realClock } from "./clock.js"
 export {
+  FreelanceClient,
+  type FreelanceClientOptions,
+  type FreelanceRequestOptions,
+} from "./freelance-client.js"
+export {
+  FLP_PING,
+  FLP_PONG,
+  type FreelanceEvent,
+  freelanceEvents,
+} from "./freelance-protocol.js"
+export {
+  type FreelanceHandler,
+  FreelanceServer,
+  type FreelanceServerOptions,
+} from "./freelance-server.js"
+export {
   LazyPirateClient,
   type LazyPirateEvent,
   type LazyPirateOptions,

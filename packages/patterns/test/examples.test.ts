@@ -64,6 +64,31 @@ describe("examples/patterns", () => {
       worker?.kill()
     }
   })
+
+  it("patterns/flclient.js against two flserver.js, the first stopped: every reply matched", async () => {
+    const start = () =>
+      execFile(process.execPath, [`${examples}patterns/flserver.js`, "tcp://127.0.0.1:0"])
+    const first = start()
+    const second = start()
+    try {
+      // Both listened for before either is awaited: a line printed meanwhile would be missed.
+      const listening = /freelance server on (\S+)/
+      const [[stopped], [live]] = await Promise.all([
+        firstMatch(first, listening),
+        firstMatch(second, listening),
+      ])
+      await new Promise((resolve) => {
+        first.once("exit", resolve)
+        first.kill()
+      })
+      const out = await run("patterns/flclient.js", stopped!, live!)
+      assert.match(out, /server-alive/)
+      assert.match(out, /10 of 10 replies matched/)
+    } finally {
+      first.kill()
+      second.kill()
+    }
+  })
 })
 
 /** The groups of the first line of `child`'s output that matches `pattern`. */
