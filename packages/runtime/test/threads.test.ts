@@ -247,7 +247,11 @@ describe("a user thread dies", () => {
           if (count === 2) w.worker.postMessage("go")
         })
         assert.equal(await w.exited, 0)
-        assert.equal(got.length, 2, "only the two whole messages")
+        // Usually only the two whole messages. A loaded machine can leave the reader behind
+        // while messages 0 and 1 stream, and the ring then grows enough to take all of message
+        // 2 before the exit: delivered whole, as a dead thread's fully sent messages are
+        // (a CI run saw it). What may never surface is a part of it.
+        assert.ok(got.length === 2 || got.length === 3, `${got.length} messages`)
         for (const [n, m] of got.entries()) checkLarge(m, n, frames, frameSize)
       } finally {
         pull.close()
