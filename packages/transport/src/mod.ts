@@ -62,6 +62,7 @@ export {
   type WssServerOptions,
 } from "./ws/ws-listener.js"
 export {
+  CURVE_MESSAGE_OVERHEAD,
   encodeCancel,
   encodeJoin,
   encodeMetadata,

@@ -167,10 +167,10 @@ export class HostedSocket implements InboxHandler {
       connecter: new Connecter(
         dialer,
         options,
-        (stream) => {
+        (carrier) => {
           const peer = entry.pipe ?? this.#addPeer(endpoint, options, true)
           entry.live = peer
-          this.#startEngine(stream, endpoint, peer, options, (report, error) => {
+          this.#startEngine(carrier, endpoint, peer, options, (report, error) => {
             if (!entry.pipe && entry.live) this.#removePeer(entry.live)
             entry.live = null
             // As libzmq: a peer that broke the protocol (an incompatible socket type, garbage)
@@ -350,10 +350,10 @@ export class HostedSocket implements InboxHandler {
 
   // ---- connections ---------------------------------------------------------------------------
 
-  #accept(stream: Carrier, endpoint: string, options: ConnectionOptions): void {
+  #accept(carrier: Carrier, endpoint: string, options: ConnectionOptions): void {
     let peer: HostedPeer | null = null
     this.#startEngine(
-      stream,
+      carrier,
       endpoint,
       () => {
         peer = this.#addPeer(endpoint, options, false)
@@ -368,17 +368,17 @@ export class HostedSocket implements InboxHandler {
   }
 
   /**
-   * Runs a connection over `stream` (see runConnection). `pipe` is the peer to serve, or a
+   * Runs a connection over `carrier` (see runConnection). `pipe` is the peer to serve, or a
    * factory called once the handshake succeeds (accepted connections get their pipe only then).
    */
   #startEngine(
-    stream: Carrier,
+    carrier: Carrier,
     address: string,
     pipe: HostedPeer | (() => HostedPeer),
     options: ConnectionOptions,
     onClosed: ConnectionClosed,
   ): void {
-    const engine = runConnection(this.#connectionHost, stream, address, pipe, options, onClosed)
+    const engine = runConnection(this.#connectionHost, carrier, address, pipe, options, onClosed)
     this.#engines.add(engine)
   }
 
@@ -394,11 +394,11 @@ export class HostedSocket implements InboxHandler {
     announce: (peer, info, sendLimit, peerAddress) =>
       this.#announce(peer, info, sendLimit, peerAddress),
     event: (event) => this.#event(event),
-    closed: (engine, stream, peer) => {
+    closed: (engine, carrier, peer) => {
       this.#engines.delete(engine)
       // Closed on purpose: by unbind(), or its pipe was dropped already (disconnect()).
       return (
-        this.#listeners.droppedOnPurpose(stream) ||
+        this.#listeners.droppedOnPurpose(carrier) ||
         (peer !== null && this.#peers.get(peer.id) !== peer)
       )
     },

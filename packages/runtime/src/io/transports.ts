@@ -1,6 +1,7 @@
 import {
   attachWs,
   type Carrier,
+  CURVE_MESSAGE_OVERHEAD,
   type Dialer,
   type Listener,
   listenStream,
@@ -11,9 +12,6 @@ import {
   ZmqError,
 } from "@omq/transport"
 import type { ConnectionOptions } from "./host-protocol.js"
-
-/** CURVE boxes each frame: its MESSAGE command adds this much to what the peer may send. */
-const CURVE_OVERHEAD = 33 + 16
 
 /**
  * Where a bind or connect of a HostedSocket goes, by the endpoint's transport: tcp and ipc to
@@ -78,6 +76,6 @@ const DEFAULT_WS_FRAME_LIMIT = 256 * 1024 * 1024
 /** The largest ws message: a frame's body (boxed under CURVE) and its flags byte. */
 function maxPayload(options: ConnectionOptions): number {
   const body = options.maxMessageSize < 0 ? DEFAULT_WS_FRAME_LIMIT : options.maxMessageSize
-  const boxed = options.security.mechanism === "CURVE" ? CURVE_OVERHEAD : 0
+  const boxed = options.security.mechanism === "CURVE" ? CURVE_MESSAGE_OVERHEAD : 0
   return body + boxed + 1
 }

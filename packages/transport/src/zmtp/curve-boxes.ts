@@ -66,6 +66,8 @@ const HEADER = MESSAGE_NAME.byteLength + 8
 if (HEADER !== FRAMED_HEADER) throw new Error("MESSAGE header must fill NaCl's padding")
 const MAC = 16
 const FLAG_BITS = 0x03
+/** What a MESSAGE adds to a frame's body: its name and short nonce, the flags byte, the MAC. */
+export const CURVE_MESSAGE_OVERHEAD = HEADER + MAC + 1
 
 /**
  * MESSAGE boxes. As libzmq does, the box's first byte carries MORE (bit 0) and COMMAND (bit 1),
@@ -75,7 +77,7 @@ const FLAG_BITS = 0x03
  * Short nonces must rise: a replayed or reordered MESSAGE is a protocol error.
  */
 export class CurveCipher implements MessageCipher {
-  readonly overhead = HEADER + MAC + 1
+  readonly overhead = CURVE_MESSAGE_OVERHEAD
   readonly #key: Uint8Array
   /** The two 24-byte nonces, prefix in place; only the counter changes per message. */
   readonly #sendNonce24: Uint8Array

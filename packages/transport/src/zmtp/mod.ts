@@ -15,7 +15,13 @@ export {
   parseError,
   parsePing,
 } from "./command.js"
-export { CurveCipher, longNonce, PREFIX as CURVE_NONCE_PREFIX, shortNonce } from "./curve-boxes.js"
+export {
+  CURVE_MESSAGE_OVERHEAD,
+  CurveCipher,
+  longNonce,
+  PREFIX as CURVE_NONCE_PREFIX,
+  shortNonce,
+} from "./curve-boxes.js"
 export { CurveClient, type CurveClientKeys } from "./curve-client.js"
 export {
   BOX_OVERHEAD,
