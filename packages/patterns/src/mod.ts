@@ -56,3 +56,8 @@ export {
   ParanoidPirateWorker,
   type ParanoidPirateWorkerOptions,
 } from "./paranoid-pirate-worker.js"
+export * from "./binary-star.js"
+export * from "./clone.js"
+export * from "./freelance-models.js"
+export * from "./titanic.js"
+export * from "./worker-pool.js"

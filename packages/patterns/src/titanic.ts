@@ -1,0 +1,2 @@
+// Placeholder: the module that re-exports this pattern's public API (filled in by issue 12).
+export {}
