@@ -2,12 +2,16 @@
  * @omq/patterns: the zguide's reliable patterns as building blocks on omq's public sockets
  * (nothing internal is imported). Layering: patterns → omq → @omq/transport.
  */
+
+export * from "./binary-star.js"
 export { type Clock, realClock } from "./clock.js"
+export * from "./clone.js"
 export {
   FreelanceClient,
   type FreelanceClientOptions,
   type FreelanceRequestOptions,
 } from "./freelance-client.js"
+export * from "./freelance-models.js"
 export {
   FLP_PING,
   FLP_PONG,
@@ -56,8 +60,5 @@ export {
   ParanoidPirateWorker,
   type ParanoidPirateWorkerOptions,
 } from "./paranoid-pirate-worker.js"
-export * from "./binary-star.js"
-export * from "./clone.js"
-export * from "./freelance-models.js"
 export * from "./titanic.js"
 export * from "./worker-pool.js"

@@ -34,6 +34,12 @@ export class EventLog<E extends { type: string }> {
     return new Promise((resolve) => this.#waiters.push({ want: test, resolve }))
   }
 
+  /** Resolves once `count` events matching `want` have been recorded since start(), past ones included. */
+  async atLeast(count: number, want: E["type"] | ((e: E) => boolean)): Promise<void> {
+    const test = typeof want === "function" ? want : (e: E) => e.type === want
+    while (this.events.filter(test).length < count) await this.next(test)
+  }
+
   /** The events recorded so far of `type`. */
   ofType<T extends E["type"]>(type: T): Array<Extract<E, { type: T }>> {
     return this.events.filter((e) => e.type === type) as Array<Extract<E, { type: T }>>

@@ -3,27 +3,19 @@
 // of silence, 3 s for a request, so each timer fires exactly when the test says. What the
 // client does in between is awaited through its events, never slept for.
 import { strict as assert } from "node:assert"
-import { subscribe, unsubscribe } from "node:diagnostics_channel"
 import { afterEach, beforeEach, describe, it } from "node:test"
 import { Router, ZmqError } from "omq"
 import { FreelanceClient, type FreelanceEvent, FreelanceServer } from "../src/mod.js"
+import { EventLog } from "./event-log.js"
 import { ManualClock } from "./manual-clock.js"
 
 const TTL = 6_000
 const isCode = (code: string) => (err: unknown) => err instanceof ZmqError && err.code === code
 
 describe("Freelance (RFC 10)", () => {
-  const events: FreelanceEvent[] = []
-  let waiters: Array<{ want: (e: FreelanceEvent) => boolean; resolve: () => void }> = []
-  const onEvent = (event: unknown): void => {
-    const e = event as FreelanceEvent
-    events.push(e)
-    for (const w of waiters.filter((w) => w.want(e))) w.resolve()
-    waiters = waiters.filter((w) => !w.want(e))
-  }
-  /** Resolves at the next event matching `want`. */
-  const nextEvent = (want: (e: FreelanceEvent) => boolean): Promise<void> =>
-    new Promise((resolve) => waiters.push({ want, resolve }))
+  const log = new EventLog<FreelanceEvent>("omq:patterns:freelance")
+  const events = log.events
+  const nextEvent = (want: (e: FreelanceEvent) => boolean) => log.next(want)
   const alive = (endpoint: string) =>
     nextEvent((e) => e.type === "server-alive" && e.endpoint === endpoint)
   const closers: Array<{ close(): void }> = []
@@ -31,12 +23,9 @@ describe("Freelance (RFC 10)", () => {
     closers.push(c)
     return c
   }
-  beforeEach(() => {
-    events.length = 0
-    subscribe("omq:patterns:freelance", onEvent)
-  })
+  beforeEach(() => log.start())
   afterEach(() => {
-    unsubscribe("omq:patterns:freelance", onEvent)
+    log.stop()
     for (const c of closers.splice(0)) c.close()
   })
 

@@ -3,27 +3,24 @@
 // happen when the test fires the injected clock, right after the server has seen the request,
 // so nothing sleeps and nothing depends on the machine's speed.
 import { strict as assert } from "node:assert"
-import { subscribe, unsubscribe } from "node:diagnostics_channel"
 import { afterEach, beforeEach, describe, it } from "node:test"
 import { Router, ZmqError } from "omq"
 import { LazyPirateClient, type LazyPirateEvent } from "../src/mod.js"
+import { EventLog } from "./event-log.js"
 import { ManualClock } from "./manual-clock.js"
 
 describe("LazyPirateClient", () => {
   let server: Router
   let client: LazyPirateClient | null = null
-  const events: LazyPirateEvent[] = []
-  const onEvent = (event: unknown): void => {
-    events.push(event as LazyPirateEvent)
-  }
+  const log = new EventLog<LazyPirateEvent>("omq:patterns:lazy-pirate")
+  const events = log.events
   beforeEach(async () => {
     server = new Router({ linger: 0 })
     await server.bind("tcp://127.0.0.1:*")
-    events.length = 0
-    subscribe("omq:patterns:lazy-pirate", onEvent)
+    log.start()
   })
   afterEach(() => {
-    unsubscribe("omq:patterns:lazy-pirate", onEvent)
+    log.stop()
     client?.close()
     server.close()
   })

@@ -2,7 +2,6 @@
 // injected clock: each fireAll() is one interval for every timer, so liveness runs out exactly
 // when the test says.
 import { strict as assert } from "node:assert"
-import { subscribe, unsubscribe } from "node:diagnostics_channel"
 import { afterEach, beforeEach, describe, it } from "node:test"
 import { Dealer, Request, Router } from "omq"
 import {
@@ -12,27 +11,16 @@ import {
   PPP_HEARTBEAT,
   PPP_READY,
 } from "../src/mod.js"
+import { EventLog } from "./event-log.js"
 import { ManualClock } from "./manual-clock.js"
 
 describe("Paranoid Pirate (RFC 6)", () => {
-  const events: ParanoidPirateEvent[] = []
-  let waiters: Array<{ want: (e: ParanoidPirateEvent) => boolean; resolve: () => void }> = []
-  const onEvent = (event: unknown): void => {
-    const e = event as ParanoidPirateEvent
-    events.push(e)
-    for (const w of waiters.filter((w) => w.want(e))) w.resolve()
-    waiters = waiters.filter((w) => !w.want(e))
-  }
-  /** Resolves at the next event matching `want` (or at once if one came already, unseen). */
-  const nextEvent = (want: (e: ParanoidPirateEvent) => boolean): Promise<void> =>
-    new Promise((resolve) => waiters.push({ want, resolve }))
+  const log = new EventLog<ParanoidPirateEvent>("omq:patterns:paranoid-pirate")
+  const nextEvent = (want: (e: ParanoidPirateEvent) => boolean) => log.next(want)
   const closers: Array<{ close(): void }> = []
-  beforeEach(() => {
-    events.length = 0
-    subscribe("omq:patterns:paranoid-pirate", onEvent)
-  })
+  beforeEach(() => log.start())
   afterEach(() => {
-    unsubscribe("omq:patterns:paranoid-pirate", onEvent)
+    log.stop()
     for (const c of closers.splice(0)) c.close()
   })
   const keep = <T extends { close(): void }>(c: T): T => {
@@ -51,8 +39,7 @@ describe("Paranoid Pirate (RFC 6)", () => {
   it("requests from a REQ client are served by the workers, each once, replies to their asker", async () => {
     const clock = new ManualClock()
     const q = await queue(clock)
-    const ready = nextEvent((e) => e.type === "worker-ready")
-    const readyBoth = Promise.all([ready, nextEvent((e) => e.type === "worker-ready")])
+    const readyBoth = log.atLeast(2, "worker-ready")
     for (const name of ["w1", "w2"]) {
       keep(
         new ParanoidPirateWorker(endpoints(q).backend, ([body]) => `${String(body)} by ${name}`, {
@@ -123,7 +110,7 @@ describe("Paranoid Pirate (RFC 6)", () => {
       const lost = nextEvent((e) => e.type === "queue-lost")
       for (let i = 0; i < 3; i++) clock.fireAll() // three heartbeat intervals, unanswered
       await lost
-      const event = events.filter((e) => e.type === "queue-lost").at(-1)!
+      const event = log.ofType("queue-lost").at(-1)!
       waits.push(event.type === "queue-lost" ? event.reconnectIn : -1)
       const back = nextEvent((e) => e.type === "reconnected")
       clock.fireAll() // the reconnect wait
