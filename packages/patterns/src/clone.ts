@@ -1,2 +1,17 @@
-// Placeholder: the module that re-exports this pattern's public API (filled in by issue 12).
-export {}
+// The Clone pattern (RFC 12, CHP): a key-value store replicated from a server to clients.
+export {
+  type CloneChange,
+  CloneClient,
+  type CloneClientOptions,
+} from "./clone-client.js"
+export {
+  CHP_HUGZ,
+  CHP_ICANHAZ,
+  CHP_KTHXBAI,
+  type CloneAddress,
+  type CloneEntry,
+  type CloneEvent,
+  type CloneSetOptions,
+  cloneEvents,
+} from "./clone-protocol.js"
+export { CloneServer, type CloneServerOptions } from "./clone-server.js"
