@@ -41,10 +41,23 @@ export {
   MDP_REPLY,
   MDP_REQUEST,
   MDP_WORKER,
+  MDP02_CLIENT,
+  MDP02_CLIENT_FINAL,
+  MDP02_CLIENT_PARTIAL,
+  MDP02_CLIENT_REQUEST,
+  MDP02_DISCONNECT,
+  MDP02_FINAL,
+  MDP02_HEARTBEAT,
+  MDP02_PARTIAL,
+  MDP02_READY,
+  MDP02_REQUEST,
+  MDP02_WORKER,
+  type MdpVersion,
   majordomoEvents,
 } from "./majordomo-protocol.js"
 export {
   type MajordomoHandler,
+  type MajordomoReply,
   MajordomoWorker,
   type MajordomoWorkerOptions,
 } from "./majordomo-worker.js"

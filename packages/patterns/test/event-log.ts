@@ -11,9 +11,13 @@ export class EventLog<E extends { type: string }> {
   readonly #onEvent = (event: unknown): void => {
     const e = event as E
     this.events.push(e)
-    const matched = this.#waiters.filter((w) => w.want(e))
-    this.#waiters = this.#waiters.filter((w) => !w.want(e))
-    for (const w of matched) w.resolve(e)
+    const waiting = this.#waiters
+    this.#waiters = []
+    for (const w of waiting) {
+      if (w.want(e))
+        w.resolve(e) // each predicate runs once per event
+      else this.#waiters.push(w)
+    }
   }
 
   constructor(readonly channel: string) {}

@@ -1,11 +1,16 @@
 // The Majordomo broker, worker and client (RFC 7 MDP/0.1, RFC 8 MMI) over real sockets on tcp.
 // Heartbeats and expiry run on injected clocks (one per party, so each fireAll() is one interval
 // for exactly the party the test means), and the test waits on the broker's events, not on time.
+// MDP/0.2, versions mixed, drain and heartbeat mismatch: majordomo-02.test.ts.
 import { strict as assert } from "node:assert"
-import { subscribe, unsubscribe } from "node:diagnostics_channel"
 import { afterEach, beforeEach, describe, it } from "node:test"
 import { Dealer, Router, ZmqError } from "omq"
-import { parseClientReply, parseToBroker, parseToWorker } from "../src/majordomo-protocol.js"
+import {
+  MDP_CLIENT,
+  parseClientReply,
+  parseToBroker,
+  parseToWorker,
+} from "../src/majordomo-protocol.js"
 import {
   type LazyPirateEvent,
   MajordomoBroker,
@@ -16,42 +21,24 @@ import {
   MDP_REQUEST,
   MDP_WORKER,
 } from "../src/mod.js"
+import { EventLog } from "./event-log.js"
 import { ManualClock } from "./manual-clock.js"
 
 describe("Majordomo (RFC 7, RFC 8)", () => {
-  const events: MajordomoEvent[] = []
-  let waiters: Array<{
-    want: (e: MajordomoEvent) => boolean
-    resolve: (e: MajordomoEvent) => void
-  }> = []
-  const onEvent = (event: unknown): void => {
-    const e = event as MajordomoEvent
-    events.push(e)
-    for (const w of waiters.filter((w) => w.want(e))) w.resolve(e)
-    waiters = waiters.filter((w) => !w.want(e))
-  }
-  /** Resolves with the next event matching `want`. */
-  const nextEvent = (want: (e: MajordomoEvent) => boolean): Promise<MajordomoEvent> =>
-    new Promise((resolve) => waiters.push({ want, resolve }))
-  const ofType = (type: MajordomoEvent["type"]) => (e: MajordomoEvent) => e.type === type
-  const retries: LazyPirateEvent[] = []
-  const onRetry = (event: unknown): void => {
-    retries.push(event as LazyPirateEvent)
-  }
+  const log = new EventLog<MajordomoEvent>("omq:patterns:majordomo")
+  const pirate = new EventLog<LazyPirateEvent>("omq:patterns:lazy-pirate")
   const closers: Array<{ close(): void }> = []
   const keep = <T extends { close(): void }>(c: T): T => {
     closers.push(c)
     return c
   }
   beforeEach(() => {
-    events.length = 0
-    retries.length = 0
-    subscribe("omq:patterns:majordomo", onEvent)
-    subscribe("omq:patterns:lazy-pirate", onRetry)
+    log.start()
+    pirate.start()
   })
   afterEach(() => {
-    unsubscribe("omq:patterns:majordomo", onEvent)
-    unsubscribe("omq:patterns:lazy-pirate", onRetry)
+    log.stop()
+    pirate.stop()
     for (const c of closers.splice(0).reverse()) c.close()
   })
 
@@ -69,7 +56,7 @@ describe("Majordomo (RFC 7, RFC 8)", () => {
     handler: (body: Buffer[]) => string[] | Promise<string[]>,
     clock = new ManualClock(),
   ) => {
-    const ready = nextEvent((e) => e.type === "worker-ready" && e.service === service)
+    const ready = log.next((e) => e.type === "worker-ready" && e.service === service)
     const w = keep(new MajordomoWorker(b.socket.lastEndpoint!, service, handler, { clock }))
     await ready
     return w
@@ -104,7 +91,7 @@ describe("Majordomo (RFC 7, RFC 8)", () => {
   it("a request for a service without workers waits, and is served when a worker for it comes", async () => {
     const b = await broker(new ManualClock())
     const c = client(b)
-    const queued = nextEvent(ofType("request-queued"))
+    const queued = log.next("request-queued")
     const reply = c.request("late", "are you there?")
     assert.deepEqual(await queued, { type: "request-queued", service: "late", waiting: 1 })
     await worker(b, "late", ([s]) => [`yes: ${String(s)}`])
@@ -115,16 +102,42 @@ describe("Majordomo (RFC 7, RFC 8)", () => {
   it("a waiting request expires after requestTimeout", async () => {
     const clock = new ManualClock()
     const b = await broker(clock, 5_000)
-    const queued = nextEvent(ofType("request-queued"))
+    const queued = log.next("request-queued")
     void client(b)
       .request("nobody", "hello?")
       .catch(() => {}) // closed at the end of the test
     await queued
     assert.equal(b.waiting, 1)
-    const expired = nextEvent(ofType("request-expired"))
+    const expired = log.next("request-expired")
     clock.fireAll()
     assert.deepEqual(await expired, { type: "request-expired", service: "nobody" })
     assert.equal(b.waiting, 0)
+  })
+
+  it("the broker keeps no state for a service nobody serves or waits on: many made-up names leave none", async () => {
+    const clock = new ManualClock()
+    const b = await broker(clock, 5_000)
+    const names = Array.from({ length: 50 }, (_, i) => `made-up-${i}`)
+    const raw = keep(new Dealer({ linger: 0 }))
+    raw.connect(b.socket.lastEndpoint!)
+    const allQueued = log.atLeast(names.length, "request-queued")
+    for (const name of names) await raw.send(["", MDP_CLIENT, name, "anyone?"])
+    await allQueued
+    assert.deepEqual([b.services, b.waiting], [names.length, names.length])
+    const allExpired = log.atLeast(names.length, "request-expired")
+    clock.fireAll()
+    await allExpired
+    assert.deepEqual([b.services, b.waiting], [0, 0])
+    // Asking MMI about a name keeps nothing either; a service lasts while it has a worker.
+    const c = client(b)
+    assert.deepEqual(text(await c.request("mmi.service", "ghost")), ["404"])
+    assert.equal(b.services, 0)
+    const w = await worker(b, "echo", (body) => body.map(String))
+    assert.equal(b.services, 1)
+    const gone = log.next("worker-disconnected")
+    w.close()
+    await gone
+    assert.deepEqual([b.services, b.workers], [0, 0])
   })
 
   it("MMI: mmi.service says 200 or 404, other mmi.* 501; a worker offering mmi.* is disconnected", async () => {
@@ -134,7 +147,7 @@ describe("Majordomo (RFC 7, RFC 8)", () => {
     assert.deepEqual(text(await c.request("mmi.service", "echo")), ["200"])
     assert.deepEqual(text(await c.request("mmi.service", "nothing")), ["404"])
     assert.deepEqual(text(await c.request("mmi.services", "")), ["501"])
-    const refused = nextEvent(ofType("worker-disconnected"))
+    const refused = log.next("worker-disconnected")
     keep(
       new MajordomoWorker(b.socket.lastEndpoint!, "mmi.mine", () => [], {
         clock: new ManualClock(),
@@ -148,30 +161,28 @@ describe("Majordomo (RFC 7, RFC 8)", () => {
     assert.equal(b.workers, 1)
   })
 
-  it("a worker silent for `liveness` heartbeats is dropped; the client's retry goes to another", async () => {
+  it("a worker silent for `liveness` heartbeats is dropped; the request it held goes to the next worker", async () => {
     const brokerClock = new ManualClock()
-    const clientClock = new ManualClock()
     const b = await broker(brokerClock)
     // A stuck worker: READY, then nothing (no heartbeats, no replies).
     const stuck = keep(new Dealer({ linger: 0 }))
-    const known = nextEvent(ofType("worker-ready"))
+    const known = log.next("worker-ready")
     stuck.connect(b.socket.lastEndpoint!)
     await stuck.send(["", MDP_WORKER, Uint8Array.of(MDP_READY), "echo"])
     await known
-    const reply = client(b, clientClock).request("echo", "job")
+    // The client's clock stands still: whatever serves the request, it is not the client's retry.
+    const reply = client(b).request("echo", "job")
     const [, header, command, , , body] = await stuck.receive()
     assert.deepEqual([String(header), command![0], String(body)], [MDP_WORKER, MDP_REQUEST, "job"])
-    const expired = nextEvent(ofType("worker-expired"))
+    const expired = log.next("worker-expired")
+    const requeued = log.next("request-requeued")
     for (let i = 0; i < 3; i++) brokerClock.fireAll()
     assert.equal((await expired).type, "worker-expired")
-    assert.equal(b.workers, 0)
+    assert.equal((await requeued).type, "request-requeued")
+    assert.deepEqual([b.workers, b.waiting], [0, 1])
     await worker(b, "echo", (frames) => frames.map((f) => `served: ${String(f)}`))
-    clientClock.fireAll() // the client's timeout: it asks again, on a fresh socket
     assert.deepEqual(text(await reply), ["served: job"])
-    assert.deepEqual(
-      retries.map((e) => e.type),
-      ["retry"],
-    )
+    assert.deepEqual(pirate.events, [])
   })
 
   it("a worker the broker forgot is told DISCONNECT, comes back on a fresh socket, and serves", async () => {
@@ -179,13 +190,13 @@ describe("Majordomo (RFC 7, RFC 8)", () => {
     const workerClock = new ManualClock()
     const b = await broker(brokerClock)
     await worker(b, "echo", (body) => body.map(String), workerClock)
-    const first = events.find((e) => e.type === "worker-ready")
+    const [first] = log.ofType("worker-ready")
     // The broker hears nothing for three intervals (the worker's clock stands still) and forgets it.
-    const expired = nextEvent(ofType("worker-expired"))
+    const expired = log.next("worker-expired")
     for (let i = 0; i < 3; i++) brokerClock.fireAll()
     await expired
     // The worker's next heartbeat is out of turn: the broker answers DISCONNECT.
-    const lost = nextEvent(ofType("broker-lost"))
+    const lost = log.next("broker-lost")
     workerClock.fireAll()
     assert.deepEqual(await lost, {
       type: "broker-lost",
@@ -193,19 +204,15 @@ describe("Majordomo (RFC 7, RFC 8)", () => {
       reason: "the broker said DISCONNECT",
       reconnectIn: 2_500,
     })
-    const again = nextEvent(ofType("worker-ready"))
+    const again = log.next("worker-ready")
     workerClock.fireAll() // the reconnect wait
     const second = await again
-    assert.notEqual(
-      second.type === "worker-ready" && second.worker,
-      first?.type === "worker-ready" && first.worker,
-    )
+    assert.notEqual(second.type === "worker-ready" && second.worker, first?.worker)
     assert.deepEqual(text(await client(b).request("echo", "back")), ["back"])
   })
 
-  it("a handler that throws: the worker says DISCONNECT, comes back, and serves the client's retry", async () => {
+  it("a handler that throws: the worker says DISCONNECT and comes back; its request goes back to the queue", async () => {
     const workerClock = new ManualClock()
-    const clientClock = new ManualClock()
     const b = await broker(new ManualClock())
     let calls = 0
     await worker(
@@ -217,27 +224,68 @@ describe("Majordomo (RFC 7, RFC 8)", () => {
       },
       workerClock,
     )
-    const left = nextEvent(ofType("worker-disconnected"))
-    const lost = nextEvent(ofType("broker-lost"))
-    const reply = client(b, clientClock).request("flaky", "x")
+    const left = log.next("worker-disconnected")
+    const requeued = log.next("request-requeued")
+    const lost = log.next("broker-lost")
+    const reply = client(b).request("flaky", "x")
     assert.equal((await left).type === "worker-disconnected" && b.workers, 0)
+    await requeued
+    assert.equal(b.waiting, 1)
     const event = await lost
     assert.match(
       event.type === "broker-lost" ? event.reason : "",
       /handler threw: first call fails/,
     )
-    const back = nextEvent(ofType("worker-ready"))
-    workerClock.fireAll() // the reconnect wait
-    await back
-    clientClock.fireAll() // the client's timeout: it asks again
+    workerClock.fireAll() // the reconnect wait: READY again, and the request is given to it
     assert.deepEqual(text(await reply), ["ok: x"])
     assert.equal(calls, 2)
+    assert.deepEqual(pirate.events, [], "no client retry was needed")
+  })
+
+  it("a request whose worker leaves twice is lost, not passed round for ever; the client's retry asks again", async () => {
+    const workerClock = new ManualClock()
+    const clientClock = new ManualClock()
+    const b = await broker(new ManualClock())
+    let calls = 0
+    await worker(
+      b,
+      "poison",
+      (body) => {
+        calls++
+        if (String(body[0]) === "bad") throw new Error("cannot take it")
+        return ["fine"]
+      },
+      workerClock,
+    )
+    const lost = log.next("request-lost")
+    const reply = client(b, clientClock).request("poison", "bad")
+    reply.catch(() => {}) // closed at the end of the test
+    await log.next("request-requeued")
+    workerClock.fireAll() // back: given the request once more, and fails again
+    assert.deepEqual(await lost, {
+      type: "request-lost",
+      service: "poison",
+      worker: log.ofType("worker-ready")[1]?.worker,
+      reason: "it was given to a worker that left once already",
+    })
+    assert.deepEqual([calls, b.waiting], [2, 0])
+    const back = log.next("worker-ready")
+    workerClock.fireAll() // back again, and nothing is waiting for it
+    await back
+    const again = log.next("request-requeued")
+    clientClock.fireAll() // the client's timeout: it asks again, on a fresh socket
+    await again
+    assert.equal(calls, 3)
+    assert.deepEqual(
+      pirate.events.map((e) => e.type),
+      ["retry"],
+    )
   })
 
   it("close() says DISCONNECT: the broker forgets the worker at once", async () => {
     const b = await broker(new ManualClock())
     const w = await worker(b, "echo", (body) => body.map(String))
-    const gone = nextEvent(ofType("worker-disconnected"))
+    const gone = log.next("worker-disconnected")
     w.close()
     const event = await gone
     assert.equal(event.type === "worker-disconnected" && event.reason, "it said DISCONNECT")
@@ -260,15 +308,13 @@ describe("Majordomo (RFC 7, RFC 8)", () => {
     let dropped = 0
     const allDropped = new Promise<void>((resolve) => {
       const count = (): void => {
-        void nextEvent(ofType("malformed")).then(() =>
-          ++dropped === garbage.length ? resolve() : count(),
-        )
+        void log.next("malformed").then(() => (++dropped === garbage.length ? resolve() : count()))
       }
       count()
     })
     for (const message of garbage) await hostile.send(message)
     await allDropped
-    assert.equal(events.filter((e) => e.type === "malformed").length, garbage.length)
+    assert.equal(log.ofType("malformed").length, garbage.length)
     assert.deepEqual(text(await client(b).request("echo", "still here")), ["still here"])
     assert.equal(b.workers, 1)
   })
@@ -318,6 +364,7 @@ describe("Majordomo (RFC 7, RFC 8)", () => {
     const eproto = (err: unknown) => err instanceof ZmqError && err.code === "EPROTO"
     assert.deepEqual(parseToBroker(f("", "MDPW01", [1], "echo")), {
       from: "worker",
+      mdp: "0.1",
       command: "ready",
       service: "echo",
     })

@@ -26,6 +26,11 @@ export class ManualClock implements Clock {
     this.#timers.delete(handle as number)
   }
 
+  /** The virtual time: moved by advance(), never by fireAll(). */
+  now(): number {
+    return this.#now
+  }
+
   get pending(): number {
     return this.#timers.size
   }
