@@ -2,7 +2,7 @@
 import { strict as assert } from "node:assert"
 import { createServer } from "node:net"
 import { after, before, describe, it } from "node:test"
-import { Context, Pull, Push, ZmqError } from "omq"
+import { Context, Pull, Push, ZmqError, Proxy as ZmqProxy } from "omq"
 
 const code = (expected: string) => (err: unknown) => {
   assert.ok(err instanceof ZmqError, `expected a ZmqError, got ${String(err)}`)
@@ -81,6 +81,59 @@ for (const ioThreads of [0, 1]) {
         }
       } finally {
         s.close()
+      }
+    })
+
+    it("errors carry zeromq.js's message and errno for their code, and omq's detail", async () => {
+      const s = new Push({ context: ctx, linger: 0 })
+      const expect = (message: string, errno: number, detail: RegExp) => (err: unknown) => {
+        assert.ok(err instanceof ZmqError)
+        assert.equal(err.message, message)
+        assert.equal(err.errno, errno)
+        assert.match(err.detail, detail)
+        assert.match(String(err), detail, "String(err) keeps the detail")
+        return true
+      }
+      await assert.rejects(s.bind("foo-bar"), expect("Invalid argument", 22, /foo-bar/))
+      assert.throws(() => s.connect("foo://bar"), expect("Protocol not supported", 93, /foo/))
+      await assert.rejects(s.unbind("inproc://nowhere"), expect("No such endpoint", 2, /nowhere/))
+      s.close()
+      await assert.rejects(s.send("x"), expect("Socket is closed", 9, /closed/))
+    })
+
+    it("close() during bind() or unbind() takes effect when they settle, as in zeromq.js", async () => {
+      const s = new Pull({ context: ctx, linger: 0 })
+      const bound = s.bind("tcp://127.0.0.1:*")
+      s.close()
+      assert.equal(s.closed, false, "still open while the bind runs")
+      await bound // the bind finishes on its own terms
+      assert.equal(s.closed, true)
+      const t = new Pull({ context: ctx, linger: 0 })
+      const unbound = t.unbind("tcp://127.0.0.1:1")
+      t.close()
+      assert.equal(t.closed, false)
+      await assert.rejects(unbound, code("ENOENT"))
+      assert.equal(t.closed, true)
+    })
+
+    it("a Proxy checks its sockets as zeromq.js does", async () => {
+      const Construct = ZmqProxy as unknown as new (...args: unknown[]) => ZmqProxy
+      assert.throws(() => new Construct(), TypeError)
+      assert.throws(() => new Construct({}, {}), code("EINVAL"))
+      const front = new Pull({ context: ctx, linger: 0 })
+      const back = new Push({ context: ctx, linger: 0 })
+      try {
+        const proxy = new ZmqProxy(front, back)
+        assert.throws(() => proxy.terminate(), code("EBADF"), "not running yet")
+        await front.bind("tcp://127.0.0.1:*")
+        await assert.rejects(proxy.run(), (err: unknown) => {
+          assert.ok(err instanceof ZmqError && err.code === "EINVAL")
+          assert.equal(err.message, "Back-end socket must be bound or connected")
+          return true
+        })
+      } finally {
+        front.close()
+        back.close()
       }
     })
 

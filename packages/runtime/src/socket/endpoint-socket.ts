@@ -71,11 +71,16 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
   #broken: ZmqError | null = null
   /** connect() endpoints and their pipe ids (0 with `immediate`). */
   readonly #connects = new Map<string, number>()
+  /** bind() endpoints as given (wildcards unresolved), until unbind(). */
+  readonly #binds = new Set<string>()
   #closed = false
   #finish!: () => void
   #observer: Observer | null = null
   /** Held while someone waits for this socket's events (see Observer). */
   readonly #eventsHold = new ThreadHold(() => this.context.mailbox)
+  /** bind() and unbind() calls still running; close() waits for them (see deferClose). */
+  #endpointCalls = 0
+  #closeDeferred = false
 
   constructor(type: SocketType, options: SocketConstructorOptions = {}) {
     super()
@@ -92,6 +97,7 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
 
   /** Serves waiting send() calls after credit, room or a peer became available. @internal */
   abstract retrySends(): void
+  abstract close(): void
   /** Rejects every waiting send() and receive() with `error`. */
   protected abstract failWaitingCalls(error: ZmqError): void
 
@@ -113,6 +119,30 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
   /** From now on every call but close() fails with `error` (the first reason stays). */
   protected breakWith(error: ZmqError): void {
     this.#broken ??= error
+  }
+
+  /**
+   * close() during a bind() or unbind() happens when the last of them settles, as in zeromq.js:
+   * the call finishes (or fails) on its own terms, and `closed` turns true only then. True when
+   * close() must wait.
+   */
+  protected deferClose(): boolean {
+    if (this.#endpointCalls === 0) return false
+    this.#closeDeferred = true
+    return true
+  }
+
+  async #endpointCall(call: () => Promise<void>): Promise<void> {
+    this.checkOpen()
+    this.#endpointCalls++
+    try {
+      await call()
+    } finally {
+      if (--this.#endpointCalls === 0 && this.#closeDeferred) {
+        this.#closeDeferred = false
+        this.close()
+      }
+    }
   }
 
   /** Marks the socket closed; false when it already was. */
@@ -141,6 +171,11 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
 
   get closed(): boolean {
     return this.#closed
+  }
+
+  /** Open, and bound or connected somewhere (what a Proxy needs of its sockets). @internal */
+  get hasEndpoints(): boolean {
+    return !this.#closed && (this.#binds.size > 0 || this.#connects.size > 0)
   }
 
   /**
@@ -183,8 +218,14 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
    * stay the application's. Node cannot hand a server to another thread, so this socket's
    * connections then run on its own thread: bind to the server before any other endpoint.
    */
-  async bind(address: string, options: BindOptions = {}): Promise<void> {
-    this.checkOpen()
+  bind(address: string, options: BindOptions = {}): Promise<void> {
+    return this.#endpointCall(async () => {
+      await this.#bind(address, options)
+      this.#binds.add(address)
+    })
+  }
+
+  async #bind(address: string, options: BindOptions): Promise<void> {
     const ep = parseEndpoint(address, true)
     checkWsSocketType(this.type, ep.transport, address)
     if (options.server !== undefined) {
@@ -218,8 +259,14 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
     this.lastEndpoint = await host.io.bindEndpoint(this.id, address, options)
   }
 
-  async unbind(address: string): Promise<void> {
-    this.checkOpen()
+  unbind(address: string): Promise<void> {
+    return this.#endpointCall(async () => {
+      await this.#unbind(address)
+      this.#binds.delete(address)
+    })
+  }
+
+  async #unbind(address: string): Promise<void> {
     const ep = parseEndpoint(address, true)
     if (ep.transport === "inproc") await this.inproc.unbind(ep.name)
     else await this.hostChannel.io.unbindEndpoint(this.id, address)
