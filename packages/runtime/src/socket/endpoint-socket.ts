@@ -2,7 +2,7 @@ import diagnostics from "node:diagnostics_channel"
 import type { Server as HttpServer } from "node:http"
 import type { Server as HttpsServer } from "node:https"
 import { checkUdpSocketType, parseEndpoint, type SocketType, ZmqError } from "@omq/transport"
-import { type Context, type ContextSocket, context as defaultContext } from "../context.js"
+import { Context, type ContextSocket, context as defaultContext } from "../context.js"
 import type { ConnectionOptions } from "../io/host-protocol.js"
 import { type Event, Observer } from "../observer.js"
 import type { InprocOffer } from "../process/inproc-registry.js"
@@ -24,6 +24,45 @@ export interface SocketConstructorOptions
     Partial<Record<CurveKeyOption, string | Uint8Array | null>> {
   context?: Context
 }
+
+/** libzmq's socket type numbers (ZMQ_PAIR = 0 ... ZMQ_CHANNEL = 20), for `new Socket(type)`. */
+const TYPE_NUMBERS: readonly SocketType[] = [
+  "PAIR",
+  "PUB",
+  "SUB",
+  "REQ",
+  "REP",
+  "DEALER",
+  "ROUTER",
+  "PULL",
+  "PUSH",
+  "XPUB",
+  "XSUB",
+  "STREAM",
+  "SERVER",
+  "CLIENT",
+  "RADIO",
+  "DISH",
+  "GATHER",
+  "SCATTER",
+  "DGRAM",
+  "PEER",
+  "CHANNEL",
+]
+
+/** A socket type given by name (omq's classes) or by libzmq's number (zeromq.js's Socket). */
+function socketType(type: unknown): SocketType {
+  if (typeof type === "string" && TYPE_NUMBERS.includes(type as SocketType)) {
+    return type as SocketType
+  }
+  if (typeof type !== "number") throw new TypeError("Socket type must be a number")
+  const known = TYPE_NUMBERS[type]
+  if (known === undefined) throw new ZmqError("EINVAL", `no socket type ${type}`)
+  return known
+}
+
+/** Options read at each call (or at close), not per endpoint. */
+const ACTS_AT_ONCE = new Set<keyof SocketOptions>(["linger", "sendTimeout", "receiveTimeout"])
 
 /** The types on which `conflate` takes effect, as in libzmq; the others ignore it. */
 const CONFLATING = new Set<SocketType>([
@@ -82,11 +121,21 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
   #endpointCalls = 0
   #closeDeferred = false
 
-  constructor(type: SocketType, options: SocketConstructorOptions = {}) {
+  constructor(type: SocketType | number, options: SocketConstructorOptions = {}) {
+    // zeromq.js's argument checks, with its TypeErrors.
+    // biome-ignore lint/complexity/noArguments: the declared signature must not grow a rest parameter
+    if (arguments.length > 2) throw new TypeError("Expected 2 arguments")
+    const known = socketType(type)
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError("Options must be an object")
+    }
     super()
     const { context = defaultContext, ...rest } = options
-    this.type = type
+    if (!(context instanceof Context)) throw new ZmqError("EINVAL", "context is not a Context")
+    this.type = known
     this.context = context
+    // A non-blocky context (ZMQ_BLOCKY false) gives its sockets linger 0 by default.
+    if (!context.blocky) this.options.linger = 0
     this.applyOptions(rest)
     this.finished = new Promise((resolve) => {
       this.#finish = resolve
@@ -171,6 +220,16 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
 
   get closed(): boolean {
     return this.#closed
+  }
+
+  /**
+   * Endpoints take the options as they are at bind() or connect(): as zeromq.js, warn when one
+   * is set on a socket that has endpoints already (or a bind running), unless it acts at once.
+   */
+  protected override optionSet(name: keyof SocketOptions): void {
+    if (ACTS_AT_ONCE.has(name)) return
+    if (this.#endpointCalls === 0 && this.#binds.size === 0 && this.#connects.size === 0) return
+    process.emitWarning("Socket option will not take effect until next connect/bind.")
   }
 
   /** Open, and bound or connected somewhere (what a Proxy needs of its sockets). @internal */
