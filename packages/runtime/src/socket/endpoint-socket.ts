@@ -15,6 +15,7 @@ import type { SocketOptions } from "./options.js"
 import { Peer } from "./peer.js"
 import { creditBatch, NO_LIMIT } from "./pipe.js"
 import { PipedSocket } from "./piped-socket.js"
+import { socketType } from "./socket-type-numbers.js"
 
 type CurveKeyOption = "curvePublicKey" | "curveSecretKey" | "curveServerKey"
 
@@ -23,42 +24,6 @@ export interface SocketConstructorOptions
   extends Partial<Omit<SocketOptions, CurveKeyOption>>,
     Partial<Record<CurveKeyOption, string | Uint8Array | null>> {
   context?: Context
-}
-
-/** libzmq's socket type numbers (ZMQ_PAIR = 0 ... ZMQ_CHANNEL = 20), for `new Socket(type)`. */
-const TYPE_NUMBERS: readonly SocketType[] = [
-  "PAIR",
-  "PUB",
-  "SUB",
-  "REQ",
-  "REP",
-  "DEALER",
-  "ROUTER",
-  "PULL",
-  "PUSH",
-  "XPUB",
-  "XSUB",
-  "STREAM",
-  "SERVER",
-  "CLIENT",
-  "RADIO",
-  "DISH",
-  "GATHER",
-  "SCATTER",
-  "DGRAM",
-  "PEER",
-  "CHANNEL",
-]
-
-/** A socket type given by name (omq's classes) or by libzmq's number (zeromq.js's Socket). */
-function socketType(type: unknown): SocketType {
-  if (typeof type === "string" && TYPE_NUMBERS.includes(type as SocketType)) {
-    return type as SocketType
-  }
-  if (typeof type !== "number") throw new TypeError("Socket type must be a number")
-  const known = TYPE_NUMBERS[type]
-  if (known === undefined) throw new ZmqError("EINVAL", `no socket type ${type}`)
-  return known
 }
 
 /** Options read at each call (or at close), not per endpoint. */
