@@ -23,7 +23,23 @@ export type { ContextHandle } from "./process/context-handle.js"
 export interface ContextOptions {
   /** IO worker threads to run connections on (like ZMQ_IO_THREADS); 0 runs them in-thread. Default 1. */
   ioThreads?: number
+  /** false: new sockets default to linger 0 (libzmq's ZMQ_BLOCKY). Default true. */
+  blocky?: boolean
+  /** Sockets this thread may have open in the context (ZMQ_MAX_SOCKETS); more fail EMFILE. Default 1023. */
+  maxSockets?: number
+  /** ZMQ_MAX_MSGSZ, kept for zeromq.js code that sets it; sockets limit frames by their own maxMessageSize. */
+  maxMessageSize?: number
+  /** ZMQ_IPV6, kept for zeromq.js code that sets it; omq's tcp takes IPv6 endpoints whatever it says. */
+  ipv6?: boolean
+  /** Accepted and ignored: Node gives no control over its threads' scheduling. */
+  threadPriority?: number
+  threadSchedulingPolicy?: number
 }
+
+/** libzmq's defaults for the context options it reports. */
+const DEFAULT_MAX_SOCKETS = 1023
+const MAX_SOCKETS_LIMIT = 65535
+const DEFAULT_MAX_MESSAGE_SIZE = 2 ** 31 - 1
 
 /** What a context needs from each of its sockets. */
 export interface ContextSocket {
@@ -56,7 +72,11 @@ export interface ContextSocket {
  * `ioThreads` IO threads. With `ioThreads: 0` each thread runs its connections itself.
  */
 export class Context {
-  readonly ioThreads: number
+  #ioThreads: number
+  #blocky = true
+  #maxSockets = DEFAULT_MAX_SOCKETS
+  #maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE
+  #ipv6 = false
   /** Pass this to another thread (workerData, postMessage) and call Context.fromHandle there. */
   readonly handle: ContextHandle
   readonly #state: ContextState
@@ -77,23 +97,94 @@ export class Context {
   #terminated = false
 
   constructor(options: ContextOptions | { handle: ContextHandle } = {}) {
+    // zeromq.js's argument checks, with its TypeErrors.
+    // biome-ignore lint/complexity/noArguments: the declared signature must not grow a rest parameter
+    if (arguments.length > 1) throw new TypeError("Expected 1 argument")
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError("Options must be an object")
+    }
     let handle: ContextHandle
+    let settings: ContextOptions = {}
     if ("handle" in options) {
       handle = options.handle
     } else {
-      const io = options.ioThreads ?? 1
-      if (!Number.isInteger(io) || io < 0 || io > MAX_IO_THREADS) {
-        throw new ZmqError("EINVAL", `ioThreads must be an integer from 0 to 64, got ${String(io)}`)
-      }
-      handle = newContextHandle(io)
+      const { ioThreads = 1, ...rest } = options
+      handle = newContextHandle(ioThreadCount(ioThreads))
+      settings = rest
     }
     this.handle = handle
-    this.ioThreads = handle.ioThreads
+    this.#ioThreads = handle.ioThreads
     this.#state = new ContextState(handle)
     joined.set(handle.id, this)
     // The owner answers other threads from the start (they may need an IO thread before this
     // thread makes any socket). Its mailbox is unref'd while idle.
     if (handle.owner === threadId) this.#openMailbox()
+    // As zeromq.js: an unknown option or a read-only one throws (strict-mode assignment to a
+    // sealed object). Subclasses are left open for their own fields.
+    if (new.target === Context) Object.seal(this)
+    Object.assign(this, settings)
+  }
+
+  /**
+   * IO threads for this thread's new sockets (sockets keep the ones they have). zeromq.js lets
+   * it be set after construction; at most 64 run whatever it says.
+   */
+  get ioThreads(): number {
+    return this.#ioThreads
+  }
+  set ioThreads(value: number) {
+    this.#ioThreads = ioThreadCount(value)
+  }
+
+  /** false: this thread's new sockets default to linger 0 instead of -1 (ZMQ_BLOCKY). */
+  get blocky(): boolean {
+    return this.#blocky
+  }
+  set blocky(value: boolean) {
+    this.#blocky = optionBoolean(value)
+  }
+
+  /** How many sockets this thread may have open in the context; beyond, new ones fail EMFILE. */
+  get maxSockets(): number {
+    return this.#maxSockets
+  }
+  set maxSockets(value: number) {
+    const n = optionNumber(value)
+    if (!Number.isInteger(n) || n < 1 || n > MAX_SOCKETS_LIMIT) {
+      throw new ZmqError("EINVAL", `maxSockets must be an integer from 1 to ${MAX_SOCKETS_LIMIT}`)
+    }
+    this.#maxSockets = n
+  }
+
+  /** The largest maxSockets (ZMQ_SOCKET_LIMIT). */
+  get maxSocketsLimit(): number {
+    return MAX_SOCKETS_LIMIT
+  }
+
+  /** Kept for zeromq.js code; frames are limited by each socket's own maxMessageSize. */
+  get maxMessageSize(): number {
+    return this.#maxMessageSize
+  }
+  set maxMessageSize(value: number) {
+    const n = optionNumber(value)
+    if (!Number.isInteger(n) || n < -1) throw new ZmqError("EINVAL", "maxMessageSize must be >= -1")
+    this.#maxMessageSize = n
+  }
+
+  /** Kept for zeromq.js code; omq's tcp takes IPv6 endpoints whatever it says. */
+  get ipv6(): boolean {
+    return this.#ipv6
+  }
+  set ipv6(value: boolean) {
+    this.#ipv6 = optionBoolean(value)
+  }
+
+  /** Write-only in zeromq.js; ignored: Node gives no control over its threads' scheduling. */
+  set threadPriority(value: number) {
+    optionNumber(value)
+  }
+  set threadSchedulingPolicy(value: number) {
+    optionNumber(value)
   }
 
   /**
@@ -158,6 +249,9 @@ export class Context {
   register(socket: ContextSocket): number {
     if (this.#terminated) throw new ZmqError("ETERM", "context was terminated")
     if (this.#state.isShutDown) throw new ZmqError("ETERM", "context was shut down")
+    if (this.#sockets.size >= this.#maxSockets) {
+      throw new ZmqError("EMFILE", `this thread has maxSockets (${this.#maxSockets}) sockets open`)
+    }
     const id = this.#state.nextSocketId()
     this.#sockets.set(id, socket)
     // Open, not held: a socket holds its thread only while it has work (see SocketBase).
@@ -181,11 +275,11 @@ export class Context {
    * @internal
    */
   ioLink(local = false): IoLink {
-    if (this.ioThreads === 0 || local) {
+    if (this.#ioThreads === 0 || local) {
       this.#links[0] ??= new LocalIoLink()
       return this.#links[0]
     }
-    const index = this.#state.nextIoIndex(this.ioThreads)
+    const index = this.#state.nextIoIndex(Math.min(this.#ioThreads, MAX_IO_THREADS))
     const running = this.#state.ioThread(index)
     if (running !== 0) return new MailboxIoLink(this.mailbox, Promise.resolve(running))
     return new MailboxIoLink(this.mailbox, this.callOwner<number>("io.start", index))
@@ -259,6 +353,25 @@ export class Context {
     this.#registry?.threadDied(thread)
     for (const socket of [...this.#sockets.values()]) socket.threadDied(thread)
   }
+}
+
+/** A numeric option's value, or zeromq.js's TypeError. */
+function optionNumber(value: unknown): number {
+  if (typeof value !== "number") throw new TypeError("Option value must be a number")
+  return value
+}
+
+function optionBoolean(value: unknown): boolean {
+  if (typeof value !== "boolean") throw new TypeError("Option value must be a boolean")
+  return value
+}
+
+function ioThreadCount(value: unknown): number {
+  const n = optionNumber(value)
+  if (!Number.isInteger(n) || n < 0) {
+    throw new ZmqError("EINVAL", `ioThreads must be an integer >= 0, got ${String(n)}`)
+  }
+  return n
 }
 
 function shutdownChannelName(context: string): string {

@@ -6,6 +6,7 @@
  * SharedArrayBuffer rings. The API follows zeromq.js v6.
  */
 export { ZmqError, type ZmqErrorCode } from "@omq/transport"
+export { capability, version } from "./capability.js"
 export { Context, type ContextHandle, type ContextOptions, context } from "./context.js"
 export {
   type Event,

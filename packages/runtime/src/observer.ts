@@ -1,4 +1,4 @@
-import { ZmqError } from "@omq/transport"
+import { ZmqError, type ZmqErrorCode } from "@omq/transport"
 import { Queue } from "./util/queue.js"
 
 /**
@@ -7,7 +7,11 @@ import { Queue } from "./util/queue.js"
  */
 export interface EventErrorInfo extends Error {
   code: string
+  /** errno as zeromq.js reports it, for errors that have one (not for ERR_* or ZAP refusals). */
+  errno?: number
   status?: 300 | 400 | 500
+  /** omq's explanation; `message` is zeromq.js's text for the code or status. */
+  detail?: string
 }
 
 /** Every event a socket reports, named as zeromq.js names libzmq's monitor events. */
@@ -137,23 +141,44 @@ export class Observer {
   }
 }
 
-/** Rebuilds an event the host sent as JSON (errors travel as code and message). */
+/** Rebuilds an event the host sent as JSON (errors travel as code and detail). */
 export function decodeEvent(json: string): Event {
   const raw = JSON.parse(json) as Record<string, unknown> & {
-    error?: { code: string; message: string; status?: 300 | 400 | 500 }
+    error?: { code: string; detail: string; status?: 300 | 400 | 500 }
   }
-  if (raw.error) raw.error = eventError(raw.error.code, raw.error.message, raw.error.status)
-  return raw as unknown as Event
+  const { error } = raw
+  return (
+    error ? { ...raw, error: eventError(error.code, error.detail, error.status) } : raw
+  ) as Event
 }
 
-/** An event's error: `code` is the ZeroMQ code, or the ERR_ZMTP_* name of a protocol error. */
-export function eventError(
-  code: string,
-  message: string,
-  status?: 300 | 400 | 500,
-): EventErrorInfo {
+/** zeromq.js's texts for ZAP refusals, by status. */
+const AUTH_TEXTS: Record<number, string> = {
+  300: "Temporary error",
+  400: "Authentication failure",
+  500: "Internal error",
+}
+
+/**
+ * An event's error: `code` is the ZeroMQ code, or the ERR_ZMTP_* / ERR_ZAP_* name of a protocol
+ * error. Its message is the one zeromq.js gives (by status, protocol family or code); `detail`
+ * keeps omq's explanation.
+ */
+export function eventError(code: string, detail: string, status?: 300 | 400 | 500): EventErrorInfo {
+  let message: string
+  let errno: number | undefined
+  if (status) message = AUTH_TEXTS[status] ?? "Unknown error"
+  else if (code.startsWith("ERR_ZMTP_")) message = "ZMTP protocol error"
+  else if (code.startsWith("ERR_ZAP_")) message = "ZAP protocol error"
+  else {
+    const coded = new ZmqError(code as ZmqErrorCode, detail)
+    message = coded.message
+    errno = coded.errno
+  }
   const error = new Error(message) as EventErrorInfo
   error.code = code
+  if (errno !== undefined) error.errno = errno
   if (status) error.status = status
+  error.detail = detail
   return error
 }

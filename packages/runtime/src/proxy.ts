@@ -1,5 +1,5 @@
 import { ZmqError } from "@omq/transport"
-import type { SocketBase } from "./socket/socket-base.js"
+import { SocketBase } from "./socket/socket-base.js"
 
 /** Messages and bytes forwarded in one direction. */
 export interface ProxyDirectionStats {
@@ -33,6 +33,9 @@ export class Proxy<F extends SocketBase = SocketBase, B extends SocketBase = Soc
   #resume: (() => void) | null = null
 
   constructor(frontEnd: F, backEnd: B, capture?: SocketBase) {
+    checkSocket(frontEnd, "Front-end")
+    checkSocket(backEnd, "Back-end")
+    if (capture !== undefined) checkSocket(capture, "Capture")
     this.frontEnd = frontEnd
     this.backEnd = backEnd
     this.capture = capture
@@ -42,6 +45,15 @@ export class Proxy<F extends SocketBase = SocketBase, B extends SocketBase = Soc
   async run(): Promise<void> {
     if (this.#running) throw new ZmqError("EBUSY", "proxy is already running")
     if (this.#terminated) throw new ZmqError("ETERM", "proxy was terminated")
+    // As zeromq.js: a proxy between sockets that go nowhere would wait for ever.
+    for (const [socket, end] of [
+      [this.frontEnd, "Front-end"],
+      [this.backEnd, "Back-end"],
+    ] as const) {
+      if (!socket.hasEndpoints) {
+        throw ZmqError.withMessage("EINVAL", `${end} socket must be bound or connected`)
+      }
+    }
     this.#running = true
     try {
       await Promise.all([
@@ -67,8 +79,12 @@ export class Proxy<F extends SocketBase = SocketBase, B extends SocketBase = Soc
     this.#resume = null
   }
 
-  /** Ends run(). The sockets stay open; close them as usual. */
+  /**
+   * Ends run(). The sockets stay open; close them as usual. EBADF when the proxy is not running
+   * (not started yet, or ended), as zeromq.js's, whose control socket exists only meanwhile.
+   */
   terminate(): void {
+    if (!this.#running) throw new ZmqError("EBADF", "the proxy is not running")
     this.#terminated = true
     this.resume()
     // The loops' waiting receives must not swallow a message meant for whoever reads next.
@@ -94,6 +110,14 @@ export class Proxy<F extends SocketBase = SocketBase, B extends SocketBase = Soc
       await to.send(frames)
     }
   }
+}
+
+/** zeromq.js's checks: TypeError when there is no object at all, EINVAL for a non-socket. */
+function checkSocket(socket: unknown, end: string): void {
+  if (typeof socket !== "object" || socket === null) {
+    throw new TypeError(`${end} must be a socket object`)
+  }
+  if (!(socket instanceof SocketBase)) throw new ZmqError("EINVAL", `${end} is not a socket`)
 }
 
 const SEND_ONLY = new Set(["PUSH", "PUB"])

@@ -13,7 +13,7 @@ export interface HostEvent {
 /**
  * Encodes an event for an Event record. Events are rare (per connection, not per message), so
  * JSON is fine. An error travels as its code (for protocol errors the ERR_ZMTP_* name
- * zeromq.js reports), its message, and for a refused handshake the ZAP status.
+ * zeromq.js reports), its detail, and for a refused handshake the ZAP status.
  */
 export function encodeEvent(event: HostEvent): Uint8Array {
   const { error, ...rest } = event
@@ -22,7 +22,7 @@ export function encodeEvent(event: HostEvent): Uint8Array {
         ...rest,
         error: {
           code: error.protocolError ?? error.code,
-          message: error.message,
+          detail: error.detail,
           status: error.status,
         },
       }

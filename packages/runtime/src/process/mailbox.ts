@@ -71,7 +71,7 @@ export class Mailbox {
     this.#dead.add(thread)
     for (const [call, waiting] of this.#calls) {
       if (waiting.thread !== thread) continue
-      this.#settle(call, { error: { code: "ETERM", message: goneError(thread).message } })
+      this.#settle(call, { error: { code: "ETERM", message: goneError(thread).detail } })
     }
   }
 
@@ -186,7 +186,7 @@ async function runHandler(handler: Handler, envelope: Envelope): Promise<unknown
 }
 
 function wireError(err: unknown): NonNullable<Answer["error"]> {
-  if (err instanceof ZmqError) return { code: err.code, message: err.message, address: err.address }
+  if (err instanceof ZmqError) return { code: err.code, message: err.detail, address: err.address }
   return { message: err instanceof Error ? err.message : String(err) }
 }
 

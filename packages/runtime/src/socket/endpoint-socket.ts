@@ -2,7 +2,7 @@ import diagnostics from "node:diagnostics_channel"
 import type { Server as HttpServer } from "node:http"
 import type { Server as HttpsServer } from "node:https"
 import { checkUdpSocketType, parseEndpoint, type SocketType, ZmqError } from "@omq/transport"
-import { type Context, type ContextSocket, context as defaultContext } from "../context.js"
+import { Context, type ContextSocket, context as defaultContext } from "../context.js"
 import type { ConnectionOptions } from "../io/host-protocol.js"
 import { type Event, Observer } from "../observer.js"
 import type { InprocOffer } from "../process/inproc-registry.js"
@@ -15,6 +15,7 @@ import type { SocketOptions } from "./options.js"
 import { Peer } from "./peer.js"
 import { creditBatch, NO_LIMIT } from "./pipe.js"
 import { PipedSocket } from "./piped-socket.js"
+import { socketType } from "./socket-type-numbers.js"
 
 type CurveKeyOption = "curvePublicKey" | "curveSecretKey" | "curveServerKey"
 
@@ -24,6 +25,9 @@ export interface SocketConstructorOptions
     Partial<Record<CurveKeyOption, string | Uint8Array | null>> {
   context?: Context
 }
+
+/** Options read at each call (or at close), not per endpoint. */
+const ACTS_AT_ONCE = new Set<keyof SocketOptions>(["linger", "sendTimeout", "receiveTimeout"])
 
 /** The types on which `conflate` takes effect, as in libzmq; the others ignore it. */
 const CONFLATING = new Set<SocketType>([
@@ -71,17 +75,32 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
   #broken: ZmqError | null = null
   /** connect() endpoints and their pipe ids (0 with `immediate`). */
   readonly #connects = new Map<string, number>()
+  /** bind() endpoints as given (wildcards unresolved), until unbind(). */
+  readonly #binds = new Set<string>()
   #closed = false
   #finish!: () => void
   #observer: Observer | null = null
   /** Held while someone waits for this socket's events (see Observer). */
   readonly #eventsHold = new ThreadHold(() => this.context.mailbox)
+  /** bind() and unbind() calls still running; close() waits for them (see deferClose). */
+  #endpointCalls = 0
+  #closeDeferred = false
 
-  constructor(type: SocketType, options: SocketConstructorOptions = {}) {
+  constructor(type: SocketType | number, options: SocketConstructorOptions = {}) {
+    // zeromq.js's argument checks, with its TypeErrors.
+    // biome-ignore lint/complexity/noArguments: the declared signature must not grow a rest parameter
+    if (arguments.length > 2) throw new TypeError("Expected 2 arguments")
+    const known = socketType(type)
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError("Options must be an object")
+    }
     super()
     const { context = defaultContext, ...rest } = options
-    this.type = type
+    if (!(context instanceof Context)) throw new ZmqError("EINVAL", "context is not a Context")
+    this.type = known
     this.context = context
+    // A non-blocky context (ZMQ_BLOCKY false) gives its sockets linger 0 by default.
+    if (!context.blocky) this.options.linger = 0
     this.applyOptions(rest)
     this.finished = new Promise((resolve) => {
       this.#finish = resolve
@@ -92,6 +111,7 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
 
   /** Serves waiting send() calls after credit, room or a peer became available. @internal */
   abstract retrySends(): void
+  abstract close(): void
   /** Rejects every waiting send() and receive() with `error`. */
   protected abstract failWaitingCalls(error: ZmqError): void
 
@@ -113,6 +133,30 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
   /** From now on every call but close() fails with `error` (the first reason stays). */
   protected breakWith(error: ZmqError): void {
     this.#broken ??= error
+  }
+
+  /**
+   * close() during a bind() or unbind() happens when the last of them settles, as in zeromq.js:
+   * the call finishes (or fails) on its own terms, and `closed` turns true only then. True when
+   * close() must wait.
+   */
+  protected deferClose(): boolean {
+    if (this.#endpointCalls === 0) return false
+    this.#closeDeferred = true
+    return true
+  }
+
+  async #endpointCall(call: () => Promise<void>): Promise<void> {
+    this.checkOpen()
+    this.#endpointCalls++
+    try {
+      await call()
+    } finally {
+      if (--this.#endpointCalls === 0 && this.#closeDeferred) {
+        this.#closeDeferred = false
+        this.close()
+      }
+    }
   }
 
   /** Marks the socket closed; false when it already was. */
@@ -141,6 +185,21 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
 
   get closed(): boolean {
     return this.#closed
+  }
+
+  /**
+   * Endpoints take the options as they are at bind() or connect(): as zeromq.js, warn when one
+   * is set on a socket that has endpoints already (or a bind running), unless it acts at once.
+   */
+  protected override optionSet(name: keyof SocketOptions): void {
+    if (ACTS_AT_ONCE.has(name)) return
+    if (this.#endpointCalls === 0 && this.#binds.size === 0 && this.#connects.size === 0) return
+    process.emitWarning("Socket option will not take effect until next connect/bind.")
+  }
+
+  /** Open, and bound or connected somewhere (what a Proxy needs of its sockets). @internal */
+  get hasEndpoints(): boolean {
+    return !this.#closed && (this.#binds.size > 0 || this.#connects.size > 0)
   }
 
   /**
@@ -183,8 +242,14 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
    * stay the application's. Node cannot hand a server to another thread, so this socket's
    * connections then run on its own thread: bind to the server before any other endpoint.
    */
-  async bind(address: string, options: BindOptions = {}): Promise<void> {
-    this.checkOpen()
+  bind(address: string, options: BindOptions = {}): Promise<void> {
+    return this.#endpointCall(async () => {
+      await this.#bind(address, options)
+      this.#binds.add(address)
+    })
+  }
+
+  async #bind(address: string, options: BindOptions): Promise<void> {
     const ep = parseEndpoint(address, true)
     checkWsSocketType(this.type, ep.transport, address)
     if (options.server !== undefined) {
@@ -218,8 +283,14 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
     this.lastEndpoint = await host.io.bindEndpoint(this.id, address, options)
   }
 
-  async unbind(address: string): Promise<void> {
-    this.checkOpen()
+  unbind(address: string): Promise<void> {
+    return this.#endpointCall(async () => {
+      await this.#unbind(address)
+      this.#binds.delete(address)
+    })
+  }
+
+  async #unbind(address: string): Promise<void> {
     const ep = parseEndpoint(address, true)
     if (ep.transport === "inproc") await this.inproc.unbind(ep.name)
     else await this.hostChannel.io.unbindEndpoint(this.id, address)

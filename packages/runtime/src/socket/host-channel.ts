@@ -1,5 +1,5 @@
 import { threadId } from "node:worker_threads"
-import type { SocketType, ZapAnswer } from "@omq/transport"
+import { type SocketType, type ZapAnswer, ZmqError } from "@omq/transport"
 import type { Context } from "../context.js"
 import { type ConnectionOptions, decodePeerUp, encodeOptions } from "../io/host-protocol.js"
 import type { IoLink } from "../io/io-link.js"
@@ -220,7 +220,10 @@ export class HostChannel implements PipeLink, InboxHandler {
       })
     } catch (err) {
       // The context is going (ETERM) or the handler vanished: refuse rather than let in.
-      answer = refused("500", err instanceof Error ? err.message : String(err))
+      answer = refused(
+        "500",
+        err instanceof ZmqError ? err.detail : err instanceof Error ? err.message : String(err),
+      )
     }
     const frames = answer ? zapAnswerFrames(answer) : []
     this.#outbox.push(RecordKind.ZapReply, id, frames.length, frames)

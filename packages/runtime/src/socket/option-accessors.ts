@@ -1,21 +1,33 @@
-import { ZmqError } from "@omq/transport"
 import { checkOption, DEFAULT_OPTIONS, isSocketOption, type SocketOptions } from "./options.js"
 import { mechanismAfter, NULL_MECHANISM, type SelectedMechanism } from "./security-options.js"
 
+/** Options that can be read but not set. */
+const READ_ONLY = new Set(["securityMechanism"])
+
+function readOnly(name: string): TypeError {
+  return new TypeError(`Cannot set property ${name} of #<Socket> which has only a getter`)
+}
+
 /**
  * The options every socket has, as typed properties (zeromq.js v6 style): each setter checks
- * its value and throws ZmqError EINVAL, so a bad value never reaches a connection.
+ * its value and throws (EINVAL for a bad value), so a bad value never reaches a connection.
  */
 export abstract class SocketOptionAccessors {
   protected readonly options: SocketOptions = { ...DEFAULT_OPTIONS }
   /** The security mechanism the options select (the last one set wins, as in libzmq). */
   protected mechanism: SelectedMechanism = NULL_MECHANISM
 
-  /** Applies constructor options; unknown names are EINVAL. */
+  /**
+   * Applies constructor options. An unknown name, or a read-only one, is a TypeError worded as
+   * zeromq.js's (whose sockets are sealed objects the options are assigned to).
+   */
   protected applyOptions(options: { [K in keyof SocketOptions]?: unknown }): void {
     for (const [name, value] of Object.entries(options)) {
       if (value === undefined) continue
-      if (!isSocketOption(name)) throw new ZmqError("EINVAL", `unknown socket option '${name}'`)
+      if (READ_ONLY.has(name)) throw readOnly(name)
+      if (!isSocketOption(name)) {
+        throw new TypeError(`Cannot add property ${name}, object is not extensible`)
+      }
       this.setOption(name, value)
     }
   }
@@ -23,12 +35,20 @@ export abstract class SocketOptionAccessors {
   protected setOption<K extends keyof SocketOptions>(name: K, value: unknown): void {
     this.options[name] = checkOption(name, value)
     this.mechanism = mechanismAfter(name, value, this.mechanism)
+    this.optionSet(name)
   }
+
+  /** Told after an option changed (EndpointSocket warns when it applies only to later endpoints). */
+  protected optionSet(_name: keyof SocketOptions): void {}
 
   /** null, "plain" or "curve", as zeromq.js reports it. */
   get securityMechanism(): null | "plain" | "curve" {
     const { name } = this.mechanism
     return name === "NULL" ? null : name === "PLAIN" ? "plain" : "curve"
+  }
+  /** Read-only: throws as zeromq.js does (its error names the class Socket, whatever the type). */
+  set securityMechanism(_: never) {
+    throw readOnly("securityMechanism")
   }
 
   get linger(): number {

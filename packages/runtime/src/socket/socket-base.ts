@@ -297,7 +297,7 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
    * accepted are still delivered for up to `linger` ms (see `finished`).
    */
   close(): void {
-    if (!this.markClosed()) return
+    if (this.closed || this.deferClose() || !this.markClosed()) return
     if (this.#sends.length > 0) this.#sends.rejectAll(closedError())
     if (this.#receives.length > 0) this.#receives.rejectAll(closedError())
     this.#shares?.closeAll(socketClosedForThreads())

@@ -22,7 +22,7 @@ export interface AnySocket {
 
 export interface EventLike {
   type: string
-  error?: { code?: string; status?: number; message: string }
+  error?: { code?: string; status?: number; message: string; detail?: string }
 }
 
 /** A PAIR of `lib` with `options` (zeromq.js and omq name every option alike). */

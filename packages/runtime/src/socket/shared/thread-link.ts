@@ -76,7 +76,7 @@ export class ThreadLink extends LinkEnd {
       (err: ZmqError) => {
         if (this.#closed) return
         const code = Buffer.from(err.code ?? "EINVAL")
-        this.outbox.push(RecordKind.Event, 0, 2, [code, Buffer.from(err.message)])
+        this.outbox.push(RecordKind.Event, 0, 2, [code, Buffer.from(err.detail ?? err.message)])
       },
     )
   }
