@@ -19,6 +19,7 @@ import {
   toUpdate,
 } from "./clone-protocol.js"
 import { CloneSession } from "./clone-session.js"
+import { reasonOf } from "./error-reason.js"
 
 export interface CloneClientOptions {
   /** Only keys starting with this (RFC 12: "/segment/…/", or "" for all). Default "". */
@@ -353,7 +354,7 @@ export class CloneClient extends EventEmitter<{ change: [CloneChange] }> {
     try {
       return decodeKv(frames)
     } catch (err) {
-      this.#malformed(session, socket, (err as Error).message)
+      this.#malformed(session, socket, reasonOf(err))
       return null
     }
   }

@@ -24,6 +24,7 @@ import {
   toUpdate,
   ttlOf,
 } from "./clone-protocol.js"
+import { reasonOf } from "./error-reason.js"
 
 export interface CloneServerOptions {
   /** Milliseconds without an update after which HUGZ is published. Default 1,000. */
@@ -275,7 +276,7 @@ export class CloneServer {
           checkUpdate(update)
           ttl = ttlOf(update.properties)
         } catch (err) {
-          this.#malformed("collector", (err as Error).message)
+          this.#malformed("collector", reasonOf(err))
           continue
         }
         this.#apply(update, ttl)

@@ -1,5 +1,6 @@
 import { type Context, type MessageLike, Router } from "omq"
 import { type Clock, realClock } from "./clock.js"
+import { reasonOf } from "./error-reason.js"
 import {
   clientReply,
   DEFAULT_HEARTBEAT,
@@ -122,7 +123,7 @@ export class MajordomoBroker {
         try {
           message = parseToBroker(frames)
         } catch (err) {
-          publish({ type: "malformed", peer: id!.toString("hex"), reason: (err as Error).message })
+          publish({ type: "malformed", peer: id!.toString("hex"), reason: reasonOf(err) })
           continue
         }
         if (message.from === "client") {

@@ -1,5 +1,6 @@
 import { type Context, Dealer, type Message, type MessageLike } from "omq"
 import { type Clock, realClock } from "./clock.js"
+import { reasonOf } from "./error-reason.js"
 import {
   DEFAULT_HEARTBEAT,
   DEFAULT_LIVENESS,
@@ -149,7 +150,7 @@ export class MajordomoWorker {
         try {
           command = parseToWorker(frames, this.mdp)
         } catch (err) {
-          publish({ type: "malformed", peer: "broker", reason: (err as Error).message })
+          publish({ type: "malformed", peer: "broker", reason: reasonOf(err) })
           continue
         }
         if (command.command === "disconnect") {
@@ -181,7 +182,7 @@ export class MajordomoWorker {
     try {
       final = await this.#handler(body, reply)
     } catch (err) {
-      if (socket === this.#socket) this.#lose(`the handler threw: ${(err as Error).message}`, true)
+      if (socket === this.#socket) this.#lose(`the handler threw: ${reasonOf(err)}`, true)
       return
     } finally {
       done = true

@@ -1,5 +1,6 @@
 import type { Context } from "omq"
 import { type Clock, realClock } from "./clock.js"
+import { reasonOf } from "./error-reason.js"
 import { MajordomoClient } from "./majordomo-client.js"
 import { publish } from "./titanic-protocol.js"
 import type { TitanicStore } from "./titanic-store.js"
@@ -158,7 +159,7 @@ export class TitanicDispatcher {
           const [status] = await this.#client.request("mmi.service", service)
           up = String(status) !== "404" // 200, or a broker without MMI (501): try it
         } catch (err) {
-          if (!this.#closed) defer(`the broker did not answer mmi.service: ${message(err)}`)
+          if (!this.#closed) defer(`the broker did not answer mmi.service: ${reasonOf(err)}`)
           return false
         }
         available.set(service, up)
@@ -174,7 +175,7 @@ export class TitanicDispatcher {
       try {
         reply = await this.#client.request(service, request.body)
       } catch (err) {
-        if (!this.#closed) defer(`no reply: ${message(err)}`)
+        if (!this.#closed) defer(`no reply: ${reasonOf(err)}`)
         available.set(service, false) // its other requests wait for the next walk
         return true
       }
@@ -190,12 +191,8 @@ export class TitanicDispatcher {
       this.#attempts.delete(uuid)
       publish({ type: "replied", uuid, service })
     } catch (err) {
-      defer(`the store failed: ${message(err)}`) // stays pending: the next walk tries again
+      defer(`the store failed: ${reasonOf(err)}`) // stays pending: the next walk tries again
     }
     return true
   }
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
 }

@@ -1,5 +1,6 @@
 import type { Context, MessageLike } from "omq"
 import type { Clock } from "./clock.js"
+import { reasonOf } from "./error-reason.js"
 import { MajordomoWorker, type MajordomoWorkerOptions } from "./majordomo-worker.js"
 import { TitanicDispatcher } from "./titanic-dispatcher.js"
 import { FileTitanicStore } from "./titanic-file-store.js"
@@ -123,7 +124,7 @@ export class TitanicServer {
     try {
       await this.store.putRequest(uuid, { service, body })
     } catch (err) {
-      publish({ type: "store-failed", service: TITANIC_REQUEST, reason: message(err) })
+      publish({ type: "store-failed", service: TITANIC_REQUEST, reason: reasonOf(err) })
       return [TITANIC_ERROR]
     }
     publish({ type: "stored", uuid, service })
@@ -141,7 +142,7 @@ export class TitanicServer {
       if (this.#dispatcher.has(uuid)) return [TITANIC_PENDING]
       return (await this.store.getRequest(uuid)) ? [TITANIC_PENDING] : [TITANIC_UNKNOWN]
     } catch (err) {
-      publish({ type: "store-failed", service: TITANIC_REPLY, reason: message(err) })
+      publish({ type: "store-failed", service: TITANIC_REPLY, reason: reasonOf(err) })
       return [TITANIC_ERROR]
     }
   }
@@ -154,7 +155,7 @@ export class TitanicServer {
       await this.#dispatcher.forget(uuid)
       await this.store.delete(uuid)
     } catch (err) {
-      publish({ type: "store-failed", service: TITANIC_CLOSE, reason: message(err) })
+      publish({ type: "store-failed", service: TITANIC_CLOSE, reason: reasonOf(err) })
       return [TITANIC_ERROR]
     }
     publish({ type: "closed", uuid })
@@ -181,12 +182,8 @@ function guard(service: string, handler: Handler): Handler {
     try {
       return await handler(frames)
     } catch (err) {
-      publish({ type: "store-failed", service, reason: message(err) })
+      publish({ type: "store-failed", service, reason: reasonOf(err) })
       return [TITANIC_ERROR]
     }
   }
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
 }

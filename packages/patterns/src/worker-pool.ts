@@ -1,2 +1,7 @@
-// Placeholder: the module that re-exports this pattern's public API (filled in by issue 12).
-export {}
+export {
+  type PoolWorkers,
+  WorkerPool,
+  type WorkerPoolEvent,
+  type WorkerPoolOptions,
+  workerPoolEvents,
+} from "./worker-pool-host.js"
