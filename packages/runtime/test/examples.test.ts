@@ -38,8 +38,9 @@ describe("examples", () => {
     const out = await run("inproc-pipeline.js")
     assert.match(out, /worker threads \d+, \d+, \d+ ready/)
     assert.match(out, /30 tasks through 3 worker threads over inproc/)
-    // Every worker was ready before the first task, so PUSH gave each of them some.
-    const counts = [...out.matchAll(/'thread \d+': (\d+)/g)].map((m) => Number(m[1]))
+    // Every worker was ready before the first task, so PUSH gave each of them some. (Node quotes
+    // the keys with ', Bun and Deno with ".)
+    const counts = [...out.matchAll(/['"]thread \d+['"]: (\d+)/g)].map((m) => Number(m[1]))
     assert.equal(counts.length, 3)
     assert.ok(counts.every((n) => n > 0))
     assert.equal(

@@ -1,11 +1,11 @@
 import type { IncomingMessage } from "node:http"
 import type { Socket } from "node:net"
-import { WebSocket } from "ws"
 import { formatWs, type WsEndpoint } from "../endpoint.js"
 import type { Dialer } from "../engine/connecter.js"
 import { BARE_ZWS, type ZwsMechanism, zwsSubprotocolsOffered } from "../zmtp/mod.js"
 import { guardAgainstFragments } from "./fragment-guard.js"
 import { WsCarrier } from "./ws-carrier.js"
+import { WebSocket } from "./ws-package.js"
 
 /** TLS settings of a wss client (PEM text), as the socket's wss* options give them. */
 export interface WssClientOptions {

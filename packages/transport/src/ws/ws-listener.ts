@@ -4,7 +4,6 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from "n
 import type { Socket } from "node:net"
 import type { Duplex } from "node:stream"
 import { Server as TlsServer } from "node:tls"
-import { WebSocketServer } from "ws"
 import { formatWs, type WsEndpoint } from "../endpoint.js"
 import type { Listener } from "../engine/listener.js"
 import { bindCode, serve } from "../engine/listener.js"
@@ -12,6 +11,7 @@ import { ZmqError } from "../errors.js"
 import { chooseZwsSubprotocol, type ZwsChoice, type ZwsMechanism } from "../zmtp/mod.js"
 import { guardAgainstFragments } from "./fragment-guard.js"
 import { WsCarrier } from "./ws-carrier.js"
+import { WebSocketServer } from "./ws-package.js"
 
 /** TLS material of a wss listener (PEM text), as the socket's wss* options give it. */
 export interface WssServerOptions {
