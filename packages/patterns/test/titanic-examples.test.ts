@@ -35,7 +35,11 @@ describe("examples/patterns: Titanic", { timeout: 30_000 }, () => {
       assert.match(out, /5 of 5 replies matched/)
       await titanic.match(/I: retry/) // the worker's requests went out on a retry walk
       for (const uuid of uuids) {
-        await titanic.match(new RegExp(`I: closed \\{ type: 'closed', uuid: '${uuid}'`))
+        // Node logs the object on one line with ' quotes; Bun on several lines with ".
+        const q = `['"]`
+        await titanic.match(
+          new RegExp(`I: closed \\{\\s+type: ${q}closed${q},\\s+uuid: ${q}${uuid}${q}`),
+        )
         const left = await readdir(store) // the close was synced before titanic said so
         assert.deepEqual(
           left.filter((f) => f.startsWith(uuid)),
