@@ -271,11 +271,9 @@ for (const ioThreads of [0, 1]) {
         ["linger", -2],
         ["linger", 1.5],
         ["sendHighWaterMark", -1],
-        ["receiveHighWaterMark", "10"],
         ["reconnectInterval", -5],
         ["handshakeInterval", -1],
         ["maxMessageSize", -2],
-        ["immediate", 1],
         ["sendTimeout", -2],
         ["receiveTimeout", Number.NaN],
         ["routingId", ""],
@@ -302,6 +300,24 @@ for (const ioThreads of [0, 1]) {
             (s as unknown as Record<string, unknown>)[name],
             before,
             `${name} unchanged after a rejected set`,
+          )
+        }
+        // A value of the wrong type is zeromq.js's TypeError.
+        const wrongType: Array<[string, unknown, string]> = [
+          ["receiveHighWaterMark", "10", "Option value must be a number"],
+          ["immediate", 1, "Option value must be a boolean"],
+          ["routingId", 5, "Option value must be a string or buffer"],
+        ]
+        for (const [name, value, message] of wrongType) {
+          assert.throws(() => new Push({ context: ctx, [name]: value } as never), {
+            name: "TypeError",
+            message,
+          })
+          assert.throws(
+            () => {
+              ;(s as unknown as Record<string, unknown>)[name] = value
+            },
+            { name: "TypeError", message },
           )
         }
         // Good values are taken.

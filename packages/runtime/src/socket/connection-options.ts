@@ -1,4 +1,4 @@
-import { incompatibleProtocol } from "@omq/transport"
+import { checkUdpSocketType, incompatibleProtocol, type SocketType, ZmqError } from "@omq/transport"
 import type { ConnectionOptions, WssOptions } from "../io/host-protocol.js"
 import type { SocketOptions } from "./options.js"
 import { connectionSecurity, type SelectedMechanism } from "./security-options.js"
@@ -32,6 +32,7 @@ export function connectionOptions(
       timeout: o.heartbeatTimeout,
     },
     wss: wssOptions(o),
+    backlog: o.backlog,
   }
 }
 
@@ -50,5 +51,18 @@ function wssOptions(o: SocketOptions): WssOptions | null {
 export function checkWsSocketType(type: string, transport: string, address: string): void {
   if (type === "STREAM" && (transport === "ws" || transport === "wss")) {
     throw incompatibleProtocol(`a STREAM socket cannot use ${transport}`, address)
+  }
+}
+
+/** What connect() refuses at once: udp for a type that cannot connect there, a SOCKS proxy. */
+export function checkConnectable(
+  type: SocketType,
+  transport: string,
+  address: string,
+  o: SocketOptions,
+): void {
+  if (transport === "udp") checkUdpSocketType(type, false, address)
+  if (transport === "tcp" && o.socksProxy !== null) {
+    throw new ZmqError("ENOTSUP", "omq has no SOCKS client (socksProxy is set)", address)
   }
 }

@@ -8,7 +8,7 @@ import { type Event, Observer } from "../observer.js"
 import type { InprocOffer } from "../process/inproc-registry.js"
 import { TransferPool } from "../ring/transfer-pool.js"
 import { type HoldTarget, ThreadHold } from "../util/thread-hold.js"
-import { checkWsSocketType, connectionOptions } from "./connection-options.js"
+import { checkConnectable, checkWsSocketType, connectionOptions } from "./connection-options.js"
 import { HostChannel, type HostChannelOwner } from "./host-channel.js"
 import { InprocEndpoints, type InprocOwner } from "./inproc-endpoints.js"
 import type { SocketOptions } from "./options.js"
@@ -304,7 +304,7 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
   connect(address: string): void {
     this.checkOpen()
     const ep = parseEndpoint(address, false)
-    if (ep.transport === "udp") checkUdpSocketType(this.type, false, address)
+    checkConnectable(this.type, ep.transport, address, this.options)
     checkWsSocketType(this.type, ep.transport, address)
     if (ep.transport === "inproc") {
       const peer = this.inproc.connect(address, ep.name)
