@@ -1,7 +1,9 @@
 // Error behaviour of the public API: every misuse fails with the libzmq errno name in `.code`.
 import { strict as assert } from "node:assert"
+import { once } from "node:events"
 import { createServer } from "node:net"
 import { after, before, describe, it } from "node:test"
+import { Worker } from "node:worker_threads"
 import { Context, Pull, Push, ZmqError, Proxy as ZmqProxy } from "omq"
 
 const code = (expected: string) => (err: unknown) => {
@@ -70,6 +72,22 @@ describe("context", () => {
     b.close()
     ctx.ioThreads = 3
     assert.equal(ctx.ioThreads, 3)
+  })
+
+  it("ioThreads is the context's, as zeromq.js's: another thread's Context reads what was set", async () => {
+    const ctx = new Context({ ioThreads: 1 })
+    ctx.ioThreads = 3
+    const code = `
+      const { parentPort, workerData } = require("node:worker_threads")
+      import(workerData.omq).then(({ Context }) => {
+        parentPort.postMessage(Context.fromHandle(workerData.handle).ioThreads)
+      })`
+    const omq = new URL("../src/mod.js", import.meta.url).href
+    const worker = new Worker(code, { eval: true, workerData: { omq, handle: ctx.handle } })
+    const [seen] = await once(worker, "message")
+    assert.equal(seen, 3)
+    await worker.terminate()
+    await ctx.closeSocketsAndTerminate()
   })
 
   for (const ioThreads of [0, 1]) {
