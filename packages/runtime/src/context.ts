@@ -72,7 +72,6 @@ export interface ContextSocket {
  * `ioThreads` IO threads. With `ioThreads: 0` each thread runs its connections itself.
  */
 export class Context {
-  #ioThreads: number
   #blocky = true
   #maxSockets = DEFAULT_MAX_SOCKETS
   #maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE
@@ -113,7 +112,6 @@ export class Context {
       settings = rest
     }
     this.handle = handle
-    this.#ioThreads = handle.ioThreads
     this.#state = new ContextState(handle)
     joined.set(handle.id, this)
     // The owner answers other threads from the start (they may need an IO thread before this
@@ -126,14 +124,15 @@ export class Context {
   }
 
   /**
-   * IO threads for this thread's new sockets (sockets keep the ones they have). zeromq.js lets
-   * it be set after construction; at most 64 run whatever it says.
+   * IO threads for new sockets, on every thread of the context (sockets keep the ones they
+   * have): a setting of the context, as in zeromq.js, which lets it be set after construction.
+   * At most 64 run whatever it says.
    */
   get ioThreads(): number {
-    return this.#ioThreads
+    return this.#state.ioThreads
   }
   set ioThreads(value: number) {
-    this.#ioThreads = ioThreadCount(value)
+    this.#state.ioThreads = ioThreadCount(value)
   }
 
   /** false: this thread's new sockets default to linger 0 instead of -1 (ZMQ_BLOCKY). */
@@ -275,11 +274,12 @@ export class Context {
    * @internal
    */
   ioLink(local = false): IoLink {
-    if (this.#ioThreads === 0 || local) {
+    const ioThreads = this.#state.ioThreads
+    if (ioThreads === 0 || local) {
       this.#links[0] ??= new LocalIoLink()
       return this.#links[0]
     }
-    const index = this.#state.nextIoIndex(Math.min(this.#ioThreads, MAX_IO_THREADS))
+    const index = this.#state.nextIoIndex(Math.min(ioThreads, MAX_IO_THREADS))
     const running = this.#state.ioThread(index)
     if (running !== 0) return new MailboxIoLink(this.mailbox, Promise.resolve(running))
     return new MailboxIoLink(this.mailbox, this.callOwner<number>("io.start", index))

@@ -17,3 +17,7 @@ export {
   type SharedSocketHandle,
   ThreadSocket,
 } from "./socket/shared/thread-socket.js"
+
+// Loaded for its side effect: a draft socket that serves ZAP asks the handler through a DEALER
+// (see provideZapDealer).
+import "./socket/dealer.js"

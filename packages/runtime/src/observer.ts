@@ -54,6 +54,8 @@ export class Observer {
   readonly #receives = new Queue<{ resolve: (e: Event) => void; reject: (e: Error) => void }>()
   readonly #listeners = new Map<EventType, Set<Listener>>()
   #closed = false
+  /** Set by the first on(): events go to listeners only (see on). */
+  #emitterMode = false
   /** Told whether someone waits for events (a receive() or a listener): it holds the thread. */
   readonly #waiting: (waiting: boolean) => void
 
@@ -76,8 +78,13 @@ export class Observer {
     return this.#closed
   }
 
-  /** Calls `listener` for each event of `type`. */
+  /**
+   * Calls `listener` for each event of `type`. As in zeromq.js this puts the observer in
+   * emitter mode for good: receive() throws from then on, and events no listener wants are
+   * dropped rather than queued for a read that cannot come.
+   */
   on<E extends EventType>(type: E, listener: (event: EventOfType<E>) => void): this {
+    this.#emitterMode = true
     const set = this.#listeners.get(type) ?? new Set()
     set.add(listener as Listener)
     this.#listeners.set(type, set)
@@ -93,11 +100,19 @@ export class Observer {
     return this
   }
 
-  /** The next event; rejects with EAGAIN once the observer is closed and drained. */
+  /**
+   * The next event. Once the observer is closed and drained it rejects with EBADF (a read
+   * waiting when it closes rejects with EAGAIN, which ends `for await`), as zeromq.js's does.
+   */
   receive(): Promise<Event> {
+    if (this.#emitterMode) {
+      throw new Error(
+        "Observer is in event emitter mode. After a call to events.on() it is not possible to read events with events.receive().",
+      )
+    }
     const next = this.#queue.shift()
     if (next) return Promise.resolve(next)
-    if (this.#closed) return Promise.reject(new ZmqError("EAGAIN", "observer is closed"))
+    if (this.#closed) return Promise.reject(new ZmqError("EBADF", "observer is closed"))
     const next_ = new Promise<Event>((resolve, reject) => this.#receives.push({ resolve, reject }))
     this.#update()
     return next_
@@ -108,7 +123,8 @@ export class Observer {
       try {
         yield await this.receive()
       } catch (err) {
-        if (this.#closed && (err as ZmqError).code === "EAGAIN") return
+        const code = (err as ZmqError).code
+        if (this.#closed && (code === "EAGAIN" || code === "EBADF")) return
         throw err
       }
     }
@@ -128,7 +144,7 @@ export class Observer {
   deliver(event: Event): void {
     if (this.#closed) return
     const listeners = this.#listeners.get(event.type)
-    if (this.#listeners.size > 0) {
+    if (this.#emitterMode) {
       for (const listener of listeners ?? []) listener(event)
     } else {
       const waiting = this.#receives.shift()

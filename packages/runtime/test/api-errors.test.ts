@@ -1,7 +1,9 @@
 // Error behaviour of the public API: every misuse fails with the libzmq errno name in `.code`.
 import { strict as assert } from "node:assert"
+import { once } from "node:events"
 import { createServer } from "node:net"
 import { after, before, describe, it } from "node:test"
+import { Worker } from "node:worker_threads"
 import { Context, Pull, Push, ZmqError, Proxy as ZmqProxy } from "omq"
 
 const code = (expected: string) => (err: unknown) => {
@@ -70,6 +72,22 @@ describe("context", () => {
     b.close()
     ctx.ioThreads = 3
     assert.equal(ctx.ioThreads, 3)
+  })
+
+  it("ioThreads is the context's, as zeromq.js's: another thread's Context reads what was set", async () => {
+    const ctx = new Context({ ioThreads: 1 })
+    ctx.ioThreads = 3
+    const code = `
+      const { parentPort, workerData } = require("node:worker_threads")
+      import(workerData.omq).then(({ Context }) => {
+        parentPort.postMessage(Context.fromHandle(workerData.handle).ioThreads)
+      })`
+    const omq = new URL("../src/mod.js", import.meta.url).href
+    const worker = new Worker(code, { eval: true, workerData: { omq, handle: ctx.handle } })
+    const [seen] = await once(worker, "message")
+    assert.equal(seen, 3)
+    await worker.terminate()
+    await ctx.closeSocketsAndTerminate()
   })
 
   for (const ioThreads of [0, 1]) {
@@ -271,11 +289,9 @@ for (const ioThreads of [0, 1]) {
         ["linger", -2],
         ["linger", 1.5],
         ["sendHighWaterMark", -1],
-        ["receiveHighWaterMark", "10"],
         ["reconnectInterval", -5],
         ["handshakeInterval", -1],
         ["maxMessageSize", -2],
-        ["immediate", 1],
         ["sendTimeout", -2],
         ["receiveTimeout", Number.NaN],
         ["routingId", ""],
@@ -302,6 +318,24 @@ for (const ioThreads of [0, 1]) {
             (s as unknown as Record<string, unknown>)[name],
             before,
             `${name} unchanged after a rejected set`,
+          )
+        }
+        // A value of the wrong type is zeromq.js's TypeError.
+        const wrongType: Array<[string, unknown, string]> = [
+          ["receiveHighWaterMark", "10", "Option value must be a number"],
+          ["immediate", 1, "Option value must be a boolean"],
+          ["routingId", 5, "Option value must be a string or buffer"],
+        ]
+        for (const [name, value, message] of wrongType) {
+          assert.throws(() => new Push({ context: ctx, [name]: value } as never), {
+            name: "TypeError",
+            message,
+          })
+          assert.throws(
+            () => {
+              ;(s as unknown as Record<string, unknown>)[name] = value
+            },
+            { name: "TypeError", message },
           )
         }
         // Good values are taken.

@@ -298,6 +298,14 @@ forEachIoThreads("draft sockets", (ctx: Context) => {
     await assert.rejects(r.receive(), { code: "ENOTSUP" })
   })
 
+  it("a group ends at its first NUL byte, as libzmq's C-string groups do", () => {
+    const d = sockets.add(new Dish(omq))
+    d.join(Buffer.from("fo\0ba"), Buffer.from("ba\0fo"))
+    d.leave("fo") // joined as "fo"
+    assert.throws(() => d.join("ba"), { code: "EINVAL" }) // already joined as "ba"
+    assert.throws(() => d.leave(Buffer.from("fo\0other")), { code: "EINVAL" })
+  })
+
   it("RADIO itself filters: a dish gets only the groups it joined, whole, as two frames", async () => {
     const r = sockets.add(new Radio(omq))
     await r.bind("tcp://127.0.0.1:*")

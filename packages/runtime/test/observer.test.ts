@@ -92,7 +92,7 @@ forEachIoThreads("socket events", (ctx: Context) => {
       const event = await events.receive()
       assert.equal(event.type, "bind:error")
       assert.ok(event.type === "bind:error")
-      assert.equal(event.address, address)
+      assert.equal(event.address, `127.0.0.1:${port}`) // without the scheme, as libzmq's
       assert.equal(event.error.code, "EADDRINUSE")
     } finally {
       taken.close()
@@ -189,6 +189,22 @@ forEachIoThreads("socket events", (ctx: Context) => {
     dealer.connect(boundEndpoint(router))
     await handshook
     assert.deepEqual(handshakes, [boundEndpoint(router)])
+  })
+
+  it("after on() the observer is in emitter mode: receive() throws, as in zeromq.js", async () => {
+    const pull = sockets.add(new Pull(opts))
+    const bound = new Promise((resolve) => pull.events.on("bind", resolve))
+    assert.throws(() => pull.events.receive(), /Observer is in event emitter mode/)
+    await pull.bind("tcp://127.0.0.1:*")
+    assert.deepEqual(await bound, { type: "bind", address: boundEndpoint(pull) })
+  })
+
+  it("a closed observer, once drained, rejects receive() with EBADF", async () => {
+    const pull = sockets.add(new Pull(opts))
+    const events = pull.events
+    pull.close()
+    assert.equal((await events.receive()).type, "end")
+    await assert.rejects(events.receive(), { code: "EBADF", message: "Socket is closed" })
   })
 
   it("closing the observer ends its reads; the socket goes on", async () => {

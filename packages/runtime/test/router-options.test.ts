@@ -37,6 +37,23 @@ forEachIoThreads("ROUTER options", (ctx: Context) => {
     return dealer
   }
 
+  for (const transport of ["tcp", "inproc"]) {
+    it(`connect(ep, { routingId }) names the pipe at once: a mandatory send before the peer is there queues (${transport})`, async () => {
+      const router = sockets.add(new Router({ ...opts, mandatory: true }))
+      const address =
+        transport === "tcp" ? "tcp://127.0.0.1:*" : `inproc://router-named-${Math.random()}`
+      const dealer = sockets.add(new Dealer(opts))
+      await dealer.bind(address)
+      const endpoint = dealer.lastEndpoint!
+      await dealer.unbind(endpoint) // nobody there while the router connects and sends
+      router.connect(endpoint, { routingId: "remote" })
+      await router.send(["remote", "early"])
+      await assert.rejects(router.send(["other", "x"]), { code: "EHOSTUNREACH" })
+      await dealer.bind(endpoint)
+      assert.deepEqual(text(await dealer.receive()), ["early"])
+    })
+  }
+
   it("a second peer with an id in use is ignored; it takes the id over once the holder leaves", async () => {
     const router = sockets.add(new Router(opts))
     await router.bind("tcp://127.0.0.1:*")

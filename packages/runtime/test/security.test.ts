@@ -31,9 +31,10 @@ forEachIoThreads("security", (ctx: Context, ioThreads: number) => {
   const sockets = new Sockets()
   let omqHandler: Promise<ZapHandler> | null = null
   afterEach(async () => {
+    // Closed first: a refused client's retries would reach the next test's handler.
+    await sockets.closeAll()
     ;(await omqHandler)?.reset()
     ;(await zmqHandler)?.reset()
-    await sockets.closeAll()
   })
   after(async () => (await omqHandler)?.close())
 
@@ -160,9 +161,10 @@ forEachIoThreads("security", (ctx: Context, ioThreads: number) => {
         const clientRefused = nextEventOf(client, "handshake:error:auth")
         await wire(server, client)
         assert.equal((await clientRefused).error?.status, 400)
-        const [request] = zap.seen
-        assert.equal(request?.mechanism, "CURVE")
-        assert.equal(z85Encode(request!.credentials[0]!), keys.clientPublicKey)
+        // A question still on its way from the last test's PLAIN server may come first.
+        const request = zap.seen.find((r) => r.mechanism === "CURVE")
+        assert.ok(request, "the handler was asked about the CURVE client")
+        assert.equal(z85Encode(request.credentials[0]!), keys.clientPublicKey)
       })
     })
   }
@@ -194,15 +196,17 @@ forEachIoThreads("security", (ctx: Context, ioThreads: number) => {
     const rep = new Reply({ context: own, linger: 0 })
     await rep.bind("inproc://zeromq.zap.01")
     const cases = [
-      { reply: ["2.0", "200"], code: "ERR_ZAP_BAD_VERSION" },
-      { reply: ["1.0", "201"], code: "ERR_ZAP_INVALID_STATUS_CODE" },
+      { reply: (id: Buffer) => ["2.0", id, "200", "", "", ""], code: "ERR_ZAP_BAD_VERSION" },
+      {
+        reply: (id: Buffer) => ["1.0", id, "201", "", "", ""],
+        code: "ERR_ZAP_INVALID_STATUS_CODE",
+      },
+      // Too short to name its request: it still fails the handshake waiting for it.
+      { reply: () => [null, null], code: "ERR_ZAP_MALFORMED_REPLY" },
     ]
     let current = cases[0]!
     void (async () => {
-      for await (const [, id] of rep) {
-        const [version, status] = current.reply
-        await rep.send([version!, id!, status!, "", "", ""])
-      }
+      for await (const [, id] of rep) await rep.send(current.reply(id!))
     })().catch(() => {})
     try {
       for (const c of cases) {

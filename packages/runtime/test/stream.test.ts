@@ -43,6 +43,26 @@ forEachIoThreads("STREAM with plain tcp peers", (context) => {
     stream.close()
   })
 
+  it("bytes sent to a chosen routing id right after connect() reach the server once connected", async () => {
+    const server = createServer()
+    const received = new Promise<string>((resolve) => {
+      server.once("connection", (socket: Socket) => {
+        socket.on("error", () => {})
+        socket.once("data", (data) => resolve(String(data)))
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    const { port } = server.address() as { port: number }
+    const stream = new Stream({ context, linger: 0 })
+    stream.connect(`tcp://127.0.0.1:${port}`, { routingId: "srv" })
+    await stream.send(["srv", "GET / HTTP/1.0\r\n\r\n"]) // before the connection is up
+    assert.equal(await received, "GET / HTTP/1.0\r\n\r\n")
+    assert.deepEqual((await stream.receive()).map(String), ["srv", ""], "the connect notice")
+    stream.close()
+    await stream.finished
+    server.close()
+  })
+
   it("a connecting STREAM reaches a net server, with a chosen routing id", async () => {
     const server = createServer((socket: Socket) => {
       socket.on("error", () => {}) // a reset when the STREAM closes with linger 0 is expected

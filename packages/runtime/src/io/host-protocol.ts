@@ -37,6 +37,8 @@ export interface ConnectionOptions {
   metadata: Record<string, string>
   /** TLS for wss (the socket's wss* options, PEM text), null when none is set. */
   wss: WssOptions | null
+  /** Connections a tcp or ipc listener lets wait to be accepted. */
+  backlog: number
   /**
    * The application's http(s).Server a ws bind serves its path on. In-thread hosts only: a
    * server never crosses threads (and never goes through encodeOptions).

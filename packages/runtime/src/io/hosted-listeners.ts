@@ -48,7 +48,9 @@ export class HostedListeners {
         accept(carrier, listener.endpoint)
       })
     } catch (err) {
-      host.event({ type: "bind:error", address: endpoint, error: err as ZmqError })
+      // libzmq reports a failed tcp or ipc bind by its address without the scheme.
+      const address = endpoint.replace(/^(tcp|ipc):\/\//, "")
+      host.event({ type: "bind:error", address, error: err as ZmqError })
       throw err
     }
     if (host.closing()) {

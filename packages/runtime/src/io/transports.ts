@@ -26,7 +26,7 @@ export function listenerFor(
 ): (onConnection: (carrier: Carrier) => void) => Promise<Listener> {
   const ep = parseNetworkEndpoint(endpoint, true)
   if (ep.transport === "tcp" || ep.transport === "ipc") {
-    return (onConnection) => listenStream(ep, onConnection)
+    return (onConnection) => listenStream(ep, onConnection, options.backlog)
   }
   const tls = options.wss
   if (ep.transport === "wss" && !options.userServer && (!tls?.key || !tls.cert)) {

@@ -21,12 +21,15 @@ const NEXT_SOCKET = 0
 const NEXT_IO = 1
 /** 1 once zmq_ctx_shutdown's equivalent ran on any thread. */
 const SHUT_DOWN = 2
+/** The context's ioThreads option as last set on any thread (zeromq.js: a context option). */
+const IO_THREADS_SETTING = 3
 /** From here, one slot per IO thread: its thread id, or 0 while none runs. */
-const IO_THREAD = 3
+const IO_THREAD = 4
 export const MAX_IO_THREADS = 64
 
 export function newContextHandle(ioThreads: number): ContextHandle {
   const state = new SharedArrayBuffer(4 * (IO_THREAD + MAX_IO_THREADS))
+  Atomics.store(new Int32Array(state), IO_THREADS_SETTING, ioThreads)
   return { id: randomUUID(), ioThreads, owner: threadId, state }
 }
 
@@ -44,6 +47,14 @@ export class ContextState {
 
   nextIoIndex(ioThreads: number): number {
     return (Atomics.add(this.#slots, NEXT_IO, 1) >>> 0) % ioThreads
+  }
+
+  /** IO threads for new sockets, on every thread (sockets keep the ones they have). */
+  get ioThreads(): number {
+    return Atomics.load(this.#slots, IO_THREADS_SETTING)
+  }
+  set ioThreads(n: number) {
+    Atomics.store(this.#slots, IO_THREADS_SETTING, n)
   }
 
   /** Marks the context shut down; true the first time (on any thread). */

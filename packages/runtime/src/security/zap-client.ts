@@ -9,6 +9,20 @@ import type { Context } from "../context.js"
 import type { Dealer } from "../socket/dealer.js"
 
 const ZAP_NAME = "zeromq.zap.01"
+
+type DealerClass = new (options: { context: Context; linger: number }) => Dealer
+/**
+ * Handed over by dealer.ts as it loads: the sockets import this module, so importing theirs
+ * here would be a cycle, and a dynamic import() may load a second copy of omq (a CommonJS
+ * loader such as tsx compiles require("omq") but leaves import() to Node's ESM loader), whose
+ * Dealer would not accept this copy's Context.
+ */
+let dealerClass: DealerClass | null = null
+
+/** @internal Called once by dealer.ts. */
+export function provideZapDealer(cls: DealerClass): void {
+  dealerClass = cls
+}
 const VERSION = "1.0"
 
 /** One ZAP question (RFC 27), as the handler receives it after the version and request id. */
@@ -30,7 +44,7 @@ export interface ZapRequest {
  */
 export class ZapClient {
   readonly #context: Context
-  #dealer: Promise<Dealer> | null = null
+  #dealer: Dealer | null = null
   readonly #waiting = new Map<string, (answer: ZapAnswer) => void>()
   #nextId = 1
   #closed = false
@@ -43,7 +57,7 @@ export class ZapClient {
   async ask(request: ZapRequest): Promise<ZapAnswer | null> {
     if (this.#closed) return null
     if (!(await this.#context.callOwner<boolean>("inproc.bound", { name: ZAP_NAME }))) return null
-    const dealer = await (this.#dealer ??= this.#open())
+    const dealer = (this.#dealer ??= this.#open())
     const id = String(this.#nextId++)
     const answer = new Promise<ZapAnswer>((resolve) => this.#waiting.set(id, resolve))
     const { domain, address, identity, mechanism, credentials } = request
@@ -55,13 +69,12 @@ export class ZapClient {
     this.#closed = true
     for (const resolve of this.#waiting.values()) resolve(refused("500", "socket closed"))
     this.#waiting.clear()
-    void this.#dealer?.then((dealer) => dealer.close())
+    this.#dealer?.close()
   }
 
-  async #open(): Promise<Dealer> {
-    // Imported here: the socket classes import this module.
-    const { Dealer } = await import("../socket/dealer.js")
-    const dealer = new Dealer({ context: this.#context, linger: 0 })
+  #open(): Dealer {
+    if (!dealerClass) throw new Error("omq: socket/dealer.js was not loaded")
+    const dealer = new dealerClass({ context: this.#context, linger: 0 })
     dealer.connect(`inproc://${ZAP_NAME}`)
     void this.#readAnswers(dealer)
     return dealer
@@ -77,13 +90,19 @@ export class ZapClient {
 
   /**
    * [delimiter, version, id, status, text, user id, metadata]. A reply that breaks RFC 27
-   * fails the handshake with libzmq's ERR_ZAP_* code.
+   * fails the handshake with libzmq's ERR_ZAP_* code. A reply too short to name its request
+   * answers the oldest one: handlers answer in order, and libzmq (one question per pipe) would
+   * fail that handshake rather than leave it waiting.
    */
   #answer(frames: Buffer[]): void {
-    const id = frames[2]?.toString()
-    const resolve = id === undefined ? undefined : this.#waiting.get(id)
-    if (!resolve) return
-    this.#waiting.delete(id!)
+    let id = frames.length === 7 ? frames[2]!.toString() : undefined
+    if (id === undefined || !this.#waiting.has(id)) {
+      if (frames.length === 7) return // a late answer to a question already answered
+      id = this.#waiting.keys().next().value
+      if (id === undefined) return
+    }
+    const resolve = this.#waiting.get(id)!
+    this.#waiting.delete(id)
     const [delimiter, version, , status, text, userId, metadata] = frames
     if (frames.length !== 7 || delimiter!.byteLength !== 0) {
       resolve(malformed("ERR_ZAP_MALFORMED_REPLY", "not 7 frames after an empty delimiter"))

@@ -1,3 +1,4 @@
+import { provideZapDealer } from "../security/zap-client.js"
 import { LoadBalancedSocket } from "./load-balanced.js"
 import type { SocketConstructorOptions } from "./socket-base.js"
 
@@ -20,6 +21,8 @@ export class Dealer extends LoadBalancedSocket {
     this.probe = value
   }
 }
+
+provideZapDealer(Dealer)
 
 export interface DealerOptions extends SocketConstructorOptions {
   probeRouter?: boolean

@@ -8,9 +8,16 @@ import { type Event, Observer } from "../observer.js"
 import type { InprocOffer } from "../process/inproc-registry.js"
 import { TransferPool } from "../ring/transfer-pool.js"
 import { type HoldTarget, ThreadHold } from "../util/thread-hold.js"
-import { checkWsSocketType, connectionOptions } from "./connection-options.js"
+import {
+  checkConnectable,
+  checkWsSocketType,
+  conflates,
+  connectionOptions,
+  pipeOptions,
+  zapIdentity,
+} from "./connection-options.js"
 import { HostChannel, type HostChannelOwner } from "./host-channel.js"
-import { InprocEndpoints, type InprocOwner } from "./inproc-endpoints.js"
+import { InprocEndpoints, type InprocOwner, type PipeOptions } from "./inproc-endpoints.js"
 import type { SocketOptions } from "./options.js"
 import { Peer } from "./peer.js"
 import { creditBatch, NO_LIMIT } from "./pipe.js"
@@ -28,18 +35,6 @@ export interface SocketConstructorOptions
 
 /** Options read at each call (or at close), not per endpoint. */
 const ACTS_AT_ONCE = new Set<keyof SocketOptions>(["linger", "sendTimeout", "receiveTimeout"])
-
-/** The types on which `conflate` takes effect, as in libzmq; the others ignore it. */
-const CONFLATING = new Set<SocketType>([
-  "DEALER",
-  "PULL",
-  "PUSH",
-  "PUB",
-  "SUB",
-  // Not in libzmq 4.3.5 (it ignores the option there), but zeromq.js offers it on these.
-  "SCATTER",
-  "GATHER",
-])
 
 /**
  * Every socket's monitor events, also published on `node:diagnostics_channel` as
@@ -192,6 +187,8 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
    * is set on a socket that has endpoints already (or a bind running), unless it acts at once.
    */
   protected override optionSet(name: keyof SocketOptions): void {
+    // libzmq (4.2+) gives existing pipes a new SNDHWM; omq does so for inproc pipes.
+    if (name === "sendHighWaterMark") this.#inproc?.sendLimitChanged()
     if (ACTS_AT_ONCE.has(name)) return
     if (this.#endpointCalls === 0 && this.#binds.size === 0 && this.#connects.size === 0) return
     process.emitWarning("Socket option will not take effect until next connect/bind.")
@@ -216,7 +213,7 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
 
   /** `conflate` is set and this socket type honours it. */
   protected override get conflates(): boolean {
-    return this.options.conflate && CONFLATING.has(this.type)
+    return conflates(this.type, this.options)
   }
 
   #connectionOptions(): ConnectionOptions {
@@ -225,11 +222,7 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
 
   /** @internal What a ZAP request says of this socket. */
   zapIdentity(): { domain: string; identity: Uint8Array } {
-    const id = this.options.routingId
-    return {
-      domain: this.options.zapDomain,
-      identity: id === null ? Buffer.alloc(0) : Buffer.from(id),
-    }
+    return zapIdentity(this.options)
   }
 
   // ---- endpoints -----------------------------------------------------------------------------
@@ -304,7 +297,7 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
   connect(address: string): void {
     this.checkOpen()
     const ep = parseEndpoint(address, false)
-    if (ep.transport === "udp") checkUdpSocketType(this.type, false, address)
+    checkConnectable(this.type, ep.transport, address, this.options)
     checkWsSocketType(this.type, ep.transport, address)
     if (ep.transport === "inproc") {
       const peer = this.inproc.connect(address, ep.name)
@@ -380,17 +373,8 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
   }
 
   /** @internal */
-  pipeOptions(): {
-    routingId: Uint8Array | null
-    sendHighWaterMark: number
-    receiveHighWaterMark: number
-  } {
-    const o = this.options
-    return {
-      routingId: o.routingId === null ? null : Buffer.from(o.routingId),
-      sendHighWaterMark: o.sendHighWaterMark,
-      receiveHighWaterMark: o.receiveHighWaterMark,
-    }
+  pipeOptions(): PipeOptions {
+    return pipeOptions(this.options)
   }
 
   /** An inproc connect reached one of our names (the registry sent it here). @internal */

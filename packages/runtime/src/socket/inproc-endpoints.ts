@@ -60,6 +60,8 @@ export class InprocEndpoints {
   readonly #bound = new Set<string>()
   /** Pipes made (both ends known). */
   readonly #pipes = new Map<Peer, InprocPipe>()
+  /** Each pipe's other side's receiveHighWaterMark, its share of the pipe's limit. */
+  readonly #theirReceive = new WeakMap<Peer, number>()
   /** Pipes of connect()s whose binder has not answered yet. */
   readonly #offered = new Map<Peer, RingPipe>()
   /** Called when an offered pipe is made (closing waits for those that hold messages). */
@@ -229,6 +231,7 @@ export class InprocEndpoints {
   ): void {
     peer.link = pipe
     this.#pipes.set(peer, pipe)
+    this.#theirReceive.set(peer, theirs.receiveHighWaterMark)
     const info: PipeInfo = {
       type,
       routingId: theirs.routingId ?? new Uint8Array(0),
@@ -239,6 +242,16 @@ export class InprocEndpoints {
     if (!this.#owner.pipeUp(peer, info)) void pipe.close(0)
     else pipe.start() // what the peer sent already is read only now that the socket knows it
     this.#owner.pipesDrained() // waiting sends may go to the new peer
+  }
+
+  /** The socket's sendHighWaterMark changed: its pipes take it now, as libzmq's (4.2+) do. */
+  sendLimitChanged(): void {
+    const mine = this.#owner.pipeOptions().sendHighWaterMark
+    for (const peer of this.#pipes.keys()) {
+      const theirs = this.#theirReceive.get(peer)
+      if (theirs !== undefined) peer.sendLimit = pipeLimit(mine, theirs)
+    }
+    this.#owner.pipesDrained() // a send waiting for room may have it now
   }
 
   /** A thread died: pipes to it deliver what it fully sent, then go down. */

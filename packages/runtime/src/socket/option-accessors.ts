@@ -1,3 +1,9 @@
+import {
+  type NumberedAccessor,
+  numberedOption,
+  numberedRead,
+  numberedValue,
+} from "./numbered-options.js"
 import { checkOption, DEFAULT_OPTIONS, isSocketOption, type SocketOptions } from "./options.js"
 import { mechanismAfter, NULL_MECHANISM, type SelectedMechanism } from "./security-options.js"
 
@@ -40,6 +46,53 @@ export abstract class SocketOptionAccessors {
 
   /** Told after an option changed (EndpointSocket warns when it applies only to later endpoints). */
   protected optionSet(_name: keyof SocketOptions): void {}
+
+  // ---- zeromq.js's numbered accessors: options by libzmq's number (see numbered-options.ts) ----
+
+  getBoolOption(id: number): boolean {
+    return this.#readNumbered(id, "bool") as boolean
+  }
+  setBoolOption(id: number, value: boolean): void {
+    this.#writeNumbered(id, "bool", value)
+  }
+  getInt32Option(id: number): number {
+    return this.#readNumbered(id, "int32") as number
+  }
+  setInt32Option(id: number, value: number): void {
+    this.#writeNumbered(id, "int32", value)
+  }
+  getUint32Option(id: number): number {
+    return this.#readNumbered(id, "uint32") as number
+  }
+  setUint32Option(id: number, value: number): void {
+    this.#writeNumbered(id, "uint32", value)
+  }
+  getInt64Option(id: number): number {
+    return this.#readNumbered(id, "int64") as number
+  }
+  setInt64Option(id: number, value: number): void {
+    this.#writeNumbered(id, "int64", value)
+  }
+  getUint64Option(id: number): number {
+    return this.#readNumbered(id, "uint64") as number
+  }
+  setUint64Option(id: number, value: number): void {
+    this.#writeNumbered(id, "uint64", value)
+  }
+  getStringOption(id: number): string | null {
+    return this.#readNumbered(id, "string") as string | null
+  }
+  setStringOption(id: number, value: string | Uint8Array | null): void {
+    this.#writeNumbered(id, "string", value)
+  }
+
+  #readNumbered(id: number, accessor: NumberedAccessor): unknown {
+    return numberedRead(this.options[numberedOption(id, accessor)], accessor)
+  }
+  #writeNumbered(id: number, accessor: NumberedAccessor, value: unknown): void {
+    const name = numberedOption(id, accessor)
+    this.setOption(name, numberedValue(value, accessor, this.options[name]))
+  }
 
   /** null, "plain" or "curve", as zeromq.js reports it. */
   get securityMechanism(): null | "plain" | "curve" {
@@ -225,6 +278,36 @@ export abstract class SocketOptionAccessors {
   }
   set wssServername(v: string | null) {
     this.setOption("wssServername", v)
+  }
+  get backlog(): number {
+    return this.options.backlog
+  }
+  set backlog(v: number) {
+    this.setOption("backlog", v)
+  }
+  get affinity(): number {
+    return this.options.affinity
+  }
+  set affinity(v: number) {
+    this.setOption("affinity", v)
+  }
+  get rate(): number {
+    return this.options.rate
+  }
+  set rate(v: number) {
+    this.setOption("rate", v)
+  }
+  get recoveryInterval(): number {
+    return this.options.recoveryInterval
+  }
+  set recoveryInterval(v: number) {
+    this.setOption("recoveryInterval", v)
+  }
+  get socksProxy(): string | null {
+    return this.options.socksProxy
+  }
+  set socksProxy(v: string | null) {
+    this.setOption("socksProxy", v)
   }
   get wssRejectUnauthorized(): boolean {
     return this.options.wssRejectUnauthorized

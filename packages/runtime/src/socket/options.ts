@@ -67,6 +67,21 @@ export interface SocketOptions {
   wssServername: string | null
   /** wss client: refuse a server whose certificate is not trusted. Default true (tests: false). */
   wssRejectUnauthorized: boolean
+  /** Connections a tcp or ipc bind lets wait to be accepted (listen(2)'s backlog). Default 100. */
+  backlog: number
+  /**
+   * Kept for code written for zeromq.js, with no effect in omq: libzmq's IO-thread affinity
+   * (omq chooses a socket's IO thread by its Context), and the rate and recovery interval of
+   * pgm, a transport omq does not have. Defaults 0, 100 and 10000.
+   */
+  affinity: number
+  rate: number
+  recoveryInterval: number
+  /**
+   * A SOCKS5 proxy for tcp connects (libzmq's ZMQ_SOCKS_PROXY). omq has no SOCKS client: a tcp
+   * connect() with it set fails with ENOTSUP rather than go around the proxy. Default null.
+   */
+  socksProxy: string | null
 }
 
 export const DEFAULT_OPTIONS: Readonly<SocketOptions> = {
@@ -100,6 +115,11 @@ export const DEFAULT_OPTIONS: Readonly<SocketOptions> = {
   wssCa: null,
   wssServername: null,
   wssRejectUnauthorized: true,
+  backlog: 100,
+  affinity: 0,
+  rate: 100,
+  recoveryInterval: 10_000,
+  socksProxy: null,
 }
 
 type Check = (value: unknown) => boolean
@@ -165,9 +185,22 @@ const CHECKS: Record<keyof SocketOptions, [Check, string]> = {
   wssCa: [isPem, PEM],
   wssServername: [(v) => v === null || typeof v === "string", "null or a host name"],
   wssRejectUnauthorized: [isBoolean, "a boolean"],
+  backlog: [int(0), "an integer >= 0"],
+  affinity: [int(0), "an integer >= 0"],
+  rate: [int(1), "an integer >= 1"],
+  recoveryInterval: [int(0), "an integer >= 0"],
+  socksProxy: [(v) => v === null || typeof v === "string", "null or host:port"],
 }
 
 const PEM_OPTIONS = new Set<string>(["wssKey", "wssCert", "wssCa"])
+/** Options that take bytes as they are; other text options take bytes as UTF-8 text. */
+const BYTES_OPTIONS = new Set<string>([
+  ...PEM_OPTIONS,
+  "curvePublicKey",
+  "curveSecretKey",
+  "curveServerKey",
+])
+const utf8 = new TextDecoder("utf-8", { fatal: true })
 
 /** A CURVE key given as Z85 text or 32 bytes, as bytes; null when it is neither. */
 export function curveKeyBytes(value: unknown): Uint8Array | null {
@@ -180,13 +213,25 @@ export function curveKeyBytes(value: unknown): Uint8Array | null {
   }
 }
 
-/** Validates one option; throws ZmqError EINVAL naming the option and what it accepts. */
+/**
+ * Validates one option. A value of the wrong JavaScript type is a TypeError in zeromq.js's
+ * words ("Option value must be a number"); a value of the right type that the option does not
+ * accept is ZmqError EINVAL naming the option and what it accepts.
+ */
 export function checkOption<K extends keyof SocketOptions>(
   name: K,
   value: unknown,
 ): SocketOptions[K] {
   const check = CHECKS[name]
   if (!check) throw new ZmqError("EINVAL", `unknown socket option '${String(name)}'`)
+  checkType(name, value)
+  if (value instanceof Uint8Array && !BYTES_OPTIONS.has(name)) {
+    try {
+      value = utf8.decode(value)
+    } catch {
+      throw new ZmqError("EINVAL", `option ${name} must be UTF-8 text (omq keeps it as a string)`)
+    }
+  }
   if (!check[0](value)) {
     throw new ZmqError("EINVAL", `option ${name} must be ${check[1]}, got ${String(value)}`)
   }
@@ -198,6 +243,21 @@ export function checkOption<K extends keyof SocketOptions>(
   if (value instanceof Uint8Array) return z85Encode(value) as SocketOptions[K]
   if (name === "metadata") return { ...(value as object) } as SocketOptions[K]
   return value as SocketOptions[K]
+}
+
+/** The value's JavaScript type against the option's (its default's), as zeromq.js checks it. */
+function checkType(name: keyof SocketOptions, value: unknown): void {
+  const fallback = DEFAULT_OPTIONS[name]
+  if (typeof fallback === "number" && typeof value !== "number") {
+    throw new TypeError("Option value must be a number")
+  }
+  if (typeof fallback === "boolean" && typeof value !== "boolean") {
+    throw new TypeError("Option value must be a boolean")
+  }
+  const text = typeof fallback === "string" || fallback === null
+  if (text && value !== null && typeof value !== "string" && !(value instanceof Uint8Array)) {
+    throw new TypeError("Option value must be a string or buffer")
+  }
 }
 
 export function isSocketOption(name: string): name is keyof SocketOptions {

@@ -74,7 +74,13 @@ export class Router extends SocketBase {
     return true
   }
 
-  protected xattach(): boolean {
+  /**
+   * A connect pipe given a routing id at connect() is named at once, as libzmq names it
+   * (ZMQ_CONNECT_ROUTING_ID): messages routed to it queue until the connection is up.
+   */
+  protected xattach(peer: Peer): boolean {
+    const chosen = peer.connected ? this.#ids.chosen(peer.endpoint) : undefined
+    if (chosen !== undefined && !this.#ids.holder(chosen)) this.#identify(peer, chosen)
     return true
   }
 

@@ -25,6 +25,11 @@ export class RoutingIds {
     this.#chosen.set(address, Buffer.from(routingId).toString("latin1"))
   }
 
+  /** The id connect() chose for `address`, if it chose one. */
+  chosen(address: string): string | undefined {
+    return this.#chosen.get(address)
+  }
+
   /** The id a newly ready peer should get. */
   resolve(peer: Peer, announced: Uint8Array): string {
     const id = this.#chosen.get(peer.endpoint) ?? Buffer.from(announced).toString("latin1")

@@ -8,6 +8,7 @@ import { ThreadHold } from "../util/thread-hold.js"
 import { badSocket, EndpointSocket } from "./endpoint-socket.js"
 import { type Message, toFrames } from "./message.js"
 import { MessageProperties, pipeProperties } from "./message-properties.js"
+import { ResolveBudget } from "./resolve-budget.js"
 import type { ThreadLinkShared } from "./shared/link-end.js"
 import { checkThreadSafe } from "./shared/thread-safe.js"
 import { socketClosedForThreads, ThreadShares } from "./shared/thread-shares.js"
@@ -24,8 +25,6 @@ export interface ReadinessWatcher {
 
 /** A message and the properties of the connection it came over. */
 export type WithProperties<Received = Buffer[]> = [message: Received, properties: MessageProperties]
-
-const RESOLVED = Promise.resolve()
 
 /**
  * What every socket type shares: options, endpoints (EndpointSocket), its pipes (see pipe.ts: a
@@ -58,6 +57,7 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
    */
   readonly #hold = new ThreadHold(() => this.context.mailbox)
   #finished = false
+  readonly #budget = new ResolveBudget()
   /** Messages attached threads gave back untaken (exported form): received again first. */
   #givenBack: Queue<Buffer[]> | null = null
   /** Other threads attached to this socket (thread-safe types only; see share()). */
@@ -126,11 +126,12 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
     try {
       if (this.#sends.length === 0 && this.#canSend(frames) && this.xsend(frames)) {
         this.#readinessMayHaveChanged() // a REQ is no longer writable, a REP readable again...
-        return RESOLVED
+        return this.#budget.resolve(undefined)
       }
     } catch (err) {
       return Promise.reject(err)
     }
+    this.#budget.waited()
     const sent = this.#sends.wait(frames, this.options.sendTimeout)
     this.#updateHold()
     return sent
@@ -172,12 +173,13 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
         const message = this.#take(withProperties)
         if (message !== null) {
           this.#readinessMayHaveChanged() // a REQ is writable again, a REP owes a reply...
-          return Promise.resolve(message)
+          return this.#budget.resolve(message)
         }
       } catch (err) {
         return Promise.reject(err)
       }
     }
+    this.#budget.waited()
     const received = this.#receives.wait(withProperties, this.options.receiveTimeout)
     this.#updateHold()
     return received

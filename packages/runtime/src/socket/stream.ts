@@ -24,6 +24,8 @@ const EMPTY = Buffer.alloc(0)
 export class Stream extends SocketBase {
   readonly #fq = new FairQueue()
   readonly #ids = new RoutingIds()
+  /** Peers whose connection came up (xready), told apart from pipes named at connect(). */
+  readonly #ready = new WeakSet<Peer>()
   notify: boolean
 
   constructor(options: StreamOptions = {}) {
@@ -60,13 +62,17 @@ export class Stream extends SocketBase {
     return true
   }
 
-  protected xattach(): boolean {
+  /** A connect pipe given a routing id is named at once, as a ROUTER's (see Router#xattach). */
+  protected xattach(peer: Peer): boolean {
+    const chosen = peer.connected ? this.#ids.chosen(peer.endpoint) : undefined
+    if (chosen !== undefined && !this.#ids.holder(chosen)) this.#ids.bind(peer, chosen)
     return true
   }
 
   protected override xready(peer: Peer): void {
-    if (this.#ids.has(peer)) return
-    this.#ids.bind(peer, this.#ids.resolve(peer, new Uint8Array(0)))
+    if (this.#ready.has(peer)) return
+    this.#ready.add(peer)
+    if (!this.#ids.has(peer)) this.#ids.bind(peer, this.#ids.resolve(peer, new Uint8Array(0)))
     if (!this.notify) return
     this.enqueueNotice(this.#fq, peer, [this.#ids.idOf(peer)!, EMPTY])
     this.retryReceives()
@@ -76,6 +82,7 @@ export class Stream extends SocketBase {
     const id = this.#ids.idOf(peer)
     if (this.notify && id) this.enqueueNotice(this.#fq, peer, [id, EMPTY])
     this.#ids.forget(peer)
+    this.#ready.delete(peer)
   }
 
   /** Messages are queued with their id already in front: it must outlive the connection. */

@@ -20,23 +20,26 @@ type StreamEndpoint = Extract<Endpoint, { transport: "tcp" | "ipc" }>
 
 /**
  * Binds a tcp or ipc endpoint and calls `onConnection` for each accepted connection. Rejects
- * with EADDRINUSE and friends.
+ * with EADDRINUSE and friends. `backlog` is listen(2)'s (libzmq's ZMQ_BACKLOG, default 100).
  */
 export function listenStream(
   ep: StreamEndpoint,
   onConnection: (carrier: Carrier) => void,
+  backlog = 100,
 ): Promise<Listener> {
   const accept = (s: Socket) => onConnection(new StreamCarrier(s))
-  return ep.transport === "tcp" ? listenTcp(ep, accept) : listenIpc(ep, accept)
+  return ep.transport === "tcp" ? listenTcp(ep, accept, backlog) : listenIpc(ep, accept, backlog)
 }
 
 function listenTcp(
   ep: Extract<Endpoint, { transport: "tcp" }>,
   onConnection: (s: Socket) => void,
+  backlog: number,
 ): Promise<Listener> {
   const server = createServer({ noDelay: true }, onConnection)
   server.unref() // a socket holds its thread only while it has work (omq's runtime decides)
-  return serve(server, { host: ep.host, port: ep.port, exclusive: true }, ep.text, () => {
+  const options = { host: ep.host, port: ep.port, exclusive: true, backlog }
+  return serve(server, options, ep.text, () => {
     const bound = server.address()
     return bound && typeof bound === "object" ? formatTcp(bound.address, bound.port) : ep.text
   })
@@ -50,6 +53,7 @@ function listenTcp(
 function listenIpc(
   ep: Extract<Endpoint, { transport: "ipc" }>,
   onConnection: (s: Socket) => void,
+  backlog: number,
 ): Promise<Listener> {
   let path = ep.path
   let tempDir: string | null = null
@@ -66,7 +70,7 @@ function listenIpc(
   }
   const listening = serve(
     server,
-    { path: abstract ? `\0${path.slice(1)}` : path, exclusive: true },
+    { path: abstract ? `\0${path.slice(1)}` : path, exclusive: true, backlog },
     ep.text,
     () => formatIpc(path),
   )
@@ -87,7 +91,7 @@ function removeStale(path: string): void {
 
 export function serve(
   server: Server,
-  options: { host?: string; port?: number; path?: string; exclusive: boolean },
+  options: { host?: string; port?: number; path?: string; exclusive: boolean; backlog?: number },
   text: string,
   endpoint: () => string,
 ): Promise<Listener> {
