@@ -20,24 +20,25 @@ describe("Paranoid Pirate under fault injection", () => {
       fork(WORKER, [queue.backend.lastEndpoint!, String(INTERVAL)], { stdio: "ignore" })
     const workers = [start(), start(), start()]
     let kills = 0
-    let killer: ReturnType<typeof setInterval> | undefined
+    const kill = (): void => {
+      const victim = kills++ % workers.length
+      workers[victim]!.kill("SIGKILL")
+      workers[victim] = start()
+    }
     const client = new LazyPirateClient(queue.frontend.lastEndpoint!, { timeout: 300, retries: 30 })
     try {
-      // Kills start once a worker has answered: each worker then lives ~1.2 s, of which a new
-      // process spends a few hundred ms starting on this machine.
       assert.deepEqual((await client.request("warm-up")).map(String), ["warm-up"])
-      killer = setInterval(() => {
-        const victim = kills++ % workers.length
-        workers[victim]!.kill("SIGKILL")
-        workers[victim] = start()
-      }, 400)
-      // At least 400 requests, and on until four workers have died under them.
-      for (let i = 0; i < 400 || kills < 4; i++) {
+      // A kill every 40 requests, paced by progress rather than by the clock: on a loaded
+      // machine a new worker process can take longer to start than a timed killer would let any
+      // worker live, and then no request could be served at all. 400 requests, 10 kills; the
+      // request after a kill may go to the dead worker before the queue has expired it.
+      for (let i = 0; i < 400; i++) {
+        if (i % 40 === 20) kill()
         const reply = await client.request(`request ${i}`)
         assert.deepEqual(reply.map(String), [`request ${i}`])
       }
+      assert.equal(kills, 10)
     } finally {
-      clearInterval(killer)
       client.close()
       for (const worker of workers) worker.kill("SIGKILL")
       queue.close()
