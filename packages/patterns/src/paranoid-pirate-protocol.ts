@@ -22,6 +22,7 @@ export type ParanoidPirateEvent =
   | { type: "worker-expired"; worker: string }
   | { type: "queue-lost"; reconnectIn: number }
   | { type: "reconnected" }
+  | { type: "handler-failed"; reason: string }
 
 export const paranoidPirateEvents = diagnostics.channel("omq:patterns:paranoid-pirate")
 

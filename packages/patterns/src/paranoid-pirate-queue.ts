@@ -92,8 +92,14 @@ export class ParanoidPirateQueue {
   async #fromWorkers(): Promise<void> {
     try {
       for await (const [id, ...rest] of this.backend) {
+        const known = this.#workers.has(id!.toString("hex"))
         const worker = this.#heard(id!)
-        if (isCommand(rest, PPP_HEARTBEAT)) continue
+        // A worker heard again after it expired (a partition healed) may come back with
+        // heartbeats rather than READY: alive and holding nothing it knows of, so idle.
+        if (isCommand(rest, PPP_HEARTBEAT)) {
+          if (!known) this.#makeIdle(worker)
+          continue
+        }
         if (!isCommand(rest, PPP_READY)) await this.frontend.send(rest) // [client, "", reply…]
         worker.busy = false
         this.#makeIdle(worker)

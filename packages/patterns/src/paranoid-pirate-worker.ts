@@ -1,5 +1,6 @@
 import { type Context, Dealer, type Message } from "omq"
 import { type Clock, realClock } from "./clock.js"
+import { reasonOf } from "./error-reason.js"
 import {
   DEFAULT_INTERVAL,
   DEFAULT_LIVENESS,
@@ -85,7 +86,13 @@ export class ParanoidPirateWorker {
     void this.#serve(socket)
   }
 
+  /**
+   * Reads the queue for as long as `socket` is the worker's: heartbeats count while a handler
+   * runs, so a long handler does not make the queue look dead. Requests are answered one at a
+   * time, in turn (the queue gives a worker one at a time anyway).
+   */
   async #serve(socket: Dealer): Promise<void> {
+    let answering: Promise<void> = Promise.resolve()
     try {
       for await (const frames of socket) {
         this.#queueLiveness = this.#liveness
@@ -93,14 +100,31 @@ export class ParanoidPirateWorker {
         if (isCommand(frames, PPP_HEARTBEAT)) continue
         const split = frames.findIndex((f) => f.byteLength === 0)
         if (split < 0) continue // not a request: no envelope
-        const reply = await this.#handler(frames.slice(split + 1))
-        if (socket !== this.#socket) return // the queue was lost meanwhile: so is the reply
-        const body = Array.isArray(reply) ? reply : [reply]
-        await socket.send([...frames.slice(0, split + 1), ...body])
+        answering = answering.then(() => this.#answer(socket, frames, split))
       }
     } catch {
       // The socket was closed under the loop (a lost queue, close()): the next one serves.
     }
+  }
+
+  async #answer(socket: Dealer, frames: Buffer[], split: number): Promise<void> {
+    if (socket !== this.#socket) return // the queue was lost meanwhile: so is the request
+    let reply: Message
+    try {
+      reply = await this.#handler(frames.slice(split + 1))
+    } catch (err) {
+      // No reply, so the queue would hold this worker busy for ever: start afresh under a new
+      // identity (READY again); the old one expires at the queue, the client asks again.
+      publish({ type: "handler-failed", reason: reasonOf(err) })
+      if (socket === this.#socket && !this.#closed) {
+        socket.close()
+        this.#connect()
+      }
+      return
+    }
+    if (socket !== this.#socket) return // the queue was lost meanwhile: so is the reply
+    const body = Array.isArray(reply) ? reply : [reply]
+    await socket.send([...frames.slice(0, split + 1), ...body]).catch(() => {})
   }
 
   /** Every interval: a heartbeat, and the queue's silence counted. */

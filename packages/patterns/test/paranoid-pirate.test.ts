@@ -23,6 +23,8 @@ describe("Paranoid Pirate (RFC 6)", () => {
     log.stop()
     for (const c of closers.splice(0)) c.close()
   })
+  const isHeartbeat = (frames: Buffer[]) =>
+    frames.length === 1 && frames[0]!.length === 1 && frames[0]![0] === PPP_HEARTBEAT[0]
   const keep = <T extends { close(): void }>(c: T): T => {
     closers.push(c)
     return c
@@ -120,5 +122,84 @@ describe("Paranoid Pirate (RFC 6)", () => {
     assert.deepEqual(waits, [1_000, 2_000, 4_000])
     const ids = new Set(readies)
     assert.equal(ids.size, 4, "a fresh socket (a new routing id) each time")
+  })
+
+  it("a worker reads the queue's heartbeats while its handler runs: a long handler does not make it take the queue for dead", async () => {
+    // Real time, as an awaited handler (a pool's, a database call) takes it: heartbeats every
+    // 100 ms, the queue dead after 5 silent ones, a handler of 1.5 s (15 intervals).
+    const q = keep(
+      await ParanoidPirateQueue.bind("tcp://127.0.0.1:*", "tcp://127.0.0.1:*", {
+        interval: 100,
+        liveness: 5,
+      }),
+    )
+    const ready = nextEvent((e) => e.type === "worker-ready")
+    keep(
+      new ParanoidPirateWorker(
+        endpoints(q).backend,
+        async ([body]) => {
+          await new Promise((resolve) => setTimeout(resolve, 1_500))
+          return `slow ${String(body)}`
+        },
+        { interval: 100, liveness: 5 },
+      ),
+    )
+    await ready
+    const client = keep(new Request({ linger: 0 }))
+    client.connect(endpoints(q).frontend)
+    await client.send("one")
+    assert.equal(String(await client.receive()), "slow one")
+    assert.deepEqual(log.ofType("queue-lost"), [])
+    assert.deepEqual(log.ofType("worker-expired"), [])
+  })
+
+  it("a handler that throws: the worker starts afresh (READY under a new identity) and serves the next request", async () => {
+    const clock = new ManualClock()
+    const q = await queue(clock)
+    const first = nextEvent((e) => e.type === "worker-ready")
+    keep(
+      new ParanoidPirateWorker(
+        endpoints(q).backend,
+        ([body]) => {
+          if (String(body) === "boom") throw new Error("the handler failed")
+          return `ok ${String(body)}`
+        },
+        { clock },
+      ),
+    )
+    await first
+    const failed = nextEvent((e) => e.type === "handler-failed")
+    const again = log.atLeast(2, "worker-ready")
+    const doomed = keep(new Request({ linger: 0 }))
+    doomed.connect(endpoints(q).frontend)
+    await doomed.send("boom")
+    assert.deepEqual(await failed, { type: "handler-failed", reason: "the handler failed" })
+    await again
+    const client = keep(new Request({ linger: 0 }))
+    client.connect(endpoints(q).frontend)
+    await client.send("next")
+    assert.equal(String(await client.receive()), "ok next")
+  })
+
+  it("a worker heard again after it expired, with heartbeats and no READY, is idle again and gets requests", async () => {
+    const clock = new ManualClock()
+    const q = await queue(clock)
+    const worker = keep(new Dealer({ linger: 0 }))
+    const known = nextEvent((e) => e.type === "worker-ready")
+    worker.connect(endpoints(q).backend)
+    await worker.send(PPP_READY)
+    await known
+    const expired = nextEvent((e) => e.type === "worker-expired")
+    for (let i = 0; i < 3; i++) clock.fireAll() // a partition: nothing heard for 3 intervals
+    await expired
+    const back = nextEvent((e) => e.type === "worker-ready")
+    await worker.send(PPP_HEARTBEAT) // the partition heals: the worker never knew it expired
+    await back
+    const client = keep(new Request({ linger: 0 }))
+    client.connect(endpoints(q).frontend)
+    await client.send("after the partition")
+    let request = await worker.receive()
+    while (isHeartbeat(request)) request = await worker.receive() // the queue's, from before
+    assert.equal(String(request.at(-1)), "after the partition")
   })
 })
