@@ -65,6 +65,37 @@ describe("examples/patterns", () => {
     }
   })
 
+  it("patterns/mdclient.js through mdbroker.js to mdpoolworker.js (a CPU-bound handler on 2 pool threads): every reply matched", async () => {
+    const broker = execFile(process.execPath, [
+      `${examples}patterns/mdbroker.js`,
+      "tcp://127.0.0.1:0",
+    ])
+    let worker: ReturnType<typeof execFile> | null = null
+    try {
+      const [endpoint] = await firstMatch(broker, /broker on (\S+)/)
+      const ready = firstMatch(broker, /worker-ready/)
+      worker = execFile(process.execPath, [
+        `${examples}patterns/mdpoolworker.js`,
+        endpoint!,
+        "hash",
+        "2",
+      ])
+      await ready
+      const out = await run("patterns/mdclient.js", endpoint!, "hash", "6")
+      assert.match(out, /mmi\.service hash: 200/)
+      assert.match(out, /6 of 6 replies matched/)
+      // SIGTERM closes the pool (its workers say DISCONNECT) and the process ends by itself.
+      const closed = firstMatch(worker, /I: (pool closed)/)
+      const exited = new Promise((resolve) => worker!.once("exit", resolve))
+      worker.kill("SIGTERM")
+      assert.deepEqual(await closed, ["pool closed"])
+      await exited
+    } finally {
+      broker.kill()
+      worker?.kill()
+    }
+  })
+
   it("patterns/flclient.js against two flserver.js, the first stopped: every reply matched", async () => {
     const start = () =>
       execFile(process.execPath, [`${examples}patterns/flserver.js`, "tcp://127.0.0.1:0"])
