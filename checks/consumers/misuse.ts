@@ -1,0 +1,98 @@
+// Misuse that omq's published types reject: each line must fail to type-check (tsc reports an
+// unused @ts-expect-error otherwise). Type-checked, never run, by checks/tests/packed.test.js.
+// Misuse they still accept is in still-type-checks.ts.
+
+import { MajordomoBroker, MajordomoClient, MajordomoWorker } from "@omq/patterns"
+import {
+  Context,
+  curveKeyPair,
+  Dealer,
+  Poller,
+  Proxy,
+  type Publisher,
+  Pull,
+  Push,
+  Request,
+  type Router,
+  type Subscriber,
+} from "omq"
+import type { Dish, Server } from "omq/draft"
+
+export function options(push: Push): void {
+  // @ts-expect-error an option name that does not exist
+  new Push({ lingr: 0 })
+  // @ts-expect-error an option value of the wrong type
+  new Push({ linger: "0" })
+  // @ts-expect-error a CURVE key is Z85 text or bytes
+  new Dealer({ curveSecretKey: 5 })
+  // @ts-expect-error another socket type's option (ROUTER's)
+  new Request({ mandatory: true })
+  // @ts-expect-error a context option name that does not exist
+  new Context({ ioThread: 1 })
+  // @ts-expect-error a context option of the wrong type
+  new Context({ ioThreads: "1" })
+  // @ts-expect-error a context is a Context
+  new Pull({ context: {} })
+  // @ts-expect-error an option property of the wrong type
+  push.linger = "0"
+  // @ts-expect-error a read-only option
+  push.securityMechanism = "curve"
+  // @ts-expect-error a read-only property
+  push.type = "PULL"
+  // @ts-expect-error a read-only property
+  push.closed = true
+  // @ts-expect-error a read-only property
+  push.writable = false
+}
+
+export async function calls(push: Push, sub: Subscriber, pub: Publisher, router: Router) {
+  // @ts-expect-error omq sends strings, bytes and null, not numbers (zeromq.js takes numbers)
+  await push.send(42)
+  // @ts-expect-error a frame is not an object
+  await push.send({ body: "x" })
+  // @ts-expect-error an endpoint is a string
+  await push.bind(5555)
+  // @ts-expect-error a prefix is text or bytes
+  sub.subscribe(1)
+  // @ts-expect-error a PUB has no subscribe()
+  pub.subscribe("topic")
+  // @ts-expect-error a PUSH has no join()
+  push.join("group")
+  // @ts-expect-error a ROUTER's connect routing id is text
+  router.connect("tcp://127.0.0.1:5555", { routingId: 1 })
+}
+
+export async function draft(server: Server, dish: Dish): Promise<void> {
+  // @ts-expect-error a SERVER's routing id is a number
+  await server.send("x", { routingId: "peer" })
+  // @ts-expect-error a DISH sends nothing, so it takes no send options
+  await dish.send("x", { group: "news" })
+}
+
+export function events(pull: Pull): void {
+  // @ts-expect-error an event type that does not exist
+  pull.events.on("connected", () => {})
+  pull.events.on("connect:retry", (event) => {
+    // @ts-expect-error a field of another event type
+    event.error
+  })
+}
+
+export function others(pull: Pull, router: Router, dealer: Dealer): void {
+  // @ts-expect-error a key pair's keys are Z85 text
+  const key: Uint8Array = curveKeyPair().publicKey
+  // @ts-expect-error a Poller of Pulls polls Pulls
+  new Poller<Pull>().add(dealer)
+  // @ts-expect-error the proxy's front end is the ROUTER given
+  new Proxy(router, dealer).frontEnd satisfies Dealer
+  void [key, pull]
+}
+
+export function patterns(): void {
+  // @ts-expect-error a broker is made by MajordomoBroker.bind(), which binds it
+  new MajordomoBroker({})
+  // @ts-expect-error a worker needs its handler
+  new MajordomoWorker("tcp://127.0.0.1:5555", "echo")
+  // @ts-expect-error MDP is "0.1" or "0.2"
+  new MajordomoClient("tcp://127.0.0.1:5555", { mdp: "0.3" })
+}
