@@ -29,6 +29,9 @@ export class Proxy<F extends SocketBase = SocketBase, B extends SocketBase = Soc
   }
   #running = false
   #terminated = false
+  /** Settles at terminate(): a forward waiting on a full or peerless socket stops waiting. */
+  #stop: Promise<void> = new Promise(() => {})
+  #signalStop: () => void = () => {}
   #paused: Promise<void> | null = null
   #resume: (() => void) | null = null
 
@@ -55,6 +58,9 @@ export class Proxy<F extends SocketBase = SocketBase, B extends SocketBase = Soc
       }
     }
     this.#running = true
+    this.#stop = new Promise((resolve) => {
+      this.#signalStop = resolve
+    })
     try {
       await Promise.all([
         this.#pump(this.frontEnd, this.backEnd, this.stats.frontToBack),
@@ -86,6 +92,7 @@ export class Proxy<F extends SocketBase = SocketBase, B extends SocketBase = Soc
   terminate(): void {
     if (!this.#running) throw new ZmqError("EBADF", "the proxy is not running")
     this.#terminated = true
+    this.#signalStop()
     this.resume()
     // The loops' waiting receives must not swallow a message meant for whoever reads next.
     this.frontEnd.cancelPendingReceives()
@@ -107,7 +114,12 @@ export class Proxy<F extends SocketBase = SocketBase, B extends SocketBase = Soc
       stats.messages++
       for (const f of frames) stats.bytes += f.length
       if (this.capture && !this.capture.closed) await this.capture.send(frames)
-      await to.send(frames)
+      // libzmq's proxy reads only from a side whose other side can take it, so TERMINATE is
+      // always heard; ours has the message in hand already. terminate() ends run() without it:
+      // the send stays queued in `to` (delivered if a peer comes, else dropped at its close).
+      const sent = to.send(frames)
+      sent.catch(() => {}) // a close after terminate() rejects it: nobody waits for it then
+      await Promise.race([sent, this.#stop])
     }
   }
 }

@@ -105,4 +105,24 @@ forEachSpecSuite("proxy", (suite) => {
     await source.send("after")
     assert.equal(String((await front.receive())[0]), "after")
   })
+
+  it("terminate() ends run() while a forward waits for a peer that is not there", async () => {
+    const front = sockets.add(new Router(opts))
+    const back = sockets.add(new Dealer(opts)) // nobody connects: a forward waits for ever
+    await front.bind(bindAddress(transport))
+    await back.bind(bindAddress(transport))
+    const proxy = new Proxy(front, back)
+    const running = proxy.run()
+    const client = sockets.add(edge.request())
+    client.connect(endpointOf(front))
+    await client.send("Hello")
+    // The proxy has the request in hand once front has it; run() must not wait on its send.
+    const took = new Promise<void>((resolve) => {
+      const check = () => (proxy.stats.frontToBack.messages > 0 ? resolve() : setImmediate(check))
+      check()
+    })
+    await took
+    proxy.terminate()
+    await running
+  })
 })
