@@ -54,6 +54,21 @@ forEachIoThreads("ROUTER options", (ctx: Context) => {
     })
   }
 
+  it("generated ids are 0x00 + 4 bytes from a counter that starts at random, as libzmq's: two ROUTERs do not hand out the same id", async () => {
+    const ids: Buffer[] = []
+    for (let i = 0; i < 2; i++) {
+      const router = sockets.add(new Router(opts))
+      await router.bind("tcp://127.0.0.1:*")
+      const dealer = sockets.add(new Dealer(opts)) // no routingId: the router makes one up
+      dealer.connect(boundEndpoint(router))
+      await dealer.send("hello")
+      const [id] = await router.receive()
+      ids.push(id!)
+    }
+    for (const id of ids) assert.deepEqual([id.length, id[0]], [5, 0])
+    assert.notDeepEqual(ids[0], ids[1]) // equal once in 2^32 runs
+  })
+
   it("a second peer with an id in use is ignored; it takes the id over once the holder leaves", async () => {
     const router = sockets.add(new Router(opts))
     await router.bind("tcp://127.0.0.1:*")

@@ -14,7 +14,8 @@ export class RoutingIds {
   readonly #waitingFor = new Map<Peer, string>()
   /** Ids chosen for connect() endpoints. */
   readonly #chosen = new Map<string, string>()
-  #next = 0
+  /** As libzmq: the counter starts at a random value, so two ROUTERs do not hand out the same ids. */
+  #next = (Math.random() * 0x1_0000_0000) >>> 0
 
   /** Records the id a connect() asked for (validated here, at the call). */
   choose(address: string, routingId: string | undefined): void {
