@@ -24,21 +24,27 @@ async function checkPhasesDuring(work: () => Promise<void>): Promise<number> {
 }
 
 describe("event loop fairness", () => {
-  it("2000 awaited send() and receive() calls that never wait still yield to the loop", async () => {
+  it("awaited send() and receive() calls that never wait still yield to the loop, every 2 ms or so", async () => {
     const name = `inproc://fair-${process.pid}`
-    const pull = new Pull({ context: ctx, linger: 0, receiveHighWaterMark: 5000 })
-    const push = new Push({ context: ctx, linger: 0, sendHighWaterMark: 5000 })
+    const pull = new Pull({ context: ctx, linger: 0, receiveHighWaterMark: 1_000_000 })
+    const push = new Push({ context: ctx, linger: 0, sendHighWaterMark: 1_000_000 })
     await pull.bind(name)
     push.connect(name)
+    // 20 ms of calls that settle at once (checked every 50 calls); then as many receives.
+    let sent = 0
     const sendTurns = await checkPhasesDuring(async () => {
-      for (let i = 0; i < 2000; i++) await push.send("x")
+      const start = performance.now()
+      while (sent % 50 !== 0 || performance.now() - start < 20) {
+        await push.send("x")
+        sent++
+      }
     })
     const receiveTurns = await checkPhasesDuring(async () => {
-      for (let i = 0; i < 2000; i++) await pull.receive()
+      for (let i = 0; i < sent; i++) await pull.receive()
     })
-    // One turn per 256 calls settled at once (7 in 2000); without it, none at all.
-    assert.ok(sendTurns >= 6, `sends let ${sendTurns} check phases run`)
-    assert.ok(receiveTurns >= 6, `receives let ${receiveTurns} check phases run`)
+    // A turn per 2 ms slice: about 10 in 20 ms; without the budget, none at all.
+    assert.ok(sendTurns >= 5, `${sent} sends in 20 ms let ${sendTurns} check phases run`)
+    assert.ok(receiveTurns >= 3, `${sent} receives let ${receiveTurns} check phases run`)
     push.close()
     pull.close()
   })
