@@ -29,12 +29,14 @@ import {
   Publisher,
   Pull,
   Push,
+  type Readable,
   Reply,
   Request,
   Router,
   type SocketOptions,
   Subscriber,
   version,
+  type Writable,
   XPublisher,
   XSubscriber,
   ZmqError,
@@ -108,6 +110,17 @@ export function events(socket: Pull): Observer {
   return observer
 }
 
+/** zeromq.js's Readable and Writable: any socket that receives, any that sends. */
+export async function relay(from: Readable, to: Writable): Promise<void> {
+  await to.send(await from.receive())
+}
+
+export async function capabilities(pull: Pull, push: Push, dealer: Dealer): Promise<void> {
+  await relay(pull, push)
+  await relay(dealer, dealer)
+  await relay(new XSubscriber(), new XPublisher())
+}
+
 export async function polling(a: Pull, b: Dealer): Promise<void> {
   const poller = new Poller<Pull | Dealer>()
   poller.add(a)
@@ -161,6 +174,8 @@ export async function draft(): Promise<void> {
   const [message, routing]: [Buffer, ServerRouting] = await server.receive()
   await server.send(message, { routingId: routing.routingId })
   await client.send("single frame")
+  const [reply]: [Buffer] = await client.receive()
+  void reply
   const radio = new Radio()
   await radio.send("body", { group: "news" })
   const dish = new Dish()

@@ -1,5 +1,6 @@
 import { ZmqError } from "@omq/transport"
 import { SocketBase } from "./socket/socket-base.js"
+import type { Readable, Writable } from "./socket/socket-capabilities.js"
 
 /** Messages and bytes forwarded in one direction. */
 export interface ProxyDirectionStats {
@@ -98,7 +99,7 @@ export class Proxy<F extends SocketBase = SocketBase, B extends SocketBase = Soc
       if (this.#paused) await this.#paused
       let frames: Buffer[]
       try {
-        frames = await from.receive()
+        frames = await calls(from).receive()
       } catch (err) {
         if ((err as ZmqError).code === "EAGAIN") continue // a timeout, or closed: the loop decides
         throw err
@@ -106,8 +107,8 @@ export class Proxy<F extends SocketBase = SocketBase, B extends SocketBase = Soc
       if (this.#terminated) return
       stats.messages++
       for (const f of frames) stats.bytes += f.length
-      if (this.capture && !this.capture.closed) await this.capture.send(frames)
-      await to.send(frames)
+      if (this.capture && !this.capture.closed) await calls(this.capture).send(frames)
+      await calls(to).send(frames)
     }
   }
 }
@@ -118,6 +119,15 @@ function checkSocket(socket: unknown, end: string): void {
     throw new TypeError(`${end} must be a socket object`)
   }
   if (!(socket instanceof SocketBase)) throw new ZmqError("EINVAL", `${end} is not a socket`)
+}
+
+/**
+ * A socket's message calls, whatever its class shows (see socket-capabilities.ts): every socket
+ * has them at run time. One whose type cannot send rejects with ENOTSUP there; one that cannot
+ * receive is not pumped from.
+ */
+function calls(socket: SocketBase): Readable & Writable<Buffer[]> {
+  return socket as unknown as Readable & Writable<Buffer[]>
 }
 
 const SEND_ONLY = new Set(["PUSH", "PUB"])

@@ -5,6 +5,7 @@ import { createServer } from "node:net"
 import { after, before, describe, it } from "node:test"
 import { Worker } from "node:worker_threads"
 import { Context, Pull, Push, ZmqError, Proxy as ZmqProxy } from "omq"
+import { untyped } from "./helpers/untyped.js"
 
 const code = (expected: string) => (err: unknown) => {
   assert.ok(err instanceof ZmqError, `expected a ZmqError, got ${String(err)}`)
@@ -407,11 +408,9 @@ for (const ioThreads of [0, 1]) {
       const push = new Push({ context: ctx, linger: 0 })
       const pull = new Pull({ context: ctx, linger: 0 })
       try {
-        await assert.rejects(async () => pull.send("x" as never), code("ENOTSUP"))
-        await assert.rejects(
-          async () => (push as unknown as { receive(): Promise<Buffer[]> }).receive(),
-          code("ENOTSUP"),
-        )
+        // The types hide both calls; from JavaScript they fail so.
+        await assert.rejects(async () => untyped(pull).send("x"), code("ENOTSUP"))
+        await assert.rejects(async () => untyped(push).receive(), code("ENOTSUP"))
       } finally {
         push.close()
         pull.close()
