@@ -112,6 +112,7 @@ export async function missingOrExtra(
   client: Client,
   datagram: Datagram,
   stream: Stream,
+  pull: Pull,
 ) {
   // @ts-expect-error a SERVER's send needs { routingId } (EHOSTUNREACH at run time)
   await server.send("x")
@@ -123,6 +124,9 @@ export async function missingOrExtra(
   await datagram.send(["one"])
   // @ts-expect-error a STREAM message is [routing id, data]
   await stream.send(["id", "data", "more"])
+  await pull.bind("tcp://127.0.0.1:*")
+  // @ts-expect-error a read-only property
+  pull.lastEndpoint = "tcp://elsewhere:1"
 }
 
 export function events(pull: Pull): void {

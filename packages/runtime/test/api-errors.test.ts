@@ -404,6 +404,21 @@ for (const ioThreads of [0, 1]) {
       }
     })
 
+    it("lastEndpoint is read-only: assigning it throws a TypeError, as in zeromq.js", async () => {
+      const pull = new Pull({ context: ctx, linger: 0 })
+      try {
+        await pull.bind("tcp://127.0.0.1:*")
+        const bound = pull.lastEndpoint
+        // The type says read-only; from JavaScript (strict code) the assignment throws.
+        assert.throws(() => {
+          ;(pull as { lastEndpoint: string | null }).lastEndpoint = "tcp://elsewhere:1"
+        }, TypeError)
+        assert.equal(pull.lastEndpoint, bound)
+      } finally {
+        pull.close()
+      }
+    })
+
     it("PUSH cannot receive and PULL cannot send (ENOTSUP)", async () => {
       const push = new Push({ context: ctx, linger: 0 })
       const pull = new Pull({ context: ctx, linger: 0 })
