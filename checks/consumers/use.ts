@@ -128,12 +128,14 @@ export async function polling(a: Pull, b: Dealer): Promise<void> {
   const ready: PollResult<Pull | Dealer>[] = await poller.poll(100, AbortSignal.timeout(1000))
   for (const { socket, readable } of ready) if (readable) await socket.receive()
   poller.close()
-  // Sockets of two classes: merge() infers its type from the first, so name the union.
-  for await (const [socket, message] of merge<Pull | Dealer>(a, b, {
-    signal: AbortSignal.timeout(10),
-  })) {
+  // Sockets of two classes: merge() yields the union.
+  for await (const [socket, message] of merge(a, b, { signal: AbortSignal.timeout(10) })) {
     socket satisfies Pull | Dealer
     message satisfies Buffer[]
+  }
+  for await (const [socket, message] of merge(a, new Server())) {
+    socket satisfies Pull | Server
+    message satisfies Buffer[] | [Buffer, ServerRouting]
   }
 }
 

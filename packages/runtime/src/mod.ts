@@ -16,6 +16,7 @@ export {
   Observer,
 } from "./observer.js"
 export {
+  type Merged,
   type MergeOptions,
   merge,
   type PollableSocket,
