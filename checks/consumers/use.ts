@@ -121,6 +121,20 @@ export async function capabilities(pull: Pull, push: Push, dealer: Dealer): Prom
   await relay(new XSubscriber(), new XPublisher())
 }
 
+/** A subclass, as zeromq.js users write them: the class's calls, `instanceof` and `super`. */
+class JsonPull extends Pull {
+  async json(): Promise<unknown> {
+    const [body] = await this.receive()
+    return JSON.parse(String(body))
+  }
+}
+
+export async function subclass(socket: unknown): Promise<unknown> {
+  if (socket instanceof JsonPull) return socket.json()
+  if (socket instanceof Pull) return socket.receive()
+  return new JsonPull({ linger: 0 }).json()
+}
+
 export async function polling(a: Pull, b: Dealer): Promise<void> {
   const poller = new Poller<Pull | Dealer>()
   poller.add(a)
