@@ -12,11 +12,14 @@ import {
   type Publisher,
   Pull,
   Push,
+  type Readable,
   Request,
   type Router,
+  type Stream,
   type Subscriber,
+  type Writable,
 } from "omq"
-import type { Dish, Server } from "omq/draft"
+import type { Client, Datagram, Dish, Gather, Radio, Scatter, Server } from "omq/draft"
 
 export function options(push: Push): void {
   // @ts-expect-error an option name that does not exist
@@ -65,8 +68,65 @@ export async function calls(push: Push, sub: Subscriber, pub: Publisher, router:
 export async function draft(server: Server, dish: Dish): Promise<void> {
   // @ts-expect-error a SERVER's routing id is a number
   await server.send("x", { routingId: "peer" })
-  // @ts-expect-error a DISH sends nothing, so it takes no send options
+  // @ts-expect-error a DISH sends nothing: it has no send()
   await dish.send("x", { group: "news" })
+  // @ts-expect-error a SERVER's routing id is its second argument, not part of the message
+  await server.send(["x", "y"], { routingId: 1 })
+}
+
+export async function receiveOnly(pull: Pull, sub: Subscriber, dish: Dish, gather: Gather) {
+  // @ts-expect-error a PULL cannot send (ENOTSUP at run time)
+  await pull.send("x")
+  // @ts-expect-error a PULL cannot send
+  pull.trySend("x")
+  // @ts-expect-error a SUB cannot send
+  await sub.send("x")
+  // @ts-expect-error a DISH cannot send
+  await dish.send("x")
+  // @ts-expect-error a GATHER cannot send
+  await gather.send("x")
+  // @ts-expect-error a PULL is not Writable
+  void (pull satisfies Writable)
+}
+
+export async function sendOnly(push: Push, pub: Publisher, radio: Radio, scatter: Scatter) {
+  // @ts-expect-error a PUSH cannot receive (ENOTSUP at run time)
+  await push.receive()
+  // @ts-expect-error a PUSH cannot receive
+  await push.receiveWithProperties()
+  // @ts-expect-error a PUSH cannot receive, so it is not async-iterable
+  for await (const message of push) void message
+  // @ts-expect-error a PUB cannot receive
+  await pub.receive()
+  // @ts-expect-error a RADIO cannot receive
+  await radio.receive()
+  // @ts-expect-error a SCATTER cannot receive
+  await scatter.receive()
+  // @ts-expect-error a PUSH is not Readable
+  void (push satisfies Readable)
+}
+
+export async function missingOrExtra(
+  server: Server,
+  radio: Radio,
+  client: Client,
+  datagram: Datagram,
+  stream: Stream,
+  pull: Pull,
+) {
+  // @ts-expect-error a SERVER's send needs { routingId } (EHOSTUNREACH at run time)
+  await server.send("x")
+  // @ts-expect-error a RADIO's send needs { group } (EINVAL at run time)
+  await radio.send("x")
+  // @ts-expect-error CLIENT, SERVER, RADIO, ... send single frames (EINVAL at run time)
+  await client.send(["two", "frames"])
+  // @ts-expect-error a DGRAM message is [address, body]
+  await datagram.send(["one"])
+  // @ts-expect-error a STREAM message is [routing id, data]
+  await stream.send(["id", "data", "more"])
+  await pull.bind("tcp://127.0.0.1:*")
+  // @ts-expect-error a read-only property
+  pull.lastEndpoint = "tcp://elsewhere:1"
 }
 
 export function events(pull: Pull): void {

@@ -29,12 +29,14 @@ import {
   Publisher,
   Pull,
   Push,
+  type Readable,
   Reply,
   Request,
   Router,
   type SocketOptions,
   Subscriber,
   version,
+  type Writable,
   XPublisher,
   XSubscriber,
   ZmqError,
@@ -108,6 +110,31 @@ export function events(socket: Pull): Observer {
   return observer
 }
 
+/** zeromq.js's Readable and Writable: any socket that receives, any that sends. */
+export async function relay(from: Readable, to: Writable): Promise<void> {
+  await to.send(await from.receive())
+}
+
+export async function capabilities(pull: Pull, push: Push, dealer: Dealer): Promise<void> {
+  await relay(pull, push)
+  await relay(dealer, dealer)
+  await relay(new XSubscriber(), new XPublisher())
+}
+
+/** A subclass, as zeromq.js users write them: the class's calls, `instanceof` and `super`. */
+class JsonPull extends Pull {
+  async json(): Promise<unknown> {
+    const [body] = await this.receive()
+    return JSON.parse(String(body))
+  }
+}
+
+export async function subclass(socket: unknown): Promise<unknown> {
+  if (socket instanceof JsonPull) return socket.json()
+  if (socket instanceof Pull) return socket.receive()
+  return new JsonPull({ linger: 0 }).json()
+}
+
 export async function polling(a: Pull, b: Dealer): Promise<void> {
   const poller = new Poller<Pull | Dealer>()
   poller.add(a)
@@ -115,12 +142,14 @@ export async function polling(a: Pull, b: Dealer): Promise<void> {
   const ready: PollResult<Pull | Dealer>[] = await poller.poll(100, AbortSignal.timeout(1000))
   for (const { socket, readable } of ready) if (readable) await socket.receive()
   poller.close()
-  // Sockets of two classes: merge() infers its type from the first, so name the union.
-  for await (const [socket, message] of merge<Pull | Dealer>(a, b, {
-    signal: AbortSignal.timeout(10),
-  })) {
+  // Sockets of two classes: merge() yields the union.
+  for await (const [socket, message] of merge(a, b, { signal: AbortSignal.timeout(10) })) {
     socket satisfies Pull | Dealer
     message satisfies Buffer[]
+  }
+  for await (const [socket, message] of merge(a, new Server())) {
+    socket satisfies Pull | Server
+    message satisfies Buffer[] | [Buffer, ServerRouting]
   }
 }
 
@@ -161,6 +190,8 @@ export async function draft(): Promise<void> {
   const [message, routing]: [Buffer, ServerRouting] = await server.receive()
   await server.send(message, { routingId: routing.routingId })
   await client.send("single frame")
+  const [reply]: [Buffer] = await client.receive()
+  void reply
   const radio = new Radio()
   await radio.send("body", { group: "news" })
   const dish = new Dish()

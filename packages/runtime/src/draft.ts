@@ -6,7 +6,7 @@
  */
 export { Channel } from "./socket/draft/channel.js"
 export { Client } from "./socket/draft/client.js"
-export { Datagram } from "./socket/draft/datagram.js"
+export { Datagram, type DatagramMessage, type DatagramSend } from "./socket/draft/datagram.js"
 export { Dish, type DishGroup } from "./socket/draft/dish.js"
 export { Peer } from "./socket/draft/peer.js"
 export { Radio, type RadioGroup, type RadioOptions } from "./socket/draft/radio.js"

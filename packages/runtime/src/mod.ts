@@ -16,6 +16,7 @@ export {
   Observer,
 } from "./observer.js"
 export {
+  type Merged,
   type MergeOptions,
   merge,
   type PollableSocket,
@@ -54,7 +55,14 @@ export {
   type SocketConstructorOptions,
   type WithProperties,
 } from "./socket/socket-base.js"
-export { Stream, type StreamConnectOptions, type StreamOptions } from "./socket/stream.js"
+export type { Readable, Writable } from "./socket/socket-capabilities.js"
+export {
+  Stream,
+  type StreamConnectOptions,
+  type StreamMessage,
+  type StreamOptions,
+  type StreamSend,
+} from "./socket/stream.js"
 export { Subscriber } from "./socket/subscriber.js"
 export { XPublisher, type XPublisherOptions } from "./socket/xpublisher.js"
 export { XSubscriber, type XSubscriberOptions } from "./socket/xsubscriber.js"

@@ -184,14 +184,22 @@ export interface ReceivingSocket<M> extends PollableSocket {
   receive(): Promise<M>
 }
 
+/** A socket and the message it received, for each socket type in S (merge() yields these). */
+export type Merged<S extends ReceivingSocket<unknown>> = S extends unknown
+  ? [S, Awaited<ReturnType<S["receive"]>>]
+  : never
+
 /**
  * Receives from several sockets at once, built on a Poller:
  * `for await (const [socket, message] of merge(a, b, { signal }))`. Fair across sockets (one
  * message from each ready socket in turn); ends when `signal` aborts or every socket is closed.
+ * Sockets of several types give a union: `merge(pull, dealer)` yields `[Pull, Buffer[]] |
+ * [Dealer, Buffer[]]`.
  */
-export async function* merge<S extends ReceivingSocket<unknown>>(
-  ...args: Array<S | MergeOptions>
-): AsyncGenerator<[S, Awaited<ReturnType<S["receive"]>>], void, undefined> {
+export async function* merge<A extends Array<ReceivingSocket<unknown> | MergeOptions>>(
+  ...args: A
+): AsyncGenerator<Merged<Extract<A[number], ReceivingSocket<unknown>>>, void, undefined> {
+  type S = Extract<A[number], ReceivingSocket<unknown>>
   const sockets = args.filter((a): a is S => "receive" in a)
   const { signal } = (args.find((a) => !("receive" in a)) ?? {}) as MergeOptions
   const poller = new Poller<S>()
@@ -209,7 +217,7 @@ export async function* merge<S extends ReceivingSocket<unknown>>(
         if (signal?.aborted) return
         // Still readable: nothing else took the message since the poll looked.
         if (socket.readable) {
-          yield [socket, (await socket.receive()) as Awaited<ReturnType<S["receive"]>>]
+          yield [socket, await socket.receive()] as Merged<S>
         }
       }
     }

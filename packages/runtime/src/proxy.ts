@@ -1,5 +1,6 @@
 import { ZmqError } from "@omq/transport"
 import { SocketBase } from "./socket/socket-base.js"
+import type { Readable, Writable } from "./socket/socket-capabilities.js"
 
 /** Messages and bytes forwarded in one direction. */
 export interface ProxyDirectionStats {
@@ -105,7 +106,7 @@ export class Proxy<F extends SocketBase = SocketBase, B extends SocketBase = Soc
       if (this.#paused) await this.#paused
       let frames: Buffer[]
       try {
-        frames = await from.receive()
+        frames = await calls(from).receive()
       } catch (err) {
         if ((err as ZmqError).code === "EAGAIN") continue // a timeout, or closed: the loop decides
         throw err
@@ -113,11 +114,11 @@ export class Proxy<F extends SocketBase = SocketBase, B extends SocketBase = Soc
       if (this.#terminated) return
       stats.messages++
       for (const f of frames) stats.bytes += f.length
-      if (this.capture && !this.capture.closed) await this.capture.send(frames)
+      if (this.capture && !this.capture.closed) await calls(this.capture).send(frames)
       // libzmq's proxy reads only from a side whose other side can take it, so TERMINATE is
       // always heard; ours has the message in hand already. terminate() ends run() without it:
       // the send stays queued in `to` (delivered if a peer comes, else dropped at its close).
-      const sent = to.send(frames)
+      const sent = calls(to).send(frames)
       sent.catch(() => {}) // a close after terminate() rejects it: nobody waits for it then
       await Promise.race([sent, this.#stop])
     }
@@ -130,6 +131,15 @@ function checkSocket(socket: unknown, end: string): void {
     throw new TypeError(`${end} must be a socket object`)
   }
   if (!(socket instanceof SocketBase)) throw new ZmqError("EINVAL", `${end} is not a socket`)
+}
+
+/**
+ * A socket's message calls, whatever its class shows (see socket-capabilities.ts): every socket
+ * has them at run time. One whose type cannot send rejects with ENOTSUP there; one that cannot
+ * receive is not pumped from.
+ */
+function calls(socket: SocketBase): Readable & Writable<Buffer[]> {
+  return socket as unknown as Readable & Writable<Buffer[]>
 }
 
 const SEND_ONLY = new Set(["PUSH", "PUB"])

@@ -12,6 +12,7 @@ import * as zmq from "zeromq"
 import * as zmqDraft from "zeromq/draft.js"
 import { forEachIoThreads, Sockets } from "./helpers/interop.js"
 import { connectRaw, frame, greeting, ready } from "./helpers/raw-peer.js"
+import { untyped } from "./helpers/untyped.js"
 import { type AnyDish, sendUntilReceived, withWorkingJoin } from "./helpers/zmq-dish.js"
 
 type Lib = "omq" | "zmq"
@@ -127,10 +128,11 @@ forEachIoThreads("draft sockets", (ctx: Context) => {
       code: "EHOSTUNREACH",
     })
     await assert.rejects(s.send("x", { routingId: 0 }), { code: "EHOSTUNREACH" })
-    await assert.rejects(s.send(["a", "b"], { routingId }), { code: "EINVAL" })
-    await assert.rejects(s.send("x"), { code: "EINVAL" })
+    // Multipart, or no routing id: the types reject these; from JavaScript they fail so.
+    await assert.rejects(untyped(s).send(["a", "b"], { routingId }), { code: "EINVAL" })
+    await assert.rejects(untyped(s).send("x"), { code: "EINVAL" })
     await assert.rejects(s.send("x", { routingId: -1 }), { code: "EINVAL" })
-    await assert.rejects(c.send(["a", "b"]), { code: "EINVAL" })
+    await assert.rejects(untyped(c).send(["a", "b"]), { code: "EINVAL" })
     // Nothing was lost for the peer.
     await s.send("still here", { routingId })
     assert.deepEqual((await c.receive()).map(text), ["still here"])
@@ -165,10 +167,10 @@ forEachIoThreads("draft sockets", (ctx: Context) => {
       it(`SCATTER→GATHER, ${scatterLib} SCATTER${scatterBinds ? " binds" : " connects"}: ${named(pairing)}`, async () => {
         const scatter = sockets.add(
           scatterLib === "omq" ? new Scatter(omq) : new zmqDraft.Scatter(common),
-        ) as AnyClient
+        ) as Omit<AnyClient, "receive">
         const gather = sockets.add(
           gatherLib === "omq" ? new Gather(omq) : new zmqDraft.Gather(common),
-        ) as AnyClient
+        ) as Omit<AnyClient, "send">
         const [binder, connecter] = scatterBinds ? [scatter, gather] : [gather, scatter]
         const asked = endpointFor(pairing.transport)
         await binder.bind(asked)
@@ -185,8 +187,9 @@ forEachIoThreads("draft sockets", (ctx: Context) => {
     const gather = sockets.add(new Gather(omq))
     await gather.bind("inproc://scatter-errors")
     scatter.connect("inproc://scatter-errors")
-    await assert.rejects(scatter.send(["a", "b"]), { code: "EINVAL" })
-    await assert.rejects(gather.send("x"), { code: "ENOTSUP" })
+    // The types reject both; from JavaScript they fail so.
+    await assert.rejects(untyped(scatter).send(["a", "b"]), { code: "EINVAL" })
+    await assert.rejects(untyped(gather).send("x"), { code: "ENOTSUP" })
     await scatter.send("ok")
     assert.deepEqual((await gather.receive()).map(text), ["ok"])
   })
@@ -292,10 +295,11 @@ forEachIoThreads("draft sockets", (ctx: Context) => {
     d.join("x".repeat(255))
     assert.throws(() => d.join("x".repeat(255)), { code: "EINVAL" })
     assert.throws(() => d.leave("never"), { code: "EINVAL" })
-    await assert.rejects(d.send("x"), { code: "ENOTSUP" })
     await assert.rejects(r.send("x", { group: "y".repeat(256) }), { code: "EINVAL" })
-    await assert.rejects(r.send(["a", "b"], { group: "g" }), { code: "EINVAL" })
-    await assert.rejects(r.receive(), { code: "ENOTSUP" })
+    // The types reject these; from JavaScript they fail so.
+    await assert.rejects(untyped(d).send("x"), { code: "ENOTSUP" })
+    await assert.rejects(untyped(r).send(["a", "b"], { group: "g" }), { code: "EINVAL" })
+    await assert.rejects(untyped(r).receive(), { code: "ENOTSUP" })
   })
 
   it("a group ends at its first NUL byte, as libzmq's C-string groups do", () => {

@@ -11,6 +11,7 @@ import { type Context, Push } from "omq"
 import { Datagram, Dish, Radio } from "omq/draft"
 import * as zmqDraft from "zeromq/draft.js"
 import { forEachIoThreads, Sockets } from "./helpers/interop.js"
+import { untyped } from "./helpers/untyped.js"
 import {
   type AnyDish,
   sendUntilReceived,
@@ -332,8 +333,9 @@ forEachIoThreads("udp draft sockets", (ctx: Context, ioThreads: number) => {
     const raw = await rawSocket()
     try {
       const to = `127.0.0.1:${raw.port}`
-      await assert.rejects(g.send(["only one"]), { code: "EINVAL" })
-      await assert.rejects(g.send([to, "a", "b"]), { code: "EINVAL" })
+      // The types reject both; from JavaScript they fail so.
+      await assert.rejects(untyped(g).send(["only one"]), { code: "EINVAL" })
+      await assert.rejects(untyped(g).send([to, "a", "b"]), { code: "EINVAL" })
       await assert.rejects(g.send([to, Buffer.alloc(8193)]), { code: "EMSGSIZE" })
       await g.send([to, Buffer.alloc(8192, 1)])
       assert.equal((await raw.next()).length, 8192)

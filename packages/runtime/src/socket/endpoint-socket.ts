@@ -56,8 +56,7 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
   readonly type: SocketType
 
   readonly context: Context
-  /** The endpoint of the last successful bind(), with wildcards resolved. */
-  lastEndpoint: string | null = null
+  #lastEndpoint: string | null = null
   readonly finished: Promise<void>
 
   /** Unique in the context, whatever thread made the socket. */
@@ -182,6 +181,11 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
     return this.#closed
   }
 
+  /** The endpoint of the last successful bind(), with wildcards resolved. Read-only. */
+  get lastEndpoint(): string | null {
+    return this.#lastEndpoint
+  }
+
   /**
    * Endpoints take the options as they are at bind() or connect(): as zeromq.js, warn when one
    * is set on a socket that has endpoints already (or a bind running), unless it acts at once.
@@ -252,11 +256,11 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
     if (ep.transport === "udp") checkUdpSocketType(this.type, true, address)
     if (ep.transport === "inproc") {
       await this.inproc.bind(ep.name)
-      this.lastEndpoint = address
+      this.#lastEndpoint = address
       return
     }
     const host = this.hostChannel
-    this.lastEndpoint = await host.io.bindEndpoint(this.id, address, this.#connectionOptions())
+    this.#lastEndpoint = await host.io.bindEndpoint(this.id, address, this.#connectionOptions())
   }
 
   async #bindToServer(address: string, transport: string, server: HttpServer): Promise<void> {
@@ -273,7 +277,7 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
     }
     const host = this.#hostChannel(true)
     const options = { ...this.#connectionOptions(), userServer: server }
-    this.lastEndpoint = await host.io.bindEndpoint(this.id, address, options)
+    this.#lastEndpoint = await host.io.bindEndpoint(this.id, address, options)
   }
 
   unbind(address: string): Promise<void> {

@@ -1,12 +1,18 @@
 import { FairQueue } from "./fair-queue.js"
 import type { Peer } from "./peer.js"
-import { SocketBase, type SocketConstructorOptions } from "./socket-base.js"
+import {
+  type Message,
+  SocketBase,
+  type SocketConstructorOptions,
+  type WithProperties,
+} from "./socket-base.js"
+import type { Readable, Writable } from "./socket-capabilities.js"
 
 /**
  * PAIR: exactly one peer. A second connection is refused (the host drops it) while the first
  * is attached. send() waits while there is no peer or it is at its high-water mark.
  */
-export class Pair extends SocketBase {
+export class Pair extends SocketBase implements Readable, Writable {
   constructor(options?: SocketConstructorOptions, type: "PAIR" | "CHANNEL" = "PAIR") {
     super(type, options)
   }
@@ -46,4 +52,13 @@ export class Pair extends SocketBase {
   protected xmessage(peer: Peer, frames: Buffer[]): void {
     this.enqueue(this.#fq, peer, frames)
   }
+}
+
+/** PAIR sends and receives (see socket-capabilities.ts). */
+export interface Pair {
+  receive(): Promise<Buffer[]>
+  receiveWithProperties(): Promise<WithProperties<Buffer[]>>
+  [Symbol.asyncIterator](): AsyncGenerator<Buffer[], void, undefined>
+  send(message: Message): Promise<void>
+  trySend(message: Message): boolean
 }

@@ -1,7 +1,8 @@
 import { ZmqError } from "@omq/transport"
 import { PrefixTrie } from "../util/prefix-trie.js"
 import type { Peer } from "./peer.js"
-import { SocketBase, type SocketConstructorOptions } from "./socket-base.js"
+import { type Message, SocketBase, type SocketConstructorOptions } from "./socket-base.js"
+import type { Writable } from "./socket-capabilities.js"
 
 export interface PublisherOptions extends SocketConstructorOptions {
   /** Wait (send() pends, EAGAIN after sendTimeout) instead of dropping at a full subscriber. */
@@ -32,7 +33,7 @@ export const DEFAULT_MAX_SUBSCRIPTIONS = 100_000
  * `noDrop` is set. Subscriptions arrive from peers as 0x01|topic / 0x00|topic messages (the
  * host turns SUBSCRIBE/CANCEL commands into those).
  */
-export class Publisher extends SocketBase {
+export class Publisher extends SocketBase implements Writable {
   protected readonly subscriptions = new PrefixTrie<Peer>()
   protected readonly attached = new Set<Peer>()
   noDrop: boolean
@@ -154,4 +155,10 @@ export interface SubscriptionChange {
 export function isSubscription(frames: readonly Uint8Array[]): boolean {
   const first = frames[0]
   return frames.length === 1 && first !== undefined && first.length > 0 && first[0]! <= 1
+}
+
+/** PUB sends (see socket-capabilities.ts). */
+export interface Publisher {
+  send(message: Message): Promise<void>
+  trySend(message: Message): boolean
 }

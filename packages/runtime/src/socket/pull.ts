@@ -1,10 +1,11 @@
 import { ZmqError } from "@omq/transport"
 import { FairQueue } from "./fair-queue.js"
 import type { Peer } from "./peer.js"
-import { SocketBase, type SocketConstructorOptions } from "./socket-base.js"
+import { SocketBase, type SocketConstructorOptions, type WithProperties } from "./socket-base.js"
+import type { Readable } from "./socket-capabilities.js"
 
 /** PULL: fair-queues messages from all its peers. It never sends. */
-export class Pull extends SocketBase {
+export class Pull extends SocketBase implements Readable {
   constructor(options?: SocketConstructorOptions, type: "PULL" | "GATHER" = "PULL") {
     super(type, options)
   }
@@ -34,4 +35,11 @@ export class Pull extends SocketBase {
   protected xmessage(peer: Peer, frames: Buffer[]): void {
     this.enqueue(this.#fq, peer, frames)
   }
+}
+
+/** PULL receives (see socket-capabilities.ts). */
+export interface Pull {
+  receive(): Promise<Buffer[]>
+  receiveWithProperties(): Promise<WithProperties<Buffer[]>>
+  [Symbol.asyncIterator](): AsyncGenerator<Buffer[], void, undefined>
 }

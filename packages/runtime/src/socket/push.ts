@@ -1,13 +1,14 @@
 import { ZmqError } from "@omq/transport"
 import { LoadBalancedSocket } from "./load-balanced.js"
 import type { Peer } from "./peer.js"
-import type { SocketConstructorOptions } from "./socket-base.js"
+import type { Message, SocketConstructorOptions } from "./socket-base.js"
+import type { Writable } from "./socket-capabilities.js"
 
 /**
  * PUSH: round-robins messages over the peers that have room; send() waits when there is no
  * peer or all are at their high-water mark. It never receives.
  */
-export class Push extends LoadBalancedSocket {
+export class Push extends LoadBalancedSocket implements Writable {
   constructor(options?: SocketConstructorOptions, type: "PUSH" | "SCATTER" = "PUSH") {
     super(type, options)
   }
@@ -24,4 +25,10 @@ export class Push extends LoadBalancedSocket {
   protected override xmessage(peer: Peer): void {
     this.consumed(peer)
   }
+}
+
+/** PUSH sends (see socket-capabilities.ts). */
+export interface Push {
+  send(message: Message): Promise<void>
+  trySend(message: Message): boolean
 }

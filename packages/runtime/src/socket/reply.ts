@@ -2,14 +2,20 @@ import { ZmqError } from "@omq/transport"
 import { FairQueue } from "./fair-queue.js"
 import { toFrames } from "./message.js"
 import type { Peer } from "./peer.js"
-import { type Message, SocketBase, type SocketConstructorOptions } from "./socket-base.js"
+import {
+  type Message,
+  SocketBase,
+  type SocketConstructorOptions,
+  type WithProperties,
+} from "./socket-base.js"
+import type { Readable, Writable } from "./socket-capabilities.js"
 
 /**
  * REP: fair-queues requests. Each request's envelope (every frame up to and including the empty
  * delimiter) is kept and put back in front of the reply, which goes to the requester only; a
  * reply whose requester has gone is dropped. Requests without a delimiter are dropped.
  */
-export class Reply extends SocketBase {
+export class Reply extends SocketBase implements Readable, Writable {
   readonly #fq = new FairQueue()
   /** Where the owed reply goes; null when the next call must be a receive. */
   #pending: { peer: Peer; envelope: Buffer[] } | null = null
@@ -95,4 +101,10 @@ export class Reply extends SocketBase {
   protected xmessage(peer: Peer, frames: Buffer[]): void {
     this.#fq.push(peer, frames)
   }
+}
+
+/** REP sends and receives: send(), trySend() and receive() are above (see socket-capabilities.ts). */
+export interface Reply {
+  receiveWithProperties(): Promise<WithProperties>
+  [Symbol.asyncIterator](): AsyncGenerator<Buffer[], void, undefined>
 }

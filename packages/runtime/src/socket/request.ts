@@ -1,7 +1,8 @@
 import { ZmqError } from "@omq/transport"
 import { LoadBalancedSocket } from "./load-balanced.js"
 import type { Peer } from "./peer.js"
-import type { Message, SocketConstructorOptions } from "./socket-base.js"
+import type { Message, SocketConstructorOptions, WithProperties } from "./socket-base.js"
+import type { Readable, Writable } from "./socket-capabilities.js"
 
 export interface RequestOptions extends SocketConstructorOptions {
   /** Send an empty message to each peer as its connection is made. Default false. */
@@ -20,7 +21,7 @@ const DELIMITER = new Uint8Array(0)
  * accepted only from the peer asked and only with that envelope. A send out of turn fails at
  * once with EFSM (zeromq.js would wait for ever), unless `relaxed`.
  */
-export class Request extends LoadBalancedSocket {
+export class Request extends LoadBalancedSocket implements Readable, Writable {
   correlate: boolean
   relaxed: boolean
   /** The peer whose reply is awaited; null when the next call must be a send. */
@@ -112,4 +113,10 @@ export class Request extends LoadBalancedSocket {
     id.writeUInt32BE(this.#requestId)
     return id
   }
+}
+
+/** REQ sends and receives: send(), trySend() and receive() are above (see socket-capabilities.ts). */
+export interface Request {
+  receiveWithProperties(): Promise<WithProperties>
+  [Symbol.asyncIterator](): AsyncGenerator<Buffer[], void, undefined>
 }

@@ -2,7 +2,13 @@ import { ZmqError } from "@omq/transport"
 import { FairQueue } from "./fair-queue.js"
 import type { Peer } from "./peer.js"
 import { RoutingIds } from "./routing-ids.js"
-import { SocketBase, type SocketConstructorOptions } from "./socket-base.js"
+import {
+  type Message,
+  SocketBase,
+  type SocketConstructorOptions,
+  type WithProperties,
+} from "./socket-base.js"
+import type { Readable, Writable } from "./socket-capabilities.js"
 
 export interface RouterOptions extends SocketConstructorOptions {
   /** Unknown routing ids (or a full peer) reject send() instead of dropping. Default false. */
@@ -23,7 +29,7 @@ export interface RouterConnectOptions {
  * routed by its first frame. A peer's id is the Identity it announced, or else a generated
  * 5-byte id (0x00 + a 32-bit counter), as libzmq does.
  */
-export class Router extends SocketBase {
+export class Router extends SocketBase implements Readable, Writable {
   readonly #fq = new FairQueue()
   readonly #ids = new RoutingIds()
   mandatory: boolean
@@ -120,4 +126,13 @@ export class Router extends SocketBase {
     if (id) this.enqueue(this.#fq, peer, [id, ...frames])
     else this.consumed(peer) // a peer waiting for its id: its messages are discarded
   }
+}
+
+/** ROUTER sends and receives (see socket-capabilities.ts). */
+export interface Router {
+  receive(): Promise<Buffer[]>
+  receiveWithProperties(): Promise<WithProperties<Buffer[]>>
+  [Symbol.asyncIterator](): AsyncGenerator<Buffer[], void, undefined>
+  send(message: Message): Promise<void>
+  trySend(message: Message): boolean
 }

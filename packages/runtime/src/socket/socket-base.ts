@@ -31,7 +31,7 @@ export type WithProperties<Received = Buffer[]> = [message: Received, properties
  * socket type sees only Peers, whatever carries them), and ordered queues of waiting send() and
  * receive() calls (any number may be outstanding; they are served in call order), readiness for
  * pollers, and, for the thread-safe types, other threads attached. A socket type adds routing by
- * implementing the x* hooks.
+ * implementing the x* hooks, and makes public the message calls it can do (socket-capabilities.ts).
  *
  * Lives on the thread that created it, and is used only there.
  */
@@ -109,7 +109,7 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
    * accepted it; waits while the socket type cannot route it (no peer, or every peer at its
    * high-water mark) and rejects with EAGAIN after `sendTimeout`.
    */
-  send(message: Message, options?: SendOptions): Promise<void> {
+  protected send(message: Message, options?: SendOptions): Promise<void> {
     if (this.closed || this.broken) return Promise.reject(this.broken ?? badSocket())
     let frames: Uint8Array[]
     try {
@@ -144,7 +144,7 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
    * loops, which then need no promise per message; on false, await `send()` or retry later.
    * Throws what send() would reject with (EBADF once closed, EFSM out of turn, EHOSTUNREACH...).
    */
-  trySend(message: Message, options?: SendOptions): boolean {
+  protected trySend(message: Message, options?: SendOptions): boolean {
     this.checkOpen()
     const frames = this.framesToSend(message, options)
     const sent = this.#sends.length === 0 && this.#canSend(frames) && this.xsend(frames)
@@ -153,7 +153,7 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
   }
 
   /** Resolves with the next message's frames; rejects with EAGAIN after `receiveTimeout`. */
-  receive(): Promise<Received> {
+  protected receive(): Promise<Received> {
     return this.#receive(false) as Promise<Received>
   }
 
@@ -162,7 +162,7 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
    * zmq_msg_gets): the peer's Socket-Type, Identity and "X-" properties, User-Id from ZAP,
    * and Peer-Address.
    */
-  receiveWithProperties(): Promise<WithProperties<Received>> {
+  protected receiveWithProperties(): Promise<WithProperties<Received>> {
     return this.#receive(true) as Promise<WithProperties<Received>>
   }
 
@@ -283,7 +283,8 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
     return this.#shares.attach(from)
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<Received, void, undefined> {
+  /** AsyncIterable (no next(): for-await, which ignores `protected`, refuses it) until public. */
+  protected async *[Symbol.asyncIterator](): AsyncIterable<Received> {
     while (!this.closed) {
       try {
         yield await this.receive()

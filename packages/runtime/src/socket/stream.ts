@@ -2,7 +2,13 @@ import { ZmqError } from "@omq/transport"
 import { FairQueue } from "./fair-queue.js"
 import type { Peer } from "./peer.js"
 import { RoutingIds } from "./routing-ids.js"
-import { SocketBase, type SocketConstructorOptions } from "./socket-base.js"
+import {
+  type MessageLike,
+  SocketBase,
+  type SocketConstructorOptions,
+  type WithProperties,
+} from "./socket-base.js"
+import type { Readable, Writable } from "./socket-capabilities.js"
 
 export interface StreamOptions extends SocketConstructorOptions {
   /** Deliver [id, ""] when a connection opens or closes. Default true. */
@@ -21,7 +27,7 @@ const EMPTY = Buffer.alloc(0)
  * [id, data] writes the bytes to that connection, and [id, ""] closes it. With `notify`,
  * [id, ""] also announces each connection that opens or closes.
  */
-export class Stream extends SocketBase {
+export class Stream extends SocketBase implements Readable<StreamMessage>, Writable<StreamSend> {
   readonly #fq = new FairQueue()
   readonly #ids = new RoutingIds()
   /** Peers whose connection came up (xready), told apart from pipes named at connect(). */
@@ -89,4 +95,18 @@ export class Stream extends SocketBase {
   protected xmessage(peer: Peer, frames: Buffer[]): void {
     this.enqueue(this.#fq, peer, [this.#ids.idOf(peer) ?? EMPTY, ...frames])
   }
+}
+
+/** What a STREAM receives: the connection's routing id, then the bytes read (or "" for a notice). */
+export type StreamMessage = [routingId: Buffer, data: Buffer]
+/** What a STREAM sends: the connection's routing id, then the bytes (or "" to close it). */
+export type StreamSend = [routingId: MessageLike, data: MessageLike]
+
+/** STREAM sends and receives two frames, [routing id, data] (see socket-capabilities.ts). */
+export interface Stream {
+  receive(): Promise<StreamMessage>
+  receiveWithProperties(): Promise<WithProperties<StreamMessage>>
+  [Symbol.asyncIterator](): AsyncGenerator<StreamMessage, void, undefined>
+  send(message: StreamSend): Promise<void>
+  trySend(message: StreamSend): boolean
 }

@@ -1,14 +1,16 @@
 import { ZmqError } from "@omq/transport"
-import { XSubscriber, type XSubscriberOptions } from "./xsubscriber.js"
+import type { WithProperties } from "./socket-base.js"
+import type { Readable } from "./socket-capabilities.js"
+import { SubscribingSocket, type XSubscriberOptions } from "./xsubscriber.js"
 
 const toBytes = (topic: string | Uint8Array): Uint8Array =>
   typeof topic === "string" ? Buffer.from(topic) : topic
 
 /**
- * SUB: an XSUB whose subscriptions are made with subscribe()/unsubscribe() and which cannot
+ * SUB: subscribes with subscribe()/unsubscribe(), as an XSUB does with messages, and cannot
  * send. Receives the messages whose first frame starts with one of its subscriptions.
  */
-export class Subscriber extends XSubscriber {
+export class Subscriber extends SubscribingSocket implements Readable {
   constructor(options?: XSubscriberOptions) {
     super(options, "SUB")
   }
@@ -34,4 +36,11 @@ export class Subscriber extends XSubscriber {
   protected override xhasOut(): boolean {
     return false
   }
+}
+
+/** SUB receives (see socket-capabilities.ts). */
+export interface Subscriber {
+  receive(): Promise<Buffer[]>
+  receiveWithProperties(): Promise<WithProperties>
+  [Symbol.asyncIterator](): AsyncGenerator<Buffer[], void, undefined>
 }

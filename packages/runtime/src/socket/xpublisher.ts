@@ -1,6 +1,8 @@
 import { FairQueue } from "./fair-queue.js"
 import type { Peer } from "./peer.js"
 import { isSubscription, Publisher, type PublisherOptions } from "./publisher.js"
+import type { WithProperties } from "./socket-base.js"
+import type { Readable, Writable } from "./socket-capabilities.js"
 
 export interface XPublisherOptions extends PublisherOptions {
   /**
@@ -22,7 +24,7 @@ export interface XPublisherOptions extends PublisherOptions {
  * 0x00|topic) and any other message its subscribers send upstream. When a subscriber leaves,
  * the unsubscriptions it implies are delivered too.
  */
-export class XPublisher extends Publisher {
+export class XPublisher extends Publisher implements Readable, Writable {
   readonly #fq = new FairQueue()
   verbosity: null | "allSubs" | "allSubsUnsubs"
   manual: boolean
@@ -109,4 +111,11 @@ export class XPublisher extends Publisher {
     if (subscribe) return this.verbosity === "allSubs" || (before === 0 && after === 1)
     return before === 1 && after === 0
   }
+}
+
+/** XPUB sends as a PUB does, and receives its subscribers' subscriptions (see socket-capabilities.ts). */
+export interface XPublisher {
+  receive(): Promise<Buffer[]>
+  receiveWithProperties(): Promise<WithProperties<Buffer[]>>
+  [Symbol.asyncIterator](): AsyncGenerator<Buffer[], void, undefined>
 }

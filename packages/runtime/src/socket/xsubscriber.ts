@@ -2,7 +2,13 @@ import { ZmqError } from "@omq/transport"
 import { PrefixTrie } from "../util/prefix-trie.js"
 import { FairQueue } from "./fair-queue.js"
 import type { Peer } from "./peer.js"
-import { SocketBase, type SocketConstructorOptions } from "./socket-base.js"
+import {
+  type Message,
+  SocketBase,
+  type SocketConstructorOptions,
+  type WithProperties,
+} from "./socket-base.js"
+import type { Readable, Writable } from "./socket-capabilities.js"
 
 const SELF = 0
 /** Topics travel as one ring record; this keeps them well inside one. */
@@ -13,12 +19,11 @@ export interface XSubscriberOptions extends SocketConstructorOptions {
 }
 
 /**
- * XSUB: the application subscribes by sending 0x01|topic and cancels with 0x00|topic; any other
- * message goes upstream to every peer. Subscriptions are counted, re-sent to each peer after
- * every reconnect, and also applied to what arrives, so nothing unsubscribed reaches the
- * application even from a peer that does not filter.
+ * What XSUB and SUB share: subscriptions counted, re-sent to each peer after every reconnect,
+ * and also applied to what arrives, so nothing unsubscribed reaches the application even from a
+ * peer that does not filter. (SUB is no XSUB: it cannot send; see socket-capabilities.ts.)
  */
-export class XSubscriber extends SocketBase {
+export abstract class SubscribingSocket extends SocketBase {
   readonly #fq = new FairQueue()
   readonly #topics = new PrefixTrie<number>()
 
@@ -84,4 +89,19 @@ export class XSubscriber extends SocketBase {
       this.enqueue(this.#fq, peer, frames)
     else this.consumed(peer)
   }
+}
+
+/**
+ * XSUB: the application subscribes by sending 0x01|topic and cancels with 0x00|topic; any other
+ * message goes upstream to every peer.
+ */
+export class XSubscriber extends SubscribingSocket implements Readable, Writable {}
+
+/** XSUB sends and receives (see socket-capabilities.ts). */
+export interface XSubscriber {
+  receive(): Promise<Buffer[]>
+  receiveWithProperties(): Promise<WithProperties>
+  [Symbol.asyncIterator](): AsyncGenerator<Buffer[], void, undefined>
+  send(message: Message): Promise<void>
+  trySend(message: Message): boolean
 }

@@ -175,9 +175,8 @@ export async function assertSendTimesOut(
   assert.ok(waited >= ms - 5, `rejected after ${waited.toFixed(1)} ms, before sendTimeout ${ms}`)
 }
 
+/** What the spec helpers use of a socket; SpecSender and SpecReceiver add send or receive. */
 interface SpecSocket {
-  send(message: string): Promise<void>
-  receive(): Promise<Buffer[]>
   sendTimeout: number
   receiveTimeout: number
   readonly lastEndpoint: string | null
@@ -185,13 +184,21 @@ interface SpecSocket {
   disconnect(endpoint: string): void
 }
 
+interface SpecSender extends SpecSocket {
+  send(message: string): Promise<void>
+}
+
+interface SpecReceiver extends SpecSocket {
+  receive(): Promise<Buffer[]>
+}
+
 /**
  * block_on_send_no_peers, for a `sender` bound with no peer: send() rejects with EAGAIN once
  * sendTimeout (0, then 100 ms) has passed, and what timed out is gone: a peer that comes later
  * (made by `makePeer`, connected here) gets only what follows. Returns that peer.
  */
-export async function assertBlocksWithNoPeers<P extends SpecSocket>(
-  sender: SpecSocket,
+export async function assertBlocksWithNoPeers<P extends SpecReceiver>(
+  sender: SpecSender,
   makePeer: () => P,
 ): Promise<P> {
   await assertSendTimesOut(sender, 0)
@@ -211,8 +218,8 @@ export async function assertBlocksWithNoPeers<P extends SpecSocket>(
  * old turns up: the first message is a new one.
  */
 export async function assertQueueGoesWithDisconnect(
-  bound: SpecSocket,
-  connected: SpecSocket,
+  bound: SpecSender,
+  connected: SpecReceiver,
   endpoint: string,
   first: string,
 ): Promise<void> {

@@ -1,9 +1,10 @@
 import { incompatibleProtocol, MAX_UDP_DATAGRAM, ZmqError } from "@omq/transport"
 import type { BindOptions } from "../endpoint-socket.js"
 import { FairQueue } from "../fair-queue.js"
-import { type Message, toFrames } from "../message.js"
+import { type Message, type MessageLike, toFrames } from "../message.js"
 import type { Peer as Pipe } from "../peer.js"
-import { SocketBase, type SocketConstructorOptions } from "../socket-base.js"
+import { SocketBase, type SocketConstructorOptions, type WithProperties } from "../socket-base.js"
+import type { Readable, Writable } from "../socket-capabilities.js"
 
 /**
  * DGRAM (draft): raw udp datagrams, libzmq's ZMQ_DGRAM. It binds one udp endpoint
@@ -20,7 +21,10 @@ import { SocketBase, type SocketConstructorOptions } from "../socket-base.js"
  *
  * Lives on the thread that made it.
  */
-export class Datagram extends SocketBase<Buffer[]> {
+export class Datagram
+  extends SocketBase<Buffer[]>
+  implements Readable<DatagramMessage>, Writable<DatagramSend>
+{
   readonly #fq = new FairQueue()
   /** The bound socket's pipe, once the host announced it. */
   #pipe: Pipe | null = null
@@ -89,4 +93,18 @@ export class Datagram extends SocketBase<Buffer[]> {
     if (frames.length === 2) this.enqueue(this.#fq, pipe, frames)
     else this.consumed(pipe)
   }
+}
+
+/** What a DGRAM receives: the sender's `a.b.c.d:port`, then the body. */
+export type DatagramMessage = [address: Buffer, body: Buffer]
+/** What a DGRAM sends: the peer's numeric `a.b.c.d:port`, then the body. */
+export type DatagramSend = [address: MessageLike, body: MessageLike]
+
+/** DGRAM sends and receives [address, body] (see socket-capabilities.ts). */
+export interface Datagram {
+  receive(): Promise<DatagramMessage>
+  receiveWithProperties(): Promise<WithProperties<DatagramMessage>>
+  [Symbol.asyncIterator](): AsyncGenerator<DatagramMessage, void, undefined>
+  send(message: DatagramSend): Promise<void>
+  trySend(message: DatagramSend): boolean
 }

@@ -1,7 +1,8 @@
 import { checkUdpSocketType, ZmqError } from "@omq/transport"
 import { FairQueue } from "../fair-queue.js"
 import type { Peer as Pipe } from "../peer.js"
-import { SocketBase, type SocketConstructorOptions } from "../socket-base.js"
+import { SocketBase, type SocketConstructorOptions, type WithProperties } from "../socket-base.js"
+import type { Readable } from "../socket-capabilities.js"
 import { groupBytes, groupKey } from "./groups.js"
 
 /** The group a DISH message was sent to. */
@@ -20,7 +21,10 @@ export interface DishGroup {
  *
  * Lives on the thread that made it.
  */
-export class Dish extends SocketBase<[Buffer, DishGroup], never> {
+export class Dish
+  extends SocketBase<[Buffer, DishGroup], never>
+  implements Readable<[Buffer, DishGroup]>
+{
   readonly #fq = new FairQueue()
   /** Joined groups by key, with their bytes. */
   readonly #groups = new Map<string, Uint8Array>()
@@ -104,6 +108,13 @@ export class Dish extends SocketBase<[Buffer, DishGroup], never> {
       this.consumed(pipe)
     }
   }
+}
+
+/** DISH receives (see socket-capabilities.ts). */
+export interface Dish {
+  receive(): Promise<[Buffer, DishGroup]>
+  receiveWithProperties(): Promise<WithProperties<[Buffer, DishGroup]>>
+  [Symbol.asyncIterator](): AsyncGenerator<[Buffer, DishGroup], void, undefined>
 }
 
 /** What a DISH's receive() gives, from [group, body]. */

@@ -7,9 +7,10 @@ import {
 } from "@omq/transport"
 import type { BindOptions } from "../endpoint-socket.js"
 
-import type { Message } from "../message.js"
+import type { Message, MessageLike } from "../message.js"
 import type { Peer as Pipe } from "../peer.js"
 import { SocketBase, type SocketConstructorOptions } from "../socket-base.js"
+import type { Writable } from "../socket-capabilities.js"
 import { groupBytes, groupKey } from "./groups.js"
 import { singleFrame } from "./single-frame.js"
 
@@ -38,7 +39,10 @@ export interface RadioGroup {
  *
  * Lives on the thread that made it.
  */
-export class Radio extends SocketBase<never, RadioGroup> {
+export class Radio
+  extends SocketBase<never, RadioGroup>
+  implements Writable<MessageLike, [options: RadioGroup]>
+{
   /** Group → the pipes that joined it. */
   readonly #joined = new Map<string, Set<Pipe>>()
   /** Pipe → its groups, to forget them when it goes. */
@@ -150,4 +154,10 @@ export function groupedFrames(message: Message, options: RadioGroup | undefined)
   const body = singleFrame("RADIO", message)
   if (options?.group === undefined) throw new ZmqError("EINVAL", "RADIO send() needs { group }")
   return [groupBytes(options.group), body]
+}
+
+/** RADIO sends single-frame messages, each to a group (see socket-capabilities.ts). */
+export interface Radio {
+  send(message: MessageLike, options: RadioGroup): Promise<void>
+  trySend(message: MessageLike, options: RadioGroup): boolean
 }

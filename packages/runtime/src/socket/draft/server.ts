@@ -1,8 +1,9 @@
 import { ZmqError } from "@omq/transport"
 import { FairQueue } from "../fair-queue.js"
-import type { Message } from "../message.js"
+import type { Message, MessageLike } from "../message.js"
 import type { Peer as Pipe } from "../peer.js"
-import { SocketBase, type SocketConstructorOptions } from "../socket-base.js"
+import { SocketBase, type SocketConstructorOptions, type WithProperties } from "../socket-base.js"
+import type { Readable, Writable } from "../socket-capabilities.js"
 import { singleFrame } from "./single-frame.js"
 
 /** Where a SERVER's message goes, or which peer it came from. */
@@ -20,7 +21,10 @@ export interface ServerRouting {
  *
  * Lives on the thread that made it.
  */
-export class Server extends SocketBase<[Buffer, ServerRouting], ServerRouting> {
+export class Server
+  extends SocketBase<[Buffer, ServerRouting], ServerRouting>
+  implements Readable<[Buffer, ServerRouting]>, Writable<MessageLike, [options: ServerRouting]>
+{
   readonly #fq = new FairQueue()
   readonly #byId = new Map<number, Pipe>()
   /** Kept after a pipe goes, so its messages still waiting keep their routing id. */
@@ -134,4 +138,16 @@ function idFrame(id: number): Buffer {
 
 function idOf(frame: Uint8Array): number {
   return new DataView(frame.buffer, frame.byteOffset, 4).getUint32(0)
+}
+
+/**
+ * SERVER (and PEER) sends and receives single-frame messages; a send names its peer (see
+ * socket-capabilities.ts).
+ */
+export interface Server {
+  receive(): Promise<[Buffer, ServerRouting]>
+  receiveWithProperties(): Promise<WithProperties<[Buffer, ServerRouting]>>
+  [Symbol.asyncIterator](): AsyncGenerator<[Buffer, ServerRouting], void, undefined>
+  send(message: MessageLike, options: ServerRouting): Promise<void>
+  trySend(message: MessageLike, options: ServerRouting): boolean
 }
