@@ -114,16 +114,20 @@ async function main() {
   let matched = 0
   let mismatched = 0
   const began = performance.now()
-  for (let i = 0; i < count; i++) {
-    const [reply] = await request(`request ${i}`)
-    if (String(reply) === `request ${i}`) matched++
-    else mismatched++
+  try {
+    for (let i = 0; i < count; i++) {
+      const [reply] = await request(`request ${i}`)
+      if (String(reply) === `request ${i}`) matched++
+      else mismatched++
+    }
+  } finally {
+    // Also when a request is abandoned (EAGAIN): no worker process outlives the run.
+    clearInterval(killer)
+    for (const worker of workers) worker.kill("SIGKILL")
+    for (const worker of stopped) worker.kill("SIGKILL")
+    close()
   }
   const seconds = (performance.now() - began) / 1000
-  clearInterval(killer)
-  for (const worker of workers) worker.kill("SIGKILL")
-  for (const worker of stopped) worker.kill("SIGKILL")
-  close()
   console.log(
     `${values.pattern}: ${count} requests, ${matched} answered with their own reply, ` +
       `${mismatched} wrong or twice; ${kills} workers ${values.stop ? "stopped" : "killed"}, ` +
