@@ -1,6 +1,7 @@
 import { type Context, type MessageLike, Router } from "omq"
 import { type Clock, realClock } from "./clock.js"
 import { reasonOf } from "./error-reason.js"
+import { HeartbeatGaps } from "./heartbeat-gaps.js"
 import {
   clientReply,
   DEFAULT_HEARTBEAT,
@@ -14,7 +15,7 @@ import {
   type ToBroker,
   workerCommand,
 } from "./majordomo-protocol.js"
-import { HeartbeatGaps, type Request, Service, type Worker } from "./majordomo-service.js"
+import { type Request, Service, type Worker } from "./majordomo-service.js"
 
 export interface MajordomoBrokerOptions {
   /** Milliseconds between heartbeats to workers. Default 2,500. */

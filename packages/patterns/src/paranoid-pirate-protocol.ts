@@ -23,6 +23,7 @@ export type ParanoidPirateEvent =
   | { type: "queue-lost"; reconnectIn: number }
   | { type: "reconnected" }
   | { type: "handler-failed"; reason: string }
+  | { type: "heartbeat-mismatch"; worker: string; expected: number; observed: number }
 
 export const paranoidPirateEvents = diagnostics.channel("omq:patterns:paranoid-pirate")
 

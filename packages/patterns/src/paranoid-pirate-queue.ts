@@ -1,5 +1,6 @@
 import { type Context, Router } from "omq"
 import { type Clock, realClock } from "./clock.js"
+import { HeartbeatGaps } from "./heartbeat-gaps.js"
 import {
   DEFAULT_INTERVAL,
   DEFAULT_LIVENESS,
@@ -23,6 +24,8 @@ interface Worker {
   /** Heartbeats left before it is taken for dead; reset by anything it sends. */
   liveness: number
   busy: boolean
+  /** Its HEARTBEATs' gaps, to tell a worker beating at another interval than the queue's. */
+  beats: HeartbeatGaps
 }
 
 /**
@@ -97,6 +100,7 @@ export class ParanoidPirateQueue {
         // A worker heard again after it expired (a partition healed) may come back with
         // heartbeats rather than READY: alive and holding nothing it knows of, so idle.
         if (isCommand(rest, PPP_HEARTBEAT)) {
+          this.#beat(worker)
           if (!known) this.#makeIdle(worker)
           continue
         }
@@ -131,12 +135,24 @@ export class ParanoidPirateQueue {
     const key = id.toString("hex")
     let worker = this.#workers.get(key)
     if (!worker) {
-      worker = { id, liveness: this.#liveness, busy: false }
+      worker = { id, liveness: this.#liveness, busy: false, beats: new HeartbeatGaps() }
       this.#workers.set(key, worker)
       publish({ type: "worker-ready", worker: key })
     }
     worker.liveness = this.#liveness
     return worker
+  }
+
+  /** A HEARTBEAT: its gap from the last one, against the queue's own interval. */
+  #beat(worker: Worker): void {
+    const observed = worker.beats.mismatch(this.#clock.now?.() ?? Date.now(), this.#interval)
+    if (observed === null) return
+    publish({
+      type: "heartbeat-mismatch",
+      worker: worker.id.toString("hex"),
+      expected: this.#interval,
+      observed,
+    })
   }
 
   #makeIdle(worker: Worker): void {

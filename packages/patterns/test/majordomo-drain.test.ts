@@ -5,8 +5,8 @@
 import { strict as assert } from "node:assert"
 import { afterEach, beforeEach, describe, it } from "node:test"
 import { Dealer } from "omq"
+import { HeartbeatGaps } from "../src/heartbeat-gaps.js"
 import type { MdpVersion } from "../src/majordomo-protocol.js"
-import { HeartbeatGaps } from "../src/majordomo-service.js"
 import {
   type LazyPirateEvent,
   MajordomoBroker,

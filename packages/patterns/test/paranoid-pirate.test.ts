@@ -202,4 +202,27 @@ describe("Paranoid Pirate (RFC 6)", () => {
     while (isHeartbeat(request)) request = await worker.receive() // the queue's, from before
     assert.equal(String(request.at(-1)), "after the partition")
   })
+
+  it("a worker heartbeating at another interval than the queue's is reported (heartbeat-mismatch; once per worker: heartbeat-gaps' unit test)", async () => {
+    // Real time: the queue beats every 100 ms, the worker (a raw DEALER) every 300 ms.
+    const q = keep(
+      await ParanoidPirateQueue.bind("tcp://127.0.0.1:*", "tcp://127.0.0.1:*", {
+        interval: 100,
+        liveness: 50,
+      }),
+    )
+    const worker = keep(new Dealer({ linger: 0 }))
+    worker.connect(endpoints(q).backend)
+    await worker.send(PPP_READY)
+    const mismatch = nextEvent((e) => e.type === "heartbeat-mismatch")
+    const beating = setInterval(() => void worker.send(PPP_HEARTBEAT).catch(() => {}), 300)
+    try {
+      const event = await mismatch
+      assert.equal(event.type === "heartbeat-mismatch" && event.expected, 100)
+      // The median of three gaps: 300 ms, or more on a loaded machine; never the queue's 100.
+      assert.ok(event.type === "heartbeat-mismatch" && event.observed >= 200, JSON.stringify(event))
+    } finally {
+      clearInterval(beating)
+    }
+  })
 })

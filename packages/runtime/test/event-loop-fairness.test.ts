@@ -24,17 +24,17 @@ async function checkPhasesDuring(work: () => Promise<void>): Promise<number> {
 }
 
 describe("event loop fairness", () => {
-  it("awaited send() and receive() calls that never wait still yield to the loop, every 2 ms or so", async () => {
+  it("awaited send() and receive() calls that never wait still yield to the loop, every 2 ms of their own", async () => {
     const name = `inproc://fair-${process.pid}`
     const pull = new Pull({ context: ctx, linger: 0, receiveHighWaterMark: 1_000_000 })
     const push = new Push({ context: ctx, linger: 0, sendHighWaterMark: 1_000_000 })
     await pull.bind(name)
     push.connect(name)
-    // 20 ms of calls that settle at once (checked every 50 calls); then as many receives.
+    // 100 ms of calls that settle at once (checked every 50 calls); then as many receives.
     let sent = 0
     const sendTurns = await checkPhasesDuring(async () => {
       const start = performance.now()
-      while (sent % 50 !== 0 || performance.now() - start < 20) {
+      while (sent % 50 !== 0 || performance.now() - start < 100) {
         await push.send("x")
         sent++
       }
@@ -42,9 +42,11 @@ describe("event loop fairness", () => {
     const receiveTurns = await checkPhasesDuring(async () => {
       for (let i = 0; i < sent; i++) await pull.receive()
     })
-    // A turn per 2 ms slice: about 10 in 20 ms; without the budget, none at all.
-    assert.ok(sendTurns >= 5, `${sent} sends in 20 ms let ${sendTurns} check phases run`)
-    assert.ok(receiveTurns >= 3, `${sent} receives let ${receiveTurns} check phases run`)
+    // A turn per 2 ms slice of the thread's own time: up to 50 in 100 ms, fewer when the
+    // machine takes the CPU away for long stretches (a CI run saw 4 in 20 ms); without the
+    // budget, none at all.
+    assert.ok(sendTurns >= 3, `${sent} sends in 100 ms let ${sendTurns} check phases run`)
+    assert.ok(receiveTurns >= 2, `${sent} receives let ${receiveTurns} check phases run`)
     push.close()
     pull.close()
   })
