@@ -1,6 +1,7 @@
 import diagnostics from "node:diagnostics_channel"
 import { type Context, type Message, Request, ZmqError } from "omq"
 import { type Clock, realClock } from "./clock.js"
+import { receiveWithin } from "./receive-within.js"
 
 /** The zguide's defaults (chapter 4, lpclient). */
 const DEFAULT_TIMEOUT = 2_500
@@ -111,33 +112,12 @@ export class LazyPirateClient {
     timeout: number,
     signal: AbortSignal | undefined,
   ): Promise<Buffer[] | null> {
-    const clock = this.#options.clock
-    return new Promise((resolve, reject) => {
-      const onAbort = (): void => {
-        clock.clearTimeout(timer)
-        this.#drop()
-        reject(signal!.reason)
-      }
-      const timer = clock.setTimeout(() => {
-        signal?.removeEventListener("abort", onAbort)
-        resolve(null)
-      }, timeout)
-      signal?.addEventListener("abort", onAbort, { once: true })
-      socket.receive().then(
-        (reply) => {
-          clock.clearTimeout(timer)
-          signal?.removeEventListener("abort", onAbort)
-          resolve(reply)
-        },
-        // Closed under it (a timeout, an abort, close()): the outcome is settled elsewhere.
-        (err: unknown) => {
-          if (socket === this.#socket || this.#closed) {
-            clock.clearTimeout(timer)
-            signal?.removeEventListener("abort", onAbort)
-            reject(err)
-          }
-        },
-      )
+    return receiveWithin(() => socket.receive(), {
+      clock: this.#options.clock,
+      timeout,
+      signal,
+      drop: () => this.#drop(),
+      owns: () => socket === this.#socket || this.#closed,
     })
   }
 

@@ -13,6 +13,7 @@ import {
   parseClientReply,
   parseClientReply02,
 } from "./majordomo-protocol.js"
+import { receiveWithin } from "./receive-within.js"
 
 /** As the Lazy Pirate client (`timeout` 2,500 ms, `retries` 3, `context`, `clock`), and `mdp`. */
 export interface MajordomoClientOptions extends LazyPirateOptions {
@@ -175,37 +176,12 @@ export class MajordomoClient {
     timeout: number,
     signal: AbortSignal | undefined,
   ): Promise<Buffer[] | null> {
-    const clock = this.#clock
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(signal.reason)
-        return
-      }
-      const onAbort = (): void => {
-        clock.clearTimeout(timer)
-        this.#drop()
-        reject(signal!.reason)
-      }
-      const timer = clock.setTimeout(() => {
-        signal?.removeEventListener("abort", onAbort)
-        resolve(null)
-      }, timeout)
-      signal?.addEventListener("abort", onAbort, { once: true })
-      socket.receive().then(
-        (frames) => {
-          clock.clearTimeout(timer)
-          signal?.removeEventListener("abort", onAbort)
-          resolve(frames)
-        },
-        // Closed under it (a timeout, an abort, close()): the outcome is settled elsewhere.
-        (err: unknown) => {
-          if (socket === this.#socket || this.#closed) {
-            clock.clearTimeout(timer)
-            signal?.removeEventListener("abort", onAbort)
-            reject(err)
-          }
-        },
-      )
+    return receiveWithin(() => socket.receive(), {
+      clock: this.#clock,
+      timeout,
+      signal,
+      drop: () => this.#drop(),
+      owns: () => socket === this.#socket || this.#closed,
     })
   }
 
