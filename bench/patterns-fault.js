@@ -45,7 +45,10 @@ if (values.role === "worker") {
   const worker = majordomo
     ? new MajordomoWorker(values.backend, "echo", echo, { heartbeat: interval })
     : new ParanoidPirateWorker(values.backend, echo, { interval })
+  // The parent gone (its run over, or failed): so is this worker. It may have gone while this
+  // process was still starting, before the listener was there (orphans were seen under load).
   process.on("disconnect", () => worker.close())
+  if (!process.connected) worker.close()
 } else {
   await main()
 }
