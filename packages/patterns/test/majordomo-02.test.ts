@@ -2,7 +2,7 @@
 // (a 0.1 client of a 0.2 worker gets the FINAL only), and the DEALER client's retries, partial
 // replies as an async iterator, and aborts. Real sockets on tcp; clocks injected, one per party.
 import { strict as assert } from "node:assert"
-import { afterEach, beforeEach, describe, it } from "node:test"
+import { describe, it } from "node:test"
 import { Dealer, Router, ZmqError } from "omq"
 import {
   type MdpVersion,
@@ -11,14 +11,12 @@ import {
   parseToWorker,
 } from "../src/majordomo-protocol.js"
 import {
-  type LazyPirateEvent,
   MajordomoBroker,
   MajordomoClient,
-  type MajordomoEvent,
   type MajordomoHandler,
   MajordomoWorker,
 } from "../src/mod.js"
-import { EventLog } from "./event-log.js"
+import { majordomoFixture } from "./majordomo-fixture.js"
 import { ManualClock } from "./manual-clock.js"
 
 const text = (frames: Buffer[]) => frames.map(String)
@@ -26,22 +24,7 @@ const b = (...frames: Array<string | number[]>) =>
   frames.map((x) => (typeof x === "string" ? Buffer.from(x) : Buffer.from(x)))
 
 describe("Majordomo MDP/0.2 (RFC 18)", () => {
-  const log = new EventLog<MajordomoEvent>("omq:patterns:majordomo")
-  const pirate = new EventLog<LazyPirateEvent>("omq:patterns:lazy-pirate")
-  const closers: Array<{ close(): void }> = []
-  const keep = <T extends { close(): void }>(c: T): T => {
-    closers.push(c)
-    return c
-  }
-  beforeEach(() => {
-    log.start()
-    pirate.start()
-  })
-  afterEach(() => {
-    log.stop()
-    pirate.stop()
-    for (const c of closers.splice(0).reverse()) c.close()
-  })
+  const { log, pirate, keep } = majordomoFixture()
 
   const broker = async () =>
     keep(await MajordomoBroker.bind("tcp://127.0.0.1:*", { clock: new ManualClock() }))

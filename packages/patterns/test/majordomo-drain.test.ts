@@ -3,40 +3,23 @@
 // worker heartbeating at another interval than the broker's is reported, once. Real sockets on
 // tcp; the broker's clock is advanced by hand, so "intervals" are exact.
 import { strict as assert } from "node:assert"
-import { afterEach, beforeEach, describe, it } from "node:test"
+import { describe, it } from "node:test"
 import { Dealer } from "omq"
 import { HeartbeatGaps } from "../src/heartbeat-gaps.js"
 import type { MdpVersion } from "../src/majordomo-protocol.js"
 import {
-  type LazyPirateEvent,
   MajordomoBroker,
   MajordomoClient,
-  type MajordomoEvent,
   type MajordomoHandler,
   MajordomoWorker,
 } from "../src/mod.js"
-import { EventLog } from "./event-log.js"
+import { majordomoFixture } from "./majordomo-fixture.js"
 import { ManualClock } from "./manual-clock.js"
 
 const text = (frames: Buffer[]) => frames.map(String)
 
 describe("Majordomo: leaving workers and heartbeat mismatch", () => {
-  const log = new EventLog<MajordomoEvent>("omq:patterns:majordomo")
-  const pirate = new EventLog<LazyPirateEvent>("omq:patterns:lazy-pirate")
-  const closers: Array<{ close(): void }> = []
-  const keep = <T extends { close(): void }>(c: T): T => {
-    closers.push(c)
-    return c
-  }
-  beforeEach(() => {
-    log.start()
-    pirate.start()
-  })
-  afterEach(() => {
-    log.stop()
-    pirate.stop()
-    for (const c of closers.splice(0).reverse()) c.close()
-  })
+  const { log, pirate, keep } = majordomoFixture()
 
   const broker = async (clock = new ManualClock()) =>
     keep(await MajordomoBroker.bind("tcp://127.0.0.1:*", { clock }))

@@ -3,7 +3,7 @@
 // for exactly the party the test means), and the test waits on the broker's events, not on time.
 // MDP/0.2, versions mixed, drain and heartbeat mismatch: majordomo-02.test.ts.
 import { strict as assert } from "node:assert"
-import { afterEach, beforeEach, describe, it } from "node:test"
+import { describe, it } from "node:test"
 import { Dealer, Router, ZmqError } from "omq"
 import {
   MDP_CLIENT,
@@ -12,35 +12,18 @@ import {
   parseToWorker,
 } from "../src/majordomo-protocol.js"
 import {
-  type LazyPirateEvent,
   MajordomoBroker,
   MajordomoClient,
-  type MajordomoEvent,
   MajordomoWorker,
   MDP_READY,
   MDP_REQUEST,
   MDP_WORKER,
 } from "../src/mod.js"
-import { EventLog } from "./event-log.js"
+import { majordomoFixture } from "./majordomo-fixture.js"
 import { ManualClock } from "./manual-clock.js"
 
 describe("Majordomo (RFC 7, RFC 8)", () => {
-  const log = new EventLog<MajordomoEvent>("omq:patterns:majordomo")
-  const pirate = new EventLog<LazyPirateEvent>("omq:patterns:lazy-pirate")
-  const closers: Array<{ close(): void }> = []
-  const keep = <T extends { close(): void }>(c: T): T => {
-    closers.push(c)
-    return c
-  }
-  beforeEach(() => {
-    log.start()
-    pirate.start()
-  })
-  afterEach(() => {
-    log.stop()
-    pirate.stop()
-    for (const c of closers.splice(0).reverse()) c.close()
-  })
+  const { log, pirate, keep } = majordomoFixture()
 
   const broker = async (clock: ManualClock, requestTimeout?: number) =>
     keep(
