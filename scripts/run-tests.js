@@ -9,6 +9,7 @@ const roots = [
   "packages/transport/dist/test",
   "packages/runtime/dist/test",
   "packages/patterns/dist/test",
+  "packages/cli/dist/test",
   "checks/smoke",
   "checks/tests",
 ]
