@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto"
 import { EventEmitter } from "node:events"
 import { type Context, ZmqError } from "omq"
 import { type Clock, realClock } from "./clock.js"
+import { ClonePendingSets } from "./clone-pending-sets.js"
 import {
   CHP_HUGZ,
   CHP_KTHXBAI,
@@ -40,17 +41,6 @@ export interface CloneChange {
   properties: Readonly<Record<string, string>>
 }
 
-interface PendingSet {
-  frames: Buffer[]
-  uuid: string
-  /** In the subtree: done when the server publishes it back; else once it is handed over. */
-  echoed: boolean
-  /** The session it was last sent on: a set is sent again after a failover. */
-  sentOn: CloneSession | null
-  resolve(): void
-  reject(err: unknown): void
-}
-
 /**
  * A Clone client (RFC 12, CHP; the guide's clone agent without its background thread): a copy
  * of a server's hashmap, or of one subtree of it, kept current.
@@ -79,7 +69,7 @@ export class CloneClient extends EventEmitter<{ change: [CloneChange] }> {
   #current = 0
   #session: CloneSession | null = null
   #silence: unknown = null
-  readonly #pending = new Map<string, PendingSet>()
+  readonly #pending = new ClonePendingSets()
   #ready: Promise<void> | null = null
   #onReady: { resolve(): void; reject(err: unknown): void } | null = null
   #closed = false
@@ -171,24 +161,9 @@ export class CloneClient extends EventEmitter<{ change: [CloneChange] }> {
     }
     const uuid = randomBytes(16)
     const frames = encodeKv({ ...update, sequence: 0n, uuid })
-    return new Promise((resolve, reject) => {
-      const id = uuid.toString("hex")
-      this.#pending.set(id, {
-        frames,
-        uuid: id,
-        echoed: update.key.startsWith(this.#subtree),
-        sentOn: null,
-        resolve: () => {
-          this.#pending.delete(id)
-          resolve()
-        },
-        reject: (err) => {
-          this.#pending.delete(id)
-          reject(err)
-        },
-      })
-      this.#flush()
-    })
+    const settled = this.#pending.add(uuid, frames, update.key.startsWith(this.#subtree))
+    this.#flush()
+    return settled
   }
 
   /** Deletes `key` through the server (an update with an empty value). */
@@ -206,7 +181,7 @@ export class CloneClient extends EventEmitter<{ change: [CloneChange] }> {
     const closed = new ZmqError("EBADF", "client is closed")
     this.#onReady?.reject(closed)
     this.#onReady = null
-    for (const pending of [...this.#pending.values()]) pending.reject(closed)
+    this.#pending.rejectAll(closed)
   }
 
   /** A session with the current server: subscribe, then ask for a snapshot. */
@@ -280,7 +255,7 @@ export class CloneClient extends EventEmitter<{ change: [CloneChange] }> {
       })
     }
     // Sets of ours the server had before the snapshot (uuids in KVSYNC, as the guide sends them).
-    for (const entry of this.#map.values()) this.#settle(entry.uuid)
+    for (const entry of this.#map.values()) this.#pending.settle(entry.uuid)
     for (const msg of session.held.splice(0)) this.#apply(session, msg)
     this.#onReady?.resolve()
     this.#onReady = null
@@ -298,7 +273,7 @@ export class CloneClient extends EventEmitter<{ change: [CloneChange] }> {
 
   #apply(session: CloneSession, msg: KvMsg): void {
     const { key, sequence } = msg
-    this.#settle(msg.uuid) // applied or not, the server has published it
+    this.#pending.settle(msg.uuid) // applied or not, the server has published it
     if (sequence <= this.#sequence) {
       publish({
         type: "discarded",
@@ -320,22 +295,10 @@ export class CloneClient extends EventEmitter<{ change: [CloneChange] }> {
     }
   }
 
-  /** A set of ours came back from the server: it is done. */
-  #settle(uuid: Buffer): void {
-    if (uuid.byteLength === 0 || this.#pending.size === 0) return
-    this.#pending.get(uuid.toString("hex"))?.resolve()
-  }
-
   /** Sends the sets not yet sent to the server in use, once it is synced and listening. */
   #flush(): void {
     const session = this.#session
-    if (!session?.synced || !session.collectorReady) return
-    for (const pending of [...this.#pending.values()]) {
-      if (pending.sentOn === session) continue
-      pending.sentOn = session
-      session.send(pending.frames)
-      if (!pending.echoed) pending.resolve()
-    }
+    if (session?.synced && session.collectorReady) this.#pending.sendOn(session)
   }
 
   /** A listener that throws must not stop the client: its error surfaces on its own. */
