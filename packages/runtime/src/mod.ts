@@ -41,6 +41,7 @@ export {
 export { curveKeyPair } from "./security/curve-key-pair.js"
 export { Dealer, type DealerOptions } from "./socket/dealer.js"
 export type { BindOptions } from "./socket/endpoint-socket.js"
+export type { RoutedMessage } from "./socket/message-calls.js"
 export { MessageProperties } from "./socket/message-properties.js"
 export type { SocketOptions } from "./socket/options.js"
 export { Pair } from "./socket/pair.js"
