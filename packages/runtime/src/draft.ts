@@ -15,6 +15,8 @@ export { Radio, type RadioGroup, type RadioOptions } from "./socket/draft/radio.
 export { Gather, Scatter } from "./socket/draft/scatter-gather.js"
 export { Server, type ServerRouting } from "./socket/draft/server.js"
 export {
+  type AttachedCalls,
+  type AttachedSocket,
   type AttachOptions,
   attachShared,
   type SharedSocketHandle,
