@@ -39,3 +39,4 @@ export type { SocketConstructorOptions, SocketOptions } from "./browser/socket-o
 export { Subscriber } from "./browser/subscriber.js"
 export { XPublisher, type XPublisherOptions } from "./browser/xpublisher.js"
 export { XSubscriber, type XSubscriberOptions } from "./browser/xsubscriber.js"
+export type { Receiving, RoutedMessage, Sending } from "./socket/message-calls.js"
