@@ -19,7 +19,23 @@ import {
   type Subscriber,
   type Writable,
 } from "omq"
-import type { Client, Datagram, Dish, Gather, Radio, Scatter, Server } from "omq/draft"
+import type {
+  Publisher as BrowserPublisher,
+  Pull as BrowserPull,
+  Push as BrowserPush,
+  Router as BrowserRouter,
+  Subscriber as BrowserSubscriber,
+} from "omq/browser"
+import {
+  attachShared,
+  type Client,
+  type Datagram,
+  type Dish,
+  type Gather,
+  type Radio,
+  type Scatter,
+  type Server,
+} from "omq/draft"
 
 export function options(push: Push): void {
   // @ts-expect-error an option name that does not exist
@@ -155,4 +171,50 @@ export function patterns(): void {
   new MajordomoWorker("tcp://127.0.0.1:5555", "echo")
   // @ts-expect-error MDP is "0.1" or "0.2"
   new MajordomoClient("tcp://127.0.0.1:5555", { mdp: "0.3" })
+}
+
+export async function routed(router: Router): Promise<void> {
+  // @ts-expect-error a ROUTER message starts with the routing id: a lone frame has no body (EINVAL)
+  await router.send("only a body")
+  // @ts-expect-error nor has an array of one frame
+  await router.send(["only a body"])
+  // @ts-expect-error a lone Buffer is one frame too
+  router.trySend(Buffer.from("x"))
+}
+
+export async function attached(dish: Dish, radio: Radio, server: Server): Promise<void> {
+  const fromDish = await attachShared(dish.share())
+  // @ts-expect-error a thread attached to a DISH cannot send (ENOTSUP at run time)
+  await fromDish.send("x")
+  const fromRadio = await attachShared(radio.share())
+  // @ts-expect-error a thread attached to a RADIO cannot receive
+  await fromRadio.receive()
+  // @ts-expect-error a RADIO's send needs { group }, from an attached thread too
+  await fromRadio.send("x")
+  const fromServer = await attachShared(server.share())
+  // @ts-expect-error a SERVER's send needs { routingId }, from an attached thread too
+  await fromServer.send("x")
+  // @ts-expect-error an attached thread has no trySend()
+  fromServer.trySend("x", { routingId: 1 })
+}
+
+export async function browser(
+  sub: BrowserSubscriber,
+  pull: BrowserPull,
+  push: BrowserPush,
+  pub: BrowserPublisher,
+  router: BrowserRouter,
+): Promise<void> {
+  // @ts-expect-error a SUB cannot send, in a page either (ENOTSUP at run time)
+  await sub.send("x")
+  // @ts-expect-error a PULL cannot send
+  await pull.send("x")
+  // @ts-expect-error a PUSH cannot receive
+  await push.receive()
+  // @ts-expect-error a PUSH cannot receive, so it is not async-iterable
+  for await (const message of push) void message
+  // @ts-expect-error a PUB cannot receive
+  await pub.receive()
+  // @ts-expect-error a ROUTER message starts with the routing id
+  await router.send("only a body")
 }

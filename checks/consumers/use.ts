@@ -42,7 +42,16 @@ import {
   ZmqError,
   type ZmqErrorCode,
 } from "omq"
-import { Client, Dish, type DishGroup, Radio, Server, type ServerRouting } from "omq/draft"
+import {
+  attachShared,
+  Client,
+  Dish,
+  type DishGroup,
+  type Gather,
+  Radio,
+  Server,
+  type ServerRouting,
+} from "omq/draft"
 
 export async function sockets(): Promise<void> {
   const ctx = new Context({ ioThreads: 2, maxSockets: 100, blocky: false })
@@ -215,4 +224,28 @@ export async function majordomo(mdp: MdpVersion): Promise<void> {
   client.close()
   await worker.drain()
   broker.close()
+}
+
+// A ROUTER's replies as zeromq.js code writes them: arrays from literals, spreads and receive().
+export async function routerReplies(router: Router): Promise<void> {
+  const [id, empty, request] = await router.receive()
+  await router.send([id, empty, `re: ${request}`])
+  const [sender, ...body] = await router.receive()
+  await router.send([sender, ...body])
+  router.trySend([sender, "", Buffer.from("x")])
+  const message: Buffer[] = await router.receive()
+  await router.send(message)
+}
+
+// A thread attached to a shared socket has the calls of the socket's class.
+export async function attached(server: Server, radio: Radio, gather: Gather): Promise<void> {
+  const fromServer = await attachShared(server.share())
+  const [request, { routingId }] = await fromServer.receive()
+  await fromServer.send(request, { routingId })
+  const fromRadio = await attachShared(radio.share(), { readAhead: 0 })
+  await fromRadio.send("news", { group: "g" })
+  const fromGather = await attachShared<Gather>(gather.share())
+  for await (const [message] of fromGather) message satisfies Buffer
+  fromGather.close()
+  await fromGather.finished
 }

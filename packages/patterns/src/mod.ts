@@ -1,6 +1,8 @@
 /**
- * @omq/patterns: the zguide's reliable patterns as building blocks on omq's public sockets
+ * `@omq/patterns`: the zguide's reliable patterns as building blocks on omq's public sockets
  * (nothing internal is imported). Layering: patterns → omq → @omq/transport.
+ *
+ * @module @omq/patterns
  */
 
 export * from "./binary-star.js"

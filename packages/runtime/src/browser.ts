@@ -6,9 +6,11 @@
  * No `node:` module, no Buffer: only the pure ZMTP core of @omq/transport. CURVE and PLAIN are
  * separate exports (curveClient, plainClient) so that a page that does not use them does not
  * bundle them.
+ *
+ * @module omq/browser
  */
 
-export { ZmqError, type ZmqErrorCode } from "@omq/transport/zmtp"
+export { type SocketType, ZmqError, type ZmqErrorCode } from "@omq/transport/zmtp"
 export {
   type CurveClientOptions,
   type CurveKey,
@@ -29,6 +31,7 @@ export { SocketBase as Socket } from "./browser/socket-base.js"
 export type {
   EventError,
   SocketEvent,
+  SocketEventOfType,
   SocketEvents,
   SocketEventType,
 } from "./browser/socket-events.js"
@@ -36,3 +39,4 @@ export type { SocketConstructorOptions, SocketOptions } from "./browser/socket-o
 export { Subscriber } from "./browser/subscriber.js"
 export { XPublisher, type XPublisherOptions } from "./browser/xpublisher.js"
 export { XSubscriber, type XSubscriberOptions } from "./browser/xsubscriber.js"
+export type { Receiving, RoutedMessage, Sending } from "./socket/message-calls.js"

@@ -3,6 +3,8 @@
  * plus Peer and Channel. All but Datagram are single-frame: a multipart send gives EINVAL, and a
  * multipart message arriving is dropped whole. Radio and Dish also go over udp; Datagram
  * (`[address, body]` messages) over udp only.
+ *
+ * @module omq/draft
  */
 export { Channel } from "./socket/draft/channel.js"
 export { Client } from "./socket/draft/client.js"
@@ -13,6 +15,9 @@ export { Radio, type RadioGroup, type RadioOptions } from "./socket/draft/radio.
 export { Gather, Scatter } from "./socket/draft/scatter-gather.js"
 export { Server, type ServerRouting } from "./socket/draft/server.js"
 export {
+  type AttachedCalls,
+  type AttachedSocket,
+  type AttachOptions,
   attachShared,
   type SharedSocketHandle,
   ThreadSocket,

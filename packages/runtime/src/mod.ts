@@ -4,8 +4,10 @@
  * Sockets live on the thread that creates them; their connections live on the context's IO
  * worker threads (or in-thread with `ioThreads: 0`), and messages cross between the two through
  * SharedArrayBuffer rings. The API follows zeromq.js v6.
+ *
+ * @module omq
  */
-export { ZmqError, type ZmqErrorCode } from "@omq/transport"
+export { type SocketType, ZmqError, type ZmqErrorCode } from "@omq/transport"
 export { capability, version } from "./capability.js"
 export { Context, type ContextHandle, type ContextOptions, context } from "./context.js"
 export {
@@ -39,6 +41,7 @@ export {
 export { curveKeyPair } from "./security/curve-key-pair.js"
 export { Dealer, type DealerOptions } from "./socket/dealer.js"
 export type { BindOptions } from "./socket/endpoint-socket.js"
+export type { RoutedMessage } from "./socket/message-calls.js"
 export { MessageProperties } from "./socket/message-properties.js"
 export type { SocketOptions } from "./socket/options.js"
 export { Pair } from "./socket/pair.js"

@@ -1,3 +1,5 @@
+import type { Receiving, Sending } from "../socket/message-calls.js"
+import type { Message } from "./frames.js"
 import type { Pipe } from "./pipe.js"
 import { SocketBase } from "./socket-base.js"
 import type { SocketConstructorOptions } from "./socket-options.js"
@@ -6,7 +8,7 @@ import type { SocketConstructorOptions } from "./socket-options.js"
  * PAIR: exactly one peer. A second connect() is refused (its pipe ends), as libzmq refuses a
  * second pipe. send() waits while the peer is at its high-water mark.
  */
-export class Pair extends SocketBase {
+export class Pair extends SocketBase implements Receiving<Uint8Array[]>, Sending<Message> {
   #pipe: Pipe | null = null
 
   constructor(options?: SocketConstructorOptions) {
@@ -33,4 +35,12 @@ export class Pair extends SocketBase {
   protected override xdetach(pipe: Pipe): void {
     if (this.#pipe === pipe) this.#pipe = null
   }
+}
+
+/** PAIR sends and receives (see socket/socket-capabilities.ts). */
+export interface Pair {
+  receive(): Promise<Uint8Array[]>
+  [Symbol.asyncIterator](): AsyncGenerator<Uint8Array[], void, undefined>
+  send(message: Message): Promise<void>
+  trySend(message: Message): boolean
 }

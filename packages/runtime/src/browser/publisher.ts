@@ -1,4 +1,6 @@
 import { ZmqError } from "@omq/transport/zmtp"
+import type { Sending } from "../socket/message-calls.js"
+import type { Message } from "./frames.js"
 import type { Pipe } from "./pipe.js"
 import { isSubscription, PrefixSet } from "./prefix-set.js"
 import { SocketBase } from "./socket-base.js"
@@ -17,7 +19,7 @@ export interface PublisherOptions extends SocketConstructorOptions {
  * subscribe with 0x01|topic / 0x00|topic messages (what libzmq sends over ws) or SUBSCRIBE /
  * CANCEL commands; each peer's subscriptions form a set, as in libzmq.
  */
-export class Publisher extends SocketBase {
+export class Publisher extends SocketBase implements Sending<Message> {
   noDrop: boolean
   invertMatching: boolean
   /** Each attached pipe's subscriptions. */
@@ -91,4 +93,10 @@ export class Publisher extends SocketBase {
 
   /** A message from a subscriber that is not a subscription: PUB drops it. */
   protected upstream(_pipe: Pipe, _frames: Uint8Array[]): void {}
+}
+
+/** PUB sends (see socket/socket-capabilities.ts). */
+export interface Publisher {
+  send(message: Message): Promise<void>
+  trySend(message: Message): boolean
 }

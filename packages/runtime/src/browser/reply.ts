@@ -1,4 +1,6 @@
 import { ZmqError } from "@omq/transport/zmtp"
+import type { Receiving, Sending } from "../socket/message-calls.js"
+import type { Message } from "./frames.js"
 import type { Pipe } from "./pipe.js"
 import { SocketBase } from "./socket-base.js"
 import type { SocketConstructorOptions } from "./socket-options.js"
@@ -9,7 +11,7 @@ import type { SocketConstructorOptions } from "./socket-options.js"
  * only; a reply whose requester has gone, or is at its high-water mark, is dropped. Requests
  * without a delimiter are dropped. A call out of turn fails with EFSM.
  */
-export class Reply extends SocketBase {
+export class Reply extends SocketBase implements Receiving<Uint8Array[]>, Sending<Message> {
   /** Where the owed reply goes; null when the next call must be a receive. */
   #pending: { pipe: Pipe; envelope: Uint8Array[] } | null = null
   /** A receive() waits: the reply it will owe is not owed yet, but a second one is refused. */
@@ -60,4 +62,11 @@ export class Reply extends SocketBase {
   protected override xhasOut(): boolean {
     return this.#pending !== null
   }
+}
+
+/** REP sends and receives: receive() is above. */
+export interface Reply {
+  [Symbol.asyncIterator](): AsyncGenerator<Uint8Array[], void, undefined>
+  send(message: Message): Promise<void>
+  trySend(message: Message): boolean
 }

@@ -1,4 +1,5 @@
 import { ZmqError } from "@omq/transport/zmtp"
+import type { Receiving, Sending } from "../socket/message-calls.js"
 import type { Message } from "./frames.js"
 import { LoadBalancedSocket } from "./load-balanced.js"
 import type { Pipe } from "./pipe.js"
@@ -21,7 +22,10 @@ const DELIMITER = new Uint8Array(0)
  * accepted only from the peer asked and only with that envelope. A call out of turn fails at
  * once with EFSM, unless `relaxed`.
  */
-export class Request extends LoadBalancedSocket {
+export class Request
+  extends LoadBalancedSocket
+  implements Receiving<Uint8Array[]>, Sending<Message>
+{
   correlate: boolean
   relaxed: boolean
   /** The pipe whose reply is awaited; null when the next call must be a send. */
@@ -113,4 +117,9 @@ export class Request extends LoadBalancedSocket {
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.byteLength === b.byteLength && a.every((byte, i) => byte === b[i])
+}
+
+/** REQ sends and receives: send(), trySend() and receive() are above. */
+export interface Request {
+  [Symbol.asyncIterator](): AsyncGenerator<Uint8Array[], void, undefined>
 }

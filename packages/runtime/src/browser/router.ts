@@ -1,5 +1,6 @@
 import { ZmqError } from "@omq/transport/zmtp"
-import { bytesKey, keyBytes, utf8 } from "./frames.js"
+import type { Receiving, RoutedMessage, Sending } from "../socket/message-calls.js"
+import { bytesKey, keyBytes, type MessageLike, utf8 } from "./frames.js"
 import type { Pipe } from "./pipe.js"
 import { SocketBase } from "./socket-base.js"
 import type { SocketConstructorOptions } from "./socket-options.js"
@@ -23,7 +24,7 @@ export interface RouterConnectOptions {
  * libzmq does. A newcomer whose id is already held is ignored (its messages are dropped), as
  * in libzmq. Pipes join once their handshake is done, when the id is known.
  */
-export class Router extends SocketBase {
+export class Router extends SocketBase implements Receiving<Uint8Array[]>, Sending<MessageLike[]> {
   mandatory: boolean
   probeRouter: boolean
   readonly #byId = new Map<string, Pipe>()
@@ -101,4 +102,15 @@ export class Router extends SocketBase {
     const id = this.#idOf.get(pipe)
     if (id) this.fq.push(pipe, [id, ...frames])
   }
+}
+
+/**
+ * ROUTER sends and receives (see socket/socket-capabilities.ts); what it sends starts with the
+ * routing id (see RoutedMessage).
+ */
+export interface Router {
+  receive(): Promise<Uint8Array[]>
+  [Symbol.asyncIterator](): AsyncGenerator<Uint8Array[], void, undefined>
+  send<Frames extends MessageLike[] | []>(message: RoutedMessage<Frames>): Promise<void>
+  trySend<Frames extends MessageLike[] | []>(message: RoutedMessage<Frames>): boolean
 }

@@ -9,7 +9,7 @@ import { utf8 } from "./frames.js"
  */
 export interface Security {
   readonly mechanism: "NULL" | "PLAIN" | "CURVE"
-  /** A client mechanism for one connection, announcing `properties` in its READY/INITIATE. */
+  /** A client mechanism for one connection, announcing `properties` in its READY/INITIATE. @internal */
   create(properties: [string, Uint8Array][]): Mechanism
 }
 

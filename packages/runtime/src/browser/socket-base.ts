@@ -102,7 +102,11 @@ export abstract class SocketBase extends SocketOptionAccessors implements PipeOw
     }
   }
 
-  send(message: Message): Promise<void> {
+  // send(), trySend(), receive() and for-await are protected: each socket type makes public
+  // those it can do, in an interface merged with its class (see socket/socket-capabilities.ts).
+
+  /** Queues a message; resolves once accepted, rejects with EAGAIN after `sendTimeout`. */
+  protected send(message: Message): Promise<void> {
     if (this.#closed) return Promise.reject(closedError())
     try {
       const frames = toFrames(message)
@@ -116,13 +120,13 @@ export abstract class SocketBase extends SocketOptionAccessors implements PipeOw
   }
 
   /** Sends now if that needs no waiting: true when accepted, false when send() would wait. */
-  trySend(message: Message): boolean {
+  protected trySend(message: Message): boolean {
     this.#checkOpen()
     return this.#sends.length === 0 && this.xsend(toFrames(message))
   }
 
   /** Resolves with the next message's frames; rejects with EAGAIN after `receiveTimeout`. */
-  receive(): Promise<Uint8Array[]> {
+  protected receive(): Promise<Uint8Array[]> {
     if (this.#closed) return Promise.reject(closedError())
     try {
       const frames = this.#receives.length === 0 ? this.xrecv() : null
@@ -133,7 +137,8 @@ export abstract class SocketBase extends SocketOptionAccessors implements PipeOw
     return this.#receives.wait(undefined, this.options.receiveTimeout)
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array[], void, undefined> {
+  /** AsyncIterable (no next(): for-await, which ignores `protected`, refuses it) until public. */
+  protected async *[Symbol.asyncIterator](): AsyncIterable<Uint8Array[]> {
     while (!this.#closed) {
       try {
         yield await this.receive()

@@ -1,15 +1,16 @@
 import { ZmqError } from "@omq/transport/zmtp"
+import type { Receiving } from "../socket/message-calls.js"
 import { utf8 } from "./frames.js"
-import { XSubscriber, type XSubscriberOptions } from "./xsubscriber.js"
+import { SubscribingSocket, type XSubscriberOptions } from "./xsubscriber.js"
 
 const toBytes = (topic: string | Uint8Array): Uint8Array =>
   typeof topic === "string" ? utf8(topic) : topic
 
 /**
- * SUB: an XSUB whose subscriptions are made with subscribe()/unsubscribe() and which cannot
+ * SUB: subscribes with subscribe()/unsubscribe(), as an XSUB does with messages, and cannot
  * send. Receives the messages whose first frame starts with one of its subscriptions.
  */
-export class Subscriber extends XSubscriber {
+export class Subscriber extends SubscribingSocket implements Receiving<Uint8Array[]> {
   constructor(options?: XSubscriberOptions) {
     super(options, "SUB")
   }
@@ -35,4 +36,10 @@ export class Subscriber extends XSubscriber {
   protected override xhasOut(): boolean {
     return false
   }
+}
+
+/** SUB receives (see socket/socket-capabilities.ts). */
+export interface Subscriber {
+  receive(): Promise<Uint8Array[]>
+  [Symbol.asyncIterator](): AsyncGenerator<Uint8Array[], void, undefined>
 }

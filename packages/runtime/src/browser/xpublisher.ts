@@ -1,3 +1,4 @@
+import type { Receiving } from "../socket/message-calls.js"
 import { Queue } from "../util/queue.js"
 import { bytesKey } from "./frames.js"
 import type { Pipe } from "./pipe.js"
@@ -17,7 +18,7 @@ export interface XPublisherOptions extends PublisherOptions {
  * 0x00|topic) and any other message its subscribers send upstream. A subscriber that leaves
  * implies the unsubscriptions of its topics.
  */
-export class XPublisher extends Publisher {
+export class XPublisher extends Publisher implements Receiving<Uint8Array[]> {
   verbosity: null | "allSubs" | "allSubsUnsubs"
   /** How many peers hold each topic, to tell the first subscribe and last cancel. */
   readonly #holders = new Map<string, number>()
@@ -57,4 +58,10 @@ export class XPublisher extends Publisher {
     this.#incoming.push(frames)
     this.retryReceives()
   }
+}
+
+/** XPUB also receives: subscriptions and what subscribers send upstream (see Publisher). */
+export interface XPublisher {
+  receive(): Promise<Uint8Array[]>
+  [Symbol.asyncIterator](): AsyncGenerator<Uint8Array[], void, undefined>
 }

@@ -1,3 +1,5 @@
+import type { Receiving, Sending } from "../socket/message-calls.js"
+import type { Message } from "./frames.js"
 import type { Pipe } from "./pipe.js"
 import { isSubscription, PrefixSet, subscriptionMessage } from "./prefix-set.js"
 import { SocketBase } from "./socket-base.js"
@@ -9,13 +11,12 @@ export interface XSubscriberOptions extends SocketConstructorOptions {
 }
 
 /**
- * XSUB: the application subscribes by sending 0x01|topic and cancels with 0x00|topic; any other
- * message goes upstream to every peer. Subscriptions travel as those data messages, never as
- * SUBSCRIBE commands: libzmq's ws engine drops the commands. They are counted, sent again on
+ * What XSUB and SUB share. Subscriptions travel as data messages (0x01|topic, 0x00|topic), never
+ * as SUBSCRIBE commands: libzmq's ws engine drops the commands. They are counted, sent again on
  * every new connection, and applied to what arrives too, so nothing unsubscribed reaches the
- * application even from a peer that does not filter.
+ * application even from a peer that does not filter. (SUB is no XSUB: it cannot send.)
  */
-export class XSubscriber extends SocketBase {
+export abstract class SubscribingSocket extends SocketBase {
   invertMatching: boolean
   readonly #topics = new PrefixSet()
 
@@ -56,4 +57,20 @@ export class XSubscriber extends SocketBase {
   protected override xmessage(pipe: Pipe, frames: Uint8Array[]): void {
     if (this.#topics.matches(frames[0]!) !== this.invertMatching) this.fq.push(pipe, frames)
   }
+}
+
+/**
+ * XSUB: the application subscribes by sending 0x01|topic and cancels with 0x00|topic; any other
+ * message goes upstream to every peer.
+ */
+export class XSubscriber
+  extends SubscribingSocket
+  implements Receiving<Uint8Array[]>, Sending<Message> {}
+
+/** XSUB sends and receives (see socket/socket-capabilities.ts). */
+export interface XSubscriber {
+  receive(): Promise<Uint8Array[]>
+  [Symbol.asyncIterator](): AsyncGenerator<Uint8Array[], void, undefined>
+  send(message: Message): Promise<void>
+  trySend(message: Message): boolean
 }

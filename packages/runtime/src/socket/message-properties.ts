@@ -14,7 +14,10 @@ const decoder = new TextDecoder()
 export class MessageProperties {
   readonly #properties: Metadata
 
-  /** @param properties names lower-cased */
+  /**
+   * Made by omq for a received message (receiveWithProperties()). @internal
+   * @param properties names lower-cased
+   */
   constructor(properties: Metadata) {
     this.#properties = properties
   }

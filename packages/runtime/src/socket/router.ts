@@ -1,9 +1,10 @@
 import { ZmqError } from "@omq/transport"
 import { FairQueue } from "./fair-queue.js"
+import type { RoutedMessage } from "./message-calls.js"
 import type { Peer } from "./peer.js"
 import { RoutingIds } from "./routing-ids.js"
 import {
-  type Message,
+  type MessageLike,
   SocketBase,
   type SocketConstructorOptions,
   type WithProperties,
@@ -29,7 +30,7 @@ export interface RouterConnectOptions {
  * routed by its first frame. A peer's id is the Identity it announced, or else a generated
  * 5-byte id (0x00 + a 32-bit counter), as libzmq does.
  */
-export class Router extends SocketBase implements Readable, Writable {
+export class Router extends SocketBase implements Readable, Writable<MessageLike[]> {
   readonly #fq = new FairQueue()
   readonly #ids = new RoutingIds()
   mandatory: boolean
@@ -128,11 +129,14 @@ export class Router extends SocketBase implements Readable, Writable {
   }
 }
 
-/** ROUTER sends and receives (see socket-capabilities.ts). */
+/**
+ * ROUTER sends and receives (see socket-capabilities.ts); what it sends starts with the routing
+ * id (see RoutedMessage).
+ */
 export interface Router {
   receive(): Promise<Buffer[]>
   receiveWithProperties(): Promise<WithProperties<Buffer[]>>
   [Symbol.asyncIterator](): AsyncGenerator<Buffer[], void, undefined>
-  send(message: Message): Promise<void>
-  trySend(message: Message): boolean
+  send<Frames extends MessageLike[] | []>(message: RoutedMessage<Frames>): Promise<void>
+  trySend<Frames extends MessageLike[] | []>(message: RoutedMessage<Frames>): boolean
 }

@@ -249,7 +249,7 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
    * thread-safe types. Each received message goes to one receive() call of one thread, the
    * longest-waiting first (this thread's own calls first). EINVAL for the classic types.
    */
-  share(): SharedSocketHandle {
+  share(): SharedSocketHandle<this> {
     this.checkOpen()
     checkThreadSafe(this.type)
     // Attaching threads call this thread's mailbox, and a message to a mailbox not yet open is

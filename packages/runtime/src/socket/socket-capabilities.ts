@@ -1,4 +1,5 @@
 import type { Message } from "./message.js"
+import type { Receiving, Sending } from "./message-calls.js"
 import type { WithProperties } from "./socket-base.js"
 
 // What each socket class offers of the message calls. SocketBase implements send(), trySend(),
@@ -15,15 +16,16 @@ import type { WithProperties } from "./socket-base.js"
 // these files (biome.json) because SocketBase implements every member so declared. A call the
 // type hides but JavaScript makes anyway still fails at run time as before: ENOTSUP from the
 // type's xsend or xrecv, EINVAL for a multipart message to a single-frame type.
+//
+// The same calls without Node's types are Receiving and Sending (message-calls.ts): Readable and
+// Writable extend them, and omq/browser's classes implement them directly, merged the same way.
+// A thread attached to a shared socket gets the calls of the socket's class (AttachedSocket in
+// shared/thread-socket.ts), read from these interfaces.
 
 /** A socket that receives: PULL, SUB, DISH, GATHER and every two-way type. */
-export interface Readable<Received = Buffer[]> {
-  /** Resolves with the next message; rejects with EAGAIN after `receiveTimeout`. */
-  receive(): Promise<Received>
+export interface Readable<Received = Buffer[]> extends Receiving<Received> {
   /** As receive(), with the properties of the connection the message came over. */
   receiveWithProperties(): Promise<WithProperties<Received>>
-  /** `for await (const message of socket)`: ends when the socket closes. */
-  [Symbol.asyncIterator](): AsyncGenerator<Received, void, undefined>
 }
 
 /**
@@ -31,9 +33,5 @@ export interface Readable<Received = Buffer[]> {
  * arguments after the message: none for most types, `{ routingId }` for SERVER and PEER,
  * `{ group }` for RADIO.
  */
-export interface Writable<Sent = Message, Options extends unknown[] = []> {
-  /** Resolves once the socket has accepted the message; rejects with EAGAIN after `sendTimeout`. */
-  send(message: Sent, ...options: Options): Promise<void>
-  /** Sends now if the socket can take the message without waiting; false when it cannot. */
-  trySend(message: Sent, ...options: Options): boolean
-}
+export interface Writable<Sent = Message, Options extends unknown[] = []>
+  extends Sending<Sent, Options> {}

@@ -87,25 +87,30 @@ export abstract class LinkEnd implements InboxHandler {
     this.#lane.close()
   }
 
+  // InboxHandler: the inbox calls these (public for it, not for users of a ThreadSocket).
+  /** @internal */
   onMessage(_peer: number, bytes: Uint8Array, view: DataView, at: number): void {
     this.message(readFrames(bytes, view, at))
   }
 
-  /** Not used: a link's records come through a ring. */
+  /** Not used: a link's records come through a ring. @internal */
   onFrames(_peer: number, frames: Uint8Array[]): void {
     this.message(frames.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteLength)))
   }
 
+  /** @internal */
   onFrameStart(_peer: number, size: number, more: boolean): void {
     const frames = this.#assembly.start(size, more)
     if (frames) this.message(frames)
   }
 
+  /** @internal */
   onChunk(_peer: number, bytes: Uint8Array, owned: boolean): void {
     const frames = this.#assembly.add(bytes, owned)
     if (frames) this.message(takeLent(frames))
   }
 
+  /** @internal */
   onControl(kind: RecordKind, flags: number, _peer: number, count: number, f: ControlFrames): void {
     this.control(kind, count, this.carriesFrames(kind) ? f.read() : [], flags)
   }
@@ -113,5 +118,6 @@ export abstract class LinkEnd implements InboxHandler {
   /** Whether records of `kind` coming to this end carry frames (else `count` is a number). */
   protected abstract carriesFrames(kind: RecordKind): boolean
 
+  /** @internal */
   onDrained(): void {}
 }

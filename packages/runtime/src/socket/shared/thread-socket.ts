@@ -4,20 +4,26 @@ import { RecordKind } from "../../ring/records.js"
 import { TransferPool } from "../../ring/transfer-pool.js"
 import { Queue } from "../../util/queue.js"
 import { ThreadHold } from "../../util/thread-hold.js"
+import type { RadioGroup } from "../draft/radio.js"
+import type { ServerRouting } from "../draft/server.js"
 import type { Message } from "../message.js"
+import type { Readable, Writable } from "../socket-capabilities.js"
 import { LinkEnd, type ThreadLinkShared } from "./link-end.js"
 import { threadSafeShape } from "./thread-safe-types.js"
 
 /**
  * What `socket.share()` returns: plain data, for `workerData` or `postMessage`. Any thread of the
- * same process attaches with `attachShared(handle)`.
+ * same process attaches with `attachShared(handle)`. `Socket` is the class of the shared socket
+ * (`dish.share()` is a `SharedSocketHandle<Dish>`), from which the attached side is typed.
  */
-export interface SharedSocketHandle {
+export interface SharedSocketHandle<Socket = unknown> {
   readonly context: ContextHandle
   /** The thread the socket lives on. */
   readonly thread: number
   readonly socket: number
   readonly type: SocketType
+  /** Never set: carries `Socket` for attachShared()'s types (a handle is plain data). @internal */
+  readonly socketClass?: Socket
 }
 
 /** How a thread attaches to a shared socket. */
@@ -52,12 +58,11 @@ const ANSWERED_EARLY: Waiting<void> = { resolve() {}, reject() {} }
  * ring pair to the socket's thread, which routes the sends and hands each received message to
  * one waiting receive() of one thread, the longest-waiting first.
  *
- * Lives on the thread that attached; the socket itself stays on its own thread.
+ * Lives on the thread that attached; the socket itself stays on its own thread. Its send(),
+ * receive() and for-await are protected here: attachShared() returns an AttachedSocket, which
+ * makes public those the shared socket's class has, typed as there.
  */
-export class ThreadSocket<Received = Buffer[], SendOptions = undefined>
-  extends LinkEnd
-  implements ContextSocket
-{
+export class ThreadSocket extends LinkEnd implements ContextSocket {
   readonly type: SocketType
   readonly context: Context
   readonly finished: Promise<void>
@@ -71,7 +76,7 @@ export class ThreadSocket<Received = Buffer[], SendOptions = undefined>
   readonly #readyMessages = new Queue<Buffer[]>()
   /** SERVER/PEER: the routing ids live on the socket, as its thread last said. */
   readonly #liveIds = new Set<number>()
-  readonly #receives = new Queue<Waiting<Received>>()
+  readonly #receives = new Queue<Waiting<unknown>>()
   #failure: ZmqError | null = null
   /** The socket was closed on its own thread (a for-await here then ends). */
   #ownerGone = false
@@ -113,7 +118,7 @@ export class ThreadSocket<Received = Buffer[], SendOptions = undefined>
    * the ring, while fewer than SEND_WINDOW sends await the socket's answer; any other waits for
    * that answer (EHOSTUNREACH, ...). So a request-reply loop costs one crossing each way.
    */
-  send(message: Message, options?: SendOptions): Promise<void> {
+  protected send(message: Message, options?: ServerRouting | RadioGroup): Promise<void> {
     const refused = this.#refusal()
     if (refused) return Promise.reject(refused)
     let frames: Uint8Array[]
@@ -139,7 +144,7 @@ export class ThreadSocket<Received = Buffer[], SendOptions = undefined>
   }
 
   /** As the socket's receive(): the next message that the socket's thread hands this thread. */
-  receive(): Promise<Received> {
+  protected receive(): Promise<unknown> {
     const refused = this.#refusal()
     if (refused) return Promise.reject(refused)
     if (!this.#shape.receives) {
@@ -148,15 +153,15 @@ export class ThreadSocket<Received = Buffer[], SendOptions = undefined>
     // Each receive() asks for one message more; with readAhead, one may be here already.
     this.outbox.push(RecordKind.Credit, 0, 1)
     const ready = this.#readyMessages.shift()
-    if (ready) return Promise.resolve(this.#shape.receivedMessage(ready) as Received)
-    const received = new Promise<Received>((resolve, reject) => {
+    if (ready) return Promise.resolve(this.#shape.receivedMessage(ready))
+    const received = new Promise<unknown>((resolve, reject) => {
       this.#receives.push({ resolve, reject })
     })
     this.#updateHold()
     return received
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<Received, void, undefined> {
+  protected async *[Symbol.asyncIterator](): AsyncGenerator<unknown, void, undefined> {
     while (!this.#closed && !this.#ownerGone) {
       try {
         yield await this.receive()
@@ -224,7 +229,7 @@ export class ThreadSocket<Received = Buffer[], SendOptions = undefined>
       return
     }
     const waiting = this.#receives.shift()
-    if (waiting) waiting.resolve(this.#shape.receivedMessage(frames) as Received)
+    if (waiting) waiting.resolve(this.#shape.receivedMessage(frames))
     else this.#readyMessages.push(frames)
     this.#updateHold()
   }
@@ -296,13 +301,38 @@ export class ThreadSocket<Received = Buffer[], SendOptions = undefined>
 }
 
 /**
+ * A ThreadSocket with the calls of the shared socket's class `Socket` (see AttachedCalls). For
+ * a handle whose class the types do not know, one from `workerData` or a bare
+ * SharedSocketHandle, name the class where it is known: `attachShared<Server>(workerData.handle)`.
+ */
+export type AttachedSocket<Socket = unknown> = AttachedCalls<Socket> & {
+  [Member in keyof ThreadSocket]: ThreadSocket[Member]
+}
+
+/**
+ * What a thread attached to a socket of class `Socket` may call: its receive() and for-await if
+ * it receives, its send() if it sends, typed as on `Socket` (an attached thread has no trySend()
+ * or receiveWithProperties()). For an unknown class (`unknown` or `any`), both, with any
+ * thread-safe type's send() options.
+ */
+export type AttachedCalls<Socket> = unknown extends Socket
+  ? Pick<Readable, "receive" | typeof Symbol.asyncIterator> &
+      Pick<Writable<Message, [options?: ServerRouting | RadioGroup]>, "send">
+  : (Socket extends Readable<infer Received>
+      ? Pick<Readable<Received>, "receive" | typeof Symbol.asyncIterator>
+      : unknown) &
+      (Socket extends Writable<infer Sent, infer Options>
+        ? Pick<Writable<Sent, Options>, "send">
+        : unknown)
+
+/**
  * Attaches this thread to a thread-safe socket made on another thread (its `share()` handle):
  * send() and receive() then work here as there. Resolves once the socket's thread has answered.
  */
-export async function attachShared<Received = Buffer[], SendOptions = undefined>(
-  handle: SharedSocketHandle,
+export async function attachShared<Socket = unknown>(
+  handle: SharedSocketHandle<Socket>,
   options: AttachOptions = {},
-): Promise<ThreadSocket<Received, SendOptions>> {
+): Promise<AttachedSocket<Socket>> {
   threadSafeShape(handle.type) // EINVAL for a classic type, before anything is asked
   const readAhead = options.readAhead ?? 0
   if (!Number.isInteger(readAhead) || readAhead < 0) {
@@ -312,5 +342,6 @@ export async function attachShared<Received = Buffer[], SendOptions = undefined>
   const shared = await context.mailbox.call<ThreadLinkShared>(handle.thread, "socket.share", {
     socket: handle.socket,
   })
-  return new ThreadSocket<Received, SendOptions>(handle, context, shared, options)
+  // The class's protected calls are public on AttachedSocket (see there).
+  return new ThreadSocket(handle, context, shared, options) as unknown as AttachedSocket<Socket>
 }
