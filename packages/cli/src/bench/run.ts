@@ -152,6 +152,16 @@ function latencyResult({ figures, samples }: ClientResult): { figures: Figures; 
   return { figures: { ...figures }, chart: { samples } }
 }
 
+/** Runs a bind or connect; a failure says which endpoint, keeping its code (EINVAL: exit 2). */
+async function naming(endpoint: string, verb: string, call: () => Promise<void>): Promise<void> {
+  try {
+    await call()
+  } catch (error) {
+    const { message, code } = error as { message: string; code?: string }
+    throw Object.assign(new Error(`cannot ${verb} ${endpoint}: ${message}`), { code })
+  }
+}
+
 /** This process's side of a two-process run. */
 async function runOneSide(
   options: BenchOptions,
@@ -165,10 +175,10 @@ async function runOneSide(
   /** Binds or connects the side's one socket. */
   const place = async <S extends BenchSocket>(socket: S): Promise<S> => {
     if (!options.bind) {
-      socket.connect(options.endpoint!)
+      await naming(options.endpoint!, "connect to", async () => socket.connect(options.endpoint!))
       return socket
     }
-    await socket.bind(options.endpoint!)
+    await naming(options.endpoint!, "bind to", () => socket.bind(options.endpoint!))
     boundEndpoint = socket.lastEndpoint ?? options.endpoint!
     onBound(boundEndpoint)
     return socket

@@ -19,8 +19,9 @@ Two processes (like libzmq's local_thr/remote_thr and local_lat/remote_lat): the
 --bind waits, the side given --connect starts. In thr the bound side receives and the
 connecting side sends; in lat the bound side echoes and the connecting side measures (--role
 swaps them). The measuring side's plan (--size, --count, --duration) travels to the other in
-a start message, so the waiting side needs only its endpoint. Each side prints its own table.
-Run either side with --lib zeromq to put libzmq on it.`
+a start message, so the waiting side needs only its endpoint. Each side prints its own table;
+in thr the receiver's is the one that counts (the sender's clock also runs while the first
+messages wait for the connection). Run either side with --lib zeromq to put libzmq on it.`
 
 const EXAMPLES: Record<BenchMode, string> = {
   thr: `
@@ -67,7 +68,11 @@ function addModeCommand(bench: Command, mode: BenchMode, summary: string): void 
       `${mode === "thr" ? "messages" : "round trips"} (default ${DEFAULT_COUNT[mode]})`,
     )
     .option("-d, --duration <time>", "run for a time instead: 10s, 500ms, 2m")
-    .option("--io-threads <n>", "the context's IO threads (0: in this thread)", "1")
+    .option(
+      "--io-threads <n>",
+      "the context's IO threads (0: in this thread; zeromq.js gets ≥ 1)",
+      "1",
+    )
     .option("--runs <n>", "repeat in-process runs and report medians", "1")
     .option("--compare <library>", "also run the case on zeromq.js and print omq / zeromq.js")
     .option("--lib <library>", "the library of this side: omq or zeromq", "omq")
@@ -89,6 +94,7 @@ function addModeCommand(bench: Command, mode: BenchMode, summary: string): void 
       .option("--warmup <n>", "round trips made before the measured ones", "100")
   command
     .addHelpText("after", `${TWO_PROCESSES}\n${EXAMPLES[mode]}`)
+    .showHelpAfterError(`(omq bench ${mode} --help lists the options)`)
     .exitOverride(exitWithCode2)
     .action(async (raw: RawBenchOptions) => {
       try {
