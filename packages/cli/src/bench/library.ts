@@ -43,6 +43,11 @@ export interface Library {
  */
 const LINGER_MS = 5_000
 
+/** Fails now, before any run, if `name` cannot be loaded. */
+export async function checkLibrary(name: LibraryName): Promise<void> {
+  if (name === "zeromq") await importZeromq()
+}
+
 export async function openLibrary(name: LibraryName, ioThreads: number): Promise<Library> {
   return name === "omq" ? openOmq(ioThreads) : openZeromq(ioThreads)
 }

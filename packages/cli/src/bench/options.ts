@@ -151,7 +151,9 @@ export function resolveOptions(mode: BenchMode, raw: RawBenchOptions): BenchOpti
         : null
   const runs = parseCount(raw.runs, "--runs")
   const compare = raw.compare ? checkLibrary(raw.compare, "--compare") : null
-  if (compare === "omq") throw new UsageError("--compare takes zeromq (omq is always measured)")
+  const lib = checkLibrary(raw.lib, "--lib")
+  if (compare === lib)
+    throw new UsageError(`--compare ${compare}: ${lib} is measured anyway; compare another library`)
   if (endpoint && (compare || runs > 1))
     throw new UsageError(
       "--compare and --runs need both sides in this process: drop --bind/--connect",
@@ -176,7 +178,7 @@ export function resolveOptions(mode: BenchMode, raw: RawBenchOptions): BenchOpti
     countGiven: raw.count !== undefined,
     ioThreads: parseCount(raw.ioThreads, "--io-threads", 0),
     runs,
-    lib: checkLibrary(raw.lib, "--lib"),
+    lib,
     compare,
     pattern,
     warmup: parseCount(raw.warmup ?? "0", "--warmup", 0),

@@ -19,7 +19,7 @@ export interface Plan {
   size: number
   count: number | null
   durationMs: number | null
-  /** lat: round trips made before the measured ones (echoed, not counted). */
+  /** Messages (thr) or round trips (lat) before the measured ones, which no clock counts. */
   warmup: number
 }
 

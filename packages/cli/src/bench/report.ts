@@ -146,8 +146,9 @@ export function toJson(result: BenchResult): Record<string, unknown> {
     durationMs: o.durationMs,
     ioThreads: o.ioThreads,
     runs: o.runs,
+    warmup: o.warmup,
   }
-  if (o.mode === "lat") Object.assign(json, { pattern: o.pattern, warmup: o.warmup })
+  if (o.mode === "lat") json.pattern = o.pattern
   json.results = Object.fromEntries(
     result.results.map((r) => [r.library, { ...r.median, runs: r.runs }]),
   )

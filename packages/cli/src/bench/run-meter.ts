@@ -79,12 +79,6 @@ export class RunMeter {
     return ms / 1000
   }
 
-  /** Takes the bar down without a result (the run failed). */
-  abort(): void {
-    this.#bar?.stop()
-    this.#bar = null
-  }
-
   #newBar(): cliProgress.SingleBar {
     const { label, unit, count, durationMs } = this.#options
     const bar = new cliProgress.SingleBar(
@@ -93,7 +87,6 @@ export class RunMeter {
         format: `${label} [{bar}] {percentage}% | {done} ${unit} | {rate} | ETA {eta_formatted}`,
         barsize: 30,
         clearOnComplete: true,
-        hideCursor: true,
         // Forced with --progress when stderr is not a terminal: write lines anyway.
         noTTYOutput: true,
         notTTYSchedule: 1000,

@@ -6,6 +6,7 @@ import { join } from "node:path"
 import { type ClientResult, echoRoundTrips, measureRoundTrips } from "./latency.js"
 import {
   type BenchSocket,
+  checkLibrary,
   LIBRARY_LABEL,
   type Library,
   type LibraryName,
@@ -46,7 +47,7 @@ export interface BenchResult {
 
 export function planOf(options: BenchOptions): Plan {
   const { mode, size, count, durationMs } = options
-  return { mode, size, count, durationMs, warmup: mode === "lat" ? options.warmup : 0 }
+  return { mode, size, count, durationMs, warmup: options.warmup }
 }
 
 /** Runs the bench; `onBound` hears the endpoint a --bind side listens on. */
@@ -60,6 +61,7 @@ export async function runBench(
     return { options, results: [result], boundEndpoint }
   }
   const libraries: LibraryName[] = options.compare ? [options.lib, options.compare] : [options.lib]
+  for (const name of libraries) await checkLibrary(name)
   const runs = new Map<LibraryName, { figures: Figures; chart: ChartData }[]>(
     libraries.map((name) => [name, []]),
   )

@@ -29,7 +29,10 @@ export function figures(messages: number, bytes: number, seconds: number): Throu
   }
 }
 
-/** Sends `plan.count` messages, or for `plan.durationMs`, between a start and an end message. */
+/**
+ * Sends `plan.count` messages, or for `plan.durationMs`, between a start and an end message,
+ * after `plan.warmup` messages that neither side's clock counts.
+ */
 export async function sendMessages(
   socket: SendingSocket,
   plan: Plan,
@@ -37,6 +40,7 @@ export async function sendMessages(
 ): Promise<ThroughputFigures> {
   await socket.send(startMessage(plan))
   const payload = Buffer.alloc(plan.size, "o")
+  for (let i = 0; i < plan.warmup; i++) await socket.send(payload)
   const limit = plan.count ?? Number.POSITIVE_INFINITY
   const { mask } = meter
   meter.start()
@@ -62,8 +66,10 @@ export async function receiveMessages(
 ): Promise<ReceiverFigures> {
   const first = await socket.receive()
   const control = readControl(first)
-  const meter = meterFor(control?.kind === "start" ? control.plan : null)
+  const plan = control?.kind === "start" ? control.plan : null
+  const meter = meterFor(plan)
   const { mask } = meter
+  for (let i = 0; i < (plan?.warmup ?? 0); i++) await socket.receive()
   meter.start()
   // A sender without a start message: its first message is a measured one.
   let received = control ? 0 : 1

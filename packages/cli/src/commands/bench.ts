@@ -82,16 +82,19 @@ function addModeCommand(bench: Command, mode: BenchMode, summary: string): void 
       mode === "thr" ? "draw the rate over time" : "draw the latency histogram and CDF",
     )
     .option("--bins <n>", "bars or points in the chart")
+    .option(
+      "--warmup <n>",
+      `${mode === "thr" ? "messages" : "round trips"} before the measured ones (start-up, JIT)`,
+      mode === "thr" ? "10000" : "100",
+    )
     .option("--progress", "show the progress bar even when stderr is not a terminal")
     .option("--no-progress", "never show the progress bar")
   if (mode === "lat")
-    command
-      .addOption(
-        new Option("--pattern <sockets>", "req: REQ ↔ REP; dealer: DEALER ↔ ROUTER")
-          .choices(["req", "dealer"])
-          .default("req"),
-      )
-      .option("--warmup <n>", "round trips made before the measured ones", "100")
+    command.addOption(
+      new Option("--pattern <sockets>", "req: REQ ↔ REP; dealer: DEALER ↔ ROUTER")
+        .choices(["req", "dealer"])
+        .default("req"),
+    )
   command
     .addHelpText("after", `${TWO_PROCESSES}\n${EXAMPLES[mode]}`)
     .showHelpAfterError(`(omq bench ${mode} --help lists the options)`)
@@ -113,7 +116,8 @@ function addModeCommand(bench: Command, mode: BenchMode, summary: string): void 
         if (code === "EINVAL" || code === "EPROTONOSUPPORT")
           command.error(`error: ${(error as Error).message}`, { exitCode: 2 })
         process.stderr.write(`omq bench ${mode}: ${(error as Error).message}\n`)
-        process.exitCode = 1
+        // Exit now: a progress bar's timer or a socket of the failed run would keep us alive.
+        process.exit(1)
       }
     })
 }
