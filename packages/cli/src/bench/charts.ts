@@ -2,6 +2,7 @@
 // throughput, the rate over time. One series per library, from each library's last run.
 import { writeFileSync } from "node:fs"
 import { LIBRARY_LABEL } from "./library.js"
+import { formatSize } from "./report.js"
 import type { BenchResult } from "./run.js"
 import { logHistogram, rateOverTime } from "./stats.js"
 import { type ChartSpec, renderSvg } from "./svg-chart.js"
@@ -9,7 +10,7 @@ import { type ChartSpec, renderSvg } from "./svg-chart.js"
 export function chartSpec(result: BenchResult): ChartSpec {
   const { options } = result
   const bins = options.bins
-  const title = `omq bench ${options.mode} · ${options.transport} · ${options.size} B`
+  const title = `omq bench ${options.mode} · ${options.transport} · ${formatSize(options.size)}`
   if (options.mode === "lat") {
     const histograms = result.results.map((r) => ({
       label: LIBRARY_LABEL[r.library],

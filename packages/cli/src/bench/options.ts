@@ -1,5 +1,7 @@
 // The options of `omq bench thr|lat`, parsed and checked before any socket opens. Every
 // mistake is a UsageError, which the command turns into a message and exit code 2.
+import { existsSync } from "node:fs"
+import { dirname } from "node:path"
 import type { LibraryName } from "./library.js"
 
 export class UsageError extends Error {
@@ -162,6 +164,9 @@ export function resolveOptions(mode: BenchMode, raw: RawBenchOptions): BenchOpti
     throw new UsageError("the lat server only echoes: give --chart to the client side")
   if (raw.chart !== undefined && !raw.chart.endsWith(".svg"))
     throw new UsageError(`bad --chart '${raw.chart}': the chart is an SVG file, name it *.svg`)
+  // Found out now rather than after a long run.
+  if (raw.chart !== undefined && !existsSync(dirname(raw.chart)))
+    throw new UsageError(`bad --chart '${raw.chart}': no directory ${dirname(raw.chart)}`)
   const pattern = raw.pattern ?? "req"
   if (pattern !== "req" && pattern !== "dealer")
     throw new UsageError(`bad --pattern '${pattern}': req or dealer`)

@@ -20,6 +20,13 @@ const fixed = (digits: number) => (n: number) =>
   n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })
 const seconds = (n: number) => `${fixed(3)(n)} s`
 
+/** 64 → "64 B", 65536 → "64 KiB", 1048576 → "1 MiB" (as --size takes them). */
+export function formatSize(bytes: number): string {
+  if (bytes >= 1024 ** 2 && bytes % 1024 ** 2 === 0) return `${bytes / 1024 ** 2} MiB`
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`
+  return `${bytes} B`
+}
+
 const field = (key: string) => (f: Figures) => f[key] as number | null | undefined
 const latency = (key: keyof LatencyPercentiles) => (f: Figures) =>
   (f.latencyUs as LatencyPercentiles | undefined)?.[key]
@@ -90,7 +97,8 @@ export function describe(result: BenchResult): string {
       ? `over ${o.transport}`
       : `${o.role} side, ${o.bind ? "bound to" : "connected to"} ${result.boundEndpoint ?? o.endpoint}`
   const runs = o.runs > 1 ? `, median of ${o.runs} runs` : ""
-  const size = o.role === "receive" || o.role === "server" ? "" : `${o.size} B, ${amount}, `
+  const size =
+    o.role === "receive" || o.role === "server" ? "" : `${formatSize(o.size)}, ${amount}, `
   return `omq bench ${o.mode}: ${sockets} ${where}, ${size}io-threads ${o.ioThreads}${runs}`
 }
 
