@@ -129,6 +129,24 @@ describe("omq bench across two processes", () => {
     }
   })
 
+  it("thr with the roles swapped: omq sends from a bind, libzmq receives", async () => {
+    const args = ["-n", "2000", "--warmup", "100", "--json"]
+    const sender = startBench(["thr", "--bind", "tcp://127.0.0.1:*", "--role", "send", ...args])
+    let receiver: ReturnType<typeof startBench> | null = null
+    try {
+      const endpoint = await boundEndpoint(sender.child)
+      receiver = startBench(["thr", "--connect", endpoint, "--role", "receive", "--lib", "zeromq"])
+      const [s, r] = await Promise.all([sender.finished, receiver.finished])
+      assert.equal(s.code, 0, s.stderr)
+      assert.equal(r.code, 0, r.stderr)
+      assert.equal(JSON.parse(s.stdout).results.omq.sent, 2000)
+      assert.match(r.stdout, /zeromq\.js\s*│\s*2,000\s*│\s*2,000/)
+    } finally {
+      kill(sender.child)
+      if (receiver) kill(receiver.child)
+    }
+  })
+
   it("lat over ipc: the server echoes what the client measured", async () => {
     const endpoint = `ipc://${join(dir, "lat.sock")}`
     const server = startBench(["lat", "--bind", endpoint, "--json"])

@@ -15,13 +15,13 @@ import { renderTable, toJson } from "../bench/report.js"
 import { runBench } from "../bench/run.js"
 
 const TWO_PROCESSES = `
-Two processes (like libzmq's local_thr/remote_thr and local_lat/remote_lat): the side given
---bind waits, the side given --connect starts. In thr the bound side receives and the
-connecting side sends; in lat the bound side echoes and the connecting side measures (--role
-swaps them). The measuring side's plan (--size, --count, --duration) travels to the other in
-a start message, so the waiting side needs only its endpoint. Each side prints its own table;
-in thr the receiver's is the one that counts (the sender's clock also runs while the first
-messages wait for the connection). Run either side with --lib zeromq to put libzmq on it.`
+Two processes (like libzmq's local_thr/remote_thr and local_lat/remote_lat): one side --bind,
+the other --connect. By default the bound side receives (thr) or echoes (lat), and the
+connecting side sends or measures; to swap them, give --role on both sides. The sending or
+measuring side's plan (--size, --count, --duration, --warmup) travels to the other in a start
+message, so the other side needs only its endpoint. Each side prints its own table; in thr the
+receiver's is the one that counts (the sender's clock also runs while its first messages wait
+in the queue). Either side runs libzmq instead with --lib zeromq.`
 
 const EXAMPLES: Record<BenchMode, string> = {
   thr: `
