@@ -1,6 +1,6 @@
 // The two sides of a latency run: the client times round trips of one --size message at a
 // time (REQ, or DEALER), the server echoes each message back as it came (REP, or ROUTER).
-import type { TwoWaySocket } from "./library.js"
+import type { EchoSocket, TwoWaySocket } from "./library.js"
 import { endMessage, type Plan, readControl, startMessage } from "./protocol.js"
 import type { RunMeter } from "./run-meter.js"
 import { type LatencyPercentiles, percentiles } from "./stats.js"
@@ -90,7 +90,7 @@ export interface ServerFigures {
  * made when the start message tells the plan; its clock starts there.
  */
 export async function echoRoundTrips(
-  socket: TwoWaySocket,
+  socket: EchoSocket,
   meterFor: (plan: Plan) => RunMeter,
 ): Promise<ServerFigures> {
   let meter: RunMeter | null = null

@@ -22,6 +22,13 @@ export interface ReceivingSocket extends BenchSocket {
   receive(): Promise<Buffer[]>
 }
 export type TwoWaySocket = SendingSocket & ReceivingSocket
+/**
+ * An echo server's socket: sends back the frames it received, envelope included. Narrower than
+ * TwoWaySocket because a ROUTER takes only arrays (omq types it as [routing id, ...body]).
+ */
+export interface EchoSocket extends ReceivingSocket {
+  send(frames: Buffer[]): Promise<void>
+}
 
 export interface Library {
   readonly name: LibraryName
@@ -30,9 +37,9 @@ export interface Library {
   push(): SendingSocket
   pull(): ReceivingSocket
   request(): TwoWaySocket
-  reply(): TwoWaySocket
+  reply(): EchoSocket
   dealer(): TwoWaySocket
-  router(): TwoWaySocket
+  router(): EchoSocket
   /** Closes the sockets still open and ends the context. */
   close(): Promise<void>
 }

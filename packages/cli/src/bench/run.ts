@@ -7,6 +7,7 @@ import { type ClientResult, echoRoundTrips, measureRoundTrips } from "./latency.
 import {
   type BenchSocket,
   checkLibrary,
+  type EchoSocket,
   LIBRARY_LABEL,
   type Library,
   type LibraryName,
@@ -146,7 +147,7 @@ async function runInProcess(
   }
 }
 
-function latencyPair(lib: Library, pattern: BenchOptions["pattern"]): [TwoWaySocket, TwoWaySocket] {
+function latencyPair(lib: Library, pattern: BenchOptions["pattern"]): [EchoSocket, TwoWaySocket] {
   return pattern === "dealer" ? [lib.router(), lib.dealer()] : [lib.reply(), lib.request()]
 }
 
