@@ -15,10 +15,10 @@ const NOT_OPTIONS = new Set([
   "transferPool",
 ])
 
-/** Splits `name=value`; a UsageError when there is no `=`. */
-export function parseOptionAssignment(text: string): [name: string, value: string] {
+/** Splits `name=value`; a UsageError naming `flag` when there is no `=`. */
+export function parseOptionAssignment(text: string, flag = "-o"): [name: string, value: string] {
   const at = text.indexOf("=")
-  if (at <= 0) throw new UsageError(`-o wants name=value, got '${text}'`)
+  if (at <= 0) throw new UsageError(`${flag} wants name=value, got '${text}'`)
   return [text.slice(0, at), text.slice(at + 1)]
 }
 
