@@ -1,5 +1,23 @@
 // One monitor event as a line of text (omq monitor, and cat --verbose on stderr).
-import type { Event } from "omq"
+import type { Event, EventType } from "omq"
+
+/** Every event a socket reports (all but `end`, which only says the observer closed). */
+export const EVENT_TYPES: readonly EventType[] = [
+  "accept",
+  "accept:error",
+  "bind",
+  "bind:error",
+  "connect",
+  "connect:delay",
+  "connect:retry",
+  "close",
+  "close:error",
+  "disconnect",
+  "handshake",
+  "handshake:error:protocol",
+  "handshake:error:auth",
+  "handshake:error:other",
+]
 
 /** `2026-12-01T10:00:00.000Z handshake tcp://127.0.0.1:5555`, and the error of a failure. */
 export function eventLine(event: Event, at: Date = new Date()): string {

@@ -3,7 +3,7 @@
 import type { Command } from "commander"
 import type { Event, Socket } from "omq"
 import { attachEndpoints, type EndpointFlags, requireEndpoints } from "./endpoints.js"
-import { eventLine } from "./event-text.js"
+import { EVENT_TYPES, eventLine } from "./event-text.js"
 import { addSecurityFlags, applySecurity, type SecurityFlags } from "./security.js"
 import type { Session } from "./session.js"
 import { applySocketOptions } from "./socket-options.js"
@@ -53,14 +53,12 @@ export async function openSocket(
   session.addAuthenticator(security.authenticator)
   for (const line of security.notes) note(line)
   prepare(socket)
-  if (flags.verbose) void printEvents(socket, (event) => note(eventLine(event)))
+  if (flags.verbose) printEvents(socket, (event) => note(eventLine(event)))
   await attachEndpoints(socket, flags, note, flags.verbose)
   return socket
 }
 
-/** Hands every event of `socket` to `print` until it closes. */
-export async function printEvents(socket: Socket, print: (event: Event) => void): Promise<void> {
-  for await (const event of socket.events) {
-    if (event.type !== "end") print(event)
-  }
+/** Hands every event of `socket` to `print` as it comes (listeners: others may listen too). */
+export function printEvents(socket: Socket, print: (event: Event) => void): void {
+  for (const type of EVENT_TYPES) socket.events.on(type, print)
 }

@@ -4,7 +4,7 @@
 import { type Command, InvalidArgumentError } from "commander"
 import type { Event, EventType } from "omq"
 import { UsageError } from "../errors.js"
-import { eventJson, eventLine } from "../event-text.js"
+import { EVENT_TYPES, eventJson, eventLine } from "../event-text.js"
 import { Session, stdoutWriter } from "../session.js"
 import { addSocketFlags, noteWriter, openSocket, type SocketFlags } from "../socket-setup.js"
 import { socketType } from "../socket-types.js"
@@ -15,23 +15,6 @@ interface MonitorFlags extends SocketFlags {
   until?: string
   timeout?: number
 }
-
-const EVENT_TYPES: readonly EventType[] = [
-  "accept",
-  "accept:error",
-  "bind",
-  "bind:error",
-  "connect",
-  "connect:delay",
-  "connect:retry",
-  "close",
-  "close:error",
-  "disconnect",
-  "handshake",
-  "handshake:error:protocol",
-  "handshake:error:auth",
-  "handshake:error:other",
-]
 
 const EXAMPLES = `
 An ENDPOINT given without --bind/--connect is connected to. The type defaults to DEALER, which
@@ -102,7 +85,9 @@ async function monitor(
   }
   try {
     // Listening starts before the endpoints, so their first events are seen too.
-    const socket = await openSocket(session, type, flags, noteWriter("monitor"), (socket) => {
+    // --verbose would print each event twice: here they go to stdout anyway.
+    const quiet = { ...flags, verbose: false }
+    const socket = await openSocket(session, type, quiet, noteWriter("monitor"), (socket) => {
       for (const eventType of EVENT_TYPES) socket.events.on(eventType, print)
     })
     let timer: NodeJS.Timeout | undefined
