@@ -27,7 +27,9 @@ export function applySocketOptions(socket: Socket, assignments: readonly string[
   for (const assignment of assignments) {
     const [name, text] = parseOptionAssignment(assignment)
     if (!isSettable(socket, name)) {
-      throw new UsageError(`unknown socket option '${name}' for ${socket.type}`)
+      const near = optionNames(socket).find((o) => o.toLowerCase() === name.toLowerCase())
+      const hint = near ? ` (did you mean ${near}?)` : ""
+      throw new UsageError(`unknown socket option '${name}' for ${socket.type}${hint}`)
     }
     const target = socket as unknown as Record<string, unknown>
     const value = parseValue(name, text, target[name])
@@ -37,6 +39,17 @@ export function applySocketOptions(socket: Socket, assignments: readonly string[
       throw new UsageError(`-o ${name}=${text}: ${describeError(err)}`)
     }
   }
+}
+
+/** Every option name `socket` takes. */
+function optionNames(socket: Socket): string[] {
+  const names = new Set<string>()
+  for (let o: object | null = socket; o !== null; o = Object.getPrototypeOf(o)) {
+    for (const name of Object.getOwnPropertyNames(o)) {
+      if (isSettable(socket, name)) names.add(name)
+    }
+  }
+  return [...names]
 }
 
 /** A setter somewhere on the prototype chain, or a plain field of the socket type's own. */

@@ -28,7 +28,7 @@ const CASES: Array<[what: string, args: string[], message: RegExp]> = [
   [
     "an unknown socket option",
     ["cat", "PUSH", "-o", "sendHighWatermark=5", ...BIND],
-    /unknown socket option 'sendHighWatermark' for PUSH/,
+    /unknown socket option 'sendHighWatermark' for PUSH \(did you mean sendHighWaterMark\?\)/,
   ],
   [
     "a read-only property as option",
