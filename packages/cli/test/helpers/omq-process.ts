@@ -1,6 +1,7 @@
 // Runs the `omq` executable as a user would: a child process with its stdin, stdout and stderr
 // as pipes. Every process started here is killed by killAll() (call it in afterEach).
 import { type ChildProcess, spawn } from "node:child_process"
+import { rmSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 
 const MAIN = fileURLToPath(new URL("../../src/main.js", import.meta.url))
@@ -136,17 +137,24 @@ export function omqRun(args: string[], input?: string | Buffer): Promise<Outcome
   return process_.exit()
 }
 
-/** Kills every omq process still running (SIGKILL) and waits for them to be gone. */
+/**
+ * Kills every omq process still running (SIGKILL), waits for them to be gone, and removes the
+ * ipc paths (a killed process leaves its socket file behind).
+ */
 export async function killAll(): Promise<void> {
   const left = [...running]
   for (const p of left) p.proc.kill("SIGKILL")
   await Promise.all(left.map((p) => p.exited))
+  for (const path of ipcPaths.splice(0)) rmSync(path, { force: true })
 }
 
 let ipcCount = 0
+const ipcPaths: string[] = []
 /** A fresh ipc endpoint for this test process. */
 export function ipcEndpoint(): string {
-  return `ipc:///tmp/omq-cli-test-${process.pid}-${++ipcCount}`
+  const path = `/tmp/omq-cli-test-${process.pid}-${++ipcCount}`
+  ipcPaths.push(path)
+  return `ipc://${path}`
 }
 
 /** Transports a test body runs over, each with a bind endpoint for a fresh port or path. */
