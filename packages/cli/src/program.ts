@@ -11,6 +11,9 @@ export function createProgram(): Command {
   const program = new Command("omq")
     .description("Talk to any ZeroMQ endpoint from a shell: cat, monitor, proxy, keygen, bench")
     .showHelpAfterError()
+    // Errors throw instead of exiting, so main.ts gives usage errors exit status 2; subcommands
+    // made after this inherit it.
+    .exitOverride()
   addCatCommand(program)
   addMonitorCommand(program)
   addProxyCommand(program)
