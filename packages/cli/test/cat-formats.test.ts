@@ -73,7 +73,8 @@ describe("how omq cat ends", () => {
 
   it("REQ --timeout fails when no reply comes", async () => {
     const rep = omq("cat", "REP", "--bind", ANY_TCP, "-v") // never answers: stdin stays open
-    const req = omq("cat", "REQ", "--connect", await rep.bound(), "--timeout", "300")
+    // Long enough for the request to reach REP on a loaded machine (it must, to be left unanswered).
+    const req = omq("cat", "REQ", "--connect", await rep.bound(), "--timeout", "2000")
     req.end("anyone?\n")
     await rep.stdoutMatch(/anyone\?/)
     const { code, stderr } = await req.exit()
