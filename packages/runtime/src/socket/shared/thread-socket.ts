@@ -269,6 +269,9 @@ export class ThreadSocket<Received = Buffer[], SendOptions = undefined>
 
   // ---- ContextSocket --------------------------------------------------------------------------
 
+  /** Its messages queue on the socket's own thread, which waits for them at exit. @internal */
+  readonly queuedAtExit = false
+
   /** @internal */
   contextShutDown(): void {
     this.#failure ??= new ZmqError("ETERM", "context was shut down")
