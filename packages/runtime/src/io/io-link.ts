@@ -62,9 +62,8 @@ export class MailboxIoLink implements IoLink {
     )
   }
 
-  /** Holds nothing: what the socket then asks of its host (a bind, its close) holds its thread. */
-  async attach(socket: SocketAttachment): Promise<void> {
-    return this.#mailbox.call(await this.#thread, "io.attach", socket, false)
+  attach(socket: SocketAttachment): Promise<void> {
+    return this.#call("io.attach", socket)
   }
   bindEndpoint(socketId: number, endpoint: string, options: ConnectionOptions): Promise<string> {
     return this.#call("io.bind", { socketId, endpoint, options })
@@ -79,13 +78,7 @@ export class MailboxIoLink implements IoLink {
     return thread === this.#threadId
   }
 
-  /** A call the application awaits: it holds the thread from now, the IO thread's start too. */
   async #call<T>(name: string, args: unknown): Promise<T> {
-    this.#mailbox.ref()
-    try {
-      return await this.#mailbox.call<T>(await this.#thread, name, args)
-    } finally {
-      this.#mailbox.unref()
-    }
+    return this.#mailbox.call<T>(await this.#thread, name, args)
   }
 }

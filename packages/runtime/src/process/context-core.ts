@@ -189,10 +189,7 @@ export class ContextCore {
     const index = this.state.nextIoIndex(Math.min(ioThreads, MAX_IO_THREADS))
     const running = this.state.ioThread(index)
     if (running !== 0) return new MailboxIoLink(this.mailbox, Promise.resolve(running))
-    // Unheld: a start nobody waits on (a connect) must not keep a finished process alive; the
-    // link's calls that are waited on hold the thread themselves.
-    const start = this.mailbox.call<number>(this.handle.owner, "io.start", index, false)
-    return new MailboxIoLink(this.mailbox, start)
+    return new MailboxIoLink(this.mailbox, this.callOwner<number>("io.start", index))
   }
 
   /** zmq_ctx_shutdown on every thread of the context (see Context.shutdown). */

@@ -45,19 +45,14 @@ export class Mailbox {
     post(this.#context, thread, { name, args, from: threadId, call: 0 })
   }
 
-  /**
-   * Calls `name` on `thread`; rejects with ETERM if that thread dies first (see threadDied).
-   * The call holds this thread until answered, unless `hold` is false: for calls nobody waits
-   * on (an IO thread starting, a socket attaching to it), which must not keep a process alive
-   * that is otherwise done.
-   */
-  call<T>(thread: number, name: string, args: unknown, hold = true): Promise<T> {
+  /** Calls `name` on `thread`; rejects with ETERM if that thread dies first (see threadDied). */
+  call<T>(thread: number, name: string, args: unknown): Promise<T> {
     if (this.#closed) return Promise.reject(new ZmqError("ETERM", "context was terminated"))
     if (this.#dead.has(thread)) return Promise.reject(goneError(thread))
     const call = this.#nextCall++
     return new Promise<T>((resolve, reject) => {
-      this.#calls.set(call, { thread, resolve: resolve as (value: unknown) => void, reject, hold })
-      if (hold) this.ref()
+      this.#calls.set(call, { thread, resolve: resolve as (value: unknown) => void, reject })
+      this.ref()
       post(this.#context, thread, { name, args, from: threadId, call })
     })
   }
@@ -119,7 +114,7 @@ export class Mailbox {
     const waiting = this.#calls.get(call)
     if (!waiting) return
     this.#calls.delete(call)
-    if (waiting.hold) this.unref()
+    this.unref()
     if (answer.error) {
       const { code, message, address } = answer.error
       waiting.reject(code === undefined ? new Error(message) : new ZmqError(code, message, address))
@@ -149,8 +144,6 @@ interface Waiting {
   thread: number
   resolve: (value: unknown) => void
   reject: (err: Error) => void
-  /** The call holds the thread (see call()). */
-  hold: boolean
 }
 
 const ANSWER = "answer"
