@@ -1,23 +1,12 @@
-import {
-  BroadcastChannel,
-  getEnvironmentData,
-  setEnvironmentData,
-  threadId,
-} from "node:worker_threads"
+import { getEnvironmentData, setEnvironmentData } from "node:worker_threads"
 import { ZmqError } from "@omq/transport"
-import { type IoLink, LocalIoLink, MailboxIoLink } from "./io/io-link.js"
-import {
-  type ContextHandle,
-  ContextState,
-  MAX_IO_THREADS,
-  newContextHandle,
-} from "./process/context-handle.js"
-import { type InprocOffer, InprocRegistry } from "./process/inproc-registry.js"
-import { IoThreads } from "./process/io-threads.js"
-import { Mailbox } from "./process/mailbox.js"
-import { onThreadDeath } from "./process/thread-deaths.js"
-import type { InprocOwner } from "./socket/inproc-endpoints.js"
+import { ContextCore, type ContextSocket } from "./process/context-core.js"
+import { type ContextHandle, newContextHandle } from "./process/context-handle.js"
+import "./process/exit-wait.js"
+import type { IoThreads } from "./process/io-threads.js"
+import type { Mailbox } from "./process/mailbox.js"
 
+export type { ContextSocket } from "./process/context-core.js"
 export type { ContextHandle } from "./process/context-handle.js"
 
 export interface ContextOptions {
@@ -41,23 +30,6 @@ const DEFAULT_MAX_SOCKETS = 1023
 const MAX_SOCKETS_LIMIT = 65535
 const DEFAULT_MAX_MESSAGE_SIZE = 2 ** 31 - 1
 
-/** What a context needs from each of its sockets. */
-export interface ContextSocket {
-  close(): void
-  /** Resolves when the socket's host side has finished (after linger). */
-  readonly finished: Promise<void>
-  /** A thread of the process died: drop the pipes and the host that lived there. */
-  threadDied(thread: number): void
-  /** An inproc connect reached a name this socket bound. */
-  inprocOffered(offer: InprocOffer): void
-  /** The socket this one connected to over inproc answered (from another thread). */
-  inprocAccepted(answer: never, from: number): void
-  /** The context was shut down: waiting calls and every later one but close() fail with ETERM. */
-  contextShutDown(): void
-  /** Another thread attaches to this (thread-safe) socket: the rings and lane of its link. */
-  acceptThread(from: number): unknown
-}
-
 /**
  * A ZeroMQ context: one for the whole process, whatever thread uses it.
  *
@@ -72,28 +44,14 @@ export interface ContextSocket {
  * `ioThreads` IO threads. With `ioThreads: 0` each thread runs its connections itself.
  */
 export class Context {
-  #blocky = true
   #maxSockets = DEFAULT_MAX_SOCKETS
   #maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE
   #ipv6 = false
-  /** Pass this to another thread (workerData, postMessage) and call Context.fromHandle there. */
-  readonly handle: ContextHandle
-  readonly #state: ContextState
-  readonly #sockets = new Map<number, ContextSocket>()
-  readonly #links: IoLink[] = []
-  /** This thread's sockets by the inproc names they bound (connects to them meet directly). @internal */
-  readonly localBinders = new Map<string, InprocOwner>()
-  #mailbox: Mailbox | null = null
-  #ioThreadsOwned: IoThreads | null = null
-  #registry: InprocRegistry | null = null
-  #stopWatching: (() => void) | null = null
-  /** Tells every thread of the context that it was shut down (see shutdown()). */
-  #shutdownChannel: BroadcastChannel | null = null
-  /** Resolves terminate() once this thread's last socket has finished. */
-  #lastSocketGone: (() => void) | null = null
-  /** The one terminate() in progress: later calls share it. */
-  #terminating: Promise<void> | null = null
-  #terminated = false
+  /**
+   * This thread's part of the context: the sockets, mailbox and IO threads. Module-level holders
+   * keep the core, not this object, so a Context the application dropped can be collected.
+   */
+  readonly #core: ContextCore
 
   constructor(options: ContextOptions | { handle: ContextHandle } = {}) {
     // zeromq.js's argument checks, with its TypeErrors.
@@ -102,25 +60,30 @@ export class Context {
     if (typeof options !== "object" || options === null) {
       throw new TypeError("Options must be an object")
     }
-    let handle: ContextHandle
     let settings: ContextOptions = {}
     if ("handle" in options) {
-      handle = options.handle
+      this.#core = ContextCore.of(options.handle)
     } else {
       const { ioThreads = 1, ...rest } = options
-      handle = newContextHandle(ioThreadCount(ioThreads))
+      this.#core = new ContextCore(newContextHandle(ioThreadCount(ioThreads)))
       settings = rest
     }
-    this.handle = handle
-    this.#state = new ContextState(handle)
-    joined.set(handle.id, this)
-    // The owner answers other threads from the start (they may need an IO thread before this
-    // thread makes any socket). Its mailbox is unref'd while idle.
-    if (handle.owner === threadId) this.#openMailbox()
+    this.#core.faceMade(this)
+    collected.register(this, this.#core)
     // As zeromq.js: an unknown option or a read-only one throws (strict-mode assignment to a
     // sealed object). Subclasses are left open for their own fields.
     if (new.target === Context) Object.seal(this)
     Object.assign(this, settings)
+  }
+
+  /**
+   * Pass this to another thread (workerData, postMessage) and call Context.fromHandle there.
+   * Once read, this Context stays alive until terminate(), whoever still refers to it: other
+   * threads may be using the context, and its IO threads live here.
+   */
+  get handle(): ContextHandle {
+    this.#core.pin(this)
+    return this.#core.handle
   }
 
   /**
@@ -129,18 +92,18 @@ export class Context {
    * At most 64 run whatever it says.
    */
   get ioThreads(): number {
-    return this.#state.ioThreads
+    return this.#core.state.ioThreads
   }
   set ioThreads(value: number) {
-    this.#state.ioThreads = ioThreadCount(value)
+    this.#core.state.ioThreads = ioThreadCount(value)
   }
 
   /** false: this thread's new sockets default to linger 0 instead of -1 (ZMQ_BLOCKY). */
   get blocky(): boolean {
-    return this.#blocky
+    return this.#core.blocky
   }
   set blocky(value: boolean) {
-    this.#blocky = optionBoolean(value)
+    this.#core.blocky = optionBoolean(value)
   }
 
   /** How many sockets this thread may have open in the context; beyond, new ones fail EMFILE. */
@@ -191,98 +154,41 @@ export class Context {
    * or a message): the same IO threads and inproc names as every other thread's.
    */
   static fromHandle(handle: ContextHandle): Context {
-    const known = joined.get(handle.id)
-    if (known) return known
     if (typeof handle?.id !== "string" || !(handle.state instanceof SharedArrayBuffer)) {
       throw new ZmqError("EINVAL", "not a context handle")
     }
-    return new Context({ handle })
+    const known = ContextCore.of(handle).face
+    return known instanceof Context ? known : new Context({ handle })
+  }
+
+  /** This thread's part of the context, which sockets use (see ContextCore). @internal */
+  get core(): ContextCore {
+    return this.#core
   }
 
   /** This thread's mailbox in the context, opened at first use. @internal */
   get mailbox(): Mailbox {
-    return this.#mailbox ?? this.#openMailbox()
-  }
-
-  #openMailbox(): Mailbox {
-    const mailbox = new Mailbox(this.handle.id)
-    this.#mailbox = mailbox
-    if (this.handle.owner === threadId) {
-      this.#ioThreadsOwned = new IoThreads(this.handle, this.#state, mailbox)
-      this.#registry = new InprocRegistry(mailbox)
-    }
-    this.#stopWatching = onThreadDeath((thread) => this.#threadDied(thread))
-    mailbox.handle("inproc.offer", (a: { socket: number; offer: InprocOffer }) =>
-      this.#sockets.get(a.socket)?.inprocOffered(a.offer),
-    )
-    mailbox.handle("inproc.accepted", (answer: { socket: number }, from: number) =>
-      this.#sockets.get(answer.socket)?.inprocAccepted(answer as never, from),
-    )
-    mailbox.handle("socket.share", (a: { socket: number }, from: number) => {
-      const socket = this.#sockets.get(a.socket)
-      if (!socket) throw new ZmqError("EBADF", "the shared socket is closed")
-      return socket.acceptThread(from)
-    })
-    // Unref'd: it only listens, and must not keep a thread alive.
-    const channel = new BroadcastChannel(shutdownChannelName(this.handle.id))
-    channel.onmessage = () => this.#shutDownHere()
-    channel.unref()
-    // A shutdown broadcast before the channel opened was not heard: the shared flag tells.
-    // Later, not now: register() opens the mailbox inside a socket's constructor.
-    if (this.#state.isShutDown) queueMicrotask(() => this.#shutDownHere())
-    this.#shutdownChannel = channel
-    return mailbox
+    return this.#core.mailbox
   }
 
   /** The IO threads, on the thread that made the context (else null). @internal */
   get ownedIoThreads(): IoThreads | null {
-    return this.#ioThreadsOwned
+    return this.#core.ownedIoThreads
   }
 
   /** Calls the owner thread (IO threads, inproc names). @internal */
   callOwner<T>(name: string, args: unknown): Promise<T> {
-    return this.mailbox.call<T>(this.handle.owner, name, args)
+    return this.#core.callOwner<T>(name, args)
   }
 
   /** Adds a socket made on this thread; returns its id, unique in the context. @internal */
   register(socket: ContextSocket): number {
-    if (this.#terminated) throw new ZmqError("ETERM", "context was terminated")
-    if (this.#state.isShutDown) throw new ZmqError("ETERM", "context was shut down")
-    if (this.#sockets.size >= this.#maxSockets) {
-      throw new ZmqError("EMFILE", `this thread has maxSockets (${this.#maxSockets}) sockets open`)
-    }
-    const id = this.#state.nextSocketId()
-    this.#sockets.set(id, socket)
-    // Open, not held: a socket holds its thread only while it has work (see SocketBase).
-    if (!this.#mailbox) this.#openMailbox()
-    return id
+    return this.#core.register(socket, this.#maxSockets)
   }
 
   /** @internal */
   unregister(id: number): void {
-    if (this.#sockets.delete(id) && this.#sockets.size === 0) this.#lastSocketGone?.()
-  }
-
-  /** A socket of this thread by id (inproc offers name their target). @internal */
-  socket(id: number): ContextSocket | undefined {
-    return this.#sockets.get(id)
-  }
-
-  /**
-   * The IoHost for a new socket's connections: IO threads round-robin, or this thread (with
-   * `ioThreads: 0`, or `local` for a socket bound to the application's own http.Server).
-   * @internal
-   */
-  ioLink(local = false): IoLink {
-    const ioThreads = this.#state.ioThreads
-    if (ioThreads === 0 || local) {
-      this.#links[0] ??= new LocalIoLink()
-      return this.#links[0]
-    }
-    const index = this.#state.nextIoIndex(Math.min(ioThreads, MAX_IO_THREADS))
-    const running = this.#state.ioThread(index)
-    if (running !== 0) return new MailboxIoLink(this.mailbox, Promise.resolve(running))
-    return new MailboxIoLink(this.mailbox, this.callOwner<number>("io.start", index))
+    this.#core.unregister(id)
   }
 
   /**
@@ -292,16 +198,7 @@ export class Context {
    * sockets (catch ETERM, set a low linger, close), as the zguide advises.
    */
   shutdown(): void {
-    if (this.#state.shutDown()) {
-      const channel = new BroadcastChannel(shutdownChannelName(this.handle.id))
-      channel.postMessage("shutdown")
-      channel.close()
-    }
-    this.#shutDownHere()
-  }
-
-  #shutDownHere(): void {
-    for (const socket of [...this.#sockets.values()]) socket.contextShutDown()
+    this.#core.shutdown()
   }
 
   /**
@@ -311,9 +208,7 @@ export class Context {
    * libzmq; `closeSocketsAndTerminate()` closes them instead.
    */
   terminate(): Promise<void> {
-    this.shutdown()
-    this.#terminating ??= this.#allClosed().then(() => this.#stop())
-    return this.#terminating
+    return this.#core.terminate()
   }
 
   /**
@@ -322,38 +217,17 @@ export class Context {
    * the convenience for programs and tests that just want this thread's part gone. Unlike
    * terminate() it shuts nothing down on the other threads.
    */
-  async closeSocketsAndTerminate(): Promise<void> {
-    this.#terminated = true
-    const sockets = [...this.#sockets.values()]
-    for (const socket of sockets) socket.close()
-    await Promise.all(sockets.map((s) => s.finished))
-    this.#terminating ??= this.#allClosed().then(() => this.#stop())
-    await this.#terminating
-  }
-
-  /** Resolves once this thread has no socket left. */
-  #allClosed(): Promise<void> {
-    if (this.#sockets.size === 0) return Promise.resolve()
-    return new Promise<void>((resolve) => {
-      this.#lastSocketGone = resolve
-    })
-  }
-
-  async #stop(): Promise<void> {
-    this.#terminated = true
-    await this.#ioThreadsOwned?.terminate()
-    this.#stopWatching?.()
-    this.#shutdownChannel?.close()
-    this.#mailbox?.close()
-    joined.delete(this.handle.id)
-  }
-
-  #threadDied(thread: number): void {
-    this.#mailbox?.threadDied(thread)
-    this.#registry?.threadDied(thread)
-    for (const socket of [...this.#sockets.values()]) socket.threadDied(thread)
+  closeSocketsAndTerminate(): Promise<void> {
+    return this.#core.closeSocketsAndTerminate()
   }
 }
+
+/**
+ * A Context the application dropped, whose sockets are all closed and whose handle never went
+ * out, is collected; its core then lets go of what the module still held for it (the IO
+ * threads on the owner, the mailbox, the listeners): zeromq.js's contexts are released so too.
+ */
+const collected = new FinalizationRegistry<ContextCore>((core) => core.faceCollected())
 
 /** A numeric option's value, or zeromq.js's TypeError. */
 function optionNumber(value: unknown): number {
@@ -373,13 +247,6 @@ function ioThreadCount(value: unknown): number {
   }
   return n
 }
-
-function shutdownChannelName(context: string): string {
-  return `omq:shutdown:${context}`
-}
-
-/** This thread's Context object of each context it has joined, by context id. */
-const joined = new Map<string, Context>()
 
 /** Environment data reaches every worker started after it is set, with nothing passed. */
 const DEFAULT_CONTEXT = "omq:default-context"

@@ -71,7 +71,7 @@ describe("processes exit on their own", () => {
 describe("a process that leaves sockets and its context open still exits", () => {
   for (const mode of ["default", "io0", "io1"]) {
     it(
-      `messages to a live peer arrive, those for an absent one are dropped (${mode})`,
+      `messages to a live peer arrive, those for an absent one go after their linger (${mode})`,
       BOUND,
       async () => {
         const ctx = new Context({ ioThreads: 0 })

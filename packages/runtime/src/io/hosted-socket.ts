@@ -185,7 +185,14 @@ export class HostedSocket implements InboxHandler {
             else entry.connecter.retry()
           })
         },
-        (event) => this.#event({ ...event, address: endpoint }),
+        (event) => {
+          // A failed attempt without reconnection is final: the pipe goes with its messages, as
+          // with a lost connection (else a close() with linger -1 would wait for them for ever).
+          if (event.type === "close" && options.reconnectInterval < 0 && pipe) {
+            this.#removePeer(pipe)
+          }
+          this.#event({ ...event, address: endpoint })
+        },
       ),
     }
     this.#connects.set(endpoint, [...(this.#connects.get(endpoint) ?? []), entry])

@@ -23,8 +23,10 @@ export class WrittenPeers {
     this.#peers.add(peer)
   }
 
+  /** A pipe went away with what it held: a linger waiting on it may be over. */
   delete(peer: HostedPeer): void {
     this.#peers.delete(peer)
+    this.#onFlushed?.()
   }
 
   /** Writes out what this drain produced and returns send credit for what the kernel took. */

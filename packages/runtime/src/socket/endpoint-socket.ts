@@ -5,6 +5,7 @@ import { checkUdpSocketType, parseEndpoint, type SocketType, ZmqError } from "@o
 import { Context, type ContextSocket, context as defaultContext } from "../context.js"
 import type { ConnectionOptions } from "../io/host-protocol.js"
 import { type Event, Observer } from "../observer.js"
+import type { ContextCore } from "../process/context-core.js"
 import type { InprocOffer } from "../process/inproc-registry.js"
 import { TransferPool } from "../ring/transfer-pool.js"
 import { type HoldTarget, ThreadHold } from "../util/thread-hold.js"
@@ -55,7 +56,14 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
   /** The ZMTP socket type this class speaks. */
   readonly type: SocketType
 
-  readonly context: Context
+  /** The socket's context, held until close(); after it, see `context`. */
+  #context: Context | null
+  readonly #contextRef: WeakRef<Context>
+  /**
+   * This thread's part of the context: what the socket's own work goes through, its close
+   * included, so that a closing socket does not keep a dropped Context alive. @internal
+   */
+  readonly contextCore: ContextCore
   #lastEndpoint: string | null = null
   readonly finished: Promise<void>
 
@@ -75,7 +83,7 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
   #finish!: () => void
   #observer: Observer | null = null
   /** Held while someone waits for this socket's events (see Observer). */
-  readonly #eventsHold = new ThreadHold(() => this.context.mailbox)
+  readonly #eventsHold = new ThreadHold(() => this.contextCore.mailbox)
   /** bind() and unbind() calls still running; close() waits for them (see deferClose). */
   #endpointCalls = 0
   #closeDeferred = false
@@ -92,7 +100,9 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
     const { context = defaultContext, ...rest } = options
     if (!(context instanceof Context)) throw new ZmqError("EINVAL", "context is not a Context")
     this.type = known
-    this.context = context
+    this.#context = context
+    this.#contextRef = new WeakRef(context)
+    this.contextCore = context.core
     // A non-blocky context (ZMQ_BLOCKY false) gives its sockets linger 0 by default.
     if (!context.blocky) this.options.linger = 0
     this.applyOptions(rest)
@@ -111,7 +121,7 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
 
   /** Where this socket and its carriers hold the thread (its context's mailbox). @internal */
   get keepAlive(): HoldTarget {
-    return this.context.mailbox
+    return this.contextCore.mailbox
   }
 
   /** The channel to the IoHost if one was made. */
@@ -157,7 +167,17 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
   protected markClosed(): boolean {
     if (this.#closed) return false
     this.#closed = true
+    this.#context = null // as zeromq.js: a closed socket keeps its context alive no longer
     return true
+  }
+
+  /**
+   * The context the socket was made in. After close() the socket no longer keeps it alive (as
+   * zeromq.js, whose closed sockets give undefined here): it is there while something else
+   * holds it.
+   */
+  get context(): Context {
+    return (this.#context ?? this.#contextRef.deref()) as Context
   }
 
   /** The channel to the IoHost, made at the first tcp, ipc, ws or udp endpoint. */
@@ -316,6 +336,9 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
     if (!options.immediate) {
       const peer = new Peer(this.newPipeId(), address, host)
       peer.connected = true
+      // Its messages hold the thread only once its first handshake is done (see PipedSocket);
+      // before that, a process that is done waits for them at exit, up to the linger.
+      peer.stalled = true
       peer.creditBatch = creditBatch(options.receiveHighWaterMark || NO_LIMIT)
       peer.sendLimit = options.sendHighWaterMark
       if (!this.addPeer(peer)) return
@@ -351,7 +374,7 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
   protected async finishClose(): Promise<void> {
     const linger = this.options.linger
     await Promise.all([this.#host?.close(this.id, linger), this.#inproc?.close(linger)])
-    this.context.unregister(this.id)
+    this.contextCore.unregister(this.id)
     this.#observer?.deliver({ type: "end" })
     this.#finish()
   }

@@ -47,7 +47,8 @@ export class HostChannel implements PipeLink, InboxHandler {
   readonly #lane: Lane | null
   readonly #outbox: RecordSink
   readonly #inbox: RecordSource
-  readonly #context: Context
+  /** Weakly: a closing socket's channel must not keep a dropped Context alive (ZAP needs it open). */
+  readonly #context: WeakRef<Context>
   #zap: ZapClient | null = null
 
   /** @param pool the socket's memory for large frames (shared with its inproc pipes). */
@@ -60,8 +61,8 @@ export class HostChannel implements PipeLink, InboxHandler {
     local: boolean,
   ) {
     this.#owner = owner
-    this.#context = context
-    this.#io = context.ioLink(local)
+    this.#context = new WeakRef(context)
+    this.#io = context.core.ioLink(local)
     const thread = threadId
     if (this.#io.inThread) {
       const toHost = new InThreadRecords(true)
@@ -209,9 +210,11 @@ export class HostChannel implements PipeLink, InboxHandler {
 
   /** A handshake on the host asks ZAP: the handler is asked from here, and the answer returned. */
   async #askZap(id: number, [address, mechanism, ...credentials]: Uint8Array[]): Promise<void> {
-    this.#zap ??= new ZapClient(this.#context)
     let answer: ZapAnswer | null
     try {
+      const context = this.#context.deref()
+      if (!context) throw new ZmqError("ETERM", "the socket's context is gone")
+      this.#zap ??= new ZapClient(context)
       answer = await this.#zap.ask({
         ...this.#owner.zapIdentity(),
         address: decoder.decode(address),

@@ -1,7 +1,7 @@
 import { threadId } from "node:worker_threads"
 import { type SocketType, socketTypesCompatible } from "@omq/transport"
-import type { Context } from "../context.js"
 import { type EventErrorInfo, eventError } from "../observer.js"
+import type { ContextCore } from "../process/context-core.js"
 import type { InprocOffer } from "../process/inproc-registry.js"
 import { newLaneName } from "../ring/lane.js"
 import type { TransferPool } from "../ring/transfer-pool.js"
@@ -14,7 +14,7 @@ import { creditBatch, type PipeInfo, type PipeOwner } from "./pipe.js"
 export interface InprocOwner extends PipeOwner {
   readonly id: number
   readonly type: SocketType
-  readonly context: Context
+  readonly contextCore: ContextCore
   /** The socket's inproc side (a bound socket of this thread meets a connecting one directly). */
   readonly inproc: InprocEndpoints
   /** The socket's options as they are now (inproc pipes are made at any time). */
@@ -72,7 +72,7 @@ export class InprocEndpoints {
   }
 
   async bind(name: string): Promise<void> {
-    const { context, id } = this.#owner
+    const { contextCore: context, id } = this.#owner
     await context.callOwner("inproc.bind", { name, socket: id })
     this.#bound.add(name)
     context.localBinders.set(name, this.#owner)
@@ -80,7 +80,7 @@ export class InprocEndpoints {
 
   /** Frees the name and ends the pipes accepted through it, as libzmq does. */
   async unbind(name: string): Promise<void> {
-    const { context, id } = this.#owner
+    const { contextCore: context, id } = this.#owner
     await context.callOwner("inproc.unbind", { name, socket: id })
     this.#forgetName(name)
     for (const [peer, pipe] of this.#pipes) {
@@ -95,7 +95,7 @@ export class InprocEndpoints {
   connect(address: string, name: string): Peer | null {
     const owner = this.#owner
     const options = owner.pipeOptions()
-    const binder = owner.context.localBinders.get(name)
+    const binder = owner.contextCore.localBinders.get(name)
     if (binder) {
       const peer = new Peer(owner.newPipeId(), address, NOT_YET)
       peer.connected = true
@@ -121,7 +121,7 @@ export class InprocEndpoints {
       rings,
       ...options,
     }
-    owner.context.mailbox.send(owner.context.handle.owner, "inproc.connect", offer)
+    owner.contextCore.mailbox.send(owner.contextCore.handle.owner, "inproc.connect", offer)
     return peer
   }
 
@@ -133,7 +133,7 @@ export class InprocEndpoints {
     this.#offered.delete(peer)
     if (pipe) void pipe.close(0)
     if (offered) {
-      const context = this.#owner.context
+      const context = this.#owner.contextCore
       context.mailbox.send(context.handle.owner, "inproc.cancel", {
         socket: this.#owner.id,
         pipe: peer.id,
@@ -193,9 +193,9 @@ export class InprocEndpoints {
     } else {
       this.#pipeUp(peer, pipe, offer.type, offer, mine)
       // The connecter may have died after offering: what it sent is in the rings, delivered now.
-      if (owner.context.mailbox.isDead(offer.thread)) this.threadDied(offer.thread)
+      if (owner.contextCore.mailbox.isDead(offer.thread)) this.threadDied(offer.thread)
     }
-    owner.context.mailbox.send(offer.thread, "inproc.accepted", answer)
+    owner.contextCore.mailbox.send(offer.thread, "inproc.accepted", answer)
   }
 
   /** Connecter side: the bound socket accepted or refused our offer. */
@@ -212,7 +212,7 @@ export class InprocEndpoints {
     } else {
       pipe.remoteThread = from
       this.#pipeUp(peer, pipe, answer.type, answer, owner.pipeOptions())
-      if (owner.context.mailbox.isDead(from)) this.threadDied(from)
+      if (owner.contextCore.mailbox.isDead(from)) this.threadDied(from)
     }
     this.#onPipeMade?.()
   }
@@ -278,14 +278,14 @@ export class InprocEndpoints {
     this.#pipes.clear()
     this.#offered.clear()
     for (const name of this.#bound) this.#forgetName(name)
-    const context = this.#owner.context
+    const context = this.#owner.contextCore
     context.mailbox.send(context.handle.owner, "inproc.closed", { socket: this.#owner.id })
     await Promise.all(pipes.map((pipe) => pipe.close(linger)))
   }
 
   #forgetName(name: string): void {
     this.#bound.delete(name)
-    const binders = this.#owner.context.localBinders
+    const binders = this.#owner.contextCore.localBinders
     if (binders.get(name) === this.#owner) binders.delete(name)
   }
 

@@ -40,7 +40,7 @@ export class Peer {
   messageProperties: MessageProperties | null = null
   /** A network pipe (tcp, ipc, udp), not an inproc one. */
   readonly overNetwork: boolean
-  /** Its connection is down, or its first attempt failed: what it holds is not moving. */
+  /** Not connected: a connect pipe before its first handshake, or its connection went down. */
   stalled = false
   /** Its `outstanding` messages count in its socket's in-flight total (see PipedSocket). */
   counted = false

@@ -23,9 +23,10 @@ export abstract class PipedSocket extends SocketOptionAccessors implements PipeO
   readonly #notices = new WeakSet<Buffer[]>()
   #nextPipe = 0
   /**
-   * Messages written to network peers whose connection is up or being made for the first time,
-   * and not yet handed to the kernel: what keeps the socket's thread alive after the
-   * application is done (see SocketBase). Messages for an absent peer do not count.
+   * Messages written to network peers whose connection is up, and not yet handed to the kernel:
+   * what keeps the socket's thread alive after the application is done (see SocketBase).
+   * Messages for a peer not (yet, or no longer) connected do not count: at exit the process
+   * waits for those up to the socket's linger (process/exit-wait.ts).
    */
   #inFlight = 0
 
@@ -51,6 +52,18 @@ export abstract class PipedSocket extends SocketOptionAccessors implements PipeO
   /** Messages on their way to peers that are taking them (see #inFlight). */
   protected get inFlight(): number {
     return this.#inFlight
+  }
+
+  /**
+   * Messages written to a network pipe that its carrier has not confirmed as gone out, whatever
+   * the peer's state: an absent peer's too (what the process waits for at exit). Walks the
+   * pipes: for the exit, not for the message path.
+   */
+  protected get queuedForNetwork(): boolean {
+    for (const peer of this.#peers.values()) {
+      if (peer.overNetwork && !peer.gone && peer.outstanding > 0) return true
+    }
+    return false
   }
 
   /** #inFlight went from 0 or to 0. */

@@ -55,7 +55,7 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
    * process exits when the application is done, as with zeromq.js, and never hangs on a peer
    * that is not there.
    */
-  readonly #hold = new ThreadHold(() => this.context.mailbox)
+  readonly #hold = new ThreadHold(() => this.contextCore.mailbox)
   #finished = false
   readonly #budget = new ResolveBudget()
   /** Messages attached threads gave back untaken (exported form): received again first. */
@@ -307,6 +307,15 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
     this.#readinessMayHaveChanged()
     this.#updateHold()
     void this.finishClose()
+  }
+
+  /**
+   * Whether the process, about to exit, waits for this socket (see process/exit-wait.ts): it is
+   * open, its linger is not 0, and messages it accepted for a network peer have not gone out.
+   * @internal
+   */
+  get queuedAtExit(): boolean {
+    return !this.closed && this.options.linger !== 0 && this.queuedForNetwork
   }
 
   /**

@@ -274,6 +274,9 @@ export class ThreadSocket extends LinkEnd implements ContextSocket {
 
   // ---- ContextSocket --------------------------------------------------------------------------
 
+  /** Its messages queue on the socket's own thread, which waits for them at exit. @internal */
+  readonly queuedAtExit = false
+
   /** @internal */
   contextShutDown(): void {
     this.#failure ??= new ZmqError("ETERM", "context was shut down")
