@@ -4,6 +4,8 @@
 // worker) leaves its peers whole messages, a disconnect event, and a process that goes on and
 // exits on its own.
 import { strict as assert } from "node:assert"
+import { spawn } from "node:child_process"
+import { once } from "node:events"
 import { describe, it } from "node:test"
 import { Worker } from "node:worker_threads"
 import { Context, Pull, Push, Reply, type ZmqError } from "omq"
@@ -313,4 +315,29 @@ describe("an IO thread dies", () => {
       assert.match(out, /^terminated$/m)
     },
   )
+})
+
+describe("IO threads under the parent's Node flags", () => {
+  // A worker inherits the parent's flags; `--input-type` (valid only beside -e/-p/stdin) made
+  // every IO thread die at start, so `node --input-type=module -e "..."` could not bind.
+  for (const flags of [["--input-type=module"], ["--input-type", "module"]]) {
+    it(`an IO thread starts in \`node ${flags.join(" ")} -e\``, BOUND, async () => {
+      const omq = new URL("../src/mod.js", import.meta.url).href
+      const script = `import { Pull, Push } from ${JSON.stringify(omq)}
+        const pull = new Pull(), push = new Push()
+        await pull.bind("tcp://127.0.0.1:*")
+        push.connect(pull.lastEndpoint)
+        await push.send("through an IO thread")
+        console.log(String(await pull.receive()))
+        pull.close(); push.close()`
+      const child = spawn(process.execPath, [...flags, "-e", script], { stdio: "pipe" })
+      let stdout = ""
+      let stderr = ""
+      child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))
+      child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
+      const [code] = await once(child, "exit")
+      assert.equal(code, 0, stderr)
+      assert.equal(stdout, "through an IO thread\n")
+    })
+  }
 })

@@ -43,6 +43,7 @@ export class IoThreads {
     if (starting) return starting
     const worker = new Worker(new URL("../io/io-worker.js", import.meta.url), {
       workerData: { handle: this.#handle, index },
+      execArgv: workerExecArgv(),
     })
     // Large frames for this thread's sockets, by transfer (see HostedSocket). Listened to before
     // unref(): a listener added after it refs the worker's port again.
@@ -78,4 +79,21 @@ export class IoThreads {
     this.#terminated = true
     await Promise.all([...this.#workers.values()].map((w) => w.terminate()))
   }
+}
+
+/**
+ * The parent's Node flags, as a worker inherits them by default, without `--input-type`: it is
+ * valid only beside string input (`node --input-type=module -e ...`), and a worker started
+ * with it dies at once, which made every bind in such a script fail with ETERM.
+ */
+function workerExecArgv(): string[] {
+  const flags: string[] = []
+  const parent = process.execArgv
+  for (let i = 0; i < parent.length; i++) {
+    const flag = parent[i]!
+    if (flag === "--input-type")
+      i++ // its value is the next argument
+    else if (!flag.startsWith("--input-type=")) flags.push(flag)
+  }
+  return flags
 }

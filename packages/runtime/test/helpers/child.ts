@@ -18,6 +18,8 @@ export interface Child {
   proc: ChildProcess
   /** Resolves with the first stdout line matching `re`. */
   line(re: RegExp): Promise<string>
+  /** Resolves with the first stderr line matching `re`. */
+  errorLine(re: RegExp): Promise<string>
   /** Resolves when the process exits on its own; fails (and kills it) after bound. */
   exit(): Promise<Outcome>
   exited: boolean
@@ -32,22 +34,30 @@ export function run(name: string, args: string[], bound: number, nodeFlags: stri
     cwd: REPO,
     stdio: ["ignore", "pipe", "pipe"],
   })
-  let stdout = ""
-  let stderr = ""
-  const waiters: Array<{ re: RegExp; resolve: (l: string) => void }> = []
-  proc.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
-    stdout += chunk
-    for (const w of [...waiters]) {
-      const hit = stdout.split("\n").find((l) => w.re.test(l))
-      if (hit !== undefined) {
-        waiters.splice(waiters.indexOf(w), 1)
-        w.resolve(hit)
+  const text = { stdout: "", stderr: "" }
+  const waiters: Array<{ stream: keyof typeof text; re: RegExp; resolve: (l: string) => void }> = []
+  const firstLine = (stream: keyof typeof text, re: RegExp): string | undefined =>
+    text[stream].split("\n").find((l) => re.test(l))
+  for (const stream of ["stdout", "stderr"] as const) {
+    proc[stream]!.setEncoding("utf8").on("data", (chunk: string) => {
+      text[stream] += chunk
+      for (const w of waiters.filter((w) => w.stream === stream)) {
+        const hit = firstLine(stream, w.re)
+        if (hit !== undefined) {
+          waiters.splice(waiters.indexOf(w), 1)
+          w.resolve(hit)
+        }
       }
-    }
-  })
-  proc.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk
-  })
+    })
+  }
+  const waitFor = (stream: keyof typeof text, re: RegExp): Promise<string> => {
+    const hit = firstLine(stream, re)
+    if (hit !== undefined) return Promise.resolve(hit)
+    return new Promise((resolve, reject) => {
+      waiters.push({ stream, re, resolve })
+      done.then(() => reject(new Error(`exited before printing ${re}; stderr: ${text.stderr}`)))
+    })
+  }
   const done = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
     proc.once("exit", (code, signal) => {
       child.exited = true
@@ -57,14 +67,8 @@ export function run(name: string, args: string[], bound: number, nodeFlags: stri
   const child: Child = {
     proc,
     exited: false,
-    line(re) {
-      const hit = stdout.split("\n").find((l) => re.test(l))
-      if (hit !== undefined) return Promise.resolve(hit)
-      return new Promise((resolve, reject) => {
-        waiters.push({ re, resolve })
-        done.then(() => reject(new Error(`exited before printing ${re}; stderr: ${stderr}`)))
-      })
-    },
+    line: (re) => waitFor("stdout", re),
+    errorLine: (re) => waitFor("stderr", re),
     async exit() {
       let timer: ReturnType<typeof setTimeout> | undefined
       const hung = new Promise<"hung">((resolve) => {
@@ -77,10 +81,10 @@ export function run(name: string, args: string[], bound: number, nodeFlags: stri
         await done
         assert.fail(
           `${name} ${args.join(" ")} did not exit on its own within ${bound} ms` +
-            `\nstdout: ${stdout}\nstderr: ${stderr}`,
+            `\nstdout: ${text.stdout}\nstderr: ${text.stderr}`,
         )
       }
-      return { ...outcome, stdout, stderr }
+      return { ...outcome, ...text }
     },
   }
   return child
