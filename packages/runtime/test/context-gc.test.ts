@@ -14,5 +14,5 @@ it("a dropped Context is collected after its sockets close, and its IO threads s
   assert.match(outcome.stdout, /^inproc collected$/m)
   assert.match(outcome.stdout, /^pinned kept$/m)
   // tcp and ipc each started one (the pinned context's, if any, stopped at terminate()).
-  assert.match(outcome.stdout, /^io threads [1-9]\d* gone$/m)
+  assert.match(outcome.stdout, /^io threads ([2-9]|\d\d+) gone$/m)
 })

@@ -41,10 +41,7 @@ export class IoThreads {
     if (running !== 0) return Promise.resolve(running)
     let starting = this.#starting.get(index)
     if (starting) return starting
-    const worker = new Worker(new URL("../io/io-worker.js", import.meta.url), {
-      workerData: { handle: this.#handle, index },
-      execArgv: workerExecArgv(),
-    })
+    const worker = startIoWorker({ handle: this.#handle, index })
     // Large frames for this thread's sockets, by transfer (see HostedSocket). Listened to before
     // unref(): a listener added after it refs the worker's port again.
     worker.on("message", (m: { lane: string; item: LaneItem }) => deliverToLane(m.lane, m.item))
@@ -81,19 +78,18 @@ export class IoThreads {
   }
 }
 
+const IO_WORKER = new URL("../io/io-worker.js", import.meta.url)
+
 /**
- * The parent's Node flags, as a worker inherits them by default, without `--input-type`: it is
- * valid only beside string input (`node --input-type=module -e ...`), and a worker started
- * with it dies at once, which made every bind in such a script fail with ETERM.
+ * A worker inherits the parent's Node flags, and one started from a file dies at once under
+ * `--input-type` (valid only beside string input: `node --input-type=module -e ...`), which
+ * made every bind in such a script fail with ETERM. Then the IO worker starts from a string
+ * that imports its file. Not always so, and not by passing filtered `execArgv`: Node refuses
+ * per-process flags (`--expose-gc`...) given explicitly, where inherited ones are accepted.
  */
-function workerExecArgv(): string[] {
-  const flags: string[] = []
-  const parent = process.execArgv
-  for (let i = 0; i < parent.length; i++) {
-    const flag = parent[i]!
-    if (flag === "--input-type")
-      i++ // its value is the next argument
-    else if (!flag.startsWith("--input-type=")) flags.push(flag)
+function startIoWorker(workerData: unknown): Worker {
+  if (!process.execArgv.some((flag) => flag.startsWith("--input-type"))) {
+    return new Worker(IO_WORKER, { workerData })
   }
-  return flags
+  return new Worker(`import(${JSON.stringify(IO_WORKER.href)})`, { eval: true, workerData })
 }
