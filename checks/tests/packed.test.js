@@ -1,5 +1,5 @@
 // The packages as npm users get them. Each is packed with pnpm (the version in the root
-// package.json's packageManager, pinned in checks/), and the three tarballs are installed by npm
+// package.json's packageManager, pinned in checks/), and the four tarballs are installed by npm
 // into an empty folder outside the workspace, their dependencies from the registry. There
 // checks/packed/app.js runs, and the TypeScript consumers in checks/consumers type-check against
 // the installed .d.ts files with `moduleResolution` node16 and bundler (docs/runtimes.md).
@@ -35,6 +35,7 @@ const packages = {
   "@omq/transport": "packages/transport",
   omq: "packages/runtime",
   "@omq/patterns": "packages/patterns",
+  "@omq/cli": "packages/cli",
 }
 const INSTALL_HOOKS = ["preinstall", "install", "postinstall"]
 
@@ -117,6 +118,7 @@ describe("packed packages", () => {
     const version = (name) => readJson(join(root, packages[name], "package.json")).version
     assert.equal(manifests.omq.dependencies["@omq/transport"], `^${version("@omq/transport")}`)
     assert.equal(manifests["@omq/patterns"].dependencies.omq, `^${version("omq")}`)
+    assert.equal(manifests["@omq/cli"].dependencies.omq, `^${version("omq")}`)
   })
 
   it("each package holds its built .js and .d.ts files, and no tests or source maps", () => {
@@ -166,6 +168,17 @@ describe("packed packages", () => {
     const { stdout } = await run(process.execPath, ["app.js"], { cwd: app, timeout: 30_000 })
     timings.app = performance.now() - started
     assert.equal(stdout, "over tcp\nover inproc (draft)\nmajordomo\n")
+  })
+
+  it("the omq executable of @omq/cli runs from node_modules/.bin", async () => {
+    const omq = join(app, "node_modules", ".bin", "omq")
+    const { stdout } = await run(omq, ["keygen", "--json"], { cwd: app, timeout: 30_000 })
+    const keys = JSON.parse(stdout)
+    assert.match(keys.publicKey, /^.{40}$/)
+    const help = await run(omq, ["--help"], { cwd: app, timeout: 30_000 })
+    for (const command of ["cat", "monitor", "proxy", "keygen", "bench"]) {
+      assert.match(help.stdout, new RegExp(`^  ${command}\\b`, "m"), command)
+    }
   })
 
   // The consumer projects (checks/consumers/<name>/tsconfig.json) and their sources. All are
