@@ -1,10 +1,12 @@
 // Error behaviour of the public API: every misuse fails with the libzmq errno name in `.code`.
+
 import { strict as assert } from "node:assert"
 import { once } from "node:events"
 import { createServer } from "node:net"
 import { after, before, describe, it } from "node:test"
 import { Worker } from "node:worker_threads"
 import { Context, Pull, Push, ZmqError, Proxy as ZmqProxy } from "omq"
+import { freePort } from "./helpers/interop.js"
 import { untyped } from "./helpers/untyped.js"
 
 const code = (expected: string) => (err: unknown) => {
@@ -16,14 +18,6 @@ const code = (expected: string) => (err: unknown) => {
 const text = (frames: Buffer[]) => frames.map((f) => f.toString()).join("|")
 
 /** A port nobody listens on (bound by a net server, then released). */
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
-
 describe("context", () => {
   it("rejects bad ioThreads with EINVAL, and a non-number with zeromq.js's TypeError", () => {
     for (const ioThreads of [-1, 1.5, Number.NaN]) {

@@ -1,24 +1,16 @@
 // At exit the process waits, up to each unclosed socket's linger, for messages queued for a peer
 // that has not taken them, and warns on stderr after 500 ms in zeromq.js's words.
 import { strict as assert } from "node:assert"
-import { createServer } from "node:net"
 import { describe, it } from "node:test"
 import { Context, Pull } from "omq"
 import { type Outcome, run } from "./helpers/child.js"
+import { freeEndpoint } from "./helpers/interop.js"
 
 const BOUND = { timeout: 30_000 }
 /** Fixtures here must exit within this, or they count as hung (and are killed). */
 const EXIT_BOUND_MS = 10_000
 const BLOCKY_WARNING =
   /^\(node:\d+\) WARNING: Waiting for queued ZeroMQ messages to be delivered\. Set 'context\.blocky = false' to change this behaviour\.\n$/
-
-async function freeEndpoint(): Promise<string> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return `tcp://127.0.0.1:${port}`
-}
 
 function exitedAfter(outcome: Outcome): number {
   const hit = /^exit after (\d+) ms$/m.exec(outcome.stdout)

@@ -1,10 +1,10 @@
 // Lifecycle: processes that used omq exit on their own, worker threads that die with sockets open
 // do not take the process down, and close()/terminate() honour linger.
 import { strict as assert } from "node:assert"
-import { createServer } from "node:net"
 import { describe, it } from "node:test"
 import { Context, Pull, Push, ZmqError } from "omq"
 import { type Child, run as runFixture } from "./helpers/child.js"
+import { freeEndpoint } from "./helpers/interop.js"
 
 /** A fixture that must exit on its own within EXIT_BOUND_MS. */
 const run = (name: string, args: string[]) => runFixture(name, args, EXIT_BOUND_MS)
@@ -38,14 +38,6 @@ async function hundredThenExit(pull: Pull, child: Child, ctx: Context): Promise<
     if (!child.exited) child.proc.kill()
     await ctx.closeSocketsAndTerminate()
   }
-}
-
-async function freeEndpoint(): Promise<string> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return `tcp://127.0.0.1:${port}`
 }
 
 describe("processes exit on their own", () => {

@@ -42,6 +42,11 @@ export async function freePort(): Promise<number> {
   return port
 }
 
+/** `tcp://127.0.0.1:<port>` at a port nobody listens on (see freePort). */
+export async function freeEndpoint(): Promise<string> {
+  return `tcp://127.0.0.1:${await freePort()}`
+}
+
 /** The one message-bearing surface both libraries share. */
 export interface Sender {
   send(message: Buffer[]): Promise<void>
