@@ -48,6 +48,26 @@ for (const mode of ["default", "io0"]) {
       }
     })
 
+    it("lets the application's own beforeExit listener send a last message", BOUND, async () => {
+      const endpoint = await freeEndpoint()
+      const child = run("exit-queued", ["bye", endpoint, mode], EXIT_BOUND_MS)
+      await child.line(/^bye /)
+      const ctx = new Context({ ioThreads: 0 })
+      const pull = new Pull({ context: ctx, linger: 0, receiveTimeout: 5000 })
+      try {
+        await pull.bind(endpoint)
+        const got: string[] = []
+        for (let i = 0; i < 4; i++) got.push(String((await pull.receive())[0]))
+        assert.deepEqual(got, ["m0", "m1", "m2", "bye"])
+        const outcome = await child.exit()
+        assertClean(outcome)
+        assert.match(outcome.stdout, /^bye queued$/m)
+      } finally {
+        if (!child.exited) child.proc.kill()
+        await ctx.closeSocketsAndTerminate()
+      }
+    })
+
     it("exits at once, without a warning, when nothing is queued", BOUND, async () => {
       const outcome = await run(
         "exit-queued",

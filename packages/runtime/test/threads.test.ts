@@ -320,8 +320,14 @@ describe("an IO thread dies", () => {
 describe("IO threads under the parent's Node flags", () => {
   // A worker inherits the parent's flags; `--input-type` (valid only beside -e/-p/stdin) made
   // every IO thread die at start, so `node --input-type=module -e "..."` could not bind.
-  for (const flags of [["--input-type=module"], ["--input-type", "module"]]) {
-    it(`an IO thread starts in \`node ${flags.join(" ")} -e\``, BOUND, async () => {
+  const cases = [
+    { flags: ["--input-type=module"], env: {} },
+    { flags: ["--input-type", "module"], env: {} },
+    { flags: [], env: { NODE_OPTIONS: "--input-type=module" } },
+  ]
+  for (const { flags, env } of cases) {
+    const shown = [...Object.entries(env).map(([k, v]) => `${k}=${v}`), "node", ...flags].join(" ")
+    it(`an IO thread starts in \`${shown} -e\``, BOUND, async () => {
       const omq = new URL("../src/mod.js", import.meta.url).href
       const script = `import { Pull, Push } from ${JSON.stringify(omq)}
         const pull = new Pull(), push = new Push()
@@ -330,7 +336,10 @@ describe("IO threads under the parent's Node flags", () => {
         await push.send("through an IO thread")
         console.log(String(await pull.receive()))
         pull.close(); push.close()`
-      const child = spawn(process.execPath, [...flags, "-e", script], { stdio: "pipe" })
+      const child = spawn(process.execPath, [...flags, "-e", script], {
+        stdio: "pipe",
+        env: { ...process.env, ...env },
+      })
       let stdout = ""
       let stderr = ""
       child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))

@@ -17,7 +17,19 @@ import { ContextCore } from "./context-core.js"
  */
 const WARN_AFTER_MS = 500
 
-process.on("beforeExit", closeQueued)
+process.on("beforeExit", () => {
+  // The application's own beforeExit listeners (added after omq's, which loads first) run
+  // before the sockets close: one may still send a last message. Only when something is
+  // queued: an unconditional setImmediate would bring beforeExit back for ever.
+  if (anyQueued()) setImmediate(closeQueued)
+})
+
+function anyQueued(): boolean {
+  for (const core of ContextCore.joined()) {
+    for (const socket of core.sockets()) if (socket.queuedAtExit) return true
+  }
+  return false
+}
 
 function closeQueued(): void {
   for (const core of [...ContextCore.joined()]) {

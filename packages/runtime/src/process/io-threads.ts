@@ -82,13 +82,15 @@ const IO_WORKER = new URL("../io/io-worker.js", import.meta.url)
 
 /**
  * A worker inherits the parent's Node flags, and one started from a file dies at once under
- * `--input-type` (valid only beside string input: `node --input-type=module -e ...`), which
+ * `--input-type` (valid only beside string input: `node --input-type=module -e ...`, also
+ * through NODE_OPTIONS), which
  * made every bind in such a script fail with ETERM. Then the IO worker starts from a string
  * that imports its file. Not always so, and not by passing filtered `execArgv`: Node refuses
  * per-process flags (`--expose-gc`...) given explicitly, where inherited ones are accepted.
  */
 function startIoWorker(workerData: unknown): Worker {
-  if (!process.execArgv.some((flag) => flag.startsWith("--input-type"))) {
+  const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ""]
+  if (!flags.some((flag) => flag.includes("--input-type"))) {
     return new Worker(IO_WORKER, { workerData })
   }
   return new Worker(`import(${JSON.stringify(IO_WORKER.href)})`, { eval: true, workerData })
