@@ -33,9 +33,16 @@ export class Session {
     if (authenticator) this.#authenticators.push(authenticator)
   }
 
-  /** `listener` runs when the command is asked to stop (to end stdin reading, timers, ...). */
-  onStop(listener: () => void): void {
+  /**
+   * `listener` runs when the command is asked to stop (to end stdin reading, timers, ...).
+   * Returns a function that takes it back (for a wait that ended otherwise).
+   */
+  onStop(listener: () => void): () => void {
     this.#onStop.push(listener)
+    return () => {
+      const at = this.#onStop.indexOf(listener)
+      if (at >= 0) this.#onStop.splice(at, 1)
+    }
   }
 
   /** Ends the command now: sockets close with linger 0, waiting calls reject. */
@@ -71,9 +78,17 @@ export function stdoutWriter(session: Session): (bytes: Buffer | string) => Prom
   return async (bytes) => {
     if (broken) return
     if (!process.stdout.write(bytes)) {
+      // Until the pipe drains or the command stops, whichever is first; neither listener stays.
       await new Promise<void>((resolve) => {
-        process.stdout.once("drain", resolve)
-        session.onStop(resolve)
+        const drained = (): void => {
+          unlisten()
+          resolve()
+        }
+        const unlisten = session.onStop(() => {
+          process.stdout.off("drain", drained)
+          resolve()
+        })
+        process.stdout.once("drain", drained)
       })
     }
   }

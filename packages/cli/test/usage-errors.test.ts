@@ -91,6 +91,21 @@ const CASES: Array<[what: string, args: string[], message: RegExp]> = [
     /--curve-server-cert \/nonexistent\/cert: ENOENT/,
   ],
   [
+    'an empty --timeout (Number("") would be 0)',
+    ["cat", "PULL", "--timeout", "", ...BIND],
+    /option '-t, --timeout <ms>' argument '' is invalid. want a whole number >= 1/,
+  ],
+  [
+    "monitor --count 0 (it would never stop)",
+    ["monitor", "tcp://127.0.0.1:1", "--count", "0"],
+    /argument '0' is invalid. want a whole number >= 1/,
+  ],
+  [
+    "monitor --timeout with nothing to wait for",
+    ["monitor", "tcp://127.0.0.1:1", "--timeout", "300"],
+    /--timeout needs --count or --until/,
+  ],
+  [
     "monitor --until an unknown event",
     ["monitor", "tcp://127.0.0.1:1", "--until", "hello"],
     /--until: unknown event 'hello'/,

@@ -1,6 +1,6 @@
 // `omq cat`: netcat for ZeroMQ. stdin's messages go out, what arrives goes to stdout, as the
 // socket type allows (see cat/cat-loops.ts for each role, cat/message-format.ts for formats).
-import { type Command, InvalidArgumentError, Option } from "commander"
+import { type Command, Option } from "commander"
 import { runCat } from "../cat/cat-loops.js"
 import { CatSocket } from "../cat/cat-socket.js"
 import {
@@ -14,6 +14,7 @@ import { UsageError } from "../errors.js"
 import { Session, stdoutWriter } from "../session.js"
 import { addSocketFlags, noteWriter, openSocket, type SocketFlags } from "../socket-setup.js"
 import { type SocketType, socketType } from "../socket-types.js"
+import { wholeNumber } from "../whole-number.js"
 
 interface CatFlags extends SocketFlags {
   format: FormatName
@@ -78,8 +79,16 @@ export function addCatCommand(program: Command): void {
         .choices(["base64", "hex"])
         .default("base64"),
     )
-    .option("-n, --count <n>", "stop after N messages received (REQ: replies; REP: answers)", count)
-    .option("-t, --timeout <ms>", "fail when nothing arrives (or can be sent) for MS ms", count)
+    .option(
+      "-n, --count <n>",
+      "stop after N messages received (REQ: replies; REP: answers)",
+      wholeNumber(1),
+    )
+    .option(
+      "-t, --timeout <ms>",
+      "fail when nothing arrives (or can be sent) for MS ms",
+      wholeNumber(1),
+    )
     .option(
       "-s, --subscribe <prefix>",
       "SUB/XSUB: subscribe to PREFIX (repeatable; SUB default: all)",
@@ -93,12 +102,6 @@ export function addCatCommand(program: Command): void {
     )
     .addHelpText("after", EXAMPLES)
     .action((typeName: string, flags: CatFlags) => cat(typeName, flags))
-}
-
-function count(text: string): number {
-  const n = Number(text)
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("want a whole number >= 0")
-  return n
 }
 
 function collect(value: string, previous: string[] = []): string[] {

@@ -1,13 +1,14 @@
 // `omq monitor`: open a socket and print each of its monitor events as it happens, with an ISO
 // timestamp: binds, connects and retries, handshakes and why they failed, disconnects. It
 // answers "why can't I connect": a wrong CURVE key, a PLAIN password refused, a type mismatch.
-import { type Command, InvalidArgumentError } from "commander"
+import type { Command } from "commander"
 import type { Event, EventType } from "omq"
 import { UsageError } from "../errors.js"
 import { EVENT_TYPES, eventJson, eventLine } from "../event-text.js"
 import { Session, stdoutWriter } from "../session.js"
 import { addSocketFlags, noteWriter, openSocket, type SocketFlags } from "../socket-setup.js"
 import { socketType } from "../socket-types.js"
+import { wholeNumber } from "../whole-number.js"
 
 interface MonitorFlags extends SocketFlags {
   json?: boolean
@@ -42,19 +43,17 @@ export function addMonitorCommand(program: Command): void {
   addSocketFlags(command)
   command
     .option("--json", "one JSON object per event")
-    .option("-n, --count <n>", "stop after N events", whole)
+    .option("-n, --count <n>", "stop after N events", wholeNumber(1))
     .option("-u, --until <event>", "stop after the first event of this type (e.g. handshake)")
-    .option("-t, --timeout <ms>", "fail when --count/--until is not reached in MS ms", whole)
+    .option(
+      "-t, --timeout <ms>",
+      "fail when --count/--until is not reached in MS ms",
+      wholeNumber(1),
+    )
     .addHelpText("after", EXAMPLES)
     .action((type: string | undefined, endpoint: string | undefined, flags: MonitorFlags) =>
       monitor(type, endpoint, flags),
     )
-}
-
-function whole(text: string): number {
-  const n = Number(text)
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("want a whole number >= 0")
-  return n
 }
 
 async function monitor(
@@ -66,6 +65,9 @@ async function monitor(
   if (typeName?.includes("://")) [typeName, endpoint] = [endpoint, typeName]
   const type = socketType(typeName ?? "DEALER")
   if (endpoint !== undefined) flags.connect = [...(flags.connect ?? []), endpoint]
+  if (flags.timeout !== undefined && flags.count === undefined && flags.until === undefined) {
+    throw new UsageError("--timeout needs --count or --until: it bounds the wait for them")
+  }
   if (flags.until !== undefined && !EVENT_TYPES.includes(flags.until as EventType)) {
     throw new UsageError(`--until: unknown event '${flags.until}' (${EVENT_TYPES.join(", ")})`)
   }

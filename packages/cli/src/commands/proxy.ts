@@ -1,7 +1,7 @@
 // `omq proxy`: forward messages between a front-end and a back-end socket with omq's Proxy
 // (zmq_proxy), optionally copying everything to a capture socket, with a live line of the
 // rates in each direction.
-import { type Command, InvalidArgumentError } from "commander"
+import type { Command } from "commander"
 import { type Socket, Proxy as SocketProxy } from "omq"
 import { UsageError } from "../errors.js"
 import { proxyEndpoints } from "../proxy/proxy-endpoints.js"
@@ -9,6 +9,7 @@ import { RateLine } from "../proxy/rate-line.js"
 import { Session } from "../session.js"
 import { noteWriter, openSocket } from "../socket-setup.js"
 import { socketType } from "../socket-types.js"
+import { wholeNumber } from "../whole-number.js"
 
 interface ProxyFlags {
   capture?: string
@@ -47,18 +48,12 @@ export function addProxyCommand(program: Command): void {
     .option("--front-option <name=value>", "a front-end socket option (repeatable)", collect)
     .option("--back-option <name=value>", "a back-end socket option (repeatable)", collect)
     .option("--stats", "print the rate line even when stderr is not a terminal")
-    .option("--interval <ms>", "how often the rate line is drawn", interval, 1000)
+    .option("--interval <ms>", "how often the rate line is drawn", wholeNumber(10), 1000)
     .option("-v, --verbose", "print the sockets' events on stderr")
     .addHelpText("after", EXAMPLES)
     .action((ft: string, fe: string, bt: string, be: string, flags: ProxyFlags) =>
       proxy(ft, fe, bt, be, flags),
     )
-}
-
-function interval(text: string): number {
-  const n = Number(text)
-  if (!Number.isInteger(n) || n < 10) throw new InvalidArgumentError("want whole ms >= 10")
-  return n
 }
 
 async function proxy(
