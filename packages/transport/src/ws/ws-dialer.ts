@@ -1,11 +1,12 @@
 import type { IncomingMessage } from "node:http"
 import type { Socket } from "node:net"
+import type { WebSocket } from "ws"
 import { formatWs, type WsEndpoint } from "../endpoint.js"
 import type { Dialer } from "../engine/connecter.js"
 import { BARE_ZWS, type ZwsMechanism, zwsSubprotocolsOffered } from "../zmtp/mod.js"
 import { guardAgainstFragments } from "./fragment-guard.js"
 import { WsCarrier } from "./ws-carrier.js"
-import { WebSocket } from "./ws-package.js"
+import { loadWs, type WsPackage } from "./ws-package.js"
 
 /** TLS settings of a wss client (PEM text), as the socket's wss* options give them. */
 export interface WssClientOptions {
@@ -33,45 +34,56 @@ export function wsDialer(ep: WsEndpoint, options: WsDialOptions): Dialer {
   return {
     delayed: true,
     dial(open, fail) {
-      // Offered in a header of our own, and the answer taken before `ws` checks it: `ws` refuses
-      // "ZWS2.0/NULL" ("/" is not an HTTP token character), which libzmq's server selects.
-      const offered = zwsSubprotocolsOffered(options.mechanism)
-      const ws = new WebSocket(url, {
-        headers: { "Sec-WebSocket-Protocol": offered.join(",") },
-        perMessageDeflate: false,
-        maxPayload: options.maxPayload,
-        generateMask: zeroMask,
-        autoPong: false, // see WsCarrier
-        ...(options.upgradeTimeout > 0 ? { handshakeTimeout: options.upgradeTimeout } : {}),
-        ...(options.tls ?? {}),
-      })
-      let socket: Socket | null = null
-      let selected: string | undefined
-      ws.once("upgrade", (res: IncomingMessage) => {
-        selected = res.headers["sec-websocket-protocol"]
-        delete res.headers["sec-websocket-protocol"]
-        // As libzmq's client: exactly one of the offered subprotocols, or no connection.
-        if (selected === undefined || !offered.includes(selected)) {
-          ws.terminate()
-          return
+      // `ws` loads on the first dial (see ws-package.ts); a cancel may come meanwhile.
+      let ws: WebSocket | null = null
+      let cancelled = false
+      const start = ({ WebSocket }: WsPackage): void => {
+        if (cancelled) return
+        // Offered in a header of our own, and the answer taken before `ws` checks it: `ws` refuses
+        // "ZWS2.0/NULL" ("/" is not an HTTP token character), which libzmq's server selects.
+        const offered = zwsSubprotocolsOffered(options.mechanism)
+        const client = new WebSocket(url, {
+          headers: { "Sec-WebSocket-Protocol": offered.join(",") },
+          perMessageDeflate: false,
+          maxPayload: options.maxPayload,
+          generateMask: zeroMask,
+          autoPong: false, // see WsCarrier
+          ...(options.upgradeTimeout > 0 ? { handshakeTimeout: options.upgradeTimeout } : {}),
+          ...(options.tls ?? {}),
+        })
+        ws = client
+        let socket: Socket | null = null
+        let selected: string | undefined
+        client.once("upgrade", (res: IncomingMessage) => {
+          selected = res.headers["sec-websocket-protocol"]
+          delete res.headers["sec-websocket-protocol"]
+          // As libzmq's client: exactly one of the offered subprotocols, or no connection.
+          if (selected === undefined || !offered.includes(selected)) {
+            client.terminate()
+            return
+          }
+          socket = res.socket as Socket
+          socket.unref() // attempts never hold a thread: a waiting call does
+        })
+        const onError = (): void => {
+          client.terminate()
+          fail()
         }
-        socket = res.socket as Socket
-        socket.unref() // attempts never hold a thread: a waiting call does
-      })
-      const onError = (): void => {
-        ws.terminate()
-        fail()
+        client.once("error", onError)
+        client.once("open", () => {
+          client.off("error", onError)
+          const carrier = new WsCarrier(client, socket!, selected === BARE_ZWS, true)
+          // Only now: `ws` has put back what came with the upgrade's answer, and a listener added
+          // earlier would take those bytes from it.
+          guardAgainstFragments(socket!, (before) => carrier.refuseFragment(before))
+          open(carrier)
+        })
       }
-      ws.once("error", onError)
-      ws.once("open", () => {
-        ws.off("error", onError)
-        const carrier = new WsCarrier(ws, socket!, selected === BARE_ZWS, true)
-        // Only now: `ws` has put back what came with the upgrade's answer, and a listener added
-        // earlier would take those bytes from it.
-        guardAgainstFragments(socket!, (before) => carrier.refuseFragment(before))
-        open(carrier)
-      })
-      return () => ws.terminate()
+      loadWs().then(start, () => cancelled || fail())
+      return () => {
+        cancelled = true
+        ws?.terminate()
+      }
     },
   }
 }

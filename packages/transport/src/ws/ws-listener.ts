@@ -11,7 +11,7 @@ import { ZmqError } from "../errors.js"
 import { chooseZwsSubprotocol, type ZwsChoice, type ZwsMechanism } from "../zmtp/mod.js"
 import { guardAgainstFragments } from "./fragment-guard.js"
 import { WsCarrier } from "./ws-carrier.js"
-import { WebSocketServer } from "./ws-package.js"
+import { loadWs, type WsPackage } from "./ws-package.js"
 
 /** TLS material of a wss listener (PEM text), as the socket's wss* options give it. */
 export interface WssServerOptions {
@@ -45,6 +45,7 @@ export async function listenWs(
   options: WsListenOptions,
   onConnection: (carrier: WsCarrier) => void,
 ): Promise<Listener> {
+  const ws = await loadWs()
   const server: Server =
     ep.transport === "wss"
       ? createHttpsServer({
@@ -70,7 +71,7 @@ export async function listenWs(
   server.on("request", (_req, res) => {
     res.writeHead(426, { Connection: "close", Upgrade: "websocket" }).end()
   })
-  const onUpgrade = serveUpgrades(ep, options, onConnection, true)
+  const onUpgrade = serveUpgrades(ws, ep, options, onConnection, true)
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     clearTimeout(upgrading.get(socket))
     upgrading.delete(socket)
@@ -122,7 +123,9 @@ export async function attachWs(
     throw new ZmqError("EADDRINUSE", `${ep.path} is served on that server already`, ep.text)
   }
   served.add(ep.path)
+  let ws: WsPackage
   try {
+    ws = await loadWs()
     if (!server.listening) await once(server, "listening")
   } catch (err) {
     served.delete(ep.path)
@@ -130,7 +133,7 @@ export async function attachWs(
     throw new ZmqError(bindCode(code), `bind ${ep.text}: ${(err as Error).message}`, ep.text)
   }
   const transport = server instanceof TlsServer ? "wss" : "ws"
-  const onUpgrade = serveUpgrades({ ...ep, transport }, options, onConnection, false)
+  const onUpgrade = serveUpgrades(ws, { ...ep, transport }, options, onConnection, false)
   server.on("upgrade", onUpgrade)
   const bound = server.address()
   const endpoint =
@@ -154,6 +157,7 @@ export async function attachWs(
  * and its last segment, the only part libzmq's client sends.
  */
 function serveUpgrades(
+  { WebSocketServer }: WsPackage,
   ep: WsEndpoint,
   options: WsListenOptions,
   onConnection: (carrier: WsCarrier) => void,
