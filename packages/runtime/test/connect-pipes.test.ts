@@ -80,6 +80,20 @@ forEachIoThreads("connect() pipes", (context) => {
     pull.close()
   })
 
+  it("a connect that fails without reconnection drops its pipe: close() with linger -1 ends", {
+    timeout: 20_000, // the failure: finished never settled
+  }, async () => {
+    const push = new Push({ context, linger: -1, reconnectInterval: -1 })
+    // The attempt's end: its `close` event (no retry follows without reconnection).
+    const attemptClosed = new Promise((resolve) => push.events.on("close", resolve))
+    push.connect(`tcp://127.0.0.1:${await freePort()}`) // nobody listens: refused at once
+    await push.send("undeliverable") // queued on the connect pipe
+    await attemptClosed
+    push.close()
+    await push.finished
+    assert.equal(push.closed, true)
+  })
+
   it("disconnect() of an endpoint never connected throws ENOENT", () => {
     const push = new Push({ context, linger: 0 })
     assert.throws(() => push.disconnect("tcp://127.0.0.1:1"), { code: "ENOENT" })
