@@ -3,7 +3,7 @@
 import { strict as assert } from "node:assert"
 import { describe, it } from "node:test"
 import { Context, Pull } from "omq"
-import { type Outcome, run } from "./helpers/child.js"
+import { type Child, type Outcome, run } from "./helpers/child.js"
 import { freeEndpoint } from "./helpers/interop.js"
 
 const BOUND = { timeout: 30_000 }
@@ -23,6 +23,25 @@ function assertClean(outcome: Outcome): void {
   assert.equal(outcome.code, 0, `exit code ${outcome.code}; stderr: ${outcome.stderr}`)
 }
 
+/** The late peer: binds `endpoint`, takes `count` messages from `child`, then awaits its exit. */
+async function peerComes(
+  child: Child,
+  endpoint: string,
+  count: number,
+): Promise<{ got: string[]; outcome: Outcome }> {
+  const ctx = new Context({ ioThreads: 0 })
+  const pull = new Pull({ context: ctx, linger: 0, receiveTimeout: 5000 })
+  try {
+    await pull.bind(endpoint)
+    const got: string[] = []
+    for (let i = 0; i < count; i++) got.push(String((await pull.receive())[0]))
+    return { got, outcome: await child.exit() }
+  } finally {
+    if (!child.exited) child.proc.kill()
+    await ctx.closeSocketsAndTerminate()
+  }
+}
+
 for (const mode of ["default", "io0"]) {
   describe(`exit with queued messages (${mode} context)`, () => {
     it("waits for a peer that comes late, warns after 500 ms, delivers", BOUND, async () => {
@@ -32,40 +51,20 @@ for (const mode of ["default", "io0"]) {
       // The warning says the process is holding on for its messages; only then the peer comes.
       await child.errorLine(/WARNING: Waiting for queued ZeroMQ messages/)
       assert.equal(child.exited, false, "the process exited with its messages undelivered")
-      const ctx = new Context({ ioThreads: 0 })
-      const pull = new Pull({ context: ctx, linger: 0, receiveTimeout: 5000 })
-      try {
-        await pull.bind(endpoint)
-        const got: string[] = []
-        for (let i = 0; i < 3; i++) got.push(String((await pull.receive())[0]))
-        assert.deepEqual(got, ["m0", "m1", "m2"])
-        const outcome = await child.exit()
-        assertClean(outcome)
-        assert.match(outcome.stderr, BLOCKY_WARNING)
-      } finally {
-        if (!child.exited) child.proc.kill()
-        await ctx.closeSocketsAndTerminate()
-      }
+      const { got, outcome } = await peerComes(child, endpoint, 3)
+      assert.deepEqual(got, ["m0", "m1", "m2"])
+      assertClean(outcome)
+      assert.match(outcome.stderr, BLOCKY_WARNING)
     })
 
     it("lets the application's own beforeExit listener send a last message", BOUND, async () => {
       const endpoint = await freeEndpoint()
       const child = run("exit-queued", ["bye", endpoint, mode], EXIT_BOUND_MS)
       await child.line(/^bye /)
-      const ctx = new Context({ ioThreads: 0 })
-      const pull = new Pull({ context: ctx, linger: 0, receiveTimeout: 5000 })
-      try {
-        await pull.bind(endpoint)
-        const got: string[] = []
-        for (let i = 0; i < 4; i++) got.push(String((await pull.receive())[0]))
-        assert.deepEqual(got, ["m0", "m1", "m2", "bye"])
-        const outcome = await child.exit()
-        assertClean(outcome)
-        assert.match(outcome.stdout, /^bye queued$/m)
-      } finally {
-        if (!child.exited) child.proc.kill()
-        await ctx.closeSocketsAndTerminate()
-      }
+      const { got, outcome } = await peerComes(child, endpoint, 4)
+      assert.deepEqual(got, ["m0", "m1", "m2", "bye"])
+      assertClean(outcome)
+      assert.match(outcome.stdout, /^bye queued$/m)
     })
 
     it("exits at once, without a warning, when nothing is queued", BOUND, async () => {
