@@ -177,7 +177,7 @@ export class HostedSocket implements InboxHandler {
             // ends the connect for good; otherwise the pipe dies with its connection only
             // without reconnection.
             const fatal = error?.code === "EPROTO" || error?.code === "EMSGSIZE"
-            if ((fatal || options.reconnectInterval < 0) && entry.pipe) {
+            if ((fatal || !entry.connecter.reconnects) && entry.pipe) {
               this.#removePeer(entry.pipe)
             }
             report()
@@ -188,9 +188,7 @@ export class HostedSocket implements InboxHandler {
         (event) => {
           // A failed attempt without reconnection is final: the pipe goes with its messages, as
           // with a lost connection (else a close() with linger -1 would wait for them for ever).
-          if (event.type === "close" && options.reconnectInterval < 0 && pipe) {
-            this.#removePeer(pipe)
-          }
+          if (event.type === "close" && !entry.connecter.reconnects && pipe) this.#removePeer(pipe)
           this.#event({ ...event, address: endpoint })
         },
       ),

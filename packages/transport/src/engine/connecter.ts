@@ -82,9 +82,17 @@ export class Connecter {
     this.#connect()
   }
 
+  /**
+   * Whether its options have a failed attempt or a lost connection followed by another attempt
+   * (not: reconnectInterval -1). Without, a connect's pipe ends with its first connection.
+   */
+  get reconnects(): boolean {
+    return this.#options.reconnectInterval >= 0
+  }
+
   /** Schedules the next attempt (after a failed attempt or a lost connection). */
   retry(): void {
-    if (this.#closed || this.#timer || this.#options.reconnectInterval < 0) return
+    if (this.#closed || this.#timer || !this.reconnects) return
     const base = Math.max(this.#interval, 1)
     const jitter = Math.floor(Math.random() * base)
     this.#onEvent({ type: "connect:retry", interval: base + jitter })
