@@ -50,7 +50,6 @@ async function printAll({ socket, format, write, count }: CatRun): Promise<void>
 
 /** REQ: each stdin message is a request; its reply is printed before the next goes. */
 async function request({ socket, format, write, input, count }: CatRun): Promise<void> {
-  if (count === 0) return
   let n = 0
   for await (const message of input()) {
     await socket.send(message)
