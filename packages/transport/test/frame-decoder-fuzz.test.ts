@@ -143,6 +143,55 @@ describe("FrameDecoder properties", () => {
     )
   })
 
+  it("reads through one reused buffer, and into large bodies directly, to the same frames", () => {
+    // As a socket under Node's onread: a shared read buffer, clobbered after every read (the
+    // frames kept are views the decoder made, not copies), and large bodies read into the
+    // memory the decoder names.
+    const largeBody = fc.integer({ min: 15_000, max: 70_000 }).map(patterned)
+    const frame = fc.record({
+      flags: fc.constantFrom(0, FLAG_MORE, FLAG_COMMAND),
+      body: fc.oneof(bodyArb, largeBody),
+    })
+    fc.assert(
+      fc.property(
+        fc.array(frame, { maxLength: 10 }),
+        fc.integer({ min: 1, max: 70_000 }),
+        fc.array(fc.integer({ min: 1, max: 40_000 }), { minLength: 1, maxLength: 6 }),
+        (frames, bufferSize, reads) => {
+          const kept: Frame[] = []
+          const decoder = new FrameDecoder({ onFrame: (flags, body) => kept.push({ flags, body }) })
+          const stream = concat(frames.map(({ flags, body }) => encodeFrame(body, flags)))
+          const buffer = new Uint8Array(bufferSize)
+          let direct = 0
+          for (let at = 0, i = 0; at < stream.byteLength; i++) {
+            const most = reads[i % reads.length]!
+            const target = decoder.readTarget()
+            const into = target ?? buffer
+            const count = Math.min(into.byteLength, most, stream.byteLength - at)
+            into.set(stream.subarray(at, at + count))
+            at += count
+            if (target) {
+              direct++
+              decoder.filled(count)
+            } else {
+              decoder.push(buffer.subarray(0, count), true)
+              buffer.fill(0xee) // the next read reuses it
+            }
+          }
+          assert.deepEqual(
+            kept.map((f) => ({ flags: f.flags, body: Uint8Array.from(f.body) })),
+            frames.map((f) => ({ flags: decodedFlags(f), body: f.body })),
+          )
+          // Whenever 16 KiB or more of a body was still to come, it was read in directly.
+          if (frames.some((f) => f.body.byteLength > 16 * 1024 + 2 * Math.max(...reads))) {
+            assert.ok(direct > 0, "no body was read into directly")
+          }
+        },
+      ),
+      { seed: 42, numRuns: 100 },
+    )
+  })
+
   it("streams large data frames in pieces that add up to the same frames", () => {
     fc.assert(
       fc.property(

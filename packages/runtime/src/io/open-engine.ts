@@ -27,7 +27,7 @@ export function openEngine(
   handler: EngineHandler,
 ): Engine {
   // A STREAM socket binds and connects tcp and ipc only (its socket refuses ws at the call).
-  if (type === "STREAM") return new RawEngine((carrier as StreamCarrier).stream, handler)
+  if (type === "STREAM") return new RawEngine(carrier as StreamCarrier, handler)
   const config = {
     socketType: type,
     routingId: options.routingId,

@@ -88,8 +88,18 @@ export class Outbox implements RecordSink {
     frames: readonly Uint8Array[] = EMPTY,
     flags = 0,
   ): void {
+    this.#push(kind, peer, count, frames, flags, this.#copyOnBacklog)
+  }
+
+  #push(
+    kind: RecordKind,
+    peer: number,
+    count: number,
+    frames: readonly Uint8Array[],
+    flags: number,
+    copy: boolean,
+  ): void {
     if (this.#backlog.length > 0 || !this.#tryWrite(kind, flags, peer, count, frames)) {
-      const copy = this.#copyOnBacklog
       // A copy: Buffer#slice would alias.
       this.#backlog.push([kind, flags, peer, count, copy ? frames.map(copyFrame) : frames])
       if (!this.#waiting) void this.#drainBacklog()
@@ -137,11 +147,14 @@ export class Outbox implements RecordSink {
     this.push(RecordKind.LargeFrame, peer, size, EMPTY, more ? FRAME_MORE : 0)
   }
 
-  /** Streams bytes of the current frame, in records of at most a quarter of the ring. */
+  /**
+   * Streams bytes of the current frame, in records of at most a quarter of the ring. The bytes
+   * may be a view of a read buffer that is reused after the call: copied if they must wait.
+   */
   pushChunks(peer: number, bytes: Uint8Array): void {
     const step = this.#largeFrom - RECORD_HEADER - 4
     for (let at = 0; at < bytes.byteLength; at += step) {
-      this.push(RecordKind.Chunk, peer, 0, [bytes.subarray(at, at + step)])
+      this.#push(RecordKind.Chunk, peer, 0, [bytes.subarray(at, at + step)], 0, true)
     }
   }
 

@@ -21,8 +21,19 @@ export interface FrameOutput {
 
 /** What a carrier tells its engine. Called on the connection's thread. */
 export interface CarrierEvents {
-  /** ZMTP bytes from the peer (byte streams). */
-  data(bytes: Uint8Array): void
+  /**
+   * ZMTP bytes from the peer (byte streams). `ephemeral`: a view of a read buffer the thread's
+   * next read reuses; whatever is kept of it must be copied.
+   */
+  data(bytes: Uint8Array, ephemeral: boolean): void
+  /**
+   * Where the next bytes read belong, when the receiver has memory waiting for them (the body
+   * of a large frame), so the kernel writes there with no copy; null for the carrier's own
+   * buffer. Asked after each read by carriers that can read into given memory.
+   */
+  readTarget(): Uint8Array | null
+  /** `count` bytes were read into what readTarget() returned. */
+  filled(count: number): void
   /**
    * One whole ZMTP frame (ZMTP flags, body as a view valid during the call), from carriers that
    * receive frames rather than bytes (ws): no bytes to decode.

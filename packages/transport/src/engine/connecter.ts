@@ -2,6 +2,7 @@ import { connect } from "node:net"
 import type { NetworkEndpoint } from "../endpoint.js"
 import type { Carrier } from "./carrier.js"
 import { StreamCarrier } from "./stream-carrier.js"
+import { directReads, StreamReads } from "./stream-reads.js"
 
 export interface ReconnectOptions {
   /** Milliseconds before a retry; -1 disables reconnection. */
@@ -33,10 +34,15 @@ export function streamDialer(addr: Extract<NetworkEndpoint, { transport: "tcp" |
   return {
     delayed: addr.transport === "tcp",
     dial(open, fail) {
+      const reads = directReads ? new StreamReads() : null
+      const onread = reads?.onread
       const stream =
         addr.transport === "tcp"
-          ? connect({ host: addr.host, port: addr.port, noDelay: true })
-          : connect({ path: addr.path.startsWith("@") ? `\0${addr.path.slice(1)}` : addr.path })
+          ? connect({ host: addr.host, port: addr.port, noDelay: true, ...(onread && { onread }) })
+          : connect({
+              path: addr.path.startsWith("@") ? `\0${addr.path.slice(1)}` : addr.path,
+              ...(onread && { onread }),
+            })
       stream.unref() // attempts and retries never hold a thread: a waiting call does
       const onError = (): void => {
         stream.destroy()
@@ -45,7 +51,7 @@ export function streamDialer(addr: Extract<NetworkEndpoint, { transport: "tcp" |
       stream.once("error", onError)
       stream.once("connect", () => {
         stream.off("error", onError)
-        open(new StreamCarrier(stream))
+        open(new StreamCarrier(stream, reads))
       })
       return () => stream.destroy()
     },

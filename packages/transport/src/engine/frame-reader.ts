@@ -89,9 +89,22 @@ export class FrameReader {
     )
   }
 
-  /** Bytes from the peer; throws (ZmtpError, ZmqError) when it broke the protocol. */
-  push(chunk: Uint8Array): void {
-    this.#decoder.push(chunk)
+  /**
+   * Bytes from the peer; throws (ZmtpError, ZmqError) when it broke the protocol.
+   * `ephemeral`: the chunk's memory is reused once this returns (nothing keeps a view of it).
+   */
+  push(chunk: Uint8Array, ephemeral = false): void {
+    this.#decoder.push(chunk, ephemeral)
+  }
+
+  /** Memory the next bytes belong in (a large body), to read into directly; or null. */
+  readTarget(): Uint8Array | null {
+    return this.#decoder.readTarget()
+  }
+
+  /** `count` bytes were read into what readTarget() returned; throws as push(). */
+  filled(count: number): void {
+    this.#decoder.filled(count)
   }
 
   /**

@@ -6,6 +6,7 @@ import { type NetworkEndpoint as Endpoint, formatIpc, formatTcp } from "../endpo
 import { ZmqError, type ZmqErrorCode } from "../errors.js"
 import type { Carrier } from "./carrier.js"
 import { StreamCarrier } from "./stream-carrier.js"
+import { adoptAccepted } from "./stream-reads.js"
 
 /** A bound listener. `endpoint` is the resolved address, as ZMQ_LAST_ENDPOINT reports it. */
 export interface Listener {
@@ -27,7 +28,10 @@ export function listenStream(
   onConnection: (carrier: Carrier) => void,
   backlog = 100,
 ): Promise<Listener> {
-  const accept = (s: Socket) => onConnection(new StreamCarrier(s))
+  const accept = (accepted: Socket) => {
+    const { stream, reads } = adoptAccepted(accepted)
+    onConnection(new StreamCarrier(stream, reads))
+  }
   return ep.transport === "tcp" ? listenTcp(ep, accept, backlog) : listenIpc(ep, accept, backlog)
 }
 
@@ -36,7 +40,7 @@ function listenTcp(
   onConnection: (s: Socket) => void,
   backlog: number,
 ): Promise<Listener> {
-  const server = createServer({ noDelay: true }, onConnection)
+  const server = createServer({ noDelay: true, pauseOnConnect: true }, onConnection)
   server.unref() // a socket holds its thread only while it has work (omq's runtime decides)
   const options = { host: ep.host, port: ep.port, exclusive: true, backlog }
   return serve(server, options, ep.text, () => {
@@ -63,7 +67,7 @@ function listenIpc(
   }
   const abstract = path.startsWith("@")
   if (!abstract) removeStale(path)
-  const server = createServer(onConnection)
+  const server = createServer({ pauseOnConnect: true }, onConnection)
   server.unref()
   const cleanup = (): void => {
     if (tempDir) rmSync(tempDir, { recursive: true, force: true })

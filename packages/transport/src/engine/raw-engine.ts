@@ -1,5 +1,6 @@
 import type { Socket } from "node:net"
 import type { Engine, EngineHandler } from "./engine.js"
+import type { StreamCarrier } from "./stream-carrier.js"
 
 /**
  * A connection without ZMTP, for STREAM sockets: every tcp read is handed up as one message,
@@ -15,14 +16,19 @@ export class RawEngine implements Engine {
   readonly ready = true
   readonly peerMinor = 1
 
-  constructor(stream: Socket, handler: EngineHandler) {
-    this.#stream = stream
+  constructor(carrier: StreamCarrier, handler: EngineHandler) {
+    this.#stream = carrier.stream
     this.#handler = handler
-    stream.setNoDelay(true)
-    stream.on("data", (chunk: Buffer) => handler.message([chunk]))
-    stream.on("drain", () => handler.drain())
-    stream.on("error", () => {})
-    stream.on("close", () => this.#finish())
+    carrier.start({
+      // Each read is a message of its own; one from the shared read buffer is copied.
+      data: (bytes, ephemeral) => handler.message([ephemeral ? Buffer.from(bytes) : bytes]),
+      readTarget: () => null,
+      filled: () => {},
+      frame: () => {},
+      alive: () => {},
+      drain: () => handler.drain(),
+      closed: () => this.#finish(),
+    })
     // After the constructor returns, so the host has its handle on this engine.
     queueMicrotask(() => {
       if (!this.#closed) {

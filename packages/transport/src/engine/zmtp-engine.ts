@@ -79,7 +79,9 @@ export class ZmtpEngine implements Engine {
       expire: (reason) => this.#fail(new ZmqError("EAGAIN", reason)),
     })
     carrier.start({
-      data: (bytes) => this.#onData(bytes),
+      data: (bytes, ephemeral) => this.#onData(bytes, ephemeral),
+      readTarget: () => (this.#state === State.Ready ? this.#reader!.readTarget() : null),
+      filled: (count) => this.#onFilled(count),
       frame: (flags, body) => this.#onFrame(flags, body),
       alive: () => this.#heartbeat.heard(),
       drain: () => {
@@ -186,13 +188,24 @@ export class ZmtpEngine implements Engine {
     this.#finish(null)
   }
 
-  #onData(chunk: Uint8Array): void {
+  #onData(chunk: Uint8Array, ephemeral: boolean): void {
     this.#heartbeat.heard()
     // No closure per chunk: this runs for every read.
     try {
       if (this.#state === State.Handshake && !this.#carrier.bare) {
-        this.#progress(this.#handshake.push(chunk))
-      } else this.#reader?.push(chunk)
+        // The handshake may keep views of what it read (property values, the rest after it).
+        this.#progress(this.#handshake.push(ephemeral ? new Uint8Array(chunk) : chunk))
+      } else this.#reader?.push(chunk, ephemeral)
+    } catch (err) {
+      this.#fail(asZmqError(err))
+    }
+  }
+
+  #onFilled(count: number): void {
+    if (this.#state !== State.Ready) return // a read landing after the close
+    this.#heartbeat.heard()
+    try {
+      this.#reader?.filled(count)
     } catch (err) {
       this.#fail(asZmqError(err))
     }
@@ -203,7 +216,7 @@ export class ZmtpEngine implements Engine {
       // The handshake reads bytes: the frame as ZMTP encodes it.
       const frame = new Uint8Array(frameHeaderSize(body.byteLength) + body.byteLength)
       frame.set(body, writeFrameHeader(frame, 0, flags, body.byteLength))
-      this.#onData(frame)
+      this.#onData(frame, false)
       return
     }
     this.#heartbeat.heard()

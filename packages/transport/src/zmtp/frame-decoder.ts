@@ -26,10 +26,20 @@ const EMPTY = new Uint8Array(0)
 const FIRST_BODY = 64 * 1024
 /** Past this, no JavaScript buffer can hold the frame (V8's typed array limit). */
 const MAX_FRAME = 0xffff_ffff
+/**
+ * A body is read straight into its own memory (readTarget) only when this much of it is left:
+ * a smaller read would cost a system call for little, where a shared read buffer takes the
+ * rest of the body and the frames after it at once.
+ */
+const DIRECT_READ_FROM = 16 * 1024
 
 /**
  * Incremental ZMTP frame decoder. Input may be split anywhere, even byte by byte.
- * Bodies lying wholly inside one chunk are handed out as views (no copy).
+ * Bodies lying wholly inside one chunk are handed out as views (no copy); of an ephemeral chunk
+ * (memory the next read reuses), views of one copy of it.
+ *
+ * A large body may instead be read into directly: readTarget() names its memory still to be
+ * filled, and filled() counts what the reader put there (the kernel, with no copy between).
  */
 export class FrameDecoder {
   private readonly sink: FrameSink
@@ -66,10 +76,11 @@ export class FrameDecoder {
     this.streamFrom = sink.onFrameStart && sink.onFrameData ? streamFrom : Number.POSITIVE_INFINITY
   }
 
-  push(chunk: Uint8Array): void {
+  /** `ephemeral`: the chunk's memory is reused after this call, so no view of it is kept. */
+  push(chunk: Uint8Array, ephemeral = false): void {
     if (this.state === DEAD) throw new ZmtpError("EPROTO", "frame decoder already failed")
     try {
-      this.consume(chunk)
+      this.consume(chunk, ephemeral)
     } catch (err) {
       // A stream that failed mid-frame cannot be resynchronised.
       this.state = DEAD
@@ -77,9 +88,38 @@ export class FrameDecoder {
     }
   }
 
-  private consume(chunk: Uint8Array): void {
+  /**
+   * The memory the next bytes of a large body being assembled belong in, for a reader that can
+   * read into it directly; null when the next bytes are best read elsewhere and pushed.
+   */
+  readTarget(): Uint8Array | null {
+    if (this.state !== BODY || this.streaming) return null
+    if (this.bodySize - this.bodyFilled < DIRECT_READ_FROM) return null
+    if (this.bodyFilled === this.body.byteLength) this.grow(this.bodyFilled + 1)
+    return this.body.subarray(this.bodyFilled)
+  }
+
+  /** `count` bytes were read into what readTarget() returned. */
+  filled(count: number): void {
+    if (this.state !== BODY || this.streaming) {
+      throw new ZmtpError("EPROTO", "bytes read into a body no longer awaited")
+    }
+    this.bodyFilled += count
+    if (this.bodyFilled < this.bodySize) return
+    const body = this.body
+    this.body = EMPTY
+    this.bodyFilled = 0
+    try {
+      this.finishFrame(body)
+    } catch (err) {
+      this.state = DEAD
+      throw err
+    }
+  }
+
+  private consume(chunk: Uint8Array, ephemeral: boolean): void {
     let pos = 0
-    const end = chunk.length
+    let end = chunk.length
     while (pos < end) {
       switch (this.state) {
         case FLAGS: {
@@ -107,6 +147,16 @@ export class FrameDecoder {
             break
           }
           if (this.bodyFilled === 0 && end - pos >= this.bodySize) {
+            if (ephemeral) {
+              // Memory about to be reused: the rest of the chunk is copied once, and this
+              // frame and those after it are views of the copy (one copy per read, not per frame).
+              const rest = this.allocate(end - pos)
+              rest.set(chunk.subarray(pos, end))
+              chunk = rest
+              end -= pos
+              pos = 0
+              ephemeral = false
+            }
             // Whole body in this chunk: zero-copy view.
             const body = chunk.subarray(pos, pos + this.bodySize)
             pos += this.bodySize
