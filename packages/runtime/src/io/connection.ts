@@ -70,6 +70,14 @@ export function runConnection(
    */
   let lastFrameLeft = 0
   const toSocket = host.toSocket()
+  /** `count` more bytes of the streamed frame are in (in `big`, when it is gathered there). */
+  const arrived = (count: number): void => {
+    if (big && (big.filled += count) === big.body.byteLength) {
+      host.largeFrames()!.handOver(peer!.id, big.body, big.more)
+      big = null
+    }
+    if (lastFrameLeft > 0 && (lastFrameLeft -= count) === 0) peer!.delivered()
+  }
   const handler: EngineHandler = {
     ready: (info) => {
       if (host.closing() && !peer) return engine.destroy() // accepted while closing
@@ -100,20 +108,13 @@ export function runConnection(
       toSocket.pushFrameStart(peer!.id, size, more)
     },
     frameData: (piece) => {
-      if (!big) {
-        toSocket.pushChunks(peer!.id, piece)
-      } else {
-        big.body.set(piece, big.filled)
-        big.filled += piece.byteLength
-        if (big.filled === big.body.byteLength) {
-          host.largeFrames()!.handOver(peer!.id, big.body, big.more)
-          big = null
-        }
-      }
-      if (lastFrameLeft > 0 && (lastFrameLeft -= piece.byteLength) === 0) {
-        peer!.delivered()
-      }
+      if (!big) toSocket.pushChunks(peer!.id, piece)
+      else big.body.set(piece, big.filled)
+      arrived(piece.byteLength)
     },
+    // The kernel writes a large frame's bytes straight into the memory it is handed over in.
+    frameTarget: () => (big ? big.body.subarray(big.filled) : null),
+    frameFilled: (count) => arrived(count),
     // Handed up as the data message XPUB applications see: 0x01|topic or 0x00|topic.
     subscription: (topic, subscribe) => {
       toSocket.pushMessage(peer!.id, [subscriptionMessage(topic, subscribe)])

@@ -71,6 +71,13 @@ export interface EngineHandler {
    */
   frameStart(size: number, more: boolean): void
   frameData(piece: Uint8Array): void
+  /**
+   * Memory that the rest of the frame now arriving is gathered in, if the host has such (a
+   * large frame it hands on whole): the connection may read into it directly instead of calling
+   * frameData, and reports what it put there with frameFilled. Null otherwise.
+   */
+  frameTarget(): Uint8Array | null
+  frameFilled(count: number): void
   /** A SUBSCRIBE (true) or CANCEL (false) command. */
   subscription(topic: Uint8Array, subscribe: boolean): void
   /** The stream's write buffer emptied after `flush()` returned false. */

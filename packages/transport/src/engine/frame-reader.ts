@@ -17,6 +17,13 @@ export interface FrameReaderSink {
   /** A message with a large frame, frame by frame (see EngineHandler.frameStart). */
   frameStart(size: number, more: boolean): void
   frameData(piece: Uint8Array): void
+  /**
+   * Memory the rest of the frame now streaming goes into, when the sink gathers it in memory
+   * of its own: the connection reads into it directly. Null otherwise.
+   */
+  frameTarget(): Uint8Array | null
+  /** `count` bytes of the streaming frame were read into what frameTarget() returned. */
+  frameFilled(count: number): void
   command(command: Command): void
 }
 
@@ -82,6 +89,8 @@ export class FrameReader {
         onFrame: (flags, body) => this.#onFrame(flags, body),
         onFrameStart: (flags, size) => this.#onFrameStart(flags, size),
         onFrameData: (piece) => sink.frameData(piece),
+        frameTarget: () => sink.frameTarget(),
+        onFrameFilled: (count) => sink.frameFilled(count),
       },
       maxMessageSize,
       streamFrom,

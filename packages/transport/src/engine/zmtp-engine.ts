@@ -322,6 +322,8 @@ export class ZmtpEngine implements Engine {
             throw new ZmqError("EPROTO", "bare ZWS2.0: routing id too large")
         },
         frameData: (piece) => ready() && handler.frameData(piece),
+        frameTarget: () => (ready() ? handler.frameTarget() : null),
+        frameFilled: (count) => ready() && handler.frameFilled(count),
         command: (command) => ready() && this.#onCommand(command),
       },
       cipher,

@@ -10,6 +10,13 @@ export interface FrameSink {
    */
   onFrameStart?(flags: number, size: number): void
   onFrameData?(piece: Uint8Array): void
+  /**
+   * Optional, with streaming: memory the rest of the streamed frame's body goes into, to be
+   * read into directly (see FrameDecoder.readTarget); null when the sink has none.
+   */
+  frameTarget?(): Uint8Array | null
+  /** `count` bytes were read into what frameTarget() returned. */
+  onFrameFilled?(count: number): void
 }
 
 // Decoder states; plain numbers keep the hot loop free of enum lookups.
@@ -93,23 +100,31 @@ export class FrameDecoder {
    * read into it directly; null when the next bytes are best read elsewhere and pushed.
    */
   readTarget(): Uint8Array | null {
-    if (this.state !== BODY || this.streaming) return null
-    if (this.bodySize - this.bodyFilled < DIRECT_READ_FROM) return null
+    if (this.state !== BODY || this.bodySize - this.bodyFilled < DIRECT_READ_FROM) return null
+    if (this.streaming) return this.sink.frameTarget?.() ?? null
     if (this.bodyFilled === this.body.byteLength) this.grow(this.bodyFilled + 1)
     return this.body.subarray(this.bodyFilled)
   }
 
   /** `count` bytes were read into what readTarget() returned. */
   filled(count: number): void {
-    if (this.state !== BODY || this.streaming) {
+    if (this.state !== BODY) {
       throw new ZmtpError("EPROTO", "bytes read into a body no longer awaited")
     }
     this.bodyFilled += count
-    if (this.bodyFilled < this.bodySize) return
-    const body = this.body
-    this.body = EMPTY
-    this.bodyFilled = 0
     try {
+      if (this.streaming) {
+        if (this.bodyFilled === this.bodySize) {
+          this.streaming = false
+          this.state = FLAGS
+        }
+        this.sink.onFrameFilled!(count)
+        return
+      }
+      if (this.bodyFilled < this.bodySize) return
+      const body = this.body
+      this.body = EMPTY
+      this.bodyFilled = 0
       this.finishFrame(body)
     } catch (err) {
       this.state = DEAD
