@@ -2,11 +2,13 @@
 // awaiting each send(). Compares omq (ioThreads 0 and 1) with zeromq.js in the same run.
 //
 //   node bench/push-pull-throughput.js [--runs 3] [--sizes 64,1024,65536,1048576] [--try-send]
-//                                      [--curve] [--transport tcp|ws]
+//                                      [--zero-copy] [--curve] [--transport tcp|ws]
 //
 // --transport ws: over ws:// (ZWS 2.0; zeromq.js 6.8 has ws, not wss).
 // --try-send: omq's senders call trySend() and await send() only when it returns false (no
 // promise per message); zeromq.js, which has no trySend, still awaits each send().
+// --zero-copy: omq's senders send zeroCopy(payload) (written from the payload's own memory with
+// ioThreads 0, as zeromq.js writes every Buffer over 128 bytes).
 // --curve: every size over CURVE (the PULL is the CURVE server; keys made by the parent, see
 // curve-keys.js), default sizes 64,1024,65536 with fewer messages, and one NULL row at 1 KiB
 // measured in the same run for reference (`node bench/curve-throughput.js` runs this).
@@ -39,11 +41,12 @@ async function receiver(lib, size, count, keys, transport) {
 }
 
 /** Child: the sending side. */
-async function sender(lib, size, count, endpoint, trySend, keys) {
-  const { Push, opts, done } = await openLib(lib)
+async function sender(lib, size, count, endpoint, trySend, keys, zeroCopy) {
+  const { Push, opts, done, ...api } = await openLib(lib)
   const push = new Push({ ...opts, ...curveOptions(keys, "client") })
   push.connect(endpoint)
-  const payload = Buffer.alloc(size, 7)
+  const bytes = Buffer.alloc(size, 7)
+  const payload = zeroCopy && lib !== "zeromq" ? api.zeroCopy(bytes) : bytes
   if (trySend && lib !== "zeromq") {
     for (let i = 0; i < count; i++) if (!push.trySend(payload)) await push.send(payload)
   } else {
@@ -53,11 +56,12 @@ async function sender(lib, size, count, endpoint, trySend, keys) {
   await done()
 }
 
-async function measure(lib, size, count, trySend, keys, transport) {
+async function measure(lib, size, count, trySend, keys, transport, zeroCopy) {
   const params = {
     size,
     count,
     send: trySend ? "try" : "await",
+    given: zeroCopy ? "yes" : "no", // the children's form of --zero-copy
     transport,
     ...(keys ? { keys } : {}),
   }
@@ -81,6 +85,8 @@ async function main() {
     sizes: { type: "string" },
     "try-send": { type: "boolean", default: false },
     send: { type: "string", default: "await" },
+    "zero-copy": { type: "boolean", default: false },
+    given: { type: "string", default: "no" },
     curve: { type: "boolean", default: false },
     keys: { type: "string" },
     transport: { type: "string", default: "tcp" },
@@ -96,10 +102,12 @@ async function main() {
       values.endpoint,
       values.send === "try",
       values.keys,
+      values.given === "yes",
     )
 
   const runs = Number(values.runs)
   const curve = values.curve
+  const zeroCopyArg = values["zero-copy"]
   const sizes = (values.sizes ?? (curve ? "64,1024,65536" : Object.keys(COUNTS).join(",")))
     .split(",")
     .map(Number)
@@ -117,7 +125,9 @@ async function main() {
     for (let r = 0; r < runs; r++)
       for (const lib of LIBS) {
         const keys = secure ? newCurveKeys() : ""
-        rates[lib].push(await measure(lib, size, count, values["try-send"], keys, transport))
+        rates[lib].push(
+          await measure(lib, size, count, values["try-send"], keys, transport, zeroCopyArg),
+        )
       }
     const m = Object.fromEntries(LIBS.map((lib) => [lib, median(rates[lib])]))
     const label = size >= 1024 ? `${size / 1024} KiB` : `${size} B`
@@ -131,7 +141,9 @@ async function main() {
     })
     console.error(`size ${size}: done`)
   }
-  const how = values["try-send"] ? "omq senders use trySend" : "sender awaits each send"
+  const how =
+    (values["try-send"] ? "omq senders use trySend" : "sender awaits each send") +
+    (zeroCopyArg ? ", omq senders give their payload up (zeroCopy)" : "")
   const what = curve
     ? `PUSH->PULL ${transport} throughput over CURVE (NULL for reference)`
     : `PUSH->PULL ${transport} throughput`

@@ -69,3 +69,4 @@ export {
 export { Subscriber } from "./socket/subscriber.js"
 export { XPublisher, type XPublisherOptions } from "./socket/xpublisher.js"
 export { XSubscriber, type XSubscriberOptions } from "./socket/xsubscriber.js"
+export { zeroCopy } from "./util/zero-copy.js"

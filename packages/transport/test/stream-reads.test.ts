@@ -41,6 +41,7 @@ function receive(carrier: Carrier, into: Uint8Array, offer: () => boolean): Rece
       received.length += bytes.byteLength
     },
     readTarget: () => (offer() && at < into.byteLength ? into.subarray(at) : null),
+    readSize: () => Number.POSITIVE_INFINITY,
     filled: (count) => {
       received.filled++
       received.chunks.push(Uint8Array.from(into.subarray(at, at + count)))

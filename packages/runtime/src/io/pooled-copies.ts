@@ -1,12 +1,14 @@
 import type { Engine } from "@omq/transport"
 import type { TransferPool } from "../ring/transfer-pool.js"
 import { copyFrame } from "../util/copy-frame.js"
+import { isGivenUp } from "../util/zero-copy.js"
 import type { OwedMemory } from "./host-side.js"
 import { OWNED_FROM } from "./hosted-peer.js"
 
 /**
  * How a host on the socket's own thread (`ioThreads: 0`) takes a message inside send(): the
- * caller may reuse its buffers as soon as send() returns, so they are copied now. Small frames go
+ * caller may reuse its buffers as soon as send() returns, so they are copied now, unless the
+ * caller gave a large frame up (zeroCopy): that one is written from its own memory. Small frames go
  * into the connection's output (or a copy, while the pipe waits); large ones into the socket's
  * pool (reused memory: a fresh 1 MiB allocation page-faults), are written from there, and go
  * back to the pool once the kernel has them (which also counts them against the socket's budget
@@ -32,15 +34,21 @@ export class PooledCopies implements OwedMemory {
         engine.writeFrame(frame, i < last, false)
         continue
       }
+      engine.writeFrameHeader(frame.byteLength, i < last)
+      if (isGivenUp(frame)) {
+        engine.writeOwned(frame) // the application's own memory, given up (zeroCopy)
+        continue
+      }
       const copy = this.#copy(frame)
-      engine.writeFrameHeader(copy.byteLength, i < last)
       engine.writeOwned(copy, () => written(copy.buffer))
     }
   }
 
-  /** A copy of a message to keep until its pipe can take it. */
+  /** A copy of a message to keep until its pipe can take it (given-up frames are kept as are). */
   keep(frames: Uint8Array[]): Uint8Array[] {
-    return frames.map((f) => (f.byteLength < OWNED_FROM ? copyFrame(f) : this.#copy(f)))
+    return frames.map((f) =>
+      f.byteLength < OWNED_FROM ? copyFrame(f) : isGivenUp(f) ? f : this.#copy(f),
+    )
   }
 
   /** Copies are owed from the moment they are made (see #copy). */

@@ -32,6 +32,11 @@ export interface CarrierEvents {
    * buffer. Asked after each read by carriers that can read into given memory.
    */
   readTarget(): Uint8Array | null
+  /**
+   * At most how many bytes the next read into the carrier's own buffer should take (fewer
+   * while large frames arrive: a full read would bring most of the next body, to be copied).
+   */
+  readSize(): number
   /** `count` bytes were read into what readTarget() returned. */
   filled(count: number): void
   /**

@@ -111,6 +111,11 @@ export class FrameReader {
     return this.#decoder.readTarget()
   }
 
+  /** At most how many bytes the next read that is not into a body should take. */
+  readSize(): number {
+    return this.#decoder.readSize()
+  }
+
   /** `count` bytes were read into what readTarget() returned; throws as push(). */
   filled(count: number): void {
     this.#decoder.filled(count)

@@ -23,6 +23,7 @@ export class RawEngine implements Engine {
       // Each read is a message of its own; one from the shared read buffer is copied.
       data: (bytes, ephemeral) => handler.message([ephemeral ? Buffer.from(bytes) : bytes]),
       readTarget: () => null,
+      readSize: () => Number.POSITIVE_INFINITY,
       filled: () => {},
       frame: () => {},
       alive: () => {},

@@ -7,11 +7,14 @@ import type { CarrierEvents } from "./carrier.js"
  */
 const SCRATCH_SIZE = 64 * 1024
 let scratch: Buffer | null = null
+/** Its first bytes, for a read that should take few (see CarrierEvents.readSize). */
+let scratchStart: Buffer | null = null
 
 /** Where a stopped connection's reads go. */
 const DROP: CarrierEvents = {
   data: () => {},
   readTarget: () => null,
+  readSize: () => Number.POSITIVE_INFINITY,
   filled: () => {},
   frame: () => {},
   alive: () => {},
@@ -68,7 +71,10 @@ export class StreamReads {
     this.#target = target
     if (target) return target
     scratch ??= Buffer.allocUnsafeSlow(SCRATCH_SIZE)
-    return scratch
+    const size = this.#events?.readSize() ?? SCRATCH_SIZE
+    if (size >= SCRATCH_SIZE) return scratch
+    if (scratchStart?.byteLength !== size) scratchStart = scratch.subarray(0, size)
+    return scratchStart
   }
 
   #read(count: number, buffer: Uint8Array): void {

@@ -81,6 +81,8 @@ export class ZmtpEngine implements Engine {
     carrier.start({
       data: (bytes, ephemeral) => this.#onData(bytes, ephemeral),
       readTarget: () => (this.#state === State.Ready ? this.#reader!.readTarget() : null),
+      readSize: () =>
+        this.#state === State.Ready ? this.#reader!.readSize() : Number.POSITIVE_INFINITY,
       filled: (count) => this.#onFilled(count),
       frame: (flags, body) => this.#onFrame(flags, body),
       alive: () => this.#heartbeat.heard(),

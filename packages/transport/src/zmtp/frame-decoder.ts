@@ -39,6 +39,13 @@ const MAX_FRAME = 0xffff_ffff
  * rest of the body and the frames after it at once.
  */
 const DIRECT_READ_FROM = 16 * 1024
+/**
+ * After a frame this large, the next read that is not into a body takes at most SMALL_READ
+ * bytes: enough for the next header and then some, while a larger read would carry most of the
+ * next large body with it, to be copied out (libzmq reads into an 8 KiB batch the same way).
+ */
+const LARGE_FLOW_FROM = 32 * 1024
+const SMALL_READ = 8 * 1024
 
 /**
  * Incremental ZMTP frame decoder. Input may be split anywhere, even byte by byte.
@@ -63,6 +70,8 @@ export class FrameDecoder {
   private bodySize = 0
   private readonly streamFrom: number
   private streaming = false
+  /** The last frame was at least LARGE_FLOW_FROM bytes (see readSize). */
+  private largeFlow = false
 
   private readonly allocate: (size: number) => Uint8Array
 
@@ -106,6 +115,11 @@ export class FrameDecoder {
     return this.body.subarray(this.bodyFilled)
   }
 
+  /** At most how many bytes the next read that is not into a body should take. */
+  readSize(): number {
+    return this.largeFlow ? SMALL_READ : Number.POSITIVE_INFINITY
+  }
+
   /** `count` bytes were read into what readTarget() returned. */
   filled(count: number): void {
     if (this.state !== BODY) {
@@ -116,6 +130,7 @@ export class FrameDecoder {
       if (this.streaming) {
         if (this.bodyFilled === this.bodySize) {
           this.streaming = false
+          this.largeFlow = true // streamed frames are large ones
           this.state = FLAGS
         }
         this.sink.onFrameFilled!(count)
@@ -156,6 +171,7 @@ export class FrameDecoder {
             pos += take
             if (this.bodyFilled === this.bodySize) {
               this.streaming = false
+              this.largeFlow = this.bodySize >= LARGE_FLOW_FROM
               this.state = FLAGS
             }
             this.sink.onFrameData!(piece)
@@ -250,6 +266,7 @@ export class FrameDecoder {
 
   private finishFrame(body: Uint8Array): void {
     this.state = FLAGS
+    this.largeFlow = body.byteLength >= LARGE_FLOW_FROM
     this.sink.onFrame(this.flags, body)
   }
 }
