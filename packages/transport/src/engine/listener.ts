@@ -6,7 +6,7 @@ import { type NetworkEndpoint as Endpoint, formatIpc, formatTcp } from "../endpo
 import { ZmqError, type ZmqErrorCode } from "../errors.js"
 import type { Carrier } from "./carrier.js"
 import { StreamCarrier } from "./stream-carrier.js"
-import { adoptAccepted } from "./stream-reads.js"
+import { adoptAccepted, directReads } from "./stream-reads.js"
 
 /** A bound listener. `endpoint` is the resolved address, as ZMQ_LAST_ENDPOINT reports it. */
 export interface Listener {
@@ -40,7 +40,7 @@ function listenTcp(
   onConnection: (s: Socket) => void,
   backlog: number,
 ): Promise<Listener> {
-  const server = createServer({ noDelay: true, pauseOnConnect: true }, onConnection)
+  const server = createServer({ noDelay: true, pauseOnConnect: directReads }, onConnection)
   server.unref() // a socket holds its thread only while it has work (omq's runtime decides)
   const options = { host: ep.host, port: ep.port, exclusive: true, backlog }
   return serve(server, options, ep.text, () => {
@@ -67,7 +67,7 @@ function listenIpc(
   }
   const abstract = path.startsWith("@")
   if (!abstract) removeStale(path)
-  const server = createServer({ pauseOnConnect: true }, onConnection)
+  const server = createServer({ pauseOnConnect: directReads }, onConnection)
   server.unref()
   const cleanup = (): void => {
     if (tempDir) rmSync(tempDir, { recursive: true, force: true })
