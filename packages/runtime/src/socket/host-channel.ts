@@ -71,9 +71,7 @@ export class HostChannel implements PipeLink, InboxHandler {
       this.#lane = null
       this.#outbox = toHost
       this.#inbox = toSocket
-      void this.#io
-        .attach({ socketId, type, thread, inThread: { toHost, toSocket, pool } })
-        .catch(() => {})
+      this.#io.attach({ socketId, type, thread, inThread: { toHost, toSocket, pool } })
     } else {
       const toHost = newRing()
       const toSocket = newRing()
@@ -82,7 +80,7 @@ export class HostChannel implements PipeLink, InboxHandler {
       this.#outbox = new Outbox(toHost, this.#lane, true, pool)
       this.#inbox = new Inbox(toSocket, this.#lane, this, pool, true)
       const attachment = { socketId, type, thread, toHost, toSocket, lane: this.#lane.name }
-      void this.#io.attach(attachment).catch(() => {})
+      this.#io.attach(attachment)
     }
     this.#outbox.onBacklogDrained = () => owner.retrySends()
     this.#inbox.start()
