@@ -76,6 +76,9 @@ export class Outbox implements RecordSink {
     this.#copyOnBacklog = copyOnBacklog
     this.#ringUntilLaneOpens = ringUntilLaneOpens
     this.#largeFrom = MAX_RING >>> 2
+    // A lazy lane asks its other end to open through this ring, in order before the records
+    // that need the lane (see lane.ts).
+    lane.askOther = () => this.push(RecordKind.LaneOpen, 0, 0)
   }
 
   readonly #ringUntilLaneOpens: boolean
@@ -394,6 +397,8 @@ export class Inbox implements RecordSource {
           }
           h.onFrameStart(peer, view.getUint32(at + 12, true), (flags & FRAME_MORE) !== 0)
           if (frame) h.onChunk(peer, frame, true)
+        } else if (kind === RecordKind.LaneOpen) {
+          this.#lane.openNow()
         } else {
           this.#at = at
           h.onControl(

@@ -75,7 +75,7 @@ export class HostChannel implements PipeLink, InboxHandler {
     } else {
       const toHost = newRing()
       const toSocket = newRing()
-      this.#lane = new Lane(newLaneName())
+      this.#lane = new Lane(newLaneName(), true) // opened at the first large frame (lane.ts)
       this.#lane.unref() // the socket holds its thread while it has work (SocketBase), not its lane
       this.#outbox = new Outbox(toHost, this.#lane, true, pool)
       this.#inbox = new Inbox(toSocket, this.#lane, this, pool, true)
