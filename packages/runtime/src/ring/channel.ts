@@ -1,7 +1,13 @@
 import { copyFrame } from "../util/copy-frame.js"
 import { type Lane, type LaneItem, LaneKind, TRANSFER_FROM } from "./lane.js"
 import { lend } from "./lent-frames.js"
-import type { ControlFrames, InboxHandler, RecordSink, RecordSource } from "./record-link.js"
+import {
+  type ControlFrames,
+  type InboxHandler,
+  LATER_MS,
+  type RecordSink,
+  type RecordSource,
+} from "./record-link.js"
 import {
   FRAME_MORE,
   FRAME_TRANSFERRED,
@@ -55,6 +61,9 @@ export class Outbox implements RecordSink {
    */
   onBacklog: ((waiting: boolean) => void) | null = null
   #flushWaiters: (() => void)[] = []
+  /** Wakes the reader for records pushLater() left quiet (made at the first; see there). */
+  #later: NodeJS.Timeout | null = null
+  #laterArmed = false
 
   /**
    * @param copyOnBacklog whether frames that must wait in the backlog are copied: true on the
@@ -107,6 +116,31 @@ export class Outbox implements RecordSink {
       this.#backlog.push([kind, flags, peer, count, copy ? frames.map(copyFrame) : frames])
       if (!this.#waiting) void this.#drainBacklog()
     }
+  }
+
+  /**
+   * Queues a record without waking a reader that sleeps (see RecordSink.pushLater): the next
+   * record that wakes it carries this one, or a timer does LATER_MS after at the latest. One
+   * timer per outbox, re-armed (not made) per quiet burst; unref'd, as it only hurries records.
+   */
+  pushLater(kind: RecordKind, peer: number, count: number, frames: readonly Uint8Array[]): void {
+    if (this.#backlog.length > 0 || !this.#tryWrite(kind, 0, peer, count, frames, true)) {
+      this.push(kind, peer, count, frames) // waits for room: its drain wakes the reader
+      return
+    }
+    if (this.#laterArmed) return
+    this.#laterArmed = true
+    if (this.#later) this.#later.refresh()
+    else this.#later = setTimeout(this.#wakeLater, LATER_MS).unref()
+  }
+
+  hurry(): void {
+    this.#writer.wake()
+  }
+
+  readonly #wakeLater = (): void => {
+    this.#laterArmed = false
+    this.#writer.wake()
   }
 
   /** Sends a whole message, frame by frame when it is large (see the class comment). */
@@ -168,6 +202,7 @@ export class Outbox implements RecordSink {
 
   close(): void {
     this.#backlog = []
+    if (this.#later) clearTimeout(this.#later)
     this.#writer.close()
     this.#settleFlushed()
   }
@@ -206,13 +241,14 @@ export class Outbox implements RecordSink {
     peer: number,
     count: number,
     frames: readonly Uint8Array[],
+    quiet = false,
   ): boolean {
     const w = this.#writer
     const size = recordSize(frames)
     const at = w.reserve(size)
     if (at < 0) return false
     writeRecord(w.bytes, w.view, at, size, kind, flags, peer, count, frames)
-    w.commit(size)
+    w.commit(size, quiet)
     return true
   }
 
