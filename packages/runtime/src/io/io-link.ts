@@ -15,8 +15,14 @@ export interface IoLink {
   attach(socket: SocketAttachment): void
   bindEndpoint(socketId: number, endpoint: string, options: ConnectionOptions): Promise<string>
   unbindEndpoint(socketId: number, endpoint: string): Promise<void>
-  /** Resolves once the socket is gone from the host (after its Close record and linger). */
-  closed(socketId: number): Promise<void>
+  /**
+   * Resolves once the socket is gone from the host (after its Close record and linger). An IO
+   * thread says so by closing the socket's rings, which `ringsClosed` reports (no answer by
+   * mailbox: the ring's wake-up is the one the socket's thread gets anyway); the in-thread host
+   * is asked directly. It also resolves when the host can never answer: its thread did not start
+   * (the socket's thread learns of a thread that died itself, see HostChannel.threadDied).
+   */
+  closed(socketId: number, ringsClosed: Promise<void>): Promise<void>
   /** Whether the host lives on `thread` (so dies with it). */
   livesOn(thread: number): boolean
   /** The host runs on the caller's thread: attach with in-thread records, not rings. */
@@ -79,8 +85,13 @@ export class MailboxIoLink implements IoLink {
   unbindEndpoint(socketId: number, endpoint: string): Promise<void> {
     return this.#call("io.unbind", { socketId, endpoint })
   }
-  closed(socketId: number): Promise<void> {
-    return this.#call("io.closed", socketId)
+  closed(_socketId: number, ringsClosed: Promise<void>): Promise<void> {
+    // A thread that never started, or had died already, will not close them.
+    const gone = this.#thread.then(
+      (thread) => (this.#mailbox.isDead(thread) ? undefined : new Promise<void>(() => {})),
+      () => {},
+    )
+    return Promise.race([ringsClosed, gone])
   }
   livesOn(thread: number): boolean {
     return thread === this.#threadId

@@ -388,6 +388,13 @@ export class Inbox implements RecordSource {
     read: () => readFrames(this.#reader.bytes, this.#reader.view, this.#at),
   }
 
+  /**
+   * Called once the ring has closed (by the writer: it is done, and every record it wrote has
+   * been handled) or this inbox was closed. The socket's side of an IO thread's link learns so
+   * that the host has finished (see HostChannel.close).
+   */
+  onEnded: (() => void) | null = null
+
   /** Drains, then sleeps until more comes; a loop of callbacks, not an async function (garbage). */
   #run(): void {
     while (!this.#closed) {
@@ -396,12 +403,23 @@ export class Inbox implements RecordSource {
       if (this.#reader.closed) this.#closed = true
     }
     this.#drain()
+    this.#ended()
   }
 
   readonly #resume = (): void => {
     if (this.#reader.closed) this.#closed = true
-    if (this.#closed) this.#drain()
-    else this.#run()
+    if (!this.#closed) {
+      this.#run()
+      return
+    }
+    this.#drain()
+    this.#ended()
+  }
+
+  #ended(): void {
+    const onEnded = this.onEnded
+    this.onEnded = null
+    onEnded?.()
   }
 
   /** Handles every record available now; false when stalled on the lane. */
