@@ -63,6 +63,7 @@ export function openHostSide(
   lane.unref() // the socket's side keeps the threads alive, not the host's
   const pool = new TransferPool() // the lane's large frames to the socket, and back
   const toSocket = new Outbox(att.toSocket, lane, false, pool)
+  toSocket.wakeAtTaskEnd = true // one wake-up of the socket's thread per task of this one
   const fromSocket = new Inbox(att.toHost, lane, handler, pool, false)
   const largeFrames = new LargeFramesOut(toSocket, pool, att.lane, toParent)
   const owed = new LaneOwed(lane)

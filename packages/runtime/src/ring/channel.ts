@@ -61,6 +61,15 @@ export class Outbox implements RecordSink {
    */
   onBacklog: ((waiting: boolean) => void) | null = null
   #flushWaiters: (() => void)[] = []
+  /**
+   * Wake the reader once at the end of the current task (a microtask), not at the record that
+   * finds it asleep: set on an IO thread's side. A connection's handshake pushes PeerUp, then
+   * writes to the kernel, then returns credit; woken at the first, the socket's thread competes
+   * for the CPU with the rest (on 2 vCPUs it often runs on this one, and the write waits) and
+   * may sleep again before the credit, which then wakes it a second time.
+   */
+  wakeAtTaskEnd = false
+  #wakeQueued = false
   /** Wakes the reader for records pushLater() left quiet (made at the first; see there). */
   #later: NodeJS.Timeout | null = null
   #laterArmed = false
@@ -111,11 +120,22 @@ export class Outbox implements RecordSink {
     flags: number,
     copy: boolean,
   ): void {
-    if (this.#backlog.length > 0 || !this.#tryWrite(kind, flags, peer, count, frames)) {
+    const defer = this.wakeAtTaskEnd
+    if (this.#backlog.length > 0 || !this.#tryWrite(kind, flags, peer, count, frames, defer)) {
       // A copy: Buffer#slice would alias.
       this.#backlog.push([kind, flags, peer, count, copy ? frames.map(copyFrame) : frames])
       if (!this.#waiting) void this.#drainBacklog()
+      return
     }
+    if (defer && !this.#wakeQueued) {
+      this.#wakeQueued = true
+      void RESOLVED.then(this.#wakeAtEnd)
+    }
+  }
+
+  readonly #wakeAtEnd = (): void => {
+    this.#wakeQueued = false
+    this.#writer.wake()
   }
 
   /**
@@ -272,6 +292,8 @@ export class Outbox implements RecordSink {
 }
 
 const EMPTY: readonly Uint8Array[] = []
+/** A promise reaction is the cheapest microtask (see wake-here.ts). */
+const RESOLVED: Promise<void> = Promise.resolve()
 
 export { TRANSFER_FROM } from "./lane.js"
 
