@@ -16,10 +16,11 @@ import { BroadcastChannel } from "node:worker_threads"
  * Ready, and holds what it posts until it has heard either from the other end.
  *
  * A lazy lane (a socket's link to its IO thread) opens its channel only when it is first used:
- * most sockets never move a large frame, and opening, greeting and closing a channel at both
- * ends cost each socket four thread wake-ups. The end that posts first opens and asks the other
- * end to open too, with a LaneOpen record in its ring (`askOther`, set by the ring's Outbox);
- * the other end's Inbox opens it there (openNow), and its Hello releases what the first held.
+ * most sockets never move a large frame, and a channel opened, greeted and closed at both ends
+ * cost each socket two thread wake-ups (Hello one way, Ready back) besides the channels. The end
+ * that posts first opens and asks the other end to open too, with a LaneOpen record in its ring
+ * (`askOther`, set by the ring's Outbox); the other end's Inbox opens it there (openNow), and
+ * its Hello releases what the first held.
  * The Lane object itself exists from the start, so items that come another way (see
  * deliverToLane) need no channel.
  *
