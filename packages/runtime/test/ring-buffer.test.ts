@@ -124,6 +124,32 @@ describe("ring buffer", () => {
     assert.equal(await new Promise((resolve) => worker.once("exit", resolve)), 0)
   })
 
+  it("a quiet commit leaves a sleeping reader asleep; wake() or the next commit wakes it", async () => {
+    const ring = createRing(64)
+    const reader = new RingReader(ring)
+    const writer = new RingWriter(ring)
+    const keepAlive = setInterval(() => {}, 1000)
+    const write = (quiet: boolean): void => {
+      writer.view.setUint32(writer.reserve(8), 8, true)
+      writer.commit(8, quiet)
+    }
+    for (const wakeBy of ["wake", "commit"]) {
+      let woken = false
+      const sleeping = reader.waitForData().then(() => {
+        woken = true
+      })
+      write(true)
+      await new Promise((resolve) => setImmediate(resolve))
+      assert.equal(woken, false, "a quiet commit woke the reader")
+      if (wakeBy === "wake") writer.wake()
+      else write(false)
+      await sleeping
+      while (reader.next() >= 0) reader.advance(8) // one record, or two
+      reader.release()
+    }
+    clearInterval(keepAlive)
+  })
+
   it("wakes a sleeping reader when the ring is closed", async () => {
     const ring = createRing(64)
     const reader = new RingReader(ring)

@@ -14,8 +14,9 @@ import type { ConnectionSecurity } from "./connection-security.js"
 
 /**
  * The control plane between a socket's thread and the IoHost that owns its connections
- * (commands io.attach, io.bind, io.unbind, io.closed over the mailboxes; see IoLink).
- * Data never goes this way: it travels in the two rings named at attach time.
+ * (commands io.attach, one-way, and the calls io.bind and io.unbind over the mailboxes; see
+ * IoLink). Data never goes this way: it travels in the two rings named at attach time, and so
+ * does the end of a socket (its Close record, and the host's closing of the rings).
  */
 
 /** Connection options, snapshotted at each bind/connect as libzmq does. */

@@ -59,10 +59,11 @@ export function openHostSide(
     const copies = new PooledCopies(pool)
     return { toSocket, fromSocket: toHost, lane: null, largeFrames: null, copies, owed: copies }
   }
-  const lane = new Lane(att.lane)
+  const lane = new Lane(att.lane, true) // lazy, as the socket's end (see lane.ts)
   lane.unref() // the socket's side keeps the threads alive, not the host's
   const pool = new TransferPool() // the lane's large frames to the socket, and back
   const toSocket = new Outbox(att.toSocket, lane, false, pool)
+  toSocket.wakeAtTaskEnd = true // one wake-up of the socket's thread per task of this one
   const fromSocket = new Inbox(att.toHost, lane, handler, pool, false)
   const largeFrames = new LargeFramesOut(toSocket, pool, att.lane, toParent)
   const owed = new LaneOwed(lane)

@@ -131,21 +131,33 @@ export class HostedSocket implements InboxHandler {
     void this.#close(0)
   }
 
-  bind(endpoint: string, options: ConnectionOptions): Promise<string> {
-    if (isUdp(endpoint)) return this.#udp.bind(endpoint, options)
-    return this.#listeners.bind(endpoint, listenerFor(endpoint, options), (carrier, ep) =>
-      this.#accept(carrier, ep, options),
-    )
+  async bind(endpoint: string, options: ConnectionOptions): Promise<string> {
+    try {
+      if (isUdp(endpoint)) return await this.#udp.bind(endpoint, options)
+      return await this.#listeners.bind(endpoint, listenerFor(endpoint, options), (carrier, ep) =>
+        this.#accept(carrier, ep, options),
+      )
+    } finally {
+      this.#outbox.hurry() // its events (bind, listen) reach the socket before the answer, as ever
+    }
   }
 
-  /** Reports a monitor event to the socket (its Observer, if it has one). */
+  /**
+   * Reports a monitor event to the socket (its Observer, if it has one). Events do not wake
+   * the socket's thread on their own: they go with the next record that does (a connect's
+   * events with its handshake's PeerUp), or a few ms later (see RecordSink.pushLater).
+   */
   #event(event: HostEvent): void {
-    this.#outbox.push(RecordKind.Event, 0, 1, [encodeEvent(event)])
+    this.#outbox.pushLater(RecordKind.Event, 0, 1, [encodeEvent(event)])
   }
 
-  unbind(endpoint: string): Promise<void> {
-    if (this.#udp.bound(endpoint)) return this.#udp.unbind(endpoint)
-    return this.#listeners.unbind(endpoint)
+  async unbind(endpoint: string): Promise<void> {
+    try {
+      if (this.#udp.bound(endpoint)) return await this.#udp.unbind(endpoint)
+      return await this.#listeners.unbind(endpoint)
+    } finally {
+      this.#outbox.hurry() // its events go ahead of the answer (see bind)
+    }
   }
 
   /** Starts a connect(); `pipeId` is the socket's pipe for it, or 0 with `immediate`. */

@@ -8,11 +8,21 @@ import { IoHost } from "./io-host.js"
  * Calls reach the host in the order they are made.
  */
 export interface IoLink {
-  attach(socket: SocketAttachment): Promise<void>
+  /**
+   * Gives the host a new socket's link. One-way: nothing waits for an answer (a socket's first
+   * records wait in its rings meanwhile), so attaching costs its thread no wake-up back.
+   */
+  attach(socket: SocketAttachment): void
   bindEndpoint(socketId: number, endpoint: string, options: ConnectionOptions): Promise<string>
   unbindEndpoint(socketId: number, endpoint: string): Promise<void>
-  /** Resolves once the socket is gone from the host (after its Close record and linger). */
-  closed(socketId: number): Promise<void>
+  /**
+   * Resolves once the socket is gone from the host (after its Close record and linger). An IO
+   * thread says so by closing the socket's rings, which `ringsClosed` reports (no answer by
+   * mailbox: the ring's wake-up is the one the socket's thread gets anyway); the in-thread host
+   * is asked directly. It also resolves when the host can never answer: its thread did not start
+   * (the socket's thread learns of a thread that died itself, see HostChannel.threadDied).
+   */
+  closed(socketId: number, ringsClosed: Promise<void>): Promise<void>
   /** Whether the host lives on `thread` (so dies with it). */
   livesOn(thread: number): boolean
   /** The host runs on the caller's thread: attach with in-thread records, not rings. */
@@ -24,7 +34,7 @@ export class LocalIoLink implements IoLink {
   readonly #host = new IoHost()
   readonly inThread = true
 
-  async attach(socket: SocketAttachment): Promise<void> {
+  attach(socket: SocketAttachment): void {
     this.#host.attach(socket)
   }
   bindEndpoint(socketId: number, endpoint: string, options: ConnectionOptions): Promise<string> {
@@ -62,8 +72,12 @@ export class MailboxIoLink implements IoLink {
     )
   }
 
-  attach(socket: SocketAttachment): Promise<void> {
-    return this.#call("io.attach", socket)
+  attach(socket: SocketAttachment): void {
+    // Sent once the thread is known, like every call (so they all keep their order).
+    this.#thread.then(
+      (thread) => this.#mailbox.send(thread, "io.attach", socket),
+      () => {}, // no IO thread: the socket's later calls fail with the reason
+    )
   }
   bindEndpoint(socketId: number, endpoint: string, options: ConnectionOptions): Promise<string> {
     return this.#call("io.bind", { socketId, endpoint, options })
@@ -71,8 +85,13 @@ export class MailboxIoLink implements IoLink {
   unbindEndpoint(socketId: number, endpoint: string): Promise<void> {
     return this.#call("io.unbind", { socketId, endpoint })
   }
-  closed(socketId: number): Promise<void> {
-    return this.#call("io.closed", socketId)
+  closed(_socketId: number, ringsClosed: Promise<void>): Promise<void> {
+    // A thread that never started, or had died already, will not close them.
+    const gone = this.#thread.then(
+      (thread) => (this.#mailbox.isDead(thread) ? undefined : new Promise<void>(() => {})),
+      () => {},
+    )
+    return Promise.race([ringsClosed, gone])
   }
   livesOn(thread: number): boolean {
     return thread === this.#threadId

@@ -24,7 +24,6 @@ mailbox.handle("io.bind", (a: { socketId: number; endpoint: string; options: Con
 mailbox.handle("io.unbind", (a: { socketId: number; endpoint: string }) =>
   host.unbindEndpoint(a.socketId, a.endpoint),
 )
-mailbox.handle("io.closed", (socketId: number) => host.closed(socketId))
 onThreadDeath((thread) => {
   mailbox.threadDied(thread)
   host.threadDied(thread)

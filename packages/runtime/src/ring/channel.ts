@@ -1,7 +1,13 @@
 import { copyFrame } from "../util/copy-frame.js"
 import { type Lane, type LaneItem, LaneKind, TRANSFER_FROM } from "./lane.js"
 import { lend } from "./lent-frames.js"
-import type { ControlFrames, InboxHandler, RecordSink, RecordSource } from "./record-link.js"
+import {
+  type ControlFrames,
+  type InboxHandler,
+  LATER_MS,
+  type RecordSink,
+  type RecordSource,
+} from "./record-link.js"
 import {
   FRAME_MORE,
   FRAME_TRANSFERRED,
@@ -55,6 +61,18 @@ export class Outbox implements RecordSink {
    */
   onBacklog: ((waiting: boolean) => void) | null = null
   #flushWaiters: (() => void)[] = []
+  /**
+   * Wake the reader once at the end of the current task (a microtask), not at the record that
+   * finds it asleep: set on an IO thread's side. A connection's handshake pushes PeerUp, then
+   * writes to the kernel, then returns credit; woken at the first, the socket's thread competes
+   * for the CPU with the rest (on 2 vCPUs it often runs on this one, and the write waits) and
+   * may sleep again before the credit, which then wakes it a second time.
+   */
+  wakeAtTaskEnd = false
+  #wakeQueued = false
+  /** Wakes the reader for records pushLater() left quiet (made at the first; see there). */
+  #later: NodeJS.Timeout | null = null
+  #laterArmed = false
 
   /**
    * @param copyOnBacklog whether frames that must wait in the backlog are copied: true on the
@@ -76,6 +94,9 @@ export class Outbox implements RecordSink {
     this.#copyOnBacklog = copyOnBacklog
     this.#ringUntilLaneOpens = ringUntilLaneOpens
     this.#largeFrom = MAX_RING >>> 2
+    // A lazy lane asks its other end to open through this ring, in order before the records
+    // that need the lane (see lane.ts).
+    lane.askOther = () => this.push(RecordKind.LaneOpen, 0, 0)
   }
 
   readonly #ringUntilLaneOpens: boolean
@@ -99,11 +120,47 @@ export class Outbox implements RecordSink {
     flags: number,
     copy: boolean,
   ): void {
-    if (this.#backlog.length > 0 || !this.#tryWrite(kind, flags, peer, count, frames)) {
+    const defer = this.wakeAtTaskEnd
+    if (this.#backlog.length > 0 || !this.#tryWrite(kind, flags, peer, count, frames, defer)) {
       // A copy: Buffer#slice would alias.
       this.#backlog.push([kind, flags, peer, count, copy ? frames.map(copyFrame) : frames])
       if (!this.#waiting) void this.#drainBacklog()
+      return
     }
+    if (defer && !this.#wakeQueued) {
+      this.#wakeQueued = true
+      void RESOLVED.then(this.#wakeAtEnd)
+    }
+  }
+
+  readonly #wakeAtEnd = (): void => {
+    this.#wakeQueued = false
+    this.#writer.wake()
+  }
+
+  /**
+   * Queues a record without waking a reader that sleeps (see RecordSink.pushLater): the next
+   * record that wakes it carries this one, or a timer does LATER_MS after at the latest. One
+   * timer per outbox, re-armed (not made) per quiet burst; unref'd, as it only hurries records.
+   */
+  pushLater(kind: RecordKind, peer: number, count: number, frames: readonly Uint8Array[]): void {
+    if (this.#backlog.length > 0 || !this.#tryWrite(kind, 0, peer, count, frames, true)) {
+      this.push(kind, peer, count, frames) // waits for room: its drain wakes the reader
+      return
+    }
+    if (this.#laterArmed) return
+    this.#laterArmed = true
+    if (this.#later) this.#later.refresh()
+    else this.#later = setTimeout(this.#wakeLater, LATER_MS).unref()
+  }
+
+  hurry(): void {
+    this.#writer.wake()
+  }
+
+  readonly #wakeLater = (): void => {
+    this.#laterArmed = false
+    this.#writer.wake()
   }
 
   /** Sends a whole message, frame by frame when it is large (see the class comment). */
@@ -165,6 +222,7 @@ export class Outbox implements RecordSink {
 
   close(): void {
     this.#backlog = []
+    if (this.#later) clearTimeout(this.#later)
     this.#writer.close()
     this.#settleFlushed()
   }
@@ -203,13 +261,14 @@ export class Outbox implements RecordSink {
     peer: number,
     count: number,
     frames: readonly Uint8Array[],
+    quiet = false,
   ): boolean {
     const w = this.#writer
     const size = recordSize(frames)
     const at = w.reserve(size)
     if (at < 0) return false
     writeRecord(w.bytes, w.view, at, size, kind, flags, peer, count, frames)
-    w.commit(size)
+    w.commit(size, quiet)
     return true
   }
 
@@ -233,6 +292,8 @@ export class Outbox implements RecordSink {
 }
 
 const EMPTY: readonly Uint8Array[] = []
+/** A promise reaction is the cheapest microtask (see wake-here.ts). */
+const RESOLVED: Promise<void> = Promise.resolve()
 
 export { TRANSFER_FROM } from "./lane.js"
 
@@ -349,6 +410,13 @@ export class Inbox implements RecordSource {
     read: () => readFrames(this.#reader.bytes, this.#reader.view, this.#at),
   }
 
+  /**
+   * Called once the ring has closed (by the writer: it is done, and every record it wrote has
+   * been handled) or this inbox was closed. The socket's side of an IO thread's link learns so
+   * that the host has finished (see HostChannel.close).
+   */
+  onEnded: (() => void) | null = null
+
   /** Drains, then sleeps until more comes; a loop of callbacks, not an async function (garbage). */
   #run(): void {
     while (!this.#closed) {
@@ -357,12 +425,23 @@ export class Inbox implements RecordSource {
       if (this.#reader.closed) this.#closed = true
     }
     this.#drain()
+    this.#ended()
   }
 
   readonly #resume = (): void => {
     if (this.#reader.closed) this.#closed = true
-    if (this.#closed) this.#drain()
-    else this.#run()
+    if (!this.#closed) {
+      this.#run()
+      return
+    }
+    this.#drain()
+    this.#ended()
+  }
+
+  #ended(): void {
+    const onEnded = this.onEnded
+    this.onEnded = null
+    onEnded?.()
   }
 
   /** Handles every record available now; false when stalled on the lane. */
@@ -394,6 +473,8 @@ export class Inbox implements RecordSource {
           }
           h.onFrameStart(peer, view.getUint32(at + 12, true), (flags & FRAME_MORE) !== 0)
           if (frame) h.onChunk(peer, frame, true)
+        } else if (kind === RecordKind.LaneOpen) {
+          this.#lane.openNow()
         } else {
           this.#at = at
           h.onControl(

@@ -50,6 +50,13 @@ export class InThreadRecords implements RecordSink, RecordSource, ControlFrames 
     this.#handler = handler
   }
 
+  /** Same-thread wake-ups cost little (a microtask): nothing to save by waiting. */
+  pushLater(kind: RecordKind, peer: number, count: number, frames: readonly Uint8Array[]): void {
+    this.push(kind, peer, count, frames)
+  }
+
+  hurry(): void {}
+
   push(
     kind: RecordKind,
     peer: number,

@@ -15,25 +15,40 @@ import { BroadcastChannel } from "node:worker_threads"
  * lane's items would be lost). So each end says Hello when it opens, answers a Hello with
  * Ready, and holds what it posts until it has heard either from the other end.
  *
+ * A lazy lane (a socket's link to its IO thread) opens its channel only when it is first used:
+ * most sockets never move a large frame, and a channel opened, greeted and closed at both ends
+ * cost each socket two thread wake-ups (Hello one way, Ready back) besides the channels. The end
+ * that posts first opens and asks the other end to open too, with a LaneOpen record in its ring
+ * (`askOther`, set by the ring's Outbox); the other end's Inbox opens it there (openNow), and
+ * its Hello releases what the first held.
+ * The Lane object itself exists from the start, so items that come another way (see
+ * deliverToLane) need no channel.
+ *
  * Each end is owned by the thread that opened it. An open end would keep its thread's event
  * loop alive; every user unrefs it, since a socket holds its thread while it has work (see
  * SocketBase) and an IO worker lives until its context ends.
  */
 export class Lane {
   readonly name: string
-  readonly #channel: BroadcastChannel
+  /** Null until opened (at once, or at first use when lazy). */
+  #channel: BroadcastChannel | null = null
   /** Items posted before the other end was heard from. */
   #held: LaneItem[] | null = []
   #listener: (item: LaneItem) => void = () => {}
+  /** Whether an open channel keeps the thread alive (see ref/unref). */
+  #refed = true
   #closed = false
+  /**
+   * A lazy end's way to have the other end open its channel: a LaneOpen record in the ring this
+   * end writes (set by its Outbox). Called at most once, on this end's thread.
+   */
+  askOther: (() => void) | null = null
 
-  constructor(name: string) {
+  /** @param lazy open the channel at first use (see the class comment), not now. */
+  constructor(name: string, lazy = false) {
     this.name = name
     lanesHere.set(name, this)
-    this.#channel = new BroadcastChannel(name)
-    this.#channel.onmessage = (event) =>
-      this.#receive((event as unknown as { data: LaneItem }).data)
-    this.#channel.postMessage(HELLO)
+    if (!lazy) this.#open()
   }
 
   /** Whether the other end has been heard from (until then, posts are held here). */
@@ -44,8 +59,25 @@ export class Lane {
   /** Posts an item; after close() nothing goes (memory handed back to a closed pipe is let go). */
   post(item: LaneItem): void {
     if (this.#closed) return
+    if (!this.#channel) {
+      this.#open()
+      this.askOther?.()
+    }
     if (this.#held) this.#held.push(item)
-    else this.#channel.postMessage(item)
+    else this.#channel!.postMessage(item)
+  }
+
+  /** The other end asked (its LaneOpen record): open this end, if it is not open yet. */
+  openNow(): void {
+    if (!this.#closed && !this.#channel) this.#open()
+  }
+
+  #open(): void {
+    const channel = new BroadcastChannel(this.name)
+    channel.onmessage = (event) => this.#receive((event as unknown as { data: LaneItem }).data)
+    if (!this.#refed) channel.unref()
+    channel.postMessage(HELLO)
+    this.#channel = channel
   }
 
   onItem(listener: (item: LaneItem) => void): void {
@@ -58,25 +90,28 @@ export class Lane {
       this.#listener(item)
       return
     }
-    if (kind === LaneKind.Hello) this.#channel.postMessage(READY)
+    const channel = this.#channel!
+    if (kind === LaneKind.Hello) channel.postMessage(READY)
     const held = this.#held
     this.#held = null
-    for (const h of held ?? []) this.#channel.postMessage(h)
+    for (const h of held ?? []) channel.postMessage(h)
   }
 
   ref(): void {
-    this.#channel.ref()
+    this.#refed = true
+    this.#channel?.ref()
   }
 
   unref(): void {
-    this.#channel.unref()
+    this.#refed = false
+    this.#channel?.unref()
   }
 
   close(): void {
     this.#closed = true
     this.#held = null
     lanesHere.delete(this.name)
-    this.#channel.close()
+    this.#channel?.close()
   }
 
   /** An item that came another way (see deliverToLane). */

@@ -16,6 +16,14 @@ export interface RecordSink {
     frames?: readonly Uint8Array[],
     flags?: number,
   ): void
+  /**
+   * As push(), for a record nobody waits for (a monitor event): it does not wake a reader
+   * that sleeps on another thread, but travels with the next record that does, or wakes it
+   * LATER_MS after at the latest. Order is kept either way.
+   */
+  pushLater(kind: RecordKind, peer: number, count: number, frames: readonly Uint8Array[]): void
+  /** Wakes the reader now for what pushLater() left quiet (before an answer that wakes it too). */
+  hurry(): void
   /** Sends a whole message (the frames are not touched again by the caller). */
   pushMessage(peer: number, frames: readonly Uint8Array[]): void
   /** Starts one frame of a streamed message; its bytes follow through pushChunks. */
@@ -32,6 +40,15 @@ export interface RecordSink {
   flushed(): Promise<void>
   close(): void
 }
+
+/**
+ * How late a pushLater() record may wake its reader. Waking a thread that sleeps costs ~50 µs
+ * here (shared/THREADS-NOTES.md); a socket's connect:delay and connect events then ride with
+ * its handshake's PeerUp, where each woke the socket's thread on its own. Monitor events were
+ * never synchronous with anything (the host sends them as it goes); a few ms more is nothing
+ * to an observer.
+ */
+export const LATER_MS = 10
 
 /** The reading end: drains records into its handler on the owning thread. */
 export interface RecordSource {

@@ -61,6 +61,11 @@ export enum RecordKind {
    * or none when no handler is bound.
    */
   ZapReply = 14,
+  /**
+   * Either way, between a socket and its IO thread: the writer's end of the rings' lane opened
+   * (it is lazy, see lane.ts); the reader opens its end. Handled by the Inbox itself.
+   */
+  LaneOpen = 15,
 }
 
 /** PeerUp flag: the pipe belongs to a connect() (else it was accepted by a bind()). */

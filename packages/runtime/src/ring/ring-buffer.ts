@@ -258,10 +258,18 @@ export class RingWriter extends RingSide {
     return used + (need <= tail ? need : tail + need) <= this.capacity
   }
 
-  /** Publishes a record of `size` bytes written at the offset `reserve()` returned. */
-  commit(size: number): void {
+  /**
+   * Publishes a record of `size` bytes written at the offset `reserve()` returned, and wakes a
+   * sleeping reader unless `quiet`: then the next commit() or wake() does.
+   */
+  commit(size: number, quiet = false): void {
     this.#write = (this.#write + ((size + 3) & ~3)) >>> 0
     Atomics.store(this.header, WRITE, this.#write | 0)
+    if (!quiet) this.ring(READER_SLEEP, READER_BELL)
+  }
+
+  /** Wakes the reader if it sleeps and has not been woken for this sleep (see commit). */
+  wake(): void {
     this.ring(READER_SLEEP, READER_BELL)
   }
 

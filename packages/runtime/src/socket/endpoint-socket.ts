@@ -417,6 +417,7 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
   /** @internal */
   threadDied(thread: number): void {
     this.#inproc?.threadDied(thread)
+    this.#host?.threadDied(thread)
     if (this.#host?.io.livesOn(thread)) this.#ioThreadDied(thread)
   }
 

@@ -47,6 +47,9 @@ export class HostChannel implements PipeLink, InboxHandler {
   readonly #lane: Lane | null
   readonly #outbox: RecordSink
   readonly #inbox: RecordSource
+  /** Resolves once an IO thread's host has closed the rings, or can no longer (see close). */
+  readonly #hostEnded: Promise<void>
+  #endHost!: () => void
   /** Weakly: a closing socket's channel must not keep a dropped Context alive (ZAP needs it open). */
   readonly #context: WeakRef<Context>
   #zap: ZapClient | null = null
@@ -63,6 +66,9 @@ export class HostChannel implements PipeLink, InboxHandler {
     this.#owner = owner
     this.#context = new WeakRef(context)
     this.#io = context.core.ioLink(local)
+    this.#hostEnded = new Promise((resolve) => {
+      this.#endHost = resolve
+    })
     const thread = threadId
     if (this.#io.inThread) {
       const toHost = new InThreadRecords(true)
@@ -71,18 +77,18 @@ export class HostChannel implements PipeLink, InboxHandler {
       this.#lane = null
       this.#outbox = toHost
       this.#inbox = toSocket
-      void this.#io
-        .attach({ socketId, type, thread, inThread: { toHost, toSocket, pool } })
-        .catch(() => {})
+      this.#io.attach({ socketId, type, thread, inThread: { toHost, toSocket, pool } })
     } else {
       const toHost = newRing()
       const toSocket = newRing()
-      this.#lane = new Lane(newLaneName())
+      this.#lane = new Lane(newLaneName(), true) // opened at the first large frame (lane.ts)
       this.#lane.unref() // the socket holds its thread while it has work (SocketBase), not its lane
       this.#outbox = new Outbox(toHost, this.#lane, true, pool)
-      this.#inbox = new Inbox(toSocket, this.#lane, this, pool, true)
+      const inbox = new Inbox(toSocket, this.#lane, this, pool, true)
+      inbox.onEnded = this.#endHost // the host closes the rings when it is done with the socket
+      this.#inbox = inbox
       const attachment = { socketId, type, thread, toHost, toSocket, lane: this.#lane.name }
-      void this.#io.attach(attachment).catch(() => {})
+      this.#io.attach(attachment)
     }
     this.#outbox.onBacklogDrained = () => owner.retrySends()
     this.#inbox.start()
@@ -111,7 +117,7 @@ export class HostChannel implements PipeLink, InboxHandler {
   async close(socketId: number, linger: number): Promise<void> {
     this.#outbox.push(RecordKind.Close, 0, linger >>> 0)
     try {
-      await this.#io.closed(socketId)
+      await this.#io.closed(socketId, this.#hostEnded)
     } catch {
       // The host is gone already (its thread died, or the context was terminated).
     }
@@ -120,6 +126,11 @@ export class HostChannel implements PipeLink, InboxHandler {
     this.#inbox.close()
     this.#outbox.close()
     this.#lane?.close()
+  }
+
+  /** A thread died: if it was the host's, nothing will close the rings (see close). */
+  threadDied(thread: number): void {
+    if (this.#io.livesOn(thread)) this.#endHost()
   }
 
   // ---- PipeLink: the socket writes to one of the host's pipes ------------------------------
