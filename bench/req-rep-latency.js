@@ -1,7 +1,11 @@
 // REQ/REP round-trip latency over tcp, 1-byte messages, client and server in separate
 // processes. Compares omq (ioThreads 0 and 1) with zeromq.js in the same run.
 //
-//   node bench/req-rep-latency.js [--runs 3] [--trips 5000]
+//   node bench/req-rep-latency.js [--runs 3] [--trips 5000] [--warmup 0]
+//
+// --warmup N: N round trips first, untimed (the JIT's warm-up: omq's code is compiled while it
+// runs, and its first ~10,000 round trips hold most of its slow ones; see BENCHMARKS.md).
+// Without it the first 100 round trips are skipped (they include the connection).
 //
 // Prints median and p99 in microseconds (the median over runs of each run's percentile) and
 // the ratio to zeromq.js. Processes are not pinned: placement on the 2 vCPUs varies by run.
@@ -31,34 +35,40 @@ async function server(lib, trips) {
   await done()
 }
 
-async function client(lib, trips, endpoint) {
+async function client(lib, trips, endpoint, warmup) {
   const { Request, opts, done } = await openLib(lib)
   const req = new Request(opts)
   req.connect(endpoint)
   // The first round trips include the connection; keep the steady state.
-  const steady = await roundTrips(req, trips, Buffer.from("x"), Math.min(100, trips >> 2))
+  const skip = warmup > 0 ? warmup : Math.min(100, trips >> 2)
+  const steady = await roundTrips(req, warmup + trips, Buffer.from("x"), skip)
   process.send({ p50: quantile(steady, 0.5), p99: quantile(steady, 0.99) })
   req.close()
   await done()
 }
 
-async function measure(lib, trips) {
-  const [srv, cli] = await startPair(import.meta.url, lib, "server", "client", { trips })
+async function measure(lib, trips, warmup) {
+  const params = { trips, warmup }
+  const [srv, cli] = await startPair(import.meta.url, lib, "server", "client", params)
   const result = await message(cli, (m) => m.p50 !== undefined)
   await Promise.all([exited(srv), exited(cli)])
   return result
 }
 
 async function main() {
-  const values = benchArgs({ trips: { type: "string", default: "5000" } })
+  const values = benchArgs({
+    trips: { type: "string", default: "5000" },
+    warmup: { type: "string", default: "0" },
+  })
   const trips = Number(values.trips)
-  if (values.role === "server") return server(values.lib, trips)
-  if (values.role === "client") return client(values.lib, trips, values.endpoint)
+  const warmup = Number(values.warmup)
+  if (values.role === "server") return server(values.lib, warmup + trips)
+  if (values.role === "client") return client(values.lib, trips, values.endpoint, warmup)
 
   const results = Object.fromEntries(LIBS.map((lib) => [lib, { p50: [], p99: [] }]))
   for (let r = 0; r < Number(values.runs); r++) {
     for (const lib of LIBS) {
-      const { p50, p99 } = await measure(lib, trips)
+      const { p50, p99 } = await measure(lib, trips, warmup)
       results[lib].p50.push(p50)
       results[lib].p99.push(p99)
     }
@@ -75,7 +85,8 @@ async function main() {
       "p99 / zmq": (p99 / z.p99).toFixed(2),
     }
   })
-  console.log(`REQ/REP tcp round trip, 1 B, ${trips} trips, median of ${values.runs} runs`)
+  const after = warmup > 0 ? ` after ${warmup} untimed` : ""
+  console.log(`REQ/REP tcp round trip, 1 B, ${trips} trips${after}, median of ${values.runs} runs`)
   console.table(rows)
 }
 
