@@ -2,7 +2,8 @@
  * omq internals for sibling packages, tests and benchmarks: the ring and its records. Not part
  * of the public API; it may change in any release.
  */
-export { Inbox, type InboxHandler, Outbox } from "./ring/channel.js"
+export { Inbox, type InboxHandler } from "./ring/inbox.js"
+export { Outbox } from "./ring/outbox.js"
 export { RecordKind } from "./ring/records.js"
 export { createRing, type RingHandle, RingReader, RingWriter } from "./ring/ring-buffer.js"
 

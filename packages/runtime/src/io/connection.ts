@@ -6,7 +6,7 @@ import {
   type SocketType,
   ZmqError,
 } from "@omq/transport"
-import { TRANSFER_FROM } from "../ring/channel.js"
+import { TRANSFER_FROM } from "../ring/lane.js"
 import type { RecordSink } from "../ring/record-link.js"
 import type { HostEvent } from "./host-events.js"
 import type { ConnectionOptions } from "./host-protocol.js"

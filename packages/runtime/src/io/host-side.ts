@@ -1,5 +1,6 @@
-import { Inbox, Outbox } from "../ring/channel.js"
+import { Inbox } from "../ring/inbox.js"
 import { Lane, LaneKind } from "../ring/lane.js"
+import { Outbox } from "../ring/outbox.js"
 import type { InboxHandler, RecordSink, RecordSource } from "../ring/record-link.js"
 import { TransferPool } from "../ring/transfer-pool.js"
 import type { SocketAttachment } from "./host-protocol.js"

@@ -1,5 +1,5 @@
-import type { Outbox } from "../ring/channel.js"
 import { type LaneItem, LaneKind } from "../ring/lane.js"
+import type { Outbox } from "../ring/outbox.js"
 import type { TransferPool } from "../ring/transfer-pool.js"
 
 /** An IO worker's way to its parent thread, the context's owner. */

@@ -3,8 +3,8 @@ import type { RecordKind } from "./records.js"
 /**
  * One direction of the link between a socket and the host of its connections, as its two ends
  * see it: the writer's RecordSink and the reader's RecordSource, whose handler gets one call per
- * record, in order. Two implementations: a ring in shared memory (Outbox and Inbox, in
- * channel.ts: the host is an IO thread) and a queue of objects (InThreadRecords: the host runs on
+ * record, in order. Two implementations: a ring in shared memory (Outbox and Inbox: the host is
+ * an IO thread) and a queue of objects (InThreadRecords: the host runs on
  * the socket's own thread, with `ioThreads: 0`).
  */
 export interface RecordSink {

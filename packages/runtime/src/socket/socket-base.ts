@@ -1,7 +1,7 @@
 import { threadId } from "node:worker_threads"
 import { ZmqError } from "@omq/transport"
 import type { ContextSocket } from "../context.js"
-import { TRANSFER_FROM } from "../ring/channel.js"
+import { TRANSFER_FROM } from "../ring/lane.js"
 import { takeLent } from "../ring/lent-frames.js"
 import { Queue } from "../util/queue.js"
 import { ThreadHold } from "../util/thread-hold.js"

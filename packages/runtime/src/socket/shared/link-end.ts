@@ -1,10 +1,12 @@
-import { Inbox, newRing, Outbox } from "../../ring/channel.js"
 import { FrameAssembler } from "../../ring/frame-assembler.js"
+import { Inbox } from "../../ring/inbox.js"
 import { Lane } from "../../ring/lane.js"
 import { takeLent } from "../../ring/lent-frames.js"
+import { Outbox } from "../../ring/outbox.js"
 import type { ControlFrames, InboxHandler } from "../../ring/record-link.js"
 import { type RecordKind, readFrames } from "../../ring/records.js"
 import type { RingHandle } from "../../ring/ring-buffer.js"
+import { newRing } from "../../ring/ring-sizes.js"
 import type { TransferPool } from "../../ring/transfer-pool.js"
 import { type HoldTarget, ThreadHold } from "../../util/thread-hold.js"
 
