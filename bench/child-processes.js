@@ -47,12 +47,19 @@ export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length
 
 /**
  * The library a role runs: "zeromq", or omq with "omq-io0" / "omq-io1" IO threads. Returns its
- * socket classes, the options every socket takes (omq's context), and `done` to terminate.
+ * socket classes, the options every socket takes (the context), and `done` to terminate.
+ * `maxSockets`: a context that allows that many sockets (both libraries default to 1,023, as
+ * libzmq's ZMQ_MAX_SOCKETS; omq per thread).
  */
-export async function openLib(lib) {
-  if (lib === "zeromq") return { ...(await import("zeromq")), opts: {}, done: async () => {} }
+export async function openLib(lib, maxSockets = 0) {
+  const limit = maxSockets > 0 ? { maxSockets } : {}
+  if (lib === "zeromq") {
+    const zmq = await import("zeromq")
+    const opts = maxSockets > 0 ? { context: new zmq.Context(limit) } : {}
+    return { ...zmq, opts, done: async () => {} }
+  }
   const omq = await import("omq")
-  const context = new omq.Context({ ioThreads: lib === "omq-io0" ? 0 : 1 })
+  const context = new omq.Context({ ioThreads: lib === "omq-io0" ? 0 : 1, ...limit })
   return { ...omq, opts: { context }, done: () => context.closeSocketsAndTerminate() }
 }
 

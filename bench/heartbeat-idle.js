@@ -16,9 +16,9 @@
 // heartbeatTimeout --timeout (-1: the default, the interval; on this shared 2-vCPU box a 1 s
 // timeout drops connections whenever a process stalls for a second, e.g. while the other side
 // opens its sockets, and the churn then swamps the measurement; a longer timeout sends no
-// more PINGs; pass -1 as --timeout=-1), heartbeatTimeToLive at its default. zeromq.js gets a
-// context whose maxSockets is the process's share + 100: with its default (1,023 sockets per
-// context) a dealers process could not open its share, and each libzmq socket holds an eventfd
+// more PINGs; pass -1 as --timeout=-1), heartbeatTimeToLive at its default. Each library gets a
+// context whose maxSockets is the process's share + 100: with the default (1,023 sockets per
+// context, per thread in omq) a dealers process could not open its share. Each libzmq socket holds an eventfd
 // beside its connection, so 10,000 zeromq.js DEALERs need two processes under the usual hard
 // limit of 20,000 fds; --procs 2 (the default) is used for every library alike. Its ROUTER
 // gets a backlog of 1,024. (At 10,000 zeromq.js still stalls on this box: see BENCHMARKS.md.)
@@ -58,12 +58,8 @@ const FD_LIMIT = 65536
 const HELLO = Buffer.from("hello")
 const ECHO_TIMEOUT_MS = 20_000
 
-/** The library of a child; zeromq.js with a context that allows `sockets` (+ 100). */
-async function open(lib, sockets) {
-  const zmq = await openLib(lib)
-  if (lib !== "zeromq") return zmq
-  return { ...zmq, opts: { context: new zmq.Context({ maxSockets: sockets + 100 }) } }
-}
+/** The library of a child, with a context that allows `sockets` (+ 100). */
+const open = (lib, sockets) => openLib(lib, sockets + 100)
 
 /**
  * In a child: once the parent lets it pass "measure", its CPU over `seconds`, as % of one core,

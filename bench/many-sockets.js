@@ -64,11 +64,14 @@ const ECHOES = 200 // round trips timed on the warm-up socket, alone and beside 
 const ECHO_WARMUP = 100 // round trips before those (JIT, buffers)
 const FD_RESERVE = 16 // fds held back while opening, so that measuring still works at EMFILE
 
-/** The library of a child: zeromq-max is zeromq.js with a context that allows `sockets` more. */
-async function open(lib, sockets) {
-  if (lib !== "zeromq-max") return openLib(lib)
-  const zmq = await openLib("zeromq")
-  return { ...zmq, opts: { context: new zmq.Context({ maxSockets: sockets + 100 }) } }
+/**
+ * The library of a child: "zeromq" keeps its default limit (1,023 sockets per context);
+ * zeromq-max and omq get a context that allows `sockets` (+ 100). omq's default is libzmq's
+ * too (per thread), so a program that opens 10,000 sockets sets maxSockets with either.
+ */
+function open(lib, sockets) {
+  if (lib === "zeromq") return openLib(lib)
+  return openLib(lib === "zeromq-max" ? "zeromq" : lib, sockets + 100)
 }
 
 /** IO worker threads that answer the memory probe (omq starts one at the first tcp socket). */
