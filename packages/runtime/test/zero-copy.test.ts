@@ -32,6 +32,27 @@ forEachIoThreads("zeroCopy", (context: Context, ioThreads: number) => {
     await sockets.closeAll()
   })
 
+  it("the mark holds for one send(): a later plain send() of the same buffer is copied", async () => {
+    const endpoint = await freeEndpoint()
+    const push = sockets.add(new Push({ context, linger: 0 }))
+    push.connect(endpoint)
+    const body = Buffer.alloc(100_000, 1)
+    await push.send(zeroCopy(body))
+    body.fill(2)
+    await push.send(body)
+    body.fill(3)
+    const pull = sockets.add(new Pull({ context, linger: 0 }))
+    await pull.bind(endpoint)
+    const [first] = await pull.receive()
+    const [second] = await pull.receive()
+    assert.equal(first![0], ioThreads === 0 ? 3 : 1) // given up: whatever the memory holds
+    assert.ok(
+      second!.every((b) => b === 2),
+      `the plain send arrived as ${second![0]}s`,
+    )
+    await sockets.closeAll()
+  })
+
   it("views and buffers of any kind become Uint8Arrays over the same memory", () => {
     const buffer = new ArrayBuffer(16)
     const view = new DataView(buffer, 4, 8)

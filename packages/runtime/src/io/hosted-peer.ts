@@ -124,5 +124,8 @@ export function writeMessage(
   })
 }
 
-/** Frames smaller than this are copied into the output rather than written as they are. */
+/**
+ * Frames smaller than this are copied into the output rather than written as they are (given-up
+ * ones too: see util/zero-copy.ts).
+ */
 export const OWNED_FROM = 8 * 1024

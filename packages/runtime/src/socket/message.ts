@@ -1,4 +1,5 @@
 import { ZmqError } from "@omq/transport"
+import { claimGivenUp } from "../util/zero-copy.js"
 
 /** What send() accepts as a frame. */
 export type MessageLike = ArrayBufferView | ArrayBuffer | SharedArrayBuffer | string | null
@@ -15,7 +16,7 @@ export function toFrames(message: Message): Uint8Array[] {
 }
 
 function toFrame(frame: MessageLike): Uint8Array {
-  if (frame instanceof Uint8Array) return frame
+  if (frame instanceof Uint8Array) return claimGivenUp(frame)
   if (typeof frame === "string") return Buffer.from(frame)
   if (frame === null) return new Uint8Array(0)
   if (ArrayBuffer.isView(frame))
