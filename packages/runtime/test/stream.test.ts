@@ -3,10 +3,10 @@ import assert from "node:assert/strict"
 import { once } from "node:events"
 import { connect, createServer, type Socket } from "node:net"
 import { it } from "node:test"
-import { Stream } from "omq"
+import { Context, Poller, Stream } from "omq"
 import { forEachIoThreads } from "./helpers/interop.js"
 
-forEachIoThreads("STREAM with plain tcp peers", (context) => {
+forEachIoThreads("STREAM with plain tcp peers", (context, ioThreads) => {
   it("a bound STREAM talks to a net client and closes it on [id, '']", async () => {
     const stream = new Stream({ context, linger: 0 })
     await stream.bind("tcp://127.0.0.1:*")
@@ -27,6 +27,30 @@ forEachIoThreads("STREAM with plain tcp peers", (context) => {
     await ended
     client.destroy()
     stream.close()
+  })
+
+  it("a STREAM paused at its receive limit still closes, and its context terminates", async () => {
+    // linger -1: the close waits for the connection to end, which needs the peer's FIN read
+    // from a connection that stopped reading at the receive limit.
+    const own = new Context({ ioThreads })
+    const stream = new Stream({ context: own, receiveHighWaterMark: 1 })
+    await stream.bind("tcp://127.0.0.1:*")
+    const client = connect(Number(stream.lastEndpoint!.split(":").pop()), "127.0.0.1")
+    client.on("end", () => client.end()) // the peer closes when the STREAM does
+    client.on("error", () => {}) // a reset: the STREAM closes with bytes it never read
+    await stream.receive() // the connect notice
+    client.write("first")
+    assert.equal(String((await stream.receive())[1]), "first")
+    client.write("second") // delivered and left unread: the connection pauses reading
+    const poller = new Poller()
+    poller.add(stream)
+    await poller.poll()
+    poller.close()
+    client.write(Buffer.alloc(1 << 20)) // more than the paused side reads
+    const closed = new Promise((resolve) => client.once("close", resolve)) // (once() rejects on a reset)
+    stream.close() // linger -1: the connection ends gracefully, once the client has ended too
+    await closed
+    await own.terminate()
   })
 
   it("a client that leaves is announced with [id, '']", async () => {

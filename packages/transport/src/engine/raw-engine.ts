@@ -9,6 +9,7 @@ import type { StreamCarrier } from "./stream-carrier.js"
  */
 export class RawEngine implements Engine {
   readonly #stream: Socket
+  readonly #carrier: StreamCarrier
   readonly #handler: EngineHandler
   #pending: Uint8Array[] = []
   readonly #written = new WeakMap<Uint8Array, () => void>()
@@ -18,6 +19,7 @@ export class RawEngine implements Engine {
 
   constructor(carrier: StreamCarrier, handler: EngineHandler) {
     this.#stream = carrier.stream
+    this.#carrier = carrier
     this.#handler = handler
     carrier.start({
       // Each read is a message of its own; one from the shared read buffer is copied.
@@ -87,9 +89,9 @@ export class RawEngine implements Engine {
   end(): Promise<void> {
     if (this.#closed) return Promise.resolve()
     this.flush()
-    const closed = new Promise<void>((resolve) => this.#stream.once("close", () => resolve()))
-    this.#stream.end()
-    return closed
+    // Through the carrier: a connection paused at the receive limit must read on to see the
+    // peer's end, or it would never close.
+    return new Promise<void>((resolve) => this.#carrier.end(resolve))
   }
 
   destroy(): void {
