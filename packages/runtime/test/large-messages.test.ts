@@ -1,6 +1,6 @@
 import assert from "node:assert/strict"
 import { it } from "node:test"
-import { Pull, Push } from "omq"
+import { curveKeyPair, Pull, Push } from "omq"
 import { forEachIoThreads, freePort } from "./helpers/interop.js"
 
 // Large messages leave the ring's single-record path: frames of 128 KiB to 256 KiB are streamed
@@ -103,6 +103,45 @@ forEachIoThreads("large messages", (context) => {
     push.connect(pull.lastEndpoint!)
     await push.send(["after", MiB]) // would time out if the budget were still spent
     assert.equal(String((await pull.receive())[0]), "after")
+    push.close()
+    pull.close()
+  })
+
+  it("keep their order and frames over CURVE when sends wait for memory to come back", async () => {
+    // 150 messages of 300 KB: more than the sender's 64 MiB of pooled memory, so later sends wait
+    // for memory that comes back; under CURVE it comes back inside a write (each frame is copied
+    // to be sealed), and a send served there used to jump the queue: into the middle of another
+    // message, or ahead of the messages held until the handshake.
+    const server = curveKeyPair()
+    const client = curveKeyPair()
+    const pull = new Pull({
+      context,
+      linger: 0,
+      receiveHighWaterMark: 5,
+      curveServer: true,
+      curveSecretKey: server.secretKey,
+    })
+    await pull.bind("tcp://127.0.0.1:*")
+    const push = new Push({
+      context,
+      linger: 0,
+      curveServerKey: server.publicKey,
+      curvePublicKey: client.publicKey,
+      curveSecretKey: client.secretKey,
+    })
+    push.connect(pull.lastEndpoint!)
+    const count = 150
+    const sending = (async () => {
+      for (let i = 0; i < count; i++) {
+        await push.send([Buffer.alloc(300_000, i), Buffer.alloc(20_000, 255 - i)])
+      }
+    })()
+    for (let i = 0; i < count; i++) {
+      const [body, tail] = await pull.receive()
+      assert.equal(body![0], i, `message ${i} in its place`)
+      assert.ok(body!.every((b) => b === i) && tail!.every((b) => b === 255 - i))
+    }
+    await sending
     push.close()
     pull.close()
   })

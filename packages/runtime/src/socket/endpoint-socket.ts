@@ -110,7 +110,23 @@ export abstract class EndpointSocket extends PipedSocket implements HostChannelO
       this.#finish = resolve
     })
     this.id = context.register(this as unknown as ContextSocket)
-    this.transferPool.onReturn = () => this.retrySends()
+    this.transferPool.onReturn = () => this.#budgetReturned()
+  }
+
+  #retryScheduled = false
+  /**
+   * Pool memory came back: waiting sends are retried after the current task step, never inside
+   * it. Memory comes back inside a write when the engine copies it at once (CURVE gathers each
+   * frame to seal it), and a send served there went into the connection between the frames of
+   * the message being written, or ahead of the messages a pipe was flushing after its handshake.
+   */
+  #budgetReturned(): void {
+    if (this.#retryScheduled) return
+    this.#retryScheduled = true
+    void RESOLVED.then(() => {
+      this.#retryScheduled = false
+      this.retrySends()
+    })
   }
 
   /** Serves waiting send() calls after credit, room or a peer became available. @internal */
@@ -446,3 +462,6 @@ export interface BindOptions {
   /** A ws endpoint's path served on this server of the application's (see bind()). */
   server?: HttpServer | HttpsServer
 }
+
+/** A promise reaction is the cheapest microtask (see ring/wake-here.ts). */
+const RESOLVED: Promise<void> = Promise.resolve()
