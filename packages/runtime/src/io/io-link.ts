@@ -8,11 +8,7 @@ import { IoHost } from "./io-host.js"
  * Calls reach the host in the order they are made.
  */
 export interface IoLink {
-  /**
-   * Gives the host a new socket's link. One-way: nothing waits for an answer (a socket's first
-   * records wait in its rings meanwhile), so attaching costs its thread no wake-up back.
-   */
-  attach(socket: SocketAttachment): void
+  attach(socket: SocketAttachment): Promise<void>
   bindEndpoint(socketId: number, endpoint: string, options: ConnectionOptions): Promise<string>
   unbindEndpoint(socketId: number, endpoint: string): Promise<void>
   /**
@@ -34,7 +30,7 @@ export class LocalIoLink implements IoLink {
   readonly #host = new IoHost()
   readonly inThread = true
 
-  attach(socket: SocketAttachment): void {
+  async attach(socket: SocketAttachment): Promise<void> {
     this.#host.attach(socket)
   }
   bindEndpoint(socketId: number, endpoint: string, options: ConnectionOptions): Promise<string> {
@@ -72,12 +68,8 @@ export class MailboxIoLink implements IoLink {
     )
   }
 
-  attach(socket: SocketAttachment): void {
-    // Sent once the thread is known, like every call (so they all keep their order).
-    this.#thread.then(
-      (thread) => this.#mailbox.send(thread, "io.attach", socket),
-      () => {}, // no IO thread: the socket's later calls fail with the reason
-    )
+  attach(socket: SocketAttachment): Promise<void> {
+    return this.#call("io.attach", socket)
   }
   bindEndpoint(socketId: number, endpoint: string, options: ConnectionOptions): Promise<string> {
     return this.#call("io.bind", { socketId, endpoint, options })

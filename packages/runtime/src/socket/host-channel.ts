@@ -79,7 +79,9 @@ export class HostChannel implements PipeLink, InboxHandler {
       this.#lane = null
       this.#outbox = toHost
       this.#inbox = toSocket
-      this.#io.attach({ socketId, type, thread, inThread: { toHost, toSocket, pool } })
+      void this.#io
+        .attach({ socketId, type, thread, inThread: { toHost, toSocket, pool } })
+        .catch(() => {})
     } else {
       const toHost = newRing()
       const toSocket = newRing()
@@ -90,7 +92,7 @@ export class HostChannel implements PipeLink, InboxHandler {
       inbox.onEnded = this.#endHost // the host closes the rings when it is done with the socket
       this.#inbox = inbox
       const attachment = { socketId, type, thread, toHost, toSocket, lane: this.#lane.name }
-      this.#io.attach(attachment)
+      void this.#io.attach(attachment).catch(() => {})
     }
     this.#outbox.onBacklogDrained = () => owner.retrySends()
     this.#inbox.start()
