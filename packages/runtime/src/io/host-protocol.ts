@@ -14,8 +14,9 @@ import type { ConnectionSecurity } from "./connection-security.js"
 
 /**
  * The control plane between a socket's thread and the IoHost that owns its connections
- * (commands io.attach, one-way, and the calls io.bind and io.unbind over the mailboxes; see
- * IoLink). Data never goes this way: it travels in the two rings named at attach time, and so
+ * (the calls io.attach, io.bind and io.unbind over the mailboxes; see IoLink). io.attach stays
+ * a call although nothing reads its answer: under `deno test` a one-way attach left nothing
+ * holding the event loop while the IO thread started, and the first bind's await failed. Data never goes this way: it travels in the two rings named at attach time, and so
  * does the end of a socket (its Close record, and the host's closing of the rings).
  */
 
