@@ -77,7 +77,8 @@ export class FrameReader {
     if (cipher) {
       const limit = this.#limit
       this.#decoder = new FrameDecoder(
-        { onFrame: (_flags, box) => this.#onSealed(box) },
+        // Opening a box copies it: views of a shared read buffer are fine.
+        { onFrame: (_flags, box) => this.#onSealed(box), copiesBodies: true },
         limit,
         Number.POSITIVE_INFINITY,
         allocateBody,

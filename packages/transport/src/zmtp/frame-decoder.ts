@@ -4,6 +4,12 @@ import { FLAG_COMMAND, FLAG_LONG, FLAG_MORE } from "./frame.js"
 export interface FrameSink {
   onFrame(flags: number, body: Uint8Array): void
   /**
+   * True when the sink keeps nothing of a body past onFrame (it copies what it keeps, as a
+   * CURVE reader opening each box does): then an ephemeral chunk's bodies are handed out as
+   * views of it, with no copy.
+   */
+  readonly copiesBodies?: boolean
+  /**
    * Optional streaming of large data frames: when present, a data frame of at least
    * `streamFrom` bytes is announced here and its body arrives through onFrameData in the
    * pieces the input came in (views, valid during the call), instead of being assembled.
@@ -178,7 +184,7 @@ export class FrameDecoder {
             break
           }
           if (this.bodyFilled === 0 && end - pos >= this.bodySize) {
-            if (ephemeral) {
+            if (ephemeral && !this.sink.copiesBodies) {
               // Memory about to be reused: the rest of the chunk is copied once, and this
               // frame and those after it are views of the copy (one copy per read, not per frame).
               const rest = this.allocate(end - pos)
