@@ -89,9 +89,10 @@ export class StreamReads {
 
 /**
  * Takes over an accepted connection (from a server made with `pauseOnConnect` where
- * directReads holds, so nothing was read yet) as a socket reading through `reads`: Node's servers accept no `onread`. The new
- * socket counts as the server's connection (its close lets `server.close()` finish); the old
- * object is left without a handle. Where this is not Node, the socket is kept as it is.
+ * directReads holds, so nothing was read yet) as a socket reading through `reads`: Node's
+ * servers accept no `onread`. The new socket counts as the server's connection (its close lets
+ * `server.close()` finish); the old object is left without a handle. Where this is not Node,
+ * the socket is kept as it is.
  */
 export function adoptAccepted(accepted: Socket): { stream: Socket; reads: StreamReads | null } {
   const internal = accepted as unknown as { _handle: unknown; _server: unknown }
