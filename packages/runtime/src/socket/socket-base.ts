@@ -337,8 +337,9 @@ export abstract class SocketBase<Received = Buffer[], SendOptions = undefined>
   /** Serves waiting send() calls after credit or a peer became available. @internal */
   retrySends(): void {
     this.#readinessMayHaveChanged()
-    // Not again from inside xsend(): memory handed back during a write (an engine that copies
-    // and gives it back at once) would retry the message being sent, and send it twice.
+    // Not again from inside xsend(): a send served there would retry the message being sent
+    // (and send it twice) or go out of order. Pool memory coming back inside a write no longer
+    // calls here at once (see EndpointSocket's #budgetReturned); this guards any other way in.
     if (this.#retrying) {
       this.#retryAgain = true
       return

@@ -35,14 +35,11 @@ export function streamDialer(addr: Extract<NetworkEndpoint, { transport: "tcp" |
     delayed: addr.transport === "tcp",
     dial(open, fail) {
       const reads = directReads ? new StreamReads() : null
-      const onread = reads?.onread
-      const stream =
+      const to =
         addr.transport === "tcp"
-          ? connect({ host: addr.host, port: addr.port, noDelay: true, ...(onread && { onread }) })
-          : connect({
-              path: addr.path.startsWith("@") ? `\0${addr.path.slice(1)}` : addr.path,
-              ...(onread && { onread }),
-            })
+          ? { host: addr.host, port: addr.port, noDelay: true }
+          : { path: addr.path.startsWith("@") ? `\0${addr.path.slice(1)}` : addr.path }
+      const stream = connect(reads ? { ...to, onread: reads.onread } : to)
       stream.unref() // attempts and retries never hold a thread: a waiting call does
       const onError = (): void => {
         stream.destroy()

@@ -1,4 +1,3 @@
-import type { Socket } from "node:net"
 import type { Engine, EngineHandler } from "./engine.js"
 import type { StreamCarrier } from "./stream-carrier.js"
 
@@ -8,7 +7,6 @@ import type { StreamCarrier } from "./stream-carrier.js"
  * the wire). It is "ready" at once.
  */
 export class RawEngine implements Engine {
-  readonly #stream: Socket
   readonly #carrier: StreamCarrier
   readonly #handler: EngineHandler
   #pending: Uint8Array[] = []
@@ -18,7 +16,6 @@ export class RawEngine implements Engine {
   readonly peerMinor = 1
 
   constructor(carrier: StreamCarrier, handler: EngineHandler) {
-    this.#stream = carrier.stream
     this.#carrier = carrier
     this.#handler = handler
     carrier.start({
@@ -73,17 +70,17 @@ export class RawEngine implements Engine {
     this.#pending = []
     for (const chunk of pending) {
       const written = this.#written.get(chunk)
-      this.#stream.write(chunk, written ? () => written() : undefined)
+      this.#carrier.stream.write(chunk, written ? () => written() : undefined)
     }
-    return !this.#stream.writableNeedDrain
+    return !this.#carrier.stream.writableNeedDrain
   }
 
   pause(): void {
-    this.#stream.pause()
+    this.#carrier.stream.pause()
   }
 
   resume(): void {
-    if (!this.#closed) this.#stream.resume()
+    if (!this.#closed) this.#carrier.stream.resume()
   }
 
   end(): Promise<void> {
@@ -95,7 +92,7 @@ export class RawEngine implements Engine {
   }
 
   destroy(): void {
-    this.#stream.destroy()
+    this.#carrier.stream.destroy()
     this.#finish()
   }
 
