@@ -46,11 +46,12 @@ async function sender(lib, size, count, endpoint, trySend, keys, zeroCopy) {
   const push = new Push({ ...opts, ...curveOptions(keys, "client") })
   push.connect(endpoint)
   const bytes = Buffer.alloc(size, 7)
-  const payload = zeroCopy && lib !== "zeromq" ? api.zeroCopy(bytes) : bytes
+  // zeroCopy's mark holds for one send(): given up again for each.
+  const payload = zeroCopy && lib !== "zeromq" ? () => api.zeroCopy(bytes) : () => bytes
   if (trySend && lib !== "zeromq") {
-    for (let i = 0; i < count; i++) if (!push.trySend(payload)) await push.send(payload)
+    for (let i = 0; i < count; i++) if (!push.trySend(payload())) await push.send(payload())
   } else {
-    for (let i = 0; i < count; i++) await push.send(payload)
+    for (let i = 0; i < count; i++) await push.send(payload())
   }
   push.close()
   await done()
