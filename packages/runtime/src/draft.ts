@@ -17,11 +17,10 @@ export { Server, type ServerRouting } from "./socket/draft/server.js"
 export {
   type AttachedCalls,
   type AttachedSocket,
-  type AttachOptions,
   attachShared,
-  type SharedSocketHandle,
-  ThreadSocket,
-} from "./socket/shared/thread-socket.js"
+} from "./socket/shared/attach-shared.js"
+export type { AttachOptions, SharedSocketHandle } from "./socket/shared/shared-handle.js"
+export { ThreadSocket } from "./socket/shared/thread-socket.js"
 
 // Loaded for its side effect: a draft socket that serves ZAP asks the handler through a DEALER
 // (see provideZapDealer).

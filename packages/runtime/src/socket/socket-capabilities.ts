@@ -20,7 +20,7 @@ import type { WithProperties } from "./socket-base.js"
 // The same calls without Node's types are Receiving and Sending (message-calls.ts): Readable and
 // Writable extend them, and omq/browser's classes implement them directly, merged the same way.
 // A thread attached to a shared socket gets the calls of the socket's class (AttachedSocket in
-// shared/thread-socket.ts), read from these interfaces.
+// shared/attach-shared.ts), read from these interfaces.
 
 /** A socket that receives: PULL, SUB, DISH, GATHER and every two-way type. */
 export interface Readable<Received = Buffer[]> extends Receiving<Received> {

@@ -1,5 +1,5 @@
 import { type SocketType, ZmqError } from "@omq/transport"
-import { Context, type ContextHandle, type ContextSocket } from "../../context.js"
+import type { Context, ContextSocket } from "../../context.js"
 import { RecordKind } from "../../ring/records.js"
 import { TransferPool } from "../../ring/transfer-pool.js"
 import { Queue } from "../../util/queue.js"
@@ -7,36 +7,9 @@ import { ThreadHold } from "../../util/thread-hold.js"
 import type { RadioGroup } from "../draft/radio.js"
 import type { ServerRouting } from "../draft/server.js"
 import type { Message } from "../message.js"
-import type { Readable, Writable } from "../socket-capabilities.js"
 import { LinkEnd, type ThreadLinkShared } from "./link-end.js"
+import type { AttachOptions, SharedSocketHandle } from "./shared-handle.js"
 import { threadSafeShape } from "./thread-safe-types.js"
-
-/**
- * What `socket.share()` returns: plain data, for `workerData` or `postMessage`. Any thread of the
- * same process attaches with `attachShared(handle)`. `Socket` is the class of the shared socket
- * (`dish.share()` is a `SharedSocketHandle<Dish>`), from which the attached side is typed.
- */
-export interface SharedSocketHandle<Socket = unknown> {
-  readonly context: ContextHandle
-  /** The thread the socket lives on. */
-  readonly thread: number
-  readonly socket: number
-  readonly type: SocketType
-  /** Never set: carries `Socket` for attachShared()'s types (a handle is plain data). @internal */
-  readonly socketClass?: Socket
-}
-
-/** How a thread attaches to a shared socket. */
-export interface AttachOptions {
-  /**
-   * Messages this thread takes ahead of its receive() calls (default 0). With 0, each message
-   * goes to a thread that is waiting in receive(), the longest-waiting first: the fairest. With
-   * 1 or more, a thread busy with one message already holds its next ones, which hides the
-   * crossing between threads (throughput) at the price of fairness: a message may wait for a busy
-   * thread while another is idle. Messages held when the thread closes its side are lost.
-   */
-  readAhead?: number
-}
 
 interface Waiting<T> {
   resolve(value: T): void
@@ -301,50 +274,4 @@ export class ThreadSocket extends LinkEnd implements ContextSocket {
   acceptThread(): never {
     throw new ZmqError("ENOTSUP", "attach to the socket's own thread, not to an attached one")
   }
-}
-
-/**
- * A ThreadSocket with the calls of the shared socket's class `Socket` (see AttachedCalls). For
- * a handle whose class the types do not know, one from `workerData` or a bare
- * SharedSocketHandle, name the class where it is known: `attachShared<Server>(workerData.handle)`.
- */
-export type AttachedSocket<Socket = unknown> = AttachedCalls<Socket> & {
-  [Member in keyof ThreadSocket]: ThreadSocket[Member]
-}
-
-/**
- * What a thread attached to a socket of class `Socket` may call: its receive() and for-await if
- * it receives, its send() if it sends, typed as on `Socket` (an attached thread has no trySend()
- * or receiveWithProperties()). For an unknown class (`unknown` or `any`), both, with any
- * thread-safe type's send() options.
- */
-export type AttachedCalls<Socket> = unknown extends Socket
-  ? Pick<Readable, "receive" | typeof Symbol.asyncIterator> &
-      Pick<Writable<Message, [options?: ServerRouting | RadioGroup]>, "send">
-  : (Socket extends Readable<infer Received>
-      ? Pick<Readable<Received>, "receive" | typeof Symbol.asyncIterator>
-      : unknown) &
-      (Socket extends Writable<infer Sent, infer Options>
-        ? Pick<Writable<Sent, Options>, "send">
-        : unknown)
-
-/**
- * Attaches this thread to a thread-safe socket made on another thread (its `share()` handle):
- * send() and receive() then work here as there. Resolves once the socket's thread has answered.
- */
-export async function attachShared<Socket = unknown>(
-  handle: SharedSocketHandle<Socket>,
-  options: AttachOptions = {},
-): Promise<AttachedSocket<Socket>> {
-  threadSafeShape(handle.type) // EINVAL for a classic type, before anything is asked
-  const readAhead = options.readAhead ?? 0
-  if (!Number.isInteger(readAhead) || readAhead < 0) {
-    throw new ZmqError("EINVAL", `readAhead must be an integer >= 0, not ${readAhead}`)
-  }
-  const context = Context.fromHandle(handle.context)
-  const shared = await context.mailbox.call<ThreadLinkShared>(handle.thread, "socket.share", {
-    socket: handle.socket,
-  })
-  // The class's protected calls are public on AttachedSocket (see there).
-  return new ThreadSocket(handle, context, shared, options) as unknown as AttachedSocket<Socket>
 }
