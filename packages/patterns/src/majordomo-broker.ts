@@ -1,7 +1,6 @@
 import { type Context, type MessageLike, Router } from "omq"
 import { type Clock, realClock } from "./clock.js"
 import { reasonOf } from "./error-reason.js"
-import { HeartbeatGaps } from "./heartbeat-gaps.js"
 import {
   clientReply,
   DEFAULT_HEARTBEAT,
@@ -15,7 +14,8 @@ import {
   type ToBroker,
   workerCommand,
 } from "./majordomo-protocol.js"
-import { type Request, Service, type Worker } from "./majordomo-service.js"
+import { MajordomoRoster } from "./majordomo-roster.js"
+import type { Request, Worker } from "./majordomo-service.js"
 
 export interface MajordomoBrokerOptions {
   /** Milliseconds between heartbeats to workers. Default 2,500. */
@@ -48,17 +48,12 @@ export interface MajordomoBrokerOptions {
  *
  * A malformed message is dropped (and published), never thrown: one hostile peer must not stop
  * the broker serving the others. A worker that speaks out of turn is sent DISCONNECT and
- * forgotten, as both RFCs ask. Runs on the caller's thread.
+ * forgotten, as both RFCs ask. This class reads and answers the socket; its MajordomoRoster
+ * keeps the workers, the queues and the heartbeats. Runs on the caller's thread.
  */
 export class MajordomoBroker {
   readonly socket: Router
-  readonly #heartbeat: number
-  readonly #liveness: number
-  readonly #requestTimeout: number
-  readonly #clock: Clock
-  readonly #workers = new Map<string, Worker>()
-  readonly #services = new Map<string, Service>()
-  #timer: unknown
+  readonly #roster: MajordomoRoster
   #closed = false
 
   private constructor(options: MajordomoBrokerOptions) {
@@ -66,10 +61,13 @@ export class MajordomoBroker {
       linger: 0,
       ...(options.context ? { context: options.context } : {}),
     })
-    this.#heartbeat = options.heartbeat ?? DEFAULT_HEARTBEAT
-    this.#liveness = options.liveness ?? DEFAULT_LIVENESS
-    this.#requestTimeout = options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT
-    this.#clock = options.clock ?? realClock
+    this.#roster = new MajordomoRoster({
+      heartbeat: options.heartbeat ?? DEFAULT_HEARTBEAT,
+      liveness: options.liveness ?? DEFAULT_LIVENESS,
+      requestTimeout: options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT,
+      clock: options.clock ?? realClock,
+      send: (frames) => this.#send(frames),
+    })
   }
 
   /** A broker bound to `endpoint`, running until close(). */
@@ -85,35 +83,28 @@ export class MajordomoBroker {
       throw err
     }
     void broker.#serve()
-    broker.#tick()
+    broker.#roster.tick()
     return broker
   }
 
   /** How many workers are known (idle or busy). */
   get workers(): number {
-    return this.#workers.size
+    return this.#roster.workers
   }
 
   /** How many requests wait for a worker, over all services. */
   get waiting(): number {
-    let count = 0
-    for (const service of this.#services.values()) count += service.waiting.length
-    return count
+    return this.#roster.waiting
   }
 
   /** How many services the broker keeps state for: those with a worker or a waiting request. */
   get services(): number {
-    return this.#services.size
+    return this.#roster.services
   }
 
   close(): void {
     this.#closed = true
-    this.#clock.clearTimeout(this.#timer)
-    for (const service of this.#services.values()) {
-      for (const request of service.waiting) this.#clock.clearTimeout(request.timer)
-    }
-    this.#services.clear()
-    this.#workers.clear()
+    this.#roster.close()
     this.socket.close()
   }
 
@@ -138,40 +129,34 @@ export class MajordomoBroker {
 
   #fromClient(client: Buffer, mdp: MdpVersion, name: string, body: Buffer[]): void {
     if (name.startsWith("mmi.")) {
-      const known = this.#services.get(body[0]?.toString() ?? "")?.workers.size ?? 0
+      const known = this.#roster.serving(body[0]?.toString() ?? "")
       this.#send(clientReply(mdp, client, name, [mmiReply(name, known > 0)]))
       return
     }
-    const service = this.#service(name)
     const request: Request = { client, mdp, body, timer: undefined, requeued: false }
-    service.waiting.push(request)
-    this.#expire(service, request)
-    if (service.idle.length === 0) {
-      publish({ type: "request-queued", service: name, waiting: service.waiting.length })
-    }
-    this.#dispatch(service)
+    this.#roster.enqueue(name, request)
   }
 
   #fromWorker(id: Buffer, message: { mdp: MdpVersion } & FromWorker): void {
     const key = id.toString("hex")
-    const worker = this.#workers.get(key)
+    const worker = this.#roster.worker(key)
     const { mdp } = message
     // (A DISCONNECT is taken in either version: nothing may be sent back to it.)
     if (worker && worker.mdp !== mdp && message.command !== "disconnect") {
       this.#disconnect(id, mdp, `MDP/${mdp} from a worker that said READY in MDP/${worker.mdp}`)
       return
     }
-    if (worker) worker.liveness = this.#liveness // any command is a heartbeat
+    if (worker) this.#roster.heard(worker)
     switch (message.command) {
       case "ready":
         if (worker) this.#disconnect(id, mdp, "READY from a worker already ready")
         else if (message.service.startsWith("mmi.")) {
           this.#disconnect(id, mdp, `a worker may not offer ${message.service} (RFC 8)`)
-        } else this.#register(id, key, mdp, message.service)
+        } else this.#roster.register(id, key, mdp, message.service)
         return
       case "heartbeat":
         if (!worker) this.#disconnect(id, mdp, "HEARTBEAT before READY")
-        else this.#beat(worker)
+        else this.#roster.beat(worker)
         return
       case "partial":
       case "final":
@@ -181,7 +166,7 @@ export class MajordomoBroker {
         } else this.#reply(worker, message.command === "final", message.body)
         return
       case "disconnect":
-        if (worker) this.#forget(worker)
+        if (worker) this.#roster.forget(worker)
         publish({ type: "worker-disconnected", worker: key, reason: "it said DISCONNECT" })
     }
   }
@@ -198,129 +183,20 @@ export class MajordomoBroker {
       worker.answered ||= request.mdp === "0.2"
       return
     }
-    worker.request = null
-    worker.answered = false
-    worker.service.idle.push(worker)
-    this.#dispatch(worker.service)
-  }
-
-  /** A HEARTBEAT: its gap from the last one, against the broker's own interval. */
-  #beat(worker: Worker): void {
-    const now = this.#clock.now?.() ?? Date.now()
-    const observed = worker.beats.mismatch(now, this.#heartbeat)
-    if (observed === null) return
-    publish({
-      type: "heartbeat-mismatch",
-      worker: worker.key,
-      service: worker.service.name,
-      expected: this.#heartbeat,
-      observed,
-    })
-  }
-
-  #register(id: Buffer, key: string, mdp: MdpVersion, name: string): void {
-    const service = this.#service(name)
-    const worker: Worker = {
-      id,
-      key,
-      mdp,
-      service,
-      liveness: this.#liveness,
-      request: null,
-      answered: false,
-      beats: new HeartbeatGaps(),
-    }
-    this.#workers.set(key, worker)
-    service.workers.add(worker)
-    service.idle.push(worker)
-    publish({ type: "worker-ready", worker: key, service: name, mdp })
-    this.#dispatch(service)
-  }
-
-  /** Hands waiting requests to idle workers, the one idle longest first; never to a busy one. */
-  #dispatch(service: Service): void {
-    for (let next = service.next(); next; next = service.next()) {
-      const { worker, request } = next
-      this.#clock.clearTimeout(request.timer)
-      worker.request = request
-      const frames = workerCommand(worker.mdp, "request", request.client, "", ...request.body)
-      this.#send([worker.id, ...frames])
-    }
+    this.#roster.replied(worker)
   }
 
   /** A valid but unexpected command gets DISCONNECT (RFC 7, 18), and the worker is forgotten. */
   #disconnect(id: Buffer, mdp: MdpVersion, reason: string): void {
     const key = id.toString("hex")
     this.#send([id, ...workerCommand(mdp, "disconnect")])
-    const worker = this.#workers.get(key)
-    if (worker) this.#forget(worker)
+    const worker = this.#roster.worker(key)
+    if (worker) this.#roster.forget(worker)
     publish({ type: "worker-disconnected", worker: key, reason })
-  }
-
-  /**
-   * Drops a worker. The request in its hands goes back to the head of its queue (see the class
-   * comment) and to the next idle worker, if it may; otherwise it is lost.
-   */
-  #forget(worker: Worker): void {
-    this.#workers.delete(worker.key)
-    const { service, request } = worker
-    service.remove(worker)
-    const lost = service.takeBack(worker)
-    if (lost) {
-      publish({ type: "request-lost", service: service.name, worker: worker.key, reason: lost })
-    } else if (request) {
-      this.#expire(service, request)
-      publish({ type: "request-requeued", service: service.name, worker: worker.key })
-      this.#dispatch(service)
-    }
-    this.#forgetIfUnused(service)
-  }
-
-  /** Arms a waiting request's expiry (none with an infinite `requestTimeout`). */
-  #expire(service: Service, request: Request): void {
-    if (!Number.isFinite(this.#requestTimeout)) return
-    request.timer = this.#clock.setTimeout(() => {
-      service.removeWaiting(request)
-      publish({ type: "request-expired", service: service.name })
-      this.#forgetIfUnused(service)
-    }, this.#requestTimeout)
-  }
-
-  #service(name: string): Service {
-    let service = this.#services.get(name)
-    if (!service) {
-      service = new Service(name)
-      this.#services.set(name, service)
-    }
-    return service
-  }
-
-  /**
-   * Service names come from clients too: a service nobody serves or waits on goes, so that
-   * requests for many made-up names cannot pile up entries (each is gone when it expires).
-   */
-  #forgetIfUnused(service: Service): void {
-    if (service.unused) this.#services.delete(service.name)
   }
 
   #send(frames: MessageLike[]): void {
     // A ROUTER drops what it cannot route; a closed one rejects, and that is close()'s business.
     void this.socket.send(frames).catch(() => {})
-  }
-
-  /** Every interval: a heartbeat to each worker, and the silent ones forgotten. */
-  #tick(): void {
-    this.#timer = this.#clock.setTimeout(() => {
-      if (this.#closed) return
-      for (const worker of [...this.#workers.values()]) {
-        if (--worker.liveness > 0) {
-          this.#send([worker.id, ...workerCommand(worker.mdp, "heartbeat")])
-          continue
-        }
-        publish({ type: "worker-expired", worker: worker.key, service: worker.service.name })
-        this.#forget(worker)
-      }
-      this.#tick()
-    }, this.#heartbeat)
   }
 }
