@@ -19,6 +19,7 @@ import {
   publish,
   toUpdate,
 } from "./clone-protocol.js"
+import { type CloneChange, CloneReplica, entryOf } from "./clone-replica.js"
 import { CloneSession } from "./clone-session.js"
 import { reasonOf } from "./error-reason.js"
 
@@ -30,15 +31,6 @@ export interface CloneClientOptions {
   context?: Context
   /** Timers (tests inject their own). */
   clock?: Clock
-}
-
-/** A key's value changed in the client's copy; `value` null: it was deleted. */
-export interface CloneChange {
-  key: string
-  value: Buffer | null
-  /** The update's sequence number (for a key a snapshot no longer has, the snapshot's). */
-  sequence: bigint
-  properties: Readonly<Record<string, string>>
 }
 
 /**
@@ -55,7 +47,7 @@ export interface CloneChange {
  * shows it. A server silent for `timeout` ms (HUGZ keep a live one talking), or whose
  * connection drops, is left for the next one in the list (round robin; one server is asked
  * again): the copy is replaced by the new server's snapshot, and sets it has not published back
- * are sent to it again. Runs on the caller's thread.
+ * are sent to it again. The copy itself is a CloneReplica. Runs on the caller's thread.
  */
 export class CloneClient extends EventEmitter<{ change: [CloneChange] }> {
   readonly #servers: CloneAddress[]
@@ -63,9 +55,7 @@ export class CloneClient extends EventEmitter<{ change: [CloneChange] }> {
   readonly #timeout: number
   readonly #clock: Clock
   readonly #context: Context | undefined
-  #map = new Map<string, CloneEntry>()
-  /** The last sequence number seen from the current server. */
-  #sequence = 0n
+  readonly #replica: CloneReplica
   #current = 0
   #session: CloneSession | null = null
   #silence: unknown = null
@@ -87,6 +77,7 @@ export class CloneClient extends EventEmitter<{ change: [CloneChange] }> {
     this.#timeout = options.timeout ?? DEFAULT_SERVER_TIMEOUT
     checkCount("timeout", this.#timeout, 1)
     this.#clock = options.clock ?? realClock
+    this.#replica = new CloneReplica(subtree, (change) => this.emit("change", change))
     this.#context = options.context
   }
 
@@ -118,32 +109,32 @@ export class CloneClient extends EventEmitter<{ change: [CloneChange] }> {
 
   /** The last sequence number seen from the server in use. */
   get sequence(): bigint {
-    return this.#sequence
+    return this.#replica.sequence
   }
 
   get size(): number {
-    return this.#map.size
+    return this.#replica.size
   }
 
   get(key: string): Buffer | undefined {
-    return this.#map.get(key)?.value
+    return this.#replica.entry(key)?.value
   }
 
   /** A key with its sequence number, uuid and properties. */
   entry(key: string): CloneEntry | undefined {
-    return this.#map.get(key)
+    return this.#replica.entry(key)
   }
 
   has(key: string): boolean {
-    return this.#map.has(key)
+    return this.#replica.has(key)
   }
 
   keys(): IterableIterator<string> {
-    return this.#map.keys()
+    return this.#replica.keys()
   }
 
-  *entries(): IterableIterator<[string, Buffer]> {
-    for (const [key, entry] of this.#map) yield [key, entry.value]
+  entries(): IterableIterator<[string, Buffer]> {
+    return this.#replica.entries()
   }
 
   [Symbol.iterator](): IterableIterator<[string, Buffer]> {
@@ -230,32 +221,10 @@ export class CloneClient extends EventEmitter<{ change: [CloneChange] }> {
 
   /** KTHXBAI: the snapshot replaces the copy, then the updates held back meanwhile apply. */
   #synced(session: CloneSession, sequence: bigint): void {
-    const previous = this.#map
-    this.#map = session.snapshot
-    this.#sequence = sequence
     session.synced = true
-    publish({
-      type: "snapshot",
-      side: "client",
-      endpoint: session.endpoint,
-      subtree: this.#subtree,
-      entries: this.#map.size,
-      sequence,
-    })
-    for (const key of previous.keys()) {
-      if (!this.#map.has(key)) this.#emit({ key, value: null, sequence, properties: {} })
-    }
-    for (const [key, entry] of this.#map) {
-      if (previous.get(key)?.value.equals(entry.value)) continue
-      this.#emit({
-        key,
-        value: entry.value,
-        sequence: entry.sequence,
-        properties: entry.properties,
-      })
-    }
+    this.#replica.replace(session.snapshot, sequence, session.endpoint)
     // Sets of ours the server had before the snapshot (uuids in KVSYNC, as the guide sends them).
-    for (const entry of this.#map.values()) this.#pending.settle(entry.uuid)
+    for (const entry of this.#replica.values()) this.#pending.settle(entry.uuid)
     for (const msg of session.held.splice(0)) this.#apply(session, msg)
     this.#onReady?.resolve()
     this.#onReady = null
@@ -272,44 +241,14 @@ export class CloneClient extends EventEmitter<{ change: [CloneChange] }> {
   }
 
   #apply(session: CloneSession, msg: KvMsg): void {
-    const { key, sequence } = msg
     this.#pending.settle(msg.uuid) // applied or not, the server has published it
-    if (sequence <= this.#sequence) {
-      publish({
-        type: "discarded",
-        endpoint: session.endpoint,
-        key,
-        sequence,
-        last: this.#sequence,
-      })
-      return
-    }
-    this.#sequence = sequence
-    const deleted = msg.value.byteLength === 0
-    publish({ type: "update", side: "client", endpoint: session.endpoint, key, sequence, deleted })
-    if (!deleted) {
-      this.#map.set(key, entryOf(msg))
-      this.#emit({ key, value: msg.value, sequence, properties: msg.properties })
-    } else if (this.#map.delete(key)) {
-      this.#emit({ key, value: null, sequence, properties: msg.properties })
-    }
+    this.#replica.apply(msg, session.endpoint)
   }
 
   /** Sends the sets not yet sent to the server in use, once it is synced and listening. */
   #flush(): void {
     const session = this.#session
     if (session?.synced && session.collectorReady) this.#pending.sendOn(session)
-  }
-
-  /** A listener that throws must not stop the client: its error surfaces on its own. */
-  #emit(change: CloneChange): void {
-    try {
-      this.emit("change", change)
-    } catch (err) {
-      process.nextTick(() => {
-        throw err
-      })
-    }
   }
 
   /** The message, or null when it is not CHP (published as malformed). */
@@ -325,8 +264,4 @@ export class CloneClient extends EventEmitter<{ change: [CloneChange] }> {
   #malformed(session: CloneSession, socket: "snapshot" | "publisher", reason: string): void {
     publish({ type: "malformed", side: "client", endpoint: session.endpoint, socket, reason })
   }
-}
-
-function entryOf({ value, sequence, uuid, properties }: KvMsg): CloneEntry {
-  return { value, sequence, uuid, properties }
 }

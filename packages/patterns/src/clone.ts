@@ -1,9 +1,5 @@
 // The Clone pattern (RFC 12, CHP): a key-value store replicated from a server to clients.
-export {
-  type CloneChange,
-  CloneClient,
-  type CloneClientOptions,
-} from "./clone-client.js"
+export { CloneClient, type CloneClientOptions } from "./clone-client.js"
 export {
   CHP_HUGZ,
   CHP_ICANHAZ,
@@ -14,4 +10,5 @@ export {
   type CloneSetOptions,
   cloneEvents,
 } from "./clone-protocol.js"
+export type { CloneChange } from "./clone-replica.js"
 export { CloneServer, type CloneServerOptions } from "./clone-server.js"
