@@ -13,8 +13,7 @@
 // - rest: every other thread (V8's helpers: concurrent compilation, GC).
 // Prints the median over runs of each. CPU time is less sensitive than wall time to a noisy
 // machine; compare builds run by run, alternately.
-import { readdirSync, readFileSync } from "node:fs"
-import { benchArgs, child, median, message, openLib } from "./child-processes.js"
+import { benchArgs, child, median, message, openLib, threadCpu } from "./child-processes.js"
 
 const HELLO = Buffer.from("hello")
 
@@ -35,16 +34,6 @@ async function server() {
   }
 }
 
-/** Every thread of this process: [ns of CPU, times scheduled in], by thread id. */
-function threads() {
-  const out = new Map()
-  for (const tid of readdirSync("/proc/self/task")) {
-    const [ns, , slices] = readFileSync(`/proc/self/task/${tid}/schedstat`, "utf8").split(" ")
-    out.set(Number(tid), [Number(ns), Number(slices)])
-  }
-  return out
-}
-
 /** One measurement: `sockets` DEALERs on a new context with `io` IO threads. */
 async function measure(endpoint, io, sockets, warmup) {
   const { Dealer, opts, done } = await openLib(io === 0 ? "omq-io0" : "omq-io1")
@@ -56,11 +45,11 @@ async function measure(endpoint, io, sockets, warmup) {
     dealer.close()
   }
   for (let i = 0; i < warmup; i++) await one()
-  const before = threads()
+  const before = threadCpu()
   const t0 = performance.now()
   for (let i = 0; i < sockets; i++) await one()
   const ms = performance.now() - t0
-  const after = threads()
+  const after = threadCpu()
   await done()
   const rows = [...after].map(([tid, [ns, slices]]) => {
     const [ns0, slices0] = before.get(tid) ?? [0, 0]
