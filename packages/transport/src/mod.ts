@@ -63,6 +63,7 @@ export {
 } from "./ws/ws-listener.js"
 export {
   CURVE_MESSAGE_OVERHEAD,
+  copyBytes,
   encodeCancel,
   encodeJoin,
   encodeMetadata,

@@ -1,5 +1,6 @@
 import {
   type Carrier,
+  copyBytes,
   type Engine,
   type EngineHandler,
   type PeerInfo,
@@ -109,7 +110,7 @@ export function runConnection(
     },
     frameData: (piece) => {
       if (!big) toSocket.pushChunks(peer!.id, piece)
-      else big.body.set(piece, big.filled)
+      else copyBytes(big.body, piece, big.filled)
       arrived(piece.byteLength)
     },
     // The kernel writes a large frame's bytes straight into the memory it is handed over in.

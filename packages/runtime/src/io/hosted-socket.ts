@@ -2,6 +2,7 @@ import { type Carrier, Connecter, type Engine, type PeerInfo } from "@omq/transp
 import type { Lane } from "../ring/lane.js"
 import type { ControlFrames, InboxHandler, RecordSink, RecordSource } from "../ring/record-link.js"
 import {
+  lengthAt,
   PEER_CONNECTED,
   RECORD_HEADER,
   RecordKind,
@@ -273,6 +274,7 @@ export class HostedSocket implements InboxHandler {
     const count = view.getUint32(at + 12, true)
     let p = at + RECORD_HEADER
     for (let i = 0; i < count; i++) {
+      p = lengthAt(p)
       const len = view.getUint32(p, true)
       engine.writeFrame(bytes.subarray(p + 4, p + 4 + len), i < count - 1, false)
       p += 4 + len

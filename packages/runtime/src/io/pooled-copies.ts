@@ -1,4 +1,4 @@
-import type { Engine } from "@omq/transport"
+import { copyBytes, type Engine } from "@omq/transport"
 import type { TransferPool } from "../ring/transfer-pool.js"
 import { copyFrame } from "../util/copy-frame.js"
 import { isGivenUp } from "../util/zero-copy.js"
@@ -61,7 +61,7 @@ export class PooledCopies implements OwedMemory {
 
   #copy(frame: Uint8Array): Uint8Array {
     const copy = this.#pool.take(frame.byteLength)
-    copy.set(frame)
+    copyBytes(copy, frame)
     this.#taken.add(copy.buffer)
     return copy
   }

@@ -1,3 +1,4 @@
+import { copyBytes } from "@omq/transport"
 import { adopted } from "./lent-frames.js"
 
 /**
@@ -34,7 +35,7 @@ export class FrameAssembler {
       }
       this.#current = Buffer.allocUnsafe(this.#size)
     }
-    this.#current.set(bytes, this.#filled)
+    copyBytes(this.#current, bytes, this.#filled)
     this.#filled += bytes.byteLength
     return this.#filled === this.#size ? this.#endFrame(this.#current) : null
   }

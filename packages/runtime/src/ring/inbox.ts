@@ -1,7 +1,7 @@
 import { type Lane, type LaneItem, LaneKind } from "./lane.js"
 import { lend } from "./lent-frames.js"
 import type { ControlFrames, InboxHandler, RecordSource } from "./record-link.js"
-import { FRAME_MORE, FRAME_TRANSFERRED, RECORD_HEADER, RecordKind, readFrames } from "./records.js"
+import { CHUNK_BYTES, FRAME_MORE, FRAME_TRANSFERRED, RecordKind, readFrames } from "./records.js"
 import { type RingHandle, RingReader } from "./ring-buffer.js"
 import type { TransferPool } from "./transfer-pool.js"
 
@@ -157,12 +157,8 @@ export class Inbox implements RecordSource {
         if (kind === RecordKind.Message) {
           h.onMessage(peer, bytes, view, at)
         } else if (kind === RecordKind.Chunk) {
-          const from = at + RECORD_HEADER + 4
-          h.onChunk(
-            peer,
-            bytes.subarray(from, from + view.getUint32(at + RECORD_HEADER, true)),
-            false,
-          )
+          const from = at + CHUNK_BYTES
+          h.onChunk(peer, bytes.subarray(from, from + view.getUint32(from - 4, true)), false)
         } else if (kind === RecordKind.LargeFrame) {
           const flags = bytes[at + 5]!
           const frame = flags & FRAME_TRANSFERRED ? this.#transferred.shift() : undefined

@@ -1,3 +1,4 @@
+import { copyBytes } from "@omq/transport"
 import { TRANSFER_FROM } from "./lane.js"
 
 /**
@@ -34,7 +35,7 @@ export function takeLent(frames: Buffer[]): Buffer[] {
     owed.delete(frame.buffer)
     dropped.unregister(frame)
     const copy = Buffer.allocUnsafeSlow(frame.byteLength)
-    copy.set(frame)
+    copyBytes(copy, frame)
     frames[i] = copy
     giveBack()
   }

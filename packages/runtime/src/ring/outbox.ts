@@ -1,10 +1,11 @@
+import { copyBytes } from "@omq/transport"
 import { copyFrame } from "../util/copy-frame.js"
 import { type Lane, LaneKind, TRANSFER_FROM } from "./lane.js"
 import { LATER_MS, type RecordSink } from "./record-link.js"
 import {
+  CHUNK_BYTES,
   FRAME_MORE,
   FRAME_TRANSFERRED,
-  RECORD_HEADER,
   RecordKind,
   recordSize,
   writeRecord,
@@ -201,7 +202,7 @@ export class Outbox implements RecordSink {
    * may be a view of a read buffer that is reused after the call: copied if they must wait.
    */
   pushChunks(peer: number, bytes: Uint8Array): void {
-    const step = this.#largeFrom - RECORD_HEADER - 4
+    const step = this.#largeFrom - CHUNK_BYTES
     for (let at = 0; at < bytes.byteLength; at += step) {
       this.#push(RecordKind.Chunk, peer, 0, [bytes.subarray(at, at + step)], 0, true)
     }
@@ -243,7 +244,7 @@ export class Outbox implements RecordSink {
     const copy = this.#pool
       ? this.#pool.take(frame.byteLength)
       : new Uint8Array(new SharedArrayBuffer(frame.byteLength))
-    copy.set(frame)
+    copyBytes(copy, frame)
     return copy
   }
 

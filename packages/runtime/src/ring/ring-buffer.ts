@@ -2,7 +2,7 @@
  * A single-producer / single-consumer byte ring in a SharedArrayBuffer.
  *
  * One thread writes records, one thread reads them; both may be the same thread. Records are
- * variable-sized, 4-byte aligned and never split: a record that does not fit before the end of
+ * variable-sized, 8-byte aligned (see records.ts: frames' bytes too) and never split: a record that does not fit before the end of
  * the data area is preceded by a PAD marker and written at offset 0.
  *
  *   SharedArrayBuffer
@@ -225,7 +225,7 @@ export class RingWriter extends RingSide {
    * and `view` after this call: it may grow them.
    */
   reserve(size: number): number {
-    const need = (size + 3) & ~3
+    const need = (size + 7) & ~7
     const capacity = this.capacity
     for (;;) {
       const at = this.#write & (capacity - 1)
@@ -263,7 +263,7 @@ export class RingWriter extends RingSide {
    * sleeping reader unless `quiet`: then the next commit() or wake() does.
    */
   commit(size: number, quiet = false): void {
-    this.#write = (this.#write + ((size + 3) & ~3)) >>> 0
+    this.#write = (this.#write + ((size + 7) & ~7)) >>> 0
     Atomics.store(this.header, WRITE, this.#write | 0)
     if (!quiet) this.ring(READER_SLEEP, READER_BELL)
   }
@@ -275,7 +275,7 @@ export class RingWriter extends RingSide {
 
   /** Resolves once the reader has freed space (or the ring closed); the caller retries. */
   waitForSpace(size: number): Promise<void> {
-    this.#need = (size + 3) & ~3
+    this.#need = (size + 7) & ~7
     return this.sleepPromise(WRITER_SLEEP, WRITER_BELL, this.#hasSpace)
   }
 
@@ -314,7 +314,7 @@ export class RingReader extends RingSide {
 
   /** Consumes a record of `size` bytes locally; `release()` hands the space back. */
   advance(size: number): void {
-    this.#read = (this.#read + ((size + 3) & ~3)) >>> 0
+    this.#read = (this.#read + ((size + 7) & ~7)) >>> 0
   }
 
   /** Publishes everything consumed so far and wakes a writer that waits for space. */

@@ -1,5 +1,5 @@
 import type { Socket } from "node:net"
-import { frameHeaderSize, writeFrameHeader } from "../zmtp/mod.js"
+import { copyBytes, frameHeaderSize, writeFrameHeader } from "../zmtp/mod.js"
 import type { FrameOutput } from "./carrier.js"
 
 /**
@@ -56,7 +56,7 @@ export class StreamOutput implements FrameOutput {
     }
     this.#reserve(this.#framing.headerSize(size) + size)
     this.#outLen = this.#framing.writeHeader(this.#out, this.#outLen, flags, size)
-    this.#out.set(body, this.#outLen)
+    copyBytes(this.#out, body, this.#outLen) // a ring's shared memory, often
     this.#outLen += size
   }
 
@@ -71,7 +71,7 @@ export class StreamOutput implements FrameOutput {
     while (from < bytes.byteLength) {
       if (this.#outLen === this.#out.byteLength) this.#reserve(1)
       const take = Math.min(bytes.byteLength - from, this.#out.byteLength - this.#outLen)
-      this.#out.set(bytes.subarray(from, from + take), this.#outLen)
+      copyBytes(this.#out, bytes.subarray(from, from + take), this.#outLen)
       this.#outLen += take
       from += take
     }

@@ -15,6 +15,7 @@ export {
   parseError,
   parsePing,
 } from "./command.js"
+export { copyBytes } from "./copy-bytes.js"
 export {
   CURVE_MESSAGE_OVERHEAD,
   CurveCipher,
