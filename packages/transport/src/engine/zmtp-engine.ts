@@ -53,6 +53,10 @@ export class ZmtpEngine implements Engine {
   #peerMinor = 1
   /** The ZAP handler's answer, kept for the peer's properties. */
   #zap: ZapAnswer | null = null
+  /** Reading paused until the ZAP handler answers (not when it answered at once). */
+  #zapPaused = false
+  /** Between asking ZAP and its answer. */
+  #zapAsked = false
   /** The handshake was refused: the connection closes with this once the ERROR is out. */
   #refusal: ZmqError | null = null
   /** Our writes wait for a drain: a PING is not answered meanwhile (see #onCommand). */
@@ -170,7 +174,11 @@ export class ZmtpEngine implements Engine {
   zapAnswer(answer: ZapAnswer | null): void {
     if (this.#state !== State.Handshake) return
     this.#zap = answer
-    this.#carrier.resume()
+    this.#zapAsked = false
+    if (this.#zapPaused) {
+      this.#zapPaused = false
+      this.#carrier.resume()
+    }
     try {
       this.#progress(this.#handshake.zapAnswer(answer))
     } catch (err) {
@@ -241,8 +249,12 @@ export class ZmtpEngine implements Engine {
       return
     }
     if (progress.zap) {
-      this.#carrier.pause() // nothing more is read until the handler answers
-      this.#handler.authenticate(progress.zap)
+      this.#zapAsked = true
+      this.#handler.authenticate(progress.zap) // may answer before it returns (no handler)
+      if (this.#zapAsked) {
+        this.#zapPaused = true
+        this.#carrier.pause() // nothing more is read until the handler answers
+      }
       return
     }
     if (progress.done) {
