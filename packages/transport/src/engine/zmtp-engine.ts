@@ -107,6 +107,7 @@ export class ZmtpEngine implements Engine {
     else if (carrier.greeting) {
       this.#output.bytes(this.#handshake.start())
       this.#output.flush()
+      this.#handshake.prepare()
     } else {
       this.#progress(this.#handshake.begin())
     }
@@ -240,6 +241,7 @@ export class ZmtpEngine implements Engine {
   #progress(progress: HandshakeProgress): void {
     for (const frame of progress.send) this.#output.bytes(frame)
     this.flush()
+    if (!progress.failure && !progress.zap && !progress.done) this.#handshake.prepare()
     if (progress.failure) {
       // The ERROR command goes out before the connection closes.
       const error = asZmqError(progress.failure)
