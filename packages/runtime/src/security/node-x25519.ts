@@ -2,8 +2,8 @@ import {
   createPrivateKey,
   createPublicKey,
   diffieHellman,
-  generateKeyPairSync,
   type KeyObject,
+  randomBytes,
 } from "node:crypto"
 import { useX25519 } from "@omq/transport/zmtp"
 
@@ -13,9 +13,53 @@ import { useX25519 } from "@omq/transport/zmtp"
 // Key formats, measured on Node 20 / OpenSSL 3.0 (BENCHMARKS.md, Session 11): OpenSSL's DER
 // decoders cost more than the scalar multiplication itself (a public key from SPKI 66 µs, a
 // private key from PKCS#8 300 µs, each DER export ~40 µs, against 29 µs for the X25519), while
-// JWK skips them (a public key in 5 µs, an export in 1 µs). Private keys still come in as DER:
-// a JWK private key must carry its public half, which a raw secret does not.
+// JWK skips them (a public key in 5 µs, an export in 1 µs, a private key in ~32 µs: the
+// scalar multiplication that derives its public half).
+//
+// Key pairs are not made with generateKeyPairSync: on Node 20, exporting such a key can
+// deadlock the thread (KeyObjectHandle::ExportJWK holds the key's mutex while it allocates; a
+// garbage collection then may run the finished KeyGenJob's destructor, which takes the same
+// mutex: seen in a benchmark's server, stuck in futex_wait). A random secret imported as a JWK
+// has no KeyGenJob behind it.
 const PRIVATE_PREFIX = Buffer.from("302e020100300506032b656e04220420", "hex")
+
+const base64url = (raw: Uint8Array): string =>
+  Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("base64url")
+const rawOf = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, "base64url"))
+
+/**
+ * A JWK private key must carry a public half (`x`, a string), but Node 20, 22 and 24, Bun and
+ * Deno all derive it from `d` and ignore `x`: so a raw secret imports as a JWK with `x` empty.
+ * Checked once with RFC 7748's test vector (Alice's keys); where it fails, DER (PKCS#8).
+ */
+const jwkImportDerives = ((): boolean => {
+  const d = Buffer.from("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a", "hex")
+  const x = "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a"
+  try {
+    const key = createPrivateKey({
+      key: { kty: "OKP", crv: "X25519", d: d.toString("base64url"), x: "" },
+      format: "jwk",
+    })
+    const derived = createPublicKey(key).export({ format: "jwk" }).x
+    return Buffer.from(derived!, "base64url").toString("hex") === x
+  } catch {
+    return false
+  }
+})()
+
+/** A private KeyObject from a raw 32-byte secret (see jwkImportDerives). */
+function importPrivate(raw: Uint8Array): KeyObject {
+  if (jwkImportDerives) {
+    return createPrivateKey({
+      key: { kty: "OKP", crv: "X25519", d: base64url(raw), x: "" },
+      format: "jwk",
+    })
+  }
+  const der = Buffer.concat([PRIVATE_PREFIX, raw])
+  const key = createPrivateKey({ key: der, format: "der", type: "pkcs8" })
+  der.fill(0)
+  return key
+}
 
 /**
  * Imported private keys, by their bytes. Importing one costs a scalar multiplication (OpenSSL
@@ -50,9 +94,7 @@ function privateKey(raw: Uint8Array): KeyObject {
   if (key) {
     keys.delete(id) // most recent last
   } else {
-    const der = Buffer.concat([PRIVATE_PREFIX, raw])
-    key = createPrivateKey({ key: der, format: "der", type: "pkcs8" })
-    der.fill(0)
+    key = importPrivate(raw)
   }
   remember(id, key)
   return key
@@ -78,10 +120,6 @@ const publicKey = (raw: Uint8Array): KeyObject =>
     format: "jwk",
   })
 
-const base64url = (raw: Uint8Array): string =>
-  Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("base64url")
-const rawOf = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, "base64url"))
-
 /**
  * CURVE's scalar multiplications through Node's OpenSSL (about 10× tweetnacl's): installed on
  * every thread that loads omq's sockets or IO workers. Boxes stay tweetnacl's.
@@ -89,14 +127,13 @@ const rawOf = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, "ba
 export function installNodeX25519(): void {
   useX25519({
     keyPair() {
-      const pair = generateKeyPairSync("x25519")
-      // One JWK export gives both halves (d: the secret, x: the public key).
-      const { d, x } = pair.privateKey.export({ format: "jwk" })
-      const secretKey = rawOf(d!)
+      // X25519 clamps the secret itself: any 32 random bytes are a secret key.
+      const secretKey = new Uint8Array(randomBytes(32))
+      const key = importPrivate(secretKey)
       const id = idOf(secretKey)
-      remember(id, pair.privateKey)
+      remember(id, key)
       transientUses.set(id, TRANSIENT_USES)
-      return { publicKey: rawOf(x!), secretKey }
+      return { publicKey: rawOf(createPublicKey(key).export({ format: "jwk" }).x!), secretKey }
     },
     sharedSecret(theirPublic, mySecret) {
       return diffieHellman({ privateKey: privateKey(mySecret), publicKey: publicKey(theirPublic) })
