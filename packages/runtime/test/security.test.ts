@@ -191,6 +191,43 @@ forEachIoThreads("security", (ctx: Context, ioThreads: number) => {
     await roundTrip(lax, client)
   })
 
+  it("ZAP is asked while a handler is bound, not before it binds or after it unbinds", async () => {
+    const own = new Context({ ioThreads })
+    const keys = curveOptions()
+    /** One CURVE handshake in `own`: whether the server let the client in. */
+    const handshake = async (): Promise<string> => {
+      const server = sockets.add(pairOf("omq", own, keys.server))
+      const client = sockets.add(pairOf("omq", own, keys.client))
+      const outcome = Promise.race([
+        nextEventOf(server, "handshake").then(() => "accepted"),
+        nextEventOf(server, "handshake:error:auth").then(() => "refused"),
+      ])
+      await wire(server, client)
+      return outcome
+    }
+    const rep = new Reply({ context: own, linger: 0 })
+    let asked = 0
+    try {
+      assert.equal(await handshake(), "accepted")
+      await rep.bind("inproc://zeromq.zap.01")
+      void (async () => {
+        for await (const [version, id] of rep) {
+          asked++
+          await rep.send([version!, id!, "400", "no", "", ""])
+        }
+      })().catch(() => {})
+      assert.equal(await handshake(), "refused")
+      assert.equal(asked, 1)
+      await rep.unbind("inproc://zeromq.zap.01")
+      assert.equal(await handshake(), "accepted")
+      assert.equal(asked, 1)
+    } finally {
+      await sockets.closeAll()
+      rep.close()
+      await own.closeSocketsAndTerminate()
+    }
+  })
+
   it("a malformed ZAP reply fails the handshake with libzmq's ERR_ZAP_* code", async () => {
     const own = new Context({ ioThreads })
     const rep = new Reply({ context: own, linger: 0 })

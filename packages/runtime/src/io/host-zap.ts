@@ -17,14 +17,25 @@ const decoder = new TextDecoder()
  */
 export class HostZap {
   readonly #toSocket: RecordSink
+  readonly #handlerBound: () => boolean
   readonly #waiting = new Map<number, (answer: ZapAnswer | null) => void>()
   #nextId = 1
 
-  constructor(toSocket: RecordSink) {
+  constructor(toSocket: RecordSink, handlerBound: () => boolean) {
     this.#toSocket = toSocket
+    this.#handlerBound = handlerBound
   }
 
+  /**
+   * Asks the handler; `answer` gets null when none is bound. With none bound now, `answer` runs
+   * before this returns: most servers have no handler, and the round trip through the socket's
+   * thread (a wake-up each way with an IO thread) stood between INITIATE and READY.
+   */
   ask(query: ZapQuery, peerAddress: string, answer: (answer: ZapAnswer | null) => void): void {
+    if (!this.#handlerBound()) {
+      answer(null)
+      return
+    }
     const id = this.#nextId++
     this.#waiting.set(id, answer)
     const frames = [

@@ -106,8 +106,14 @@ export class HostedSocket implements InboxHandler {
   /**
    * @param toParent set when the socket lives on the IO worker's parent thread (see
    * LargeFramesOut).
+   * @param zapHandlerBound whether a ZAP handler is bound in the context (see HostZap).
    */
-  constructor(att: SocketAttachment, toParent: ToParent | null, onGone: () => void) {
+  constructor(
+    att: SocketAttachment,
+    toParent: ToParent | null,
+    zapHandlerBound: () => boolean,
+    onGone: () => void,
+  ) {
     this.#att = att
     this.#onGone = onGone
     const side = openHostSide(att, toParent, this)
@@ -117,7 +123,7 @@ export class HostedSocket implements InboxHandler {
     this.#largeFrames = side.largeFrames
     this.#copies = side.copies
     this.#owed = side.owed
-    this.#zap = new HostZap(this.#outbox)
+    this.#zap = new HostZap(this.#outbox, zapHandlerBound)
     this.#inbox.start()
   }
 

@@ -11,16 +11,23 @@ import type { ToParent } from "./large-frames-out.js"
 export class IoHost {
   readonly #sockets = new Map<number, HostedSocket>()
   readonly #toParent: ToParent | null
+  readonly #zapHandlerBound: () => boolean
 
-  /** @param toParent on an IO worker: posts to the thread that started it (the context's owner). */
-  constructor(toParent: ToParent | null = null) {
+  /**
+   * @param zapHandlerBound whether a ZAP handler is bound in the context (ContextState): with
+   * none, handshakes are answered here, without a round trip to the socket's thread.
+   * @param toParent on an IO worker: posts to the thread that started it (the context's owner).
+   */
+  constructor(zapHandlerBound: () => boolean, toParent: ToParent | null = null) {
+    this.#zapHandlerBound = zapHandlerBound
     this.#toParent = toParent
   }
 
   attach(socket: SocketAttachment): void {
     const id = socket.socketId
     const toSocket = this.#toParent?.thread === socket.thread ? this.#toParent : null
-    this.#sockets.set(id, new HostedSocket(socket, toSocket, () => this.#sockets.delete(id)))
+    const gone = (): boolean => this.#sockets.delete(id)
+    this.#sockets.set(id, new HostedSocket(socket, toSocket, this.#zapHandlerBound, gone))
   }
 
   bindEndpoint(socketId: number, endpoint: string, options: ConnectionOptions): Promise<string> {

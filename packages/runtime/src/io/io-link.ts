@@ -27,8 +27,13 @@ export interface IoLink {
 
 /** Hosts connections on the caller's own thread (`ioThreads: 0`). */
 export class LocalIoLink implements IoLink {
-  readonly #host = new IoHost()
+  readonly #host: IoHost
   readonly inThread = true
+
+  /** @param zapHandlerBound whether a ZAP handler is bound in the context (ContextState). */
+  constructor(zapHandlerBound: () => boolean) {
+    this.#host = new IoHost(zapHandlerBound)
+  }
 
   async attach(socket: SocketAttachment): Promise<void> {
     this.#host.attach(socket)

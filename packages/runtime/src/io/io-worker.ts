@@ -4,14 +4,15 @@
  * `io.ready` once its mailbox is open, since commands sent before that would be lost.
  */
 import { parentPort, workerData } from "node:worker_threads"
-import type { ContextHandle } from "../process/context-handle.js"
+import { type ContextHandle, ContextState } from "../process/context-handle.js"
 import { Mailbox } from "../process/mailbox.js"
 import { onThreadDeath } from "../process/thread-deaths.js"
 import type { ConnectionOptions, SocketAttachment } from "./host-protocol.js"
 import { IoHost } from "./io-host.js"
 
 const { handle, index } = workerData as { handle: ContextHandle; index: number }
-const host = new IoHost({
+const state = new ContextState(handle)
+const host = new IoHost(() => state.zapHandlerBound, {
   thread: handle.owner,
   post: (lane, item, transfer) => parentPort!.postMessage({ lane, item }, transfer),
 })

@@ -117,7 +117,7 @@ export class ContextCore {
     this.#mailbox = mailbox
     if (this.handle.owner === threadId) {
       this.#ioThreadsOwned = new IoThreads(this.handle, this.state, mailbox)
-      this.#registry = new InprocRegistry(mailbox)
+      this.#registry = new InprocRegistry(mailbox, this.state)
     }
     this.#stopWatching = onThreadDeath((thread) => this.#threadDied(thread))
     mailbox.handle("inproc.offer", (a: { socket: number; offer: InprocOffer }) =>
@@ -183,7 +183,7 @@ export class ContextCore {
   ioLink(local: boolean): IoLink {
     const ioThreads = this.state.ioThreads
     if (ioThreads === 0 || local) {
-      this.#links[0] ??= new LocalIoLink()
+      this.#links[0] ??= new LocalIoLink(() => this.state.zapHandlerBound)
       return this.#links[0]
     }
     const index = this.state.nextIoIndex(Math.min(ioThreads, MAX_IO_THREADS))

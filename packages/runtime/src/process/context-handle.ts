@@ -23,8 +23,10 @@ const NEXT_IO = 1
 const SHUT_DOWN = 2
 /** The context's ioThreads option as last set on any thread (zeromq.js: a context option). */
 const IO_THREADS_SETTING = 3
+/** 1 while a ZAP handler is bound at inproc://zeromq.zap.01 (kept by the owner's registry). */
+const ZAP_HANDLER = 4
 /** From here, one slot per IO thread: its thread id, or 0 while none runs. */
-const IO_THREAD = 4
+const IO_THREAD = 5
 export const MAX_IO_THREADS = 64
 
 export function newContextHandle(ioThreads: number): ContextHandle {
@@ -64,6 +66,19 @@ export class ContextState {
 
   get isShutDown(): boolean {
     return Atomics.load(this.#slots, SHUT_DOWN) === 1
+  }
+
+  /**
+   * Whether a ZAP handler is bound, read by handshakes on any thread: with none, a handshake
+   * gets its answer (none) at once instead of asking the socket's thread, which asked the owner.
+   */
+  get zapHandlerBound(): boolean {
+    return Atomics.load(this.#slots, ZAP_HANDLER) === 1
+  }
+
+  /** Set by the owner's inproc registry as the handler's name is bound or freed. */
+  set zapHandlerBound(bound: boolean) {
+    Atomics.store(this.#slots, ZAP_HANDLER, bound ? 1 : 0)
   }
 
   /** The thread id of IO thread `index`, or 0 when it is not running. */

@@ -1,6 +1,10 @@
 import { ZmqError } from "@omq/transport"
 import type { RingPipeShared } from "../socket/inproc-pipe.js"
+import type { ContextState } from "./context-handle.js"
 import type { Mailbox } from "./mailbox.js"
+
+/** The inproc name a ZAP handler binds (RFC 27). */
+export const ZAP_NAME = "zeromq.zap.01"
 
 /** What a connecting socket tells the socket it connects to over inproc. */
 export interface InprocOffer {
@@ -34,11 +38,13 @@ interface Binding {
  */
 export class InprocRegistry {
   readonly #mailbox: Mailbox
+  readonly #state: ContextState
   readonly #bound = new Map<string, Binding>()
   readonly #waiting = new Map<string, InprocOffer[]>()
 
-  constructor(mailbox: Mailbox) {
+  constructor(mailbox: Mailbox, state: ContextState) {
     this.#mailbox = mailbox
+    this.#state = state
     mailbox.handle("inproc.bind", (a: { name: string; socket: number }, from: number) =>
       this.bind(a.name, { thread: from, socket: a.socket }),
     )
@@ -46,7 +52,6 @@ export class InprocRegistry {
       this.unbind(a.name, { thread: from, socket: a.socket }),
     )
     mailbox.handle("inproc.connect", (offer: InprocOffer) => this.connect(offer))
-    mailbox.handle("inproc.bound", (a: { name: string }) => this.#bound.has(a.name))
     mailbox.handle("inproc.cancel", (a: { socket: number; pipe: number }) =>
       this.#dropWaiting((o) => o.socket === a.socket && o.pipe === a.pipe),
     )
@@ -58,6 +63,7 @@ export class InprocRegistry {
       throw new ZmqError("EADDRINUSE", `inproc://${name} is bound already`, `inproc://${name}`)
     }
     this.#bound.set(name, binding)
+    this.#zapHandlerChanged()
     const waiting = this.#waiting.get(name) ?? []
     this.#waiting.delete(name)
     for (const offer of waiting) this.#forward(binding, offer)
@@ -69,6 +75,7 @@ export class InprocRegistry {
       throw new ZmqError("ENOENT", `not bound to inproc://${name}`, `inproc://${name}`)
     }
     this.#bound.delete(name)
+    this.#zapHandlerChanged()
   }
 
   connect(offer: InprocOffer): void {
@@ -85,6 +92,7 @@ export class InprocRegistry {
   /** A socket closed: its names are free again and its waiting connects are gone. */
   socketClosed(socket: number): void {
     for (const [name, b] of this.#bound) if (b.socket === socket) this.#bound.delete(name)
+    this.#zapHandlerChanged()
     this.#dropWaiting((o) => o.socket === socket)
   }
 
@@ -94,6 +102,12 @@ export class InprocRegistry {
    */
   threadDied(thread: number): void {
     for (const [name, b] of this.#bound) if (b.thread === thread) this.#bound.delete(name)
+    this.#zapHandlerChanged()
+  }
+
+  /** Publishes whether a ZAP handler is bound to every thread's handshakes (ContextState). */
+  #zapHandlerChanged(): void {
+    this.#state.zapHandlerBound = this.#bound.has(ZAP_NAME)
   }
 
   #forward(binding: Binding, offer: InprocOffer): void {

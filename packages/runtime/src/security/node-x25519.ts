@@ -2,20 +2,70 @@ import {
   createPrivateKey,
   createPublicKey,
   diffieHellman,
-  generateKeyPairSync,
   type KeyObject,
+  randomBytes,
 } from "node:crypto"
 import { useX25519 } from "@omq/transport/zmtp"
 
-// Raw 32-byte X25519 keys wrapped as DER (PKCS#8 and SPKI), the forms node:crypto takes.
+// Runs on every thread that speaks CURVE (the socket's thread with ioThreads 0, else the IO
+// worker), synchronously inside a handshake step.
+//
+// Key formats, measured on Node 20 / OpenSSL 3.0 (BENCHMARKS.md, Session 11): OpenSSL's DER
+// decoders cost more than the scalar multiplication itself (a public key from SPKI 66 µs, a
+// private key from PKCS#8 300 µs, each DER export ~40 µs, against 29 µs for the X25519), while
+// JWK skips them (a public key in 5 µs, an export in 1 µs, a private key in ~32 µs: the
+// scalar multiplication that derives its public half).
+//
+// Key pairs are not made with generateKeyPairSync: on Node 20, exporting such a key can
+// deadlock the thread (KeyObjectHandle::ExportJWK holds the key's mutex while it allocates; a
+// garbage collection then may run the finished KeyGenJob's destructor, which takes the same
+// mutex: seen in a benchmark's server, stuck in futex_wait). A random secret imported as a JWK
+// has no KeyGenJob behind it.
 const PRIVATE_PREFIX = Buffer.from("302e020100300506032b656e04220420", "hex")
-const PUBLIC_PREFIX = Buffer.from("302a300506032b656e032100", "hex")
+
+const base64url = (raw: Uint8Array): string =>
+  Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("base64url")
+const rawOf = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, "base64url"))
 
 /**
- * Imported keys, by their bytes. Importing a private key costs a scalar multiplication (OpenSSL
- * derives its public half), as much as the Diffie-Hellman itself: a socket's long-term key, a
- * server's public key and each handshake's transient key are each imported once. Bounded, the
- * oldest forgotten first.
+ * A JWK private key must carry a public half (`x`, a string), but Node 20, 22 and 24, Bun and
+ * Deno all derive it from `d` and ignore `x`: so a raw secret imports as a JWK with `x` empty.
+ * Checked once with RFC 7748's test vector (Alice's keys); where it fails, DER (PKCS#8).
+ */
+const jwkImportDerives = ((): boolean => {
+  const d = Buffer.from("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a", "hex")
+  const x = "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a"
+  try {
+    const key = createPrivateKey({
+      key: { kty: "OKP", crv: "X25519", d: d.toString("base64url"), x: "" },
+      format: "jwk",
+    })
+    const derived = createPublicKey(key).export({ format: "jwk" }).x
+    return Buffer.from(derived!, "base64url").toString("hex") === x
+  } catch {
+    return false
+  }
+})()
+
+/** A private KeyObject from a raw 32-byte secret (see jwkImportDerives). */
+function importPrivate(raw: Uint8Array): KeyObject {
+  if (jwkImportDerives) {
+    return createPrivateKey({
+      key: { kty: "OKP", crv: "X25519", d: base64url(raw), x: "" },
+      format: "jwk",
+    })
+  }
+  const der = Buffer.concat([PRIVATE_PREFIX, raw])
+  const key = createPrivateKey({ key: der, format: "der", type: "pkcs8" })
+  der.fill(0)
+  return key
+}
+
+/**
+ * Imported private keys, by their bytes. Importing one costs a scalar multiplication (OpenSSL
+ * derives its public half) besides the decoding: a socket's long-term key is imported once,
+ * and a handshake's transient key never (its key pair is made here). Bounded, the oldest
+ * forgotten first.
  */
 const CACHED_KEYS = 256
 const keys = new Map<string, KeyObject>()
@@ -26,11 +76,11 @@ const keys = new Map<string, KeyObject>()
 const transientUses = new Map<string, number>()
 const TRANSIENT_USES = 2
 
-const idOf = (raw: Uint8Array, kind: string): string =>
-  kind + Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("latin1")
+const idOf = (raw: Uint8Array): string =>
+  Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("latin1")
 
-function cached(raw: Uint8Array, kind: "private" | "public", make: () => KeyObject): KeyObject {
-  const id = idOf(raw, kind)
+function privateKey(raw: Uint8Array): KeyObject {
+  const id = idOf(raw)
   const uses = transientUses.get(id)
   const transient = uses === undefined ? undefined : keys.get(id)
   if (transient) {
@@ -44,26 +94,31 @@ function cached(raw: Uint8Array, kind: "private" | "public", make: () => KeyObje
   if (key) {
     keys.delete(id) // most recent last
   } else {
-    key = make()
-    if (keys.size >= CACHED_KEYS) {
-      const oldest = keys.keys().next().value!
-      keys.delete(oldest)
-      transientUses.delete(oldest)
-    }
+    key = importPrivate(raw)
   }
-  keys.set(id, key)
+  remember(id, key)
   return key
 }
 
-const privateKey = (raw: Uint8Array): KeyObject =>
-  cached(raw, "private", () =>
-    createPrivateKey({ key: Buffer.concat([PRIVATE_PREFIX, raw]), format: "der", type: "pkcs8" }),
-  )
+/** How many private keys are cached (for tests: abandoned transient keys must not pile up). */
+export const cachedKeyCount = (): number => keys.size
+
+/** Caches `key` as the most recent; forgets the oldest beyond the bound (transient or not). */
+function remember(id: string, key: KeyObject): void {
+  if (keys.size >= CACHED_KEYS) {
+    const oldest = keys.keys().next().value!
+    keys.delete(oldest)
+    transientUses.delete(oldest)
+  }
+  keys.set(id, key)
+}
+
+/** A peer's public key: each is used once or twice per handshake, and imports in ~5 µs. */
 const publicKey = (raw: Uint8Array): KeyObject =>
-  cached(raw, "public", () =>
-    createPublicKey({ key: Buffer.concat([PUBLIC_PREFIX, raw]), format: "der", type: "spki" }),
-  )
-const rawOf = (der: Buffer): Uint8Array => new Uint8Array(der.subarray(der.byteLength - 32))
+  createPublicKey({
+    key: { kty: "OKP", crv: "X25519", x: base64url(raw) },
+    format: "jwk",
+  })
 
 /**
  * CURVE's scalar multiplications through Node's OpenSSL (about 10× tweetnacl's): installed on
@@ -72,12 +127,13 @@ const rawOf = (der: Buffer): Uint8Array => new Uint8Array(der.subarray(der.byteL
 export function installNodeX25519(): void {
   useX25519({
     keyPair() {
-      const pair = generateKeyPairSync("x25519")
-      const secretKey = rawOf(pair.privateKey.export({ format: "der", type: "pkcs8" }))
-      const id = idOf(secretKey, "private")
-      keys.set(id, pair.privateKey)
+      // X25519 clamps the secret itself: any 32 random bytes are a secret key.
+      const secretKey = new Uint8Array(randomBytes(32))
+      const key = importPrivate(secretKey)
+      const id = idOf(secretKey)
+      remember(id, key)
       transientUses.set(id, TRANSIENT_USES)
-      return { publicKey: rawOf(pair.publicKey.export({ format: "der", type: "spki" })), secretKey }
+      return { publicKey: rawOf(createPublicKey(key).export({ format: "jwk" }).x!), secretKey }
     },
     sharedSecret(theirPublic, mySecret) {
       return diffieHellman({ privateKey: privateKey(mySecret), publicKey: publicKey(theirPublic) })

@@ -6,9 +6,8 @@ import {
   ZmqError,
 } from "@omq/transport"
 import type { Context } from "../context.js"
+import { ZAP_NAME } from "../process/inproc-registry.js"
 import type { Dealer } from "../socket/dealer.js"
-
-const ZAP_NAME = "zeromq.zap.01"
 
 type DealerClass = new (options: { context: Context; linger: number }) => Dealer
 /**
@@ -56,7 +55,8 @@ export class ZapClient {
   /** The handler's answer, or null when no handler is bound. */
   async ask(request: ZapRequest): Promise<ZapAnswer | null> {
     if (this.#closed) return null
-    if (!(await this.#context.callOwner<boolean>("inproc.bound", { name: ZAP_NAME }))) return null
+    // No dealer to a name nobody binds: its connect would wait for a bind that may never come.
+    if (!this.#context.core.state.zapHandlerBound) return null
     const dealer = (this.#dealer ??= this.#open())
     const id = String(this.#nextId++)
     const answer = new Promise<ZapAnswer>((resolve) => this.#waiting.set(id, resolve))

@@ -82,7 +82,10 @@ export interface EngineHandler {
   subscription(topic: Uint8Array, subscribe: boolean): void
   /** The stream's write buffer emptied after `flush()` returned false. */
   drain(): void
-  /** The mechanism asks the ZAP handler; answer with `engine.zapAnswer()`. */
+  /**
+   * The mechanism asks the ZAP handler; answer with `engine.zapAnswer()`, later or before this
+   * returns (reading pauses only while an answer is awaited).
+   */
   authenticate(query: ZapQuery): void
   /** The connection is gone; `error` says why when it failed (EPROTO, EMSGSIZE, ...). */
   closed(error: ZmqError | null, handshaken: boolean): void

@@ -53,6 +53,10 @@ export class ZmtpEngine implements Engine {
   #peerMinor = 1
   /** The ZAP handler's answer, kept for the peer's properties. */
   #zap: ZapAnswer | null = null
+  /** Reading paused until the ZAP handler answers (not when it answered at once). */
+  #zapPaused = false
+  /** Between asking ZAP and its answer. */
+  #zapAsked = false
   /** The handshake was refused: the connection closes with this once the ERROR is out. */
   #refusal: ZmqError | null = null
   /** Our writes wait for a drain: a PING is not answered meanwhile (see #onCommand). */
@@ -103,6 +107,7 @@ export class ZmtpEngine implements Engine {
     else if (carrier.greeting) {
       this.#output.bytes(this.#handshake.start())
       this.#output.flush()
+      this.#handshake.prepare()
     } else {
       this.#progress(this.#handshake.begin())
     }
@@ -170,7 +175,11 @@ export class ZmtpEngine implements Engine {
   zapAnswer(answer: ZapAnswer | null): void {
     if (this.#state !== State.Handshake) return
     this.#zap = answer
-    this.#carrier.resume()
+    this.#zapAsked = false
+    if (this.#zapPaused) {
+      this.#zapPaused = false
+      this.#carrier.resume()
+    }
     try {
       this.#progress(this.#handshake.zapAnswer(answer))
     } catch (err) {
@@ -232,6 +241,7 @@ export class ZmtpEngine implements Engine {
   #progress(progress: HandshakeProgress): void {
     for (const frame of progress.send) this.#output.bytes(frame)
     this.flush()
+    if (!progress.failure && !progress.zap && !progress.done) this.#handshake.prepare()
     if (progress.failure) {
       // The ERROR command goes out before the connection closes.
       const error = asZmqError(progress.failure)
@@ -241,8 +251,12 @@ export class ZmtpEngine implements Engine {
       return
     }
     if (progress.zap) {
-      this.#carrier.pause() // nothing more is read until the handler answers
-      this.#handler.authenticate(progress.zap)
+      this.#zapAsked = true
+      this.#handler.authenticate(progress.zap) // may answer before it returns (no handler)
+      if (this.#zapAsked) {
+        this.#zapPaused = true
+        this.#carrier.pause() // nothing more is read until the handler answers
+      }
       return
     }
     if (progress.done) {

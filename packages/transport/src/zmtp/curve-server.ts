@@ -50,6 +50,7 @@ export class CurveServer implements Mechanism {
   #clientTransient: Uint8Array | null = null
   #transient: { publicKey: Uint8Array; secretKey: Uint8Array } | null = null
   #cookieKey: Uint8Array | null = null
+  /** The session key (C' with S'): prepared while the client makes INITIATE, or made on it. */
   #session: Uint8Array | null = null
   #peerNonce = 0n
   #peer: Metadata | null = null
@@ -94,8 +95,7 @@ export class CurveServer implements Mechanism {
     openOrFail(helloKey, shortNonce(PREFIX.hello, nonce), data.subarray(114), "HELLO")
     this.#peerNonce = nonce
     this.#clientTransient = clientTransient
-    const transient = curveKeyPairBytes()
-    this.#transient = transient
+    const transient = (this.#transient ??= curveKeyPairBytes())
     this.#cookieKey = randomBytes(32)
 
     const cookieTail = randomBytes(16)
@@ -138,7 +138,7 @@ export class CurveServer implements Mechanism {
     if (nonce <= this.#peerNonce) {
       throw protocolError("ERR_ZMTP_INVALID_SEQUENCE", "CURVE INITIATE nonce did not increase")
     }
-    const session = boxKey(clientTransient, transient.secretKey)
+    const session = this.#session ?? boxKey(clientTransient, transient.secretKey)
     const inner = openOrFail(
       session,
       shortNonce(PREFIX.initiate, nonce),
@@ -166,6 +166,21 @@ export class CurveServer implements Mechanism {
       return { send: [], zap: { mechanism: "CURVE", credentials: [clientKey] } }
     }
     return this.#ready()
+  }
+
+  /**
+   * While the client reads our greeting and makes HELLO: our transient key pair. While it opens
+   * WELCOME and makes INITIATE: the session key (between the two transient keys), which only
+   * INITIATE's box needs. Each is a scalar multiplication the client would otherwise wait for.
+   */
+  prepare(): void {
+    try {
+      if (this.#step === Step.Hello) this.#transient ??= curveKeyPairBytes()
+      else if (this.#step === Step.Initiate && this.#transient && this.#clientTransient)
+        this.#session ??= boxKey(this.#clientTransient, this.#transient.secretKey)
+    } catch {
+      // The step itself computes it again, and fails the handshake properly.
+    }
   }
 
   onZap(answer: ZapAnswer | null): MechanismStep {

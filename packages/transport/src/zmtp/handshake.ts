@@ -106,6 +106,11 @@ export class Handshake {
     return this.#run(progress)
   }
 
+  /** Call once the last step's commands are written (see Mechanism.prepare). */
+  prepare(): void {
+    if (!this.#done) this.#mechanism.prepare?.()
+  }
+
   /** The ZAP handler's answer (null: none is bound). */
   zapAnswer(answer: ZapAnswer | null): HandshakeProgress {
     if (!this.#waitingForZap) throw new Error("no ZAP question is pending")

@@ -58,6 +58,12 @@ export interface Mechanism {
   onCommand(command: Command): MechanismStep
   /** The ZAP handler's answer, or null when no handler is bound. */
   onZap(answer: ZapAnswer | null): MechanismStep
+  /**
+   * Work the next step will need, done once this step's commands are written: the peer is busy
+   * with them meanwhile, so the work leaves the handshake's critical path. Never throws; a
+   * step recomputes what is missing. Optional.
+   */
+  prepare?(): void
   /** After the handshake: how messages are framed (null: as they are). */
   cipher(): MessageCipher | null
 }
