@@ -35,6 +35,8 @@ interface SodiumModule {
 
 let sodium: SodiumModule | null = null
 let loading: Promise<boolean> | null = null
+/** Whether `loading` has settled (libsodium ready, or not loadable here). */
+let loaded = false
 let disabled = false
 
 /**
@@ -43,7 +45,9 @@ let disabled = false
  */
 export function loadSodium(): Promise<boolean> {
   if (disabled) return Promise.resolve(false)
-  loading ??= import("libsodium-wrappers")
+  if (loading) return loading
+  loaded = false
+  loading = import("libsodium-wrappers")
     .then(async (module) => {
       const wrappers = module.default as unknown as { ready: Promise<void>; libsodium?: unknown }
       await wrappers.ready
@@ -53,7 +57,15 @@ export function loadSodium(): Promise<boolean> {
     })
     // Cannot load here (no WebAssembly, no module): tweetnacl serves for good.
     .catch(() => false)
+    .finally(() => {
+      loaded = true
+    })
   return loading
+}
+
+/** While libsodium is still loading on this thread, the promise that settles once it has. */
+export function sodiumLoading(): Promise<boolean> | null {
+  return loading && !loaded && !disabled ? loading : null
 }
 
 /**
