@@ -2,7 +2,9 @@
 // awaiting each send(). Compares omq (ioThreads 0 and 1) with zeromq.js in the same run.
 //
 //   node bench/push-pull-throughput.js [--runs 3] [--sizes 64,1024,65536,1048576] [--try-send]
-//                                      [--zero-copy] [--curve] [--transport tcp|ws]
+//                                      [--zero-copy] [--curve] [--transport tcp|ws] [--count N]
+//
+// --count: messages per measurement for every row (default: a count per size, see COUNTS).
 //
 // --transport ws: over ws:// (ZWS 2.0; zeromq.js 6.8 has ws, not wss).
 // --try-send: omq's senders call trySend() and await send() only when it returns false (no
@@ -118,7 +120,9 @@ async function main() {
   const rows = []
   for (const { size, curve: secure } of cases) {
     const counts = secure ? CURVE_COUNTS : COUNTS
-    const count = counts[size] ?? Math.max(500, Math.floor(200_000_000 / size / (secure ? 40 : 10)))
+    const count = values.count
+      ? Number(values.count)
+      : (counts[size] ?? Math.max(500, Math.floor(200_000_000 / size / (secure ? 40 : 10))))
     const rates = {}
     for (const lib of LIBS) rates[lib] = []
     // Interleave libraries run by run so that machine noise hits them alike. Each measurement

@@ -129,6 +129,7 @@ export class ZwsConnection {
     clearTimeout(this.#handshakeTimer)
     clearInterval(this.#pinger)
     clearTimeout(this.#heartbeatDeadline)
+    this.#cipher?.dispose()
     const ws = this.#ws
     if (!ws) return
     ws.onopen = ws.onmessage = ws.onclose = null
@@ -265,10 +266,10 @@ export class ZwsConnection {
   #sendFrame(flags: number, body: Uint8Array): void {
     let payload: Uint8Array
     if (this.#cipher) {
+      if (this.#state === CLOSED) return // the cipher's key is wiped
       // A MESSAGE travels as a data frame, as libzmq sends it; the flags go inside the box.
-      const sealed = this.#cipher.seal(flags, body)
-      payload = new Uint8Array(1 + sealed.byteLength)
-      payload.set(sealed, 1)
+      payload = new Uint8Array(1 + this.#cipher.overhead + body.byteLength)
+      this.#cipher.sealInto(flags, body, payload, 1)
     } else {
       payload = new Uint8Array(1 + body.byteLength)
       payload[0] = flags

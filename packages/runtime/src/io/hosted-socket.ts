@@ -11,6 +11,7 @@ import {
 } from "../ring/records.js"
 import { deadlineOf, untilDeadline } from "../util/deadline.js"
 import { type ConnectionClosed, type ConnectionHost, runConnection } from "./connection.js"
+import { prepareSecurity } from "./connection-security.js"
 import { encodeEvent, type HostEvent } from "./host-events.js"
 import {
   type ConnectionOptions,
@@ -139,6 +140,7 @@ export class HostedSocket implements InboxHandler {
   }
 
   async bind(endpoint: string, options: ConnectionOptions): Promise<string> {
+    prepareSecurity(options.security)
     try {
       if (isUdp(endpoint)) return await this.#udp.bind(endpoint, options)
       return await this.#listeners.bind(endpoint, listenerFor(endpoint, options), (carrier, ep) =>
@@ -169,6 +171,7 @@ export class HostedSocket implements InboxHandler {
 
   /** Starts a connect(); `pipeId` is the socket's pipe for it, or 0 with `immediate`. */
   #connect(endpoint: string, options: ConnectionOptions, pipeId: number): void {
+    prepareSecurity(options.security)
     if (isUdp(endpoint)) {
       if (!this.#closing) this.#udp.connect(endpoint, options, pipeId)
       return

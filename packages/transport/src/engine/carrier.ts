@@ -7,6 +7,12 @@
 export interface FrameOutput {
   /** A frame whose body is here whole; `owned` bodies may be kept instead of copied. */
   frame(flags: number, body: Uint8Array, owned: boolean): void
+  /**
+   * Room for a whole frame of `size` body bytes, its header written: the caller fills the view
+   * returned before its next call here (CURVE seals into it). Null when the output would rather
+   * keep a body of that size as it is (then frame() with an owned body).
+   */
+  frameRoom(flags: number, size: number): Uint8Array | null
   /** A frame header alone; `size` body bytes follow through bytes() / owned(). */
   header(flags: number, size: number): void
   /** Bytes (copied: the caller's memory may be reused). */

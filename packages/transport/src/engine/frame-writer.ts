@@ -21,6 +21,7 @@ export class FrameWriter {
   #heldCommands: Uint8Array[] = []
   /** Under CURVE, a frame begun with `header` is gathered here, then sealed whole. */
   #sealing: { body: Uint8Array; filled: number; more: boolean } | null = null
+  #dropped = false
 
   constructor(output: FrameOutput) {
     this.#output = output
@@ -84,8 +85,10 @@ export class FrameWriter {
     this.#output.bytes(frame)
   }
 
-  /** The connection is gone: a half-gathered frame goes with it. */
+  /** The connection is gone: a half-gathered frame goes with it, and the cipher's key. */
   drop(): void {
+    this.#dropped = true
+    this.#cipher?.dispose()
     this.#sealing = null
     this.#heldCommands = []
     this.#output.drop()
@@ -102,7 +105,13 @@ export class FrameWriter {
   }
 
   #sealed(flags: number, body: Uint8Array): void {
-    this.#output.frame(0, this.#cipher!.seal(flags, body), true)
+    // After drop() the cipher's key is wiped: what is still written goes nowhere.
+    if (this.#dropped) return
+    const cipher = this.#cipher!
+    // Sealed straight into the output's chunk when it would copy a frame that size anyway.
+    const room = this.#output.frameRoom(0, body.byteLength + cipher.overhead)
+    if (room) cipher.sealInto(flags, body, room, 0)
+    else this.#output.frame(0, cipher.seal(flags, body), true)
   }
 
   #gather(bytes: Uint8Array): void {

@@ -60,6 +60,16 @@ export class StreamOutput implements FrameOutput {
     this.#outLen += size
   }
 
+  /** Room for a frame's body in the chunk, for frames that frame() would copy (see FrameOutput). */
+  frameRoom(flags: number, size: number): Uint8Array | null {
+    if (size > COPY_LIMIT) return null
+    this.#reserve(this.#framing.headerSize(size) + size)
+    const at = this.#framing.writeHeader(this.#out, this.#outLen, flags, size)
+    this.#outLen = at + size
+    // A plain view: Buffer#subarray costs more than the header.
+    return new Uint8Array(this.#out.buffer, this.#out.byteOffset + at, size)
+  }
+
   header(flags: number, size: number): void {
     this.#reserve(this.#framing.headerSize(size))
     this.#outLen = this.#framing.writeHeader(this.#out, this.#outLen, flags, size)

@@ -13,6 +13,7 @@ import {
   parsePing,
   protocolError,
   socketTypesCompatible,
+  sodiumLoading,
   writeFrameHeader,
   type ZapAnswer,
 } from "../zmtp/mod.js"
@@ -22,6 +23,9 @@ import { FrameReader } from "./frame-reader.js"
 import { FrameWriter } from "./frame-writer.js"
 import { Heartbeat } from "./heartbeat.js"
 import { asZmqError, decodeAscii, localProperties, pingFrame } from "./zmtp-engine-support.js"
+
+/** How long a CURVE connection waits for libsodium at most (see #awaitSodium). */
+const SODIUM_WAIT_MS = 100
 
 enum State {
   Handshake,
@@ -61,6 +65,8 @@ export class ZmtpEngine implements Engine {
   #refusal: ZmqError | null = null
   /** Our writes wait for a drain: a PING is not answered meanwhile (see #onCommand). */
   #backedUp = false
+  /** Bytes read after a CURVE handshake while libsodium loads (see #progress); else null. */
+  #heldForSodium: Uint8Array[] | null = null
 
   constructor(carrier: Carrier, config: EngineConfig, handler: EngineHandler) {
     this.#carrier = carrier
@@ -201,6 +207,10 @@ export class ZmtpEngine implements Engine {
 
   #onData(chunk: Uint8Array, ephemeral: boolean): void {
     this.#heartbeat.heard()
+    if (this.#heldForSodium) {
+      this.#heldForSodium.push(ephemeral ? chunk.slice() : chunk)
+      return
+    }
     // No closure per chunk: this runs for every read.
     try {
       if (this.#state === State.Handshake && !this.#carrier.bare) {
@@ -260,9 +270,43 @@ export class ZmtpEngine implements Engine {
       return
     }
     if (progress.done) {
+      const loading = progress.done.cipher ? sodiumLoading() : null
+      if (loading) {
+        this.#awaitSodium(loading, progress.done, progress.rest)
+        return
+      }
       this.#onHandshake(progress.done)
       if (progress.rest && this.#state === State.Ready) this.#reader!.push(progress.rest)
     }
+  }
+
+  /**
+   * A CURVE handshake ended before libsodium had loaded on this thread (the first connection
+   * here): the connection is ready only once it has, at most SODIUM_WAIT_MS later, and reads
+   * meanwhile are held. Otherwise every message queued during the handshake, and all sent until
+   * the load got a turn of the event loop, was sealed by tweetnacl at a quarter of the speed:
+   * ~100 ms of a busy sender's start (BENCHMARKS.md, session 11). Costs the first connection's
+   * first message up to the load's remaining ~15 ms.
+   */
+  #awaitSodium(loading: Promise<boolean>, done: HandshakeResult, rest?: Uint8Array): void {
+    this.#heldForSodium = rest ? [rest] : []
+    this.#carrier.pause()
+    const go = (): void => {
+      clearTimeout(timer)
+      const held = this.#heldForSodium
+      this.#heldForSodium = null
+      if (!held || this.#state !== State.Handshake) return
+      this.#carrier.resume()
+      try {
+        this.#onHandshake(done)
+        for (const chunk of held)
+          if ((this.#state as State) === State.Ready) this.#reader!.push(chunk)
+      } catch (err) {
+        this.#fail(asZmqError(err))
+      }
+    }
+    const timer = setTimeout(go, SODIUM_WAIT_MS)
+    void loading.then(go)
   }
 
   #onHandshake(done: HandshakeResult): void {

@@ -1,6 +1,8 @@
 import { FRAMED_HEADER, open, openFramed, sealFramed } from "./curve-crypto.js"
 import { protocolError } from "./errors.js"
 import type { MessageCipher } from "./mechanism.js"
+import { openedMemory } from "./opened-memory.js"
+import { ResidentKey } from "./secretbox-backend.js"
 
 /**
  * What CURVE's two sides share (RFC 26): nonce building, the short-nonce counters, and the
@@ -75,6 +77,9 @@ export const CURVE_MESSAGE_OVERHEAD = HEADER + MAC + 1
  * frame (libzmq's choice), and either kind of outer frame is accepted.
  *
  * Short nonces must rise: a replayed or reordered MESSAGE is a protocol error.
+ *
+ * Once libsodium has loaded, the key and nonces live in its memory (ResidentKey) until
+ * dispose(); tweetnacl boxes with the same key until then. Used on the connection's thread.
  */
 export class CurveCipher implements MessageCipher {
   readonly overhead = CURVE_MESSAGE_OVERHEAD
@@ -84,8 +89,14 @@ export class CurveCipher implements MessageCipher {
   readonly #receiveNonce24: Uint8Array
   readonly #sendCounter: DataView
   readonly #receiveCounter: DataView
+  /** The counters' 8 bytes (views of the nonces), as they go on the wire. */
+  readonly #sendCounterBytes: Uint8Array
+  readonly #receiveCounterBytes: Uint8Array
   #sendNonce: bigint
   #peerNonce: bigint
+  /** The key in libsodium's memory: null until libsodium serves this thread. */
+  #resident: ResidentKey | null = null
+  #disposed = false
 
   constructor(key: Uint8Array, asServer: boolean, nextNonce: bigint, peerNonce: bigint) {
     this.#key = key
@@ -93,37 +104,75 @@ export class CurveCipher implements MessageCipher {
     this.#receiveNonce24 = shortNonce(asServer ? PREFIX.clientMessage : PREFIX.serverMessage, 0n)
     this.#sendCounter = new DataView(this.#sendNonce24.buffer)
     this.#receiveCounter = new DataView(this.#receiveNonce24.buffer)
+    this.#sendCounterBytes = this.#sendNonce24.subarray(16)
+    this.#receiveCounterBytes = this.#receiveNonce24.subarray(16)
     this.#sendNonce = nextNonce
     this.#peerNonce = peerNonce
   }
 
   seal(flags: number, body: Uint8Array): Uint8Array {
-    // The nonce buffer is reused: the primitives do not keep it.
-    this.#sendCounter.setBigUint64(16, this.#sendNonce++)
-    // NaCl's padded layout leaves 16 bytes in front: exactly the name and short nonce.
-    const out = sealFramed(this.#key, this.#sendNonce24, flags & FLAG_BITS, body)
-    out.set(MESSAGE_NAME)
-    out.set(this.#sendNonce24.subarray(16), MESSAGE_NAME.byteLength)
+    const out = new Uint8Array(CURVE_MESSAGE_OVERHEAD + body.byteLength)
+    this.sealInto(flags, body, out, 0)
     return out
   }
 
+  sealInto(flags: number, body: Uint8Array, target: Uint8Array, at: number): void {
+    if (this.#disposed) throw new Error("CURVE cipher used after its connection ended")
+    // The nonce buffer is reused: the primitives do not keep it.
+    this.#sendCounter.setBigUint64(16, this.#sendNonce++)
+    const resident = this.#residentKey()
+    if (!resident?.sealInto(this.#sendCounterBytes, flags & FLAG_BITS, body, target, at + HEADER)) {
+      // NaCl's padded layout leaves 16 bytes in front: exactly the name and short nonce.
+      const sealed = sealFramed(this.#key, this.#sendNonce24, flags & FLAG_BITS, body)
+      target.set(sealed.subarray(HEADER), at + HEADER)
+    }
+    target.set(MESSAGE_NAME, at)
+    target.set(this.#sendCounterBytes, at + MESSAGE_NAME.byteLength)
+  }
+
   open(message: Uint8Array): { flags: number; body: Uint8Array } {
+    if (this.#disposed) throw new Error("CURVE cipher used after its connection ended")
     if (message.byteLength < MESSAGE_NAME.byteLength || !startsWithName(message)) {
       throw protocolError("ERR_ZMTP_UNEXPECTED_COMMAND", "CURVE frame is not a MESSAGE")
     }
     if (message.byteLength < this.overhead) {
       throw protocolError("ERR_ZMTP_MALFORMED_COMMAND_MESSAGE", "CURVE MESSAGE too short")
     }
-    this.#receiveNonce24.set(message.subarray(MESSAGE_NAME.byteLength, HEADER), 16)
+    const nonce = this.#receiveNonce24
+    for (let i = 0; i < 8; i++) nonce[16 + i] = message[MESSAGE_NAME.byteLength + i]!
     const counter = this.#receiveCounter.getBigUint64(16)
     if (counter <= this.#peerNonce) {
       throw protocolError("ERR_ZMTP_INVALID_SEQUENCE", "CURVE MESSAGE nonce did not increase")
     }
+    const resident = this.#residentKey()
+    if (resident) {
+      const body = openedMemory(message.byteLength - this.overhead)
+      const first = resident.openInto(this.#receiveCounterBytes, message.subarray(HEADER), body)
+      if (first >= 0) {
+        this.#peerNonce = counter
+        return { flags: first & FLAG_BITS, body }
+      }
+      if (first === -1) throw protocolError("ERR_ZMTP_CRYPTOGRAPHIC", "MESSAGE box does not open")
+    }
     // The MESSAGE body is NaCl's padded layout as it stands (header where the padding goes).
-    const plain = openFramed(this.#key, this.#receiveNonce24, message)
+    const plain = openFramed(this.#key, nonce, message)
     if (!plain) throw protocolError("ERR_ZMTP_CRYPTOGRAPHIC", "MESSAGE box does not open")
     this.#peerNonce = counter
     return { flags: plain[0]! & FLAG_BITS, body: plain.subarray(1) }
+  }
+
+  /** The connection ended: the key is wiped, here and in libsodium's memory. */
+  dispose(): void {
+    this.#disposed = true
+    this.#resident?.release()
+    this.#key.fill(0)
+  }
+
+  /** Made the first time libsodium serves this thread (it loads after the first handshake). */
+  #residentKey(): ResidentKey | null {
+    if (this.#resident || this.#disposed) return this.#resident
+    this.#resident = ResidentKey.make(this.#key, this.#sendNonce24, this.#receiveNonce24)
+    return this.#resident
   }
 }
 

@@ -82,8 +82,9 @@ export function publicKeyOf(secretKey: Uint8Array): Uint8Array {
 
 // A peer public key of small order gives an all-zero X25519 result, so the box key would be
 // HSalsa20 of zeros, known to anyone. libsodium refuses such keys; tweetnacl does not, so we
-// compare with that constant (u = 0 is such a point). Made on first use: it costs a scalar
-// multiplication, and most processes never speak CURVE.
+// compare with that constant. Made on first use with HSalsa20 alone: box.before(0, 0) gives
+// the same bytes (X25519 of u = 0 is 0, tested) but its scalar multiplication, run cold on a
+// thread's first handshake, took ~12 ms here.
 let weakKey: Uint8Array | undefined
 
 /**
@@ -108,7 +109,10 @@ export function boxKey(theirPublic: Uint8Array, mySecret: Uint8Array): Uint8Arra
   } else {
     key = nacl.box.before(theirPublic, mySecret)
   }
-  weakKey ??= nacl.box.before(new Uint8Array(CURVE_KEY_SIZE), new Uint8Array(CURVE_KEY_SIZE))
+  if (!weakKey) {
+    weakKey = new Uint8Array(CURVE_KEY_SIZE)
+    lowlevel.crypto_core_hsalsa20(weakKey, ZERO16, new Uint8Array(CURVE_KEY_SIZE), SIGMA)
+  }
   // No early exit: the time taken must not depend on the key.
   let diff = 0
   for (let i = 0; i < CURVE_KEY_SIZE; i++) diff |= key[i]! ^ weakKey[i]!

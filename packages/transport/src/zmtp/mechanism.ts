@@ -40,8 +40,15 @@ export interface MessageCipher {
   readonly overhead: number
   /** Boxes one frame: `flags` carries MORE (bit 0) and COMMAND (bit 1). Returns the MESSAGE body. */
   seal(flags: number, body: Uint8Array): Uint8Array
-  /** Opens a MESSAGE body; the frame's flags and its plaintext (a view into new memory). */
+  /** As seal(), written into `target` from `at` (body + overhead bytes): no copy of its own. */
+  sealInto(flags: number, body: Uint8Array, target: Uint8Array, at: number): void
+  /**
+   * Opens a MESSAGE body; the frame's flags and its plaintext (a view of memory nobody else is
+   * given, which the caller may keep).
+   */
   open(message: Uint8Array): { flags: number; body: Uint8Array }
+  /** The connection ended: key material is wiped. Nothing is sealed or opened after. */
+  dispose(): void
 }
 
 /** A security handshake (NULL, PLAIN, CURVE), driven by the engine with command frames. */

@@ -77,7 +77,12 @@ export type {
 export { encodeMetadata, type Metadata, parseMetadata } from "./metadata.js"
 export { NullMechanism } from "./null-mechanism.js"
 export { type PlainClientOptions, PlainMechanism } from "./plain-mechanism.js"
-export { disableSodium, loadSodium, secretboxLibrary } from "./secretbox-backend.js"
+export {
+  disableSodium,
+  loadSodium,
+  secretboxLibrary,
+  sodiumLoading,
+} from "./secretbox-backend.js"
 export { mechanismFor, NULL_SECURITY, type Security } from "./security.js"
 export { isSocketType, type SocketType, socketTypesCompatible } from "./socket-type.js"
 export { z85Decode, z85Encode } from "./z85.js"

@@ -35,6 +35,8 @@ interface SodiumModule {
 
 let sodium: SodiumModule | null = null
 let loading: Promise<boolean> | null = null
+/** Whether `loading` has settled (libsodium ready, or not loadable here). */
+let loaded = false
 let disabled = false
 
 /**
@@ -43,7 +45,9 @@ let disabled = false
  */
 export function loadSodium(): Promise<boolean> {
   if (disabled) return Promise.resolve(false)
-  loading ??= import("libsodium-wrappers")
+  if (loading) return loading
+  loaded = false
+  loading = import("libsodium-wrappers")
     .then(async (module) => {
       const wrappers = module.default as unknown as { ready: Promise<void>; libsodium?: unknown }
       await wrappers.ready
@@ -53,7 +57,15 @@ export function loadSodium(): Promise<boolean> {
     })
     // Cannot load here (no WebAssembly, no module): tweetnacl serves for good.
     .catch(() => false)
+    .finally(() => {
+      loaded = true
+    })
   return loading
+}
+
+/** While libsodium is still loading on this thread, the promise that settles once it has. */
+export function sodiumLoading(): Promise<boolean> | null {
+  return loading && !loaded && !disabled ? loading : null
 }
 
 /**
@@ -71,9 +83,10 @@ export function secretboxLibrary(): "libsodium" | "tweetnacl" {
   return sodium ? "libsodium" : "tweetnacl"
 }
 
-// One scratch area in libsodium's memory: key (32), nonce (24), then input and output. Kept up
-// to KEEP_BYTES; a larger message gets an area of its own, freed after the call. Owned by this
-// thread, used by one call at a time; the key is wiped after each call.
+// One scratch area in libsodium's memory, for the boxes of the handshake: key (32), nonce (24),
+// then input and output; MESSAGE boxes use its data part only (their key is a ResidentKey).
+// Kept up to KEEP_BYTES; a larger box gets an area of its own, freed after the call. Owned by
+// this thread, used by one call at a time; the key is wiped after each call.
 const KEY_AT = 0
 const NONCE_AT = 32
 const DATA_AT = 56
@@ -162,4 +175,122 @@ export function sodiumOpen(
   const opened = status === 0 ? heap.slice(plain, plain + length) : "fail"
   doneWith(lib, at, bytes)
   return opened
+}
+
+/** MAC bytes in front of a box's ciphertext. */
+const MAC = 16
+/** Where a ResidentKey keeps its key and its two nonces (see the class). */
+const RESIDENT_SEND = 32
+const RESIDENT_RECEIVE = 56
+const RESIDENT_BYTES = 80
+
+/**
+ * One connection's MESSAGE box key and its two nonces, kept in libsodium's memory for the
+ * connection's life: a box then copies in its 8-byte counter, not 56 bytes of key and nonce
+ * plus a wipe. Made, used and released on the connection's thread; release() wipes it.
+ *
+ *   at + 0    key (32)
+ *   at + 32   send nonce (24): 16-byte prefix, 8-byte counter
+ *   at + 56   receive nonce (24): 16-byte prefix, 8-byte counter
+ *
+ * Boxes are sealed and opened in place in the thread's scratch area: libsodium allows the
+ * plaintext to lie where the ciphertext goes (16 bytes past the MAC).
+ */
+export class ResidentKey {
+  readonly #lib: SodiumModule
+  #at: number
+
+  private constructor(lib: SodiumModule, at: number) {
+    this.#lib = lib
+    this.#at = at
+  }
+
+  /** The key and nonce prefixes placed; null while libsodium is not ready (or out of memory). */
+  static make(
+    key: Uint8Array,
+    sendNonce: Uint8Array,
+    receiveNonce: Uint8Array,
+  ): ResidentKey | null {
+    const lib = sodium
+    if (!lib) return null
+    const at = lib._malloc(RESIDENT_BYTES)
+    if (!at) return null
+    const heap = lib.HEAPU8
+    heap.set(key, at)
+    heap.set(sendNonce, at + RESIDENT_SEND)
+    heap.set(receiveNonce, at + RESIDENT_RECEIVE)
+    return new ResidentKey(lib, at)
+  }
+
+  /**
+   * Seals `flags` then `body` under the send nonce whose counter is `counter` (8 bytes), writing
+   * MAC + ciphertext (17 + body bytes) into `target` from `targetAt`. False when it cannot
+   * (libsodium turned off, released, no scratch memory): the caller seals another way.
+   */
+  sealInto(
+    counter: Uint8Array,
+    flags: number,
+    body: Uint8Array,
+    target: Uint8Array,
+    targetAt: number,
+  ): boolean {
+    const lib = this.#lib
+    if (lib !== sodium || !this.#at) return false
+    const length = 1 + body.byteLength
+    const bytes = MAC + length
+    const boxed = scratchFor(lib, bytes)
+    if (!boxed) return false
+    const heap = lib.HEAPU8 // read after any growth: growing detaches the old view
+    const key = this.#at
+    heap.set(counter, key + RESIDENT_SEND + 16)
+    heap[boxed + MAC] = flags
+    heap.set(body, boxed + MAC + 1)
+    lib._crypto_secretbox_easy(boxed, boxed + MAC, length, 0, key + RESIDENT_SEND, key)
+    target.set(heap.subarray(boxed, boxed + bytes), targetAt)
+    if (bytes > KEEP_BYTES) lib._free(boxed)
+    return true
+  }
+
+  /**
+   * Opens `box` (MAC + ciphertext) under the receive nonce whose counter is `counter`: copies
+   * the plaintext after its first byte into `target` (box − 17 bytes) and returns that first
+   * byte; -1 when the MAC does not verify (nothing copied), -2 when it cannot (as sealInto).
+   */
+  openInto(counter: Uint8Array, box: Uint8Array, target: Uint8Array): number {
+    const lib = this.#lib
+    if (lib !== sodium || !this.#at) return -2
+    const bytes = box.byteLength
+    if (bytes < MAC + 1) return -1
+    const boxed = scratchFor(lib, bytes)
+    if (!boxed) return -2
+    const heap = lib.HEAPU8
+    const key = this.#at
+    heap.set(counter, key + RESIDENT_RECEIVE + 16)
+    heap.set(box, boxed)
+    const plain = boxed + MAC
+    const status = lib._crypto_secretbox_open_easy(
+      plain,
+      boxed,
+      bytes,
+      0,
+      key + RESIDENT_RECEIVE,
+      key,
+    )
+    let first = -1
+    if (status === 0) {
+      first = heap[plain]!
+      target.set(heap.subarray(plain + 1, boxed + bytes))
+    }
+    if (bytes > KEEP_BYTES) lib._free(boxed)
+    return first
+  }
+
+  /** The connection ended: the key is wiped and its memory freed. Later calls do nothing. */
+  release(): void {
+    const at = this.#at
+    if (!at) return
+    this.#at = 0
+    this.#lib.HEAPU8.fill(0, at, at + RESIDENT_BYTES)
+    this.#lib._free(at)
+  }
 }
