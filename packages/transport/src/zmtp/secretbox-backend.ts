@@ -11,6 +11,8 @@
  * Module state is per thread (each worker has its own copy of this module).
  */
 
+import { copyBytes } from "./copy-bytes.js"
+
 /**
  * libsodium's Emscripten module, which libsodium-wrappers exports as `libsodium`. Boxes are
  * sealed in its memory directly: the wrapper functions allocate, check and copy four times per
@@ -244,7 +246,7 @@ export class ResidentKey {
     const key = this.#at
     heap.set(counter, key + RESIDENT_SEND + 16)
     heap[boxed + MAC] = flags
-    heap.set(body, boxed + MAC + 1)
+    copyBytes(heap, body, boxed + MAC + 1) // from a ring's shared memory on an IO thread
     lib._crypto_secretbox_easy(boxed, boxed + MAC, length, 0, key + RESIDENT_SEND, key)
     target.set(heap.subarray(boxed, boxed + bytes), targetAt)
     if (bytes > KEEP_BYTES) lib._free(boxed)
@@ -266,7 +268,7 @@ export class ResidentKey {
     const heap = lib.HEAPU8
     const key = this.#at
     heap.set(counter, key + RESIDENT_RECEIVE + 16)
-    heap.set(box, boxed)
+    copyBytes(heap, box, boxed)
     const plain = boxed + MAC
     const status = lib._crypto_secretbox_open_easy(
       plain,
