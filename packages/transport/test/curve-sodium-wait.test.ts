@@ -1,5 +1,5 @@
 // A CURVE connection whose handshake ends before libsodium has loaded on its thread becomes
-// ready only once it has (ZmtpEngine#awaitSodium): its first messages are then sealed by
+// ready only once it has (HandshakePhase#awaitSodium): its first messages are then sealed by
 // libsodium, not by tweetnacl. Its own file: nothing else may have loaded libsodium first.
 import { strict as assert } from "node:assert"
 import { once } from "node:events"

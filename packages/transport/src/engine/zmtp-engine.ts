@@ -1,19 +1,12 @@
 import { ZmqError } from "../errors.js"
 import {
-  BARE_ZWS,
   type Command,
   encodePong,
   frameHeaderSize,
-  Handshake,
-  type HandshakeProgress,
-  type HandshakeResult,
   MAX_GROUP,
   type MessageCipher,
-  mechanismFor,
   parsePing,
   protocolError,
-  socketTypesCompatible,
-  sodiumLoading,
   writeFrameHeader,
   type ZapAnswer,
 } from "../zmtp/mod.js"
@@ -21,11 +14,9 @@ import type { Carrier, FrameOutput } from "./carrier.js"
 import type { Engine, EngineConfig, EngineHandler, PeerInfo } from "./engine.js"
 import { FrameReader } from "./frame-reader.js"
 import { FrameWriter } from "./frame-writer.js"
+import { HandshakePhase } from "./handshake-phase.js"
 import { Heartbeat } from "./heartbeat.js"
-import { asZmqError, decodeAscii, localProperties, pingFrame } from "./zmtp-engine-support.js"
-
-/** How long a CURVE connection waits for libsodium at most (see #awaitSodium). */
-const SODIUM_WAIT_MS = 100
+import { asZmqError, bareZwsPeer, pingFrame } from "./zmtp-engine-support.js"
 
 enum State {
   Handshake,
@@ -35,8 +26,9 @@ enum State {
 
 /**
  * One ZMTP 3.x connection over a Carrier (a byte stream, or WebSocket messages): the handshake
- * (NULL, PLAIN or CURVE, see Handshake), then framing, PING/PONG and heartbeats (over ws, the
- * carrier's pings), and under CURVE a MESSAGE box per frame.
+ * (NULL, PLAIN or CURVE, driven by HandshakePhase; or bare ZWS2.0's routing ids), then framing,
+ * PING/PONG and heartbeats (over ws, the carrier's pings), and under CURVE a MESSAGE box per
+ * frame.
  *
  * Lives on one thread (an IO worker or the socket's own thread). Outgoing frames are gathered
  * and written once per `flush()`, so a burst of small messages costs one write. Incoming
@@ -49,24 +41,14 @@ export class ZmtpEngine implements Engine {
   readonly #handler: EngineHandler
   readonly #output: FrameOutput
   readonly #writer: FrameWriter
-  readonly #handshake: Handshake
+  readonly #handshake: HandshakePhase
   readonly #heartbeat: Heartbeat
   #reader: FrameReader | null = null
   #state = State.Handshake
   #timer: ReturnType<typeof setTimeout> | undefined
   #peerMinor = 1
-  /** The ZAP handler's answer, kept for the peer's properties. */
-  #zap: ZapAnswer | null = null
-  /** Reading paused until the ZAP handler answers (not when it answered at once). */
-  #zapPaused = false
-  /** Between asking ZAP and its answer. */
-  #zapAsked = false
-  /** The handshake was refused: the connection closes with this once the ERROR is out. */
-  #refusal: ZmqError | null = null
   /** Our writes wait for a drain: a PING is not answered meanwhile (see #onCommand). */
   #backedUp = false
-  /** Bytes read after a CURVE handshake while libsodium loads (see #progress); else null. */
-  #heldForSodium: Uint8Array[] | null = null
 
   constructor(carrier: Carrier, config: EngineConfig, handler: EngineHandler) {
     this.#carrier = carrier
@@ -74,8 +56,14 @@ export class ZmtpEngine implements Engine {
     this.#handler = handler
     this.#output = carrier.output
     this.#writer = new FrameWriter(this.#output)
-    this.#handshake = new Handshake(mechanismFor(config.security, localProperties(config)), {
-      greeting: carrier.greeting,
+    this.#handshake = new HandshakePhase(carrier, config, {
+      flush: () => this.flush(),
+      authenticate: (query) => handler.authenticate(query),
+      ready: (peer, cipher) => this.#onHandshake(peer, cipher),
+      read: (chunk) => {
+        if (this.#state === State.Ready) this.#reader!.push(chunk)
+      },
+      fail: (error) => this.#fail(error),
     })
     const carrierPing = carrier.ping
     this.#heartbeat = new Heartbeat(config.heartbeat, {
@@ -110,13 +98,8 @@ export class ZmtpEngine implements Engine {
       )
     }
     if (carrier.bare) this.#beginBare()
-    else if (carrier.greeting) {
-      this.#output.bytes(this.#handshake.start())
-      this.#output.flush()
-      this.#handshake.prepare()
-    } else {
-      this.#progress(this.#handshake.begin())
-    }
+    else if (carrier.greeting) this.#handshake.greet()
+    else this.#handshake.begin()
   }
 
   get ready(): boolean {
@@ -179,18 +162,7 @@ export class ZmtpEngine implements Engine {
 
   /** The ZAP handler's answer to `handler.authenticate` (null: no handler is bound). */
   zapAnswer(answer: ZapAnswer | null): void {
-    if (this.#state !== State.Handshake) return
-    this.#zap = answer
-    this.#zapAsked = false
-    if (this.#zapPaused) {
-      this.#zapPaused = false
-      this.#carrier.resume()
-    }
-    try {
-      this.#progress(this.#handshake.zapAnswer(answer))
-    } catch (err) {
-      this.#fail(asZmqError(err))
-    }
+    if (this.#state === State.Handshake) this.#handshake.zapAnswer(answer)
   }
 
   /** Flushes and ends the stream gracefully; resolves once it has closed. */
@@ -207,15 +179,10 @@ export class ZmtpEngine implements Engine {
 
   #onData(chunk: Uint8Array, ephemeral: boolean): void {
     this.#heartbeat.heard()
-    if (this.#heldForSodium) {
-      this.#heldForSodium.push(ephemeral ? chunk.slice() : chunk)
-      return
-    }
     // No closure per chunk: this runs for every read.
     try {
       if (this.#state === State.Handshake && !this.#carrier.bare) {
-        // The handshake may keep views of what it read (property values, the rest after it).
-        this.#progress(this.#handshake.push(ephemeral ? new Uint8Array(chunk) : chunk))
+        this.#handshake.push(chunk, ephemeral)
       } else this.#reader?.push(chunk, ephemeral)
     } catch (err) {
       this.#fail(asZmqError(err))
@@ -248,92 +215,12 @@ export class ZmtpEngine implements Engine {
     }
   }
 
-  #progress(progress: HandshakeProgress): void {
-    for (const frame of progress.send) this.#output.bytes(frame)
-    this.flush()
-    if (!progress.failure && !progress.zap && !progress.done) this.#handshake.prepare()
-    if (progress.failure) {
-      // The ERROR command goes out before the connection closes.
-      const error = asZmqError(progress.failure)
-      this.#refusal = error
-      this.#carrier.pause()
-      this.#carrier.end(() => this.#fail(error))
-      return
-    }
-    if (progress.zap) {
-      this.#zapAsked = true
-      this.#handler.authenticate(progress.zap) // may answer before it returns (no handler)
-      if (this.#zapAsked) {
-        this.#zapPaused = true
-        this.#carrier.pause() // nothing more is read until the handler answers
-      }
-      return
-    }
-    if (progress.done) {
-      const loading = progress.done.cipher ? sodiumLoading() : null
-      if (loading) {
-        this.#awaitSodium(loading, progress.done, progress.rest)
-        return
-      }
-      this.#onHandshake(progress.done)
-      if (progress.rest && this.#state === State.Ready) this.#reader!.push(progress.rest)
-    }
-  }
-
-  /**
-   * A CURVE handshake ended before libsodium had loaded on this thread (the first connection
-   * here): the connection is ready only once it has, at most SODIUM_WAIT_MS later, and reads
-   * meanwhile are held. Otherwise every message queued during the handshake, and all sent until
-   * the load got a turn of the event loop, was sealed by tweetnacl at a quarter of the speed:
-   * ~100 ms of a busy sender's start (BENCHMARKS.md, session 11). Costs the first connection's
-   * first message up to the load's remaining ~15 ms.
-   */
-  #awaitSodium(loading: Promise<boolean>, done: HandshakeResult, rest?: Uint8Array): void {
-    this.#heldForSodium = rest ? [rest] : []
-    this.#carrier.pause()
-    const go = (): void => {
-      clearTimeout(timer)
-      const held = this.#heldForSodium
-      this.#heldForSodium = null
-      if (!held || this.#state !== State.Handshake) return
-      this.#carrier.resume()
-      try {
-        this.#onHandshake(done)
-        for (const chunk of held)
-          if ((this.#state as State) === State.Ready) this.#reader!.push(chunk)
-      } catch (err) {
-        this.#fail(asZmqError(err))
-      }
-    }
-    const timer = setTimeout(go, SODIUM_WAIT_MS)
-    void loading.then(go)
-  }
-
-  #onHandshake(done: HandshakeResult): void {
-    const peer = done.peer
-    const type = decodeAscii(peer.get("socket-type"))
-    if (!socketTypesCompatible(this.#config.socketType, type)) {
-      throw new ZmqError(
-        "EPROTO",
-        `socket type ${type || "(none)"} cannot talk to ${this.#config.socketType}`,
-        undefined,
-        "ERR_ZMTP_INVALID_METADATA",
-      )
-    }
-    const identity = peer.get("identity")
-    if (identity && identity.byteLength > 255) {
-      throw new ZmqError("EPROTO", `peer identity of ${identity.byteLength} bytes exceeds 255`)
-    }
-    this.#peerMinor = done.peerMinor
-    this.#writer.seal(done.cipher)
-    this.#reader = this.#readerFor(done.cipher)
-    this.#becomeReady({
-      socketType: type,
-      routingId: identity ?? new Uint8Array(0),
-      minor: done.peerMinor,
-      metadata: peer,
-      zap: this.#zap,
-    })
+  /** The mechanism handshake is done and the peer passed: messages may travel. */
+  #onHandshake(peer: PeerInfo, cipher: MessageCipher | null): void {
+    this.#peerMinor = peer.minor
+    this.#writer.seal(cipher)
+    this.#reader = this.#readerFor(cipher)
+    this.#becomeReady(peer)
   }
 
   /**
@@ -345,16 +232,6 @@ export class ZmtpEngine implements Engine {
     this.writeFrame(this.#config.routingId ?? new Uint8Array(0), false, false)
     this.flush()
     this.#reader = this.#readerFor(null)
-  }
-
-  #onBareRoutingId(frames: Uint8Array[]): void {
-    const id = frames[0]!
-    if (frames.length > 1 || id.byteLength > 255) {
-      throw new ZmqError("EPROTO", "bare ZWS2.0: the first message must be a routing id")
-    }
-    // No type is told: the subprotocol's name stands for it (an empty one means "no handshake").
-    const peer = { socketType: BARE_ZWS, routingId: id, minor: 0, metadata: new Map(), zap: null }
-    this.#becomeReady(peer)
   }
 
   #becomeReady(peer: PeerInfo): void {
@@ -374,7 +251,7 @@ export class ZmtpEngine implements Engine {
       {
         message: (frames) => {
           if (ready()) handler.message(frames)
-          else if (this.#state === State.Handshake) this.#onBareRoutingId(frames)
+          else if (this.#state === State.Handshake) this.#becomeReady(bareZwsPeer(frames))
         },
         frameStart: (size, more) => {
           if (ready()) handler.frameStart(size, more)
@@ -437,10 +314,11 @@ export class ZmtpEngine implements Engine {
   #finish(error: ZmqError | null): void {
     if (this.#state === State.Closed) return
     const handshaken = this.#state === State.Ready
-    error ??= this.#refusal
+    error ??= this.#handshake.refusal
     this.#state = State.Closed
     clearTimeout(this.#timer)
     this.#heartbeat.stop()
+    this.#handshake.drop()
     this.#reader?.drop()
     this.#writer.drop()
     this.#handler.closed(error, handshaken)
