@@ -1,12 +1,7 @@
 import { ZmqError } from "../errors.js"
 import {
-  type Command,
-  encodePong,
   frameHeaderSize,
-  MAX_GROUP,
   type MessageCipher,
-  parsePing,
-  protocolError,
   writeFrameHeader,
   type ZapAnswer,
 } from "../zmtp/mod.js"
@@ -16,6 +11,7 @@ import { FrameReader } from "./frame-reader.js"
 import { FrameWriter } from "./frame-writer.js"
 import { HandshakePhase } from "./handshake-phase.js"
 import { Heartbeat } from "./heartbeat.js"
+import { PeerCommands } from "./peer-commands.js"
 import { asZmqError, bareZwsPeer, pingFrame } from "./zmtp-engine-support.js"
 
 enum State {
@@ -43,11 +39,12 @@ export class ZmtpEngine implements Engine {
   readonly #writer: FrameWriter
   readonly #handshake: HandshakePhase
   readonly #heartbeat: Heartbeat
+  readonly #commands: PeerCommands
   #reader: FrameReader | null = null
   #state = State.Handshake
   #timer: ReturnType<typeof setTimeout> | undefined
   #peerMinor = 1
-  /** Our writes wait for a drain: a PING is not answered meanwhile (see #onCommand). */
+  /** Our writes wait for a drain: a PING is not answered meanwhile (see PeerCommands). */
   #backedUp = false
 
   constructor(carrier: Carrier, config: EngineConfig, handler: EngineHandler) {
@@ -76,6 +73,7 @@ export class ZmtpEngine implements Engine {
       // Not a protocol error: as in libzmq, a connecter dials again after a heartbeat timeout.
       expire: (reason) => this.#fail(new ZmqError("EAGAIN", reason)),
     })
+    this.#commands = new PeerCommands(this, this.#heartbeat, handler)
     carrier.start({
       data: (bytes, ephemeral) => this.#onData(bytes, ephemeral),
       readTarget: () => (this.#state === State.Ready ? this.#reader!.readTarget() : null),
@@ -261,48 +259,12 @@ export class ZmtpEngine implements Engine {
         frameData: (piece) => ready() && handler.frameData(piece),
         frameTarget: () => (ready() ? handler.frameTarget() : null),
         frameFilled: (count) => ready() && handler.frameFilled(count),
-        command: (command) => ready() && this.#onCommand(command),
+        command: (command) => ready() && this.#commands.handle(command, this.#backedUp),
       },
       cipher,
       this.#config.maxMessageSize,
       this.#config.streamFrom,
     )
-  }
-
-  #onCommand(command: Command): void {
-    switch (command.name) {
-      case "PING": {
-        const ping = parsePing(command.data)
-        this.#heartbeat.pinged(ping.ttl)
-        // A peer that PINGs without reading would make us hold every PONG: none while our
-        // writes are backed up (the PING still showed the peer alive).
-        if (this.#backedUp) return
-        this.writeEncoded(encodePong(ping.context))
-        this.flush()
-        return
-      }
-      case "SUBSCRIBE":
-      case "CANCEL":
-        this.#handler.subscription(command.data, command.name === "SUBSCRIBE")
-        return
-      // A DISH's JOIN and LEAVE reach its RADIO as (un)subscriptions to one exact group.
-      case "JOIN":
-      case "LEAVE":
-        if (command.data.byteLength > MAX_GROUP) {
-          // libzmq's RADIO aborts on these (ZMTP-NOTES); here only the sender goes.
-          throw protocolError(
-            "ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED",
-            `${command.name} group of ${command.data.byteLength} bytes (at most ${MAX_GROUP})`,
-          )
-        }
-        this.#handler.subscription(command.data, command.name === "JOIN")
-        return
-      case "ERROR":
-        throw new ZmqError("EPROTO", "peer sent ERROR")
-      default:
-        // PONG and commands this version does not know are ignored, as libzmq does.
-        return
-    }
   }
 
   #fail(error: ZmqError): void {
