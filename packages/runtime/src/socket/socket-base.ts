@@ -5,9 +5,10 @@ import { TRANSFER_FROM } from "../ring/lane.js"
 import { takeLent } from "../ring/lent-frames.js"
 import { Queue } from "../util/queue.js"
 import { ThreadHold } from "../util/thread-hold.js"
-import { badSocket, EndpointSocket } from "./endpoint-socket.js"
+import { EndpointSocket } from "./endpoint-socket.js"
 import { type Message, toFrames } from "./message.js"
 import { MessageProperties, pipeProperties } from "./message-properties.js"
+import { badSocket } from "./registered-socket.js"
 import { ResolveBudget } from "./resolve-budget.js"
 import type { ThreadLinkShared } from "./shared/link-end.js"
 import type { SharedSocketHandle } from "./shared/shared-handle.js"
@@ -15,8 +16,8 @@ import { checkThreadSafe } from "./shared/thread-safe.js"
 import { socketClosedForThreads, ThreadShares } from "./shared/thread-shares.js"
 import { WaitingCalls } from "./waiting-calls.js"
 
-export { type SocketConstructorOptions, socketEvents } from "./endpoint-socket.js"
 export type { Message, MessageLike } from "./message.js"
+export { type SocketConstructorOptions, socketEvents } from "./registered-socket.js"
 
 /** Told when a socket's readiness may have changed (a Poller; see poller.ts). */
 export interface ReadinessWatcher {
