@@ -59,7 +59,7 @@ export class Observer {
   /** Told whether someone waits for events (a receive() or a listener): it holds the thread. */
   readonly #waiting: (waiting: boolean) => void
 
-  /** @param waiting told whenever that changes (see SocketBase: it holds the thread then). */
+  /** @param waiting told whenever that changes (see RegisteredSocket: it holds the thread then). */
   constructor(waiting: (waiting: boolean) => void = () => {}) {
     this.#waiting = waiting
   }

@@ -1,5 +1,5 @@
 import { ZmqError } from "@omq/transport"
-import type { ReadinessWatcher } from "./socket/socket-base.js"
+import type { ReadinessWatcher } from "./socket/waiting-socket.js"
 
 /** What a Poller needs of a socket: omq's sockets all have it. */
 export interface PollableSocket {

@@ -60,7 +60,7 @@ export function runConnection(
   options: ConnectionOptions,
   onClosed: ConnectionClosed,
 ): Engine {
-  // The socket holds its thread while it has work (SocketBase); the connection never does.
+  // The socket holds its thread while it has work (WaitingSocket); the connection never does.
   carrier.unref()
   let peer: HostedPeer | null = typeof pipe === "function" ? null : pipe
   /** A frame of TRANSFER_FROM bytes or more being gathered from this connection. */

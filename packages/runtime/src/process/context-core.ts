@@ -161,7 +161,7 @@ export class ContextCore {
     }
     const id = this.state.nextSocketId()
     this.#sockets.set(id, socket)
-    // Open, not held: a socket holds its thread only while it has work (see SocketBase).
+    // Open, not held: a socket holds its thread only while it has work (see WaitingSocket).
     if (!this.#mailbox) this.#openMailbox()
     return id
   }

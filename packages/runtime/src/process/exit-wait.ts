@@ -10,7 +10,7 @@ import { ContextCore } from "./context-core.js"
  * new sockets linger 0), is closed with its linger, and its close holds the thread as any
  * close does until they are delivered or the linger has run out. A socket with nothing queued
  * is left as it is, so an idle process exits at once, as before. Messages on their way to a
- * connected peer already hold the thread (see SocketBase); `beforeExit` does not come until
+ * connected peer already hold the thread (see WaitingSocket); `beforeExit` does not come until
  * they have gone. Not on process.exit() or a signal: Node runs no more JavaScript then.
  *
  * Each thread that loads omq listens for its own `beforeExit`, and walks its own contexts.

@@ -26,7 +26,7 @@ import { BroadcastChannel } from "node:worker_threads"
  *
  * Each end is owned by the thread that opened it. An open end would keep its thread's event
  * loop alive; every user unrefs it, since a socket holds its thread while it has work (see
- * SocketBase) and an IO worker lives until its context ends.
+ * WaitingSocket) and an IO worker lives until its context ends.
  */
 export class Lane {
   readonly name: string

@@ -86,7 +86,7 @@ export class HostChannel implements PipeLink, InboxHandler {
       const toHost = newRing()
       const toSocket = newRing()
       this.#lane = new Lane(newLaneName(), true) // opened at the first large frame (lane.ts)
-      this.#lane.unref() // the socket holds its thread while it has work (SocketBase), not its lane
+      this.#lane.unref() // the socket holds its thread while it has work (WaitingSocket), not its lane
       this.#outbox = new Outbox(toHost, this.#lane, true, pool)
       const inbox = new Inbox(toSocket, this.#lane, this, pool, true)
       inbox.onEnded = this.#endHost // the host closes the rings when it is done with the socket

@@ -166,7 +166,7 @@ export class RingPipe implements InprocPipe, InboxHandler {
     this.peer = peer
     this.remoteThread = remoteThread
     this.#lane = new Lane(lane)
-    this.#lane.unref() // the socket holds its thread while it has work (SocketBase)
+    this.#lane.unref() // the socket holds its thread while it has work (WaitingSocket)
     this.#outbox = new Outbox(out, this.#lane, true, pool, true)
     this.#outbox.onBacklogDrained = () => owner.pipesDrained()
     // Records waiting for room in the ring live in this thread's memory: hold it meanwhile.

@@ -25,7 +25,9 @@ export abstract class SocketOptionAccessors {
 
   /**
    * Applies constructor options. An unknown name, or a read-only one, is a TypeError worded as
-   * zeromq.js's (whose sockets are sealed objects the options are assigned to).
+   * zeromq.js's (whose sockets are sealed objects the options are assigned to). optionSet is
+   * not told: the socket has no endpoints yet, and the constructor runs before the fields of
+   * the layers above exist (EndpointSocket's, which its optionSet reads).
    */
   protected applyOptions(options: { [K in keyof SocketOptions]?: unknown }): void {
     for (const [name, value] of Object.entries(options)) {
@@ -34,17 +36,24 @@ export abstract class SocketOptionAccessors {
       if (!isSocketOption(name)) {
         throw new TypeError(`Cannot add property ${name}, object is not extensible`)
       }
-      this.setOption(name, value)
+      this.#store(name, value)
     }
   }
 
   protected setOption<K extends keyof SocketOptions>(name: K, value: unknown): void {
-    this.options[name] = checkOption(name, value)
-    this.mechanism = mechanismAfter(name, value, this.mechanism)
+    this.#store(name, value)
     this.optionSet(name)
   }
 
-  /** Told after an option changed (EndpointSocket warns when it applies only to later endpoints). */
+  #store<K extends keyof SocketOptions>(name: K, value: unknown): void {
+    this.options[name] = checkOption(name, value)
+    this.mechanism = mechanismAfter(name, value, this.mechanism)
+  }
+
+  /**
+   * Told after an option changed (EndpointSocket warns when it applies only to later endpoints,
+   * RegisteredSocket gives inproc pipes a new SNDHWM).
+   */
   protected optionSet(_name: keyof SocketOptions): void {}
 
   // ---- zeromq.js's numbered accessors: options by libzmq's number (see numbered-options.ts) ----

@@ -11,7 +11,8 @@ const FIRST_SOCKET_PIPE = 0x80000000
 /**
  * A socket's pipes: the peer table, what the carriers report (PipeOwner), and the helpers a
  * socket type routes with (write, consumed, enqueue, ...). The socket type's x* hooks are
- * called from here. SocketBase adds the endpoints and the application's calls on top.
+ * called from here. The layers above add the socket's place in its context (RegisteredSocket),
+ * its endpoints (EndpointSocket) and the application's calls (WaitingSocket, SocketBase).
  *
  * Lives on the socket's thread.
  */
@@ -24,7 +25,7 @@ export abstract class PipedSocket extends SocketOptionAccessors implements PipeO
   #nextPipe = 0
   /**
    * Messages written to network peers whose connection is up, and not yet handed to the kernel:
-   * what keeps the socket's thread alive after the application is done (see SocketBase).
+   * what keeps the socket's thread alive after the application is done (see WaitingSocket).
    * Messages for a peer not (yet, or no longer) connected do not count: at exit the process
    * waits for those up to the socket's linger (process/exit-wait.ts).
    */

@@ -188,7 +188,7 @@ export class ThreadSocket extends LinkEnd implements ContextSocket {
 
   /**
    * Holds this thread alive while a call waits here or a send has not been answered (its
-   * message is still on its way to the socket's thread), as a socket does (see SocketBase).
+   * message is still on its way to the socket's thread), as a socket does (see WaitingSocket).
    */
   #updateHold(): void {
     this.#hold.set(
