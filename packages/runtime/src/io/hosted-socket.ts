@@ -1,38 +1,22 @@
 import { type Carrier, Connecter, type Engine, type PeerInfo } from "@omq/transport"
 import type { Lane } from "../ring/lane.js"
-import type { ControlFrames, InboxHandler, RecordSink, RecordSource } from "../ring/record-link.js"
-import {
-  lengthAt,
-  PEER_CONNECTED,
-  RECORD_HEADER,
-  RecordKind,
-  readFrames,
-  SUBSCRIBE,
-} from "../ring/records.js"
+import type { RecordSink, RecordSource } from "../ring/record-link.js"
+import { PEER_CONNECTED, RecordKind } from "../ring/records.js"
 import { deadlineOf, untilDeadline } from "../util/deadline.js"
 import { type ConnectionClosed, type ConnectionHost, runConnection } from "./connection.js"
 import { prepareSecurity } from "./connection-security.js"
 import { encodeEvent, type HostEvent } from "./host-events.js"
-import {
-  type ConnectionOptions,
-  decodeOptions,
-  encodePeerUp,
-  type SocketAttachment,
-} from "./host-protocol.js"
+import { type ConnectionOptions, encodePeerUp, type SocketAttachment } from "./host-protocol.js"
 import { type OwedMemory, openHostSide } from "./host-side.js"
 import { HostZap } from "./host-zap.js"
 import { HostedListeners } from "./hosted-listeners.js"
 import { HostedPeer } from "./hosted-peer.js"
 import type { LargeFramesOut, ToParent } from "./large-frames-out.js"
-import { OutgoingStream } from "./outgoing-stream.js"
 import { peerProperties } from "./peer-properties.js"
-import type { PooledCopies } from "./pooled-copies.js"
-import { writeSubscription } from "./subscription-wire.js"
+import { SocketRecordHandler } from "./socket-record-handler.js"
 import { dialerFor, listenerFor } from "./transports.js"
 import { UdpPipes } from "./udp-pipes.js"
 import { WrittenPeers } from "./written-peers.js"
-
-const decoder = new TextDecoder()
 
 interface Connect {
   connecter: Connecter
@@ -43,17 +27,15 @@ interface Connect {
 }
 
 /**
- * The host-side half of one socket: its listeners, connecters, ZMTP engines, and both ring
- * directions. Lives on the host's thread (an IO worker, or the socket's own thread when the
- * context has no IO threads).
+ * The host-side half of one socket: its listeners, connecters, ZMTP engines, the records its
+ * socket sends (SocketRecordHandler), and its end of life. Lives on the host's thread (an IO
+ * worker, or the socket's own thread when the context has no IO threads).
  */
-export class HostedSocket implements InboxHandler {
+export class HostedSocket {
   readonly #att: SocketAttachment
   /** Null in-thread (see HostSide). */
   readonly #largeFrames: LargeFramesOut | null
   readonly #lane: Lane | null
-  /** In-thread only: how the socket's messages are taken (see onFrames). */
-  readonly #copies: PooledCopies | null
   readonly #owed: OwedMemory
   readonly #inbox: RecordSource
   readonly #outbox: RecordSink
@@ -86,12 +68,6 @@ export class HostedSocket implements InboxHandler {
   )
   #nextPeer = 1
   readonly #zap: HostZap
-  /** The large message now arriving from the socket, frame by frame. */
-  readonly #stream = new OutgoingStream({
-    peer: (id) => this.#peers.get(id),
-    touched: (peer) => this.#written.add(peer),
-    giveBack: (buffer) => this.#giveBack(buffer),
-  })
   #closing = false
   #resolveFinished!: () => void
   readonly #finished = new Promise<void>((resolve) => {
@@ -117,14 +93,26 @@ export class HostedSocket implements InboxHandler {
   ) {
     this.#att = att
     this.#onGone = onGone
-    const side = openHostSide(att, toParent, this)
+    const side = openHostSide(att, toParent)
     this.#outbox = side.toSocket
-    this.#inbox = side.fromSocket
     this.#lane = side.lane
     this.#largeFrames = side.largeFrames
-    this.#copies = side.copies
     this.#owed = side.owed
     this.#zap = new HostZap(this.#outbox, zapHandlerBound)
+    const records = new SocketRecordHandler({
+      type: att.type,
+      peers: this.#peers,
+      written: this.#written,
+      toSocket: this.#outbox,
+      copies: side.copies,
+      owed: side.owed,
+      giveBack: this.#giveBackFn,
+      zap: this.#zap,
+      close: (linger) => void this.#close(linger),
+      connect: (endpoint, options, pipeId) => this.#connect(endpoint, options, pipeId),
+      disconnect: (endpoint) => this.#disconnect(endpoint),
+    })
+    this.#inbox = side.readFromSocket(records)
     this.#inbox.start()
   }
 
@@ -270,110 +258,16 @@ export class HostedSocket implements InboxHandler {
     this.#resolveFinished()
   }
 
-  // ---- InboxHandler: records from the socket -------------------------------------------------
-
-  onMessage(peerId: number, bytes: Uint8Array, view: DataView, at: number): void {
-    const peer = this.#peers.get(peerId)
-    if (!peer) return // the peer went away; libzmq drops its queued messages the same way
-    const engine = peer.engine
-    if (!engine || !peer.writable) {
-      peer.hold(readFrames(bytes, view, at), this.#giveBackFn)
-      return
-    }
-    const count = view.getUint32(at + 12, true)
-    let p = at + RECORD_HEADER
-    for (let i = 0; i < count; i++) {
-      p = lengthAt(p)
-      const len = view.getUint32(p, true)
-      engine.writeFrame(bytes.subarray(p + 4, p + 4 + len), i < count - 1, false)
-      p += 4 + len
-    }
-    peer.written++
-    this.#written.add(peer)
-  }
-
-  /** A whole message from a socket on this thread, inside its send() (see PooledCopies). */
-  onFrames(peerId: number, frames: Uint8Array[]): void {
-    const peer = this.#peers.get(peerId)
-    if (!peer) return
-    const engine = peer.engine
-    if (!engine || !peer.writable) {
-      peer.hold(this.#copies!.keep(frames), this.#giveBackFn)
-      return
-    }
-    this.#copies!.write(engine, frames, this.#giveBackFn)
-    peer.written++
-    this.#written.add(peer)
-  }
-
-  readonly #giveBackFn = (buffer: ArrayBufferLike): void => this.#giveBack(buffer)
-
-  onFrameStart(peerId: number, size: number, more: boolean): void {
-    this.#stream.frameStart(peerId, size, more)
-  }
-
-  onChunk(_peerId: number, bytes: Uint8Array, owned: boolean): void {
-    if (owned) this.#owed.owe(bytes.buffer)
-    this.#stream.chunk(bytes, owned)
-  }
-
   /** Returns a frame's memory to the socket's pool (and its send budget), if it is owed. */
   #giveBack(buffer: ArrayBufferLike): void {
     if (!this.#closing) this.#owed.giveBack(buffer)
   }
 
+  readonly #giveBackFn = (buffer: ArrayBufferLike): void => this.#giveBack(buffer)
+
   /** Gives back the lent memory of messages that will never be written. */
   #giveBackQueue(peer: HostedPeer): void {
     for (const frames of peer.queue) for (const f of frames) this.#giveBack(f.buffer)
-  }
-
-  onControl(
-    kind: RecordKind,
-    flags: number,
-    peerId: number,
-    count: number,
-    frames: ControlFrames,
-  ): void {
-    if (kind === RecordKind.Close) {
-      void this.#close(count | 0)
-      return
-    }
-    if (kind === RecordKind.ZapReply) {
-      this.#zap.answered(peerId, count, frames)
-      return
-    }
-    if (kind === RecordKind.Connect || kind === RecordKind.Disconnect) {
-      const [endpoint, options] = frames.read()
-      const text = decoder.decode(endpoint)
-      if (kind === RecordKind.Connect) this.#connect(text, decodeOptions(options!), peerId)
-      else this.#disconnect(text)
-      return
-    }
-    const peer = this.#peers.get(peerId)
-    if (!peer) return
-    if (kind === RecordKind.Credit) {
-      const held = peer.credited(count)
-      if (held) this.#outbox.pushMessage(peer.id, held)
-    } else if (kind === RecordKind.ClosePeer) {
-      peer.engine?.destroy()
-    } else if (kind === RecordKind.Command) {
-      this.#sendSubscription(peer, frames.read()[0]!, flags)
-    }
-  }
-
-  /**
-   * A SUB/XSUB (un)subscription for one peer: a SUBSCRIBE/CANCEL command toward ZMTP 3.1 peers,
-   * a data frame 0x01|topic or 0x00|topic toward 3.0 peers. A peer not connected gets it at its
-   * next handshake instead (the socket re-sends its subscriptions then).
-   */
-  #sendSubscription(peer: HostedPeer, topic: Uint8Array, flags: number): void {
-    if (!peer.engine?.ready) return
-    writeSubscription(peer.engine, topic, (flags & SUBSCRIBE) !== 0, this.#att.type === "DISH")
-    this.#written.add(peer)
-  }
-
-  onDrained(): void {
-    this.#written.flush()
   }
 
   // ---- connections ---------------------------------------------------------------------------
