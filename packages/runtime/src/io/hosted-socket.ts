@@ -1,18 +1,18 @@
-import { type Carrier, Connecter, type Engine, type PeerInfo } from "@omq/transport"
+import { type Carrier, Connecter, type Engine } from "@omq/transport"
 import type { Lane } from "../ring/lane.js"
 import type { RecordSink, RecordSource } from "../ring/record-link.js"
-import { PEER_CONNECTED, RecordKind } from "../ring/records.js"
+import { RecordKind } from "../ring/records.js"
 import { deadlineOf, untilDeadline } from "../util/deadline.js"
 import { type ConnectionClosed, type ConnectionHost, runConnection } from "./connection.js"
 import { prepareSecurity } from "./connection-security.js"
 import { encodeEvent, type HostEvent } from "./host-events.js"
-import { type ConnectionOptions, encodePeerUp, type SocketAttachment } from "./host-protocol.js"
+import type { ConnectionOptions, SocketAttachment } from "./host-protocol.js"
 import { type OwedMemory, openHostSide } from "./host-side.js"
 import { HostZap } from "./host-zap.js"
 import { HostedListeners } from "./hosted-listeners.js"
-import { HostedPeer } from "./hosted-peer.js"
+import type { HostedPeer } from "./hosted-peer.js"
+import { HostedPeers } from "./hosted-peers.js"
 import type { LargeFramesOut, ToParent } from "./large-frames-out.js"
-import { peerProperties } from "./peer-properties.js"
 import { SocketRecordHandler } from "./socket-record-handler.js"
 import { dialerFor, listenerFor } from "./transports.js"
 import { UdpPipes } from "./udp-pipes.js"
@@ -39,7 +39,7 @@ export class HostedSocket {
   readonly #owed: OwedMemory
   readonly #inbox: RecordSource
   readonly #outbox: RecordSink
-  readonly #peers = new Map<number, HostedPeer>()
+  readonly #peers: HostedPeers
   readonly #listeners = new HostedListeners({
     event: (event) => this.#event(event),
     closing: () => this.#closing,
@@ -51,13 +51,9 @@ export class HostedSocket {
     toSocket: () => this.#outbox,
     written: () => this.#written,
     giveBack: (buffer) => this.#giveBack(buffer),
-    addPeer: (id, endpoint, options, connected) => {
-      if (id === 0) return this.#addPeer(endpoint, options, connected)
-      const peer = new HostedPeer(id, endpoint, options.conflate, connected)
-      this.#peers.set(id, peer)
-      return peer
-    },
-    removePeer: (peer) => this.#removePeer(peer),
+    addPeer: (id, endpoint, options, connected) =>
+      this.#peers.add(id, endpoint, options, connected),
+    removePeer: (peer) => this.#peers.remove(peer),
   })
   /** connect()s by endpoint; libzmq allows several to the same one. */
   readonly #connects = new Map<string, Connect[]>()
@@ -66,7 +62,6 @@ export class HostedSocket {
   readonly #written = new WrittenPeers((peer, count) =>
     this.#outbox.push(RecordKind.Credit, peer.id, count),
   )
-  #nextPeer = 1
   readonly #zap: HostZap
   #closing = false
   #resolveFinished!: () => void
@@ -99,9 +94,10 @@ export class HostedSocket {
     this.#largeFrames = side.largeFrames
     this.#owed = side.owed
     this.#zap = new HostZap(this.#outbox, zapHandlerBound)
+    this.#peers = new HostedPeers(this.#outbox, this.#written, this.#giveBackFn)
     const records = new SocketRecordHandler({
       type: att.type,
-      peers: this.#peers,
+      peers: this.#peers.byId,
       written: this.#written,
       toSocket: this.#outbox,
       copies: side.copies,
@@ -166,11 +162,7 @@ export class HostedSocket {
     }
     const dialer = dialerFor(endpoint, options)
     if (this.#closing) return
-    let pipe: HostedPeer | null = null
-    if (pipeId !== 0) {
-      pipe = new HostedPeer(pipeId, endpoint, options.conflate, true)
-      this.#peers.set(pipeId, pipe)
-    }
+    const pipe = pipeId !== 0 ? this.#peers.add(pipeId, endpoint, options, true) : null
     const entry: Connect = {
       pipe,
       live: null,
@@ -178,17 +170,17 @@ export class HostedSocket {
         dialer,
         options,
         (carrier) => {
-          const peer = entry.pipe ?? this.#addPeer(endpoint, options, true)
+          const peer = entry.pipe ?? this.#peers.add(0, endpoint, options, true)
           entry.live = peer
           this.#startEngine(carrier, endpoint, peer, options, (report, error) => {
-            if (!entry.pipe && entry.live) this.#removePeer(entry.live)
+            if (!entry.pipe && entry.live) this.#peers.remove(entry.live)
             entry.live = null
             // As libzmq: a peer that broke the protocol (an incompatible socket type, garbage)
             // ends the connect for good; otherwise the pipe dies with its connection only
             // without reconnection.
             const fatal = error?.code === "EPROTO" || error?.code === "EMSGSIZE"
             if ((fatal || !entry.connecter.reconnects) && entry.pipe) {
-              this.#removePeer(entry.pipe)
+              this.#peers.remove(entry.pipe)
             }
             report()
             if (fatal) entry.connecter.close()
@@ -198,7 +190,8 @@ export class HostedSocket {
         (event) => {
           // A failed attempt without reconnection is final: the pipe goes with its messages, as
           // with a lost connection (else a close() with linger -1 would wait for them for ever).
-          if (event.type === "close" && !entry.connecter.reconnects && pipe) this.#removePeer(pipe)
+          if (event.type === "close" && !entry.connecter.reconnects && pipe)
+            this.#peers.remove(pipe)
           this.#event({ ...event, address: endpoint })
         },
       ),
@@ -216,7 +209,7 @@ export class HostedSocket {
     for (const entry of entries) {
       entry.connecter.close()
       const peer = entry.pipe ?? entry.live
-      if (peer) this.#removePeer(peer)
+      if (peer) this.#peers.remove(peer)
     }
   }
 
@@ -237,7 +230,7 @@ export class HostedSocket {
     this.#written.flush()
     const deadline = deadlineOf(linger)
     // Connecters keep trying while lingering: queued messages may still find their peer.
-    if (linger !== 0) await this.#written.untilSent(() => this.#peers.values(), linger)
+    if (linger !== 0) await this.#written.untilSent(() => this.#peers.byId.values(), linger)
     for (const entries of this.#connects.values()) for (const e of entries) e.connecter.close()
     if (linger !== 0) {
       const ended = Promise.all([...[...this.#engines].map((e) => e.end()), this.#udp.end()])
@@ -265,11 +258,6 @@ export class HostedSocket {
 
   readonly #giveBackFn = (buffer: ArrayBufferLike): void => this.#giveBack(buffer)
 
-  /** Gives back the lent memory of messages that will never be written. */
-  #giveBackQueue(peer: HostedPeer): void {
-    for (const frames of peer.queue) for (const f of frames) this.#giveBack(f.buffer)
-  }
-
   // ---- connections ---------------------------------------------------------------------------
 
   #accept(carrier: Carrier, endpoint: string, options: ConnectionOptions): void {
@@ -278,12 +266,12 @@ export class HostedSocket {
       carrier,
       endpoint,
       () => {
-        peer = this.#addPeer(endpoint, options, false)
+        peer = this.#peers.add(0, endpoint, options, false)
         return peer
       },
       options,
       (report) => {
-        if (peer) this.#removePeer(peer)
+        if (peer) this.#peers.remove(peer)
         report()
       },
     )
@@ -314,49 +302,13 @@ export class HostedSocket {
     zap: () => this.#zap,
     giveBack: this.#giveBackFn,
     announce: (peer, info, sendLimit, peerAddress) =>
-      this.#announce(peer, info, sendLimit, peerAddress),
+      this.#peers.announce(peer, info, sendLimit, peerAddress),
     event: (event) => this.#event(event),
     closed: (engine, carrier, peer) => {
       this.#engines.delete(engine)
       // Closed on purpose: by unbind(), or its pipe was dropped already (disconnect()).
-      return (
-        this.#listeners.droppedOnPurpose(carrier) ||
-        (peer !== null && this.#peers.get(peer.id) !== peer)
-      )
+      return this.#listeners.droppedOnPurpose(carrier) || (peer !== null && !this.#peers.has(peer))
     },
-  }
-
-  #addPeer(endpoint: string, options: ConnectionOptions, connected: boolean): HostedPeer {
-    const peer = new HostedPeer(this.#nextPeer++, endpoint, options.conflate, connected)
-    this.#peers.set(peer.id, peer)
-    return peer
-  }
-
-  /** Tells the socket that a pipe's handshake completed, with the limits it was made with. */
-  #announce(
-    peer: HostedPeer,
-    info: PeerInfo,
-    sendLimit: number,
-    address: string | undefined,
-  ): void {
-    const frames = encodePeerUp({
-      type: info.socketType,
-      routingId: info.routingId ?? new Uint8Array(0),
-      endpoint: peer.endpoint,
-      receiveLimit: peer.receiveLimit,
-      sendLimit,
-      properties: peerProperties(info, address),
-    })
-    const flags = peer.connected ? PEER_CONNECTED : 0
-    this.#outbox.push(RecordKind.PeerUp, peer.id, frames.length, frames, flags)
-  }
-
-  #removePeer(peer: HostedPeer): void {
-    if (!this.#peers.delete(peer.id)) return
-    this.#giveBackQueue(peer)
-    this.#written.delete(peer)
-    peer.engine?.destroy()
-    this.#outbox.push(RecordKind.PeerDown, peer.id, 0)
   }
 }
 

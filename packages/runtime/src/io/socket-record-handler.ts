@@ -18,7 +18,7 @@ const decoder = new TextDecoder()
  */
 export interface RecordHandlerHost {
   type: SocketType
-  /** The socket's pipes by id. */
+  /** The socket's pipes by id (see HostedPeers). */
   peers: ReadonlyMap<number, HostedPeer>
   written: WrittenPeers
   toSocket: RecordSink
