@@ -1,68 +1,45 @@
-import { type Carrier, Connecter, type Engine } from "@omq/transport"
 import type { Lane } from "../ring/lane.js"
 import type { RecordSink, RecordSource } from "../ring/record-link.js"
 import { RecordKind } from "../ring/records.js"
 import { deadlineOf, untilDeadline } from "../util/deadline.js"
-import { type ConnectionClosed, type ConnectionHost, runConnection } from "./connection.js"
 import { prepareSecurity } from "./connection-security.js"
 import { encodeEvent, type HostEvent } from "./host-events.js"
 import type { ConnectionOptions, SocketAttachment } from "./host-protocol.js"
 import { type OwedMemory, openHostSide } from "./host-side.js"
 import { HostZap } from "./host-zap.js"
+import { HostedConnections } from "./hosted-connections.js"
 import { HostedListeners } from "./hosted-listeners.js"
-import type { HostedPeer } from "./hosted-peer.js"
 import { HostedPeers } from "./hosted-peers.js"
-import type { LargeFramesOut, ToParent } from "./large-frames-out.js"
+import type { ToParent } from "./large-frames-out.js"
 import { SocketRecordHandler } from "./socket-record-handler.js"
-import { dialerFor, listenerFor } from "./transports.js"
+import { listenerFor } from "./transports.js"
 import { UdpPipes } from "./udp-pipes.js"
 import { WrittenPeers } from "./written-peers.js"
 
-interface Connect {
-  connecter: Connecter
-  /** The pipe kept across reconnects (null with `immediate`). */
-  pipe: HostedPeer | null
-  /** The pipe of the current connection when `immediate` is on. */
-  live: HostedPeer | null
-}
-
 /**
- * The host-side half of one socket: its listeners, connecters, ZMTP engines, the records its
+ * The host-side half of one socket: its listeners, connections and udp pipes, the records its
  * socket sends (SocketRecordHandler), and its end of life. Lives on the host's thread (an IO
- * worker, or the socket's own thread when the context has no IO threads).
+ * worker, or the socket's own thread when the context has no IO threads), and is reached from
+ * the socket's thread only through records and the IoHost's mailbox calls (bind, unbind).
  */
 export class HostedSocket {
   readonly #att: SocketAttachment
-  /** Null in-thread (see HostSide). */
-  readonly #largeFrames: LargeFramesOut | null
   readonly #lane: Lane | null
   readonly #owed: OwedMemory
   readonly #inbox: RecordSource
   readonly #outbox: RecordSink
+  /** Pipes written to during the current drain; flushed once at its end. */
+  readonly #written = new WrittenPeers((peer, count) =>
+    this.#outbox.push(RecordKind.Credit, peer.id, count),
+  )
   readonly #peers: HostedPeers
   readonly #listeners = new HostedListeners({
     event: (event) => this.#event(event),
     closing: () => this.#closing,
   })
+  readonly #connections: HostedConnections
   /** The udp endpoints: a DISH's or DGRAM's binds, a RADIO's connects (see UdpPipes). */
-  readonly #udp = new UdpPipes({
-    type: () => this.#att.type,
-    closing: () => this.#closing,
-    toSocket: () => this.#outbox,
-    written: () => this.#written,
-    giveBack: (buffer) => this.#giveBack(buffer),
-    addPeer: (id, endpoint, options, connected) =>
-      this.#peers.add(id, endpoint, options, connected),
-    removePeer: (peer) => this.#peers.remove(peer),
-  })
-  /** connect()s by endpoint; libzmq allows several to the same one. */
-  readonly #connects = new Map<string, Connect[]>()
-  readonly #engines = new Set<Engine>()
-  /** Pipes written to during the current drain; flushed once at its end. */
-  readonly #written = new WrittenPeers((peer, count) =>
-    this.#outbox.push(RecordKind.Credit, peer.id, count),
-  )
-  readonly #zap: HostZap
+  readonly #udp: UdpPipes
   #closing = false
   #resolveFinished!: () => void
   readonly #finished = new Promise<void>((resolve) => {
@@ -89,21 +66,49 @@ export class HostedSocket {
     this.#att = att
     this.#onGone = onGone
     const side = openHostSide(att, toParent)
-    this.#outbox = side.toSocket
+    const toSocket = side.toSocket
+    this.#outbox = toSocket
     this.#lane = side.lane
-    this.#largeFrames = side.largeFrames
     this.#owed = side.owed
-    this.#zap = new HostZap(this.#outbox, zapHandlerBound)
-    this.#peers = new HostedPeers(this.#outbox, this.#written, this.#giveBackFn)
+    const written = this.#written
+    const giveBack = this.#giveBack
+    const zap = new HostZap(toSocket, zapHandlerBound)
+    const peers = new HostedPeers(toSocket, written, giveBack)
+    this.#peers = peers
+    const event = (event: HostEvent): void => this.#event(event)
+    const closing = (): boolean => this.#closing
+    this.#connections = new HostedConnections({
+      peers,
+      droppedOnPurpose: (carrier) => this.#listeners.droppedOnPurpose(carrier),
+      connection: {
+        type: () => att.type,
+        closing,
+        toSocket: () => toSocket,
+        largeFrames: () => side.largeFrames,
+        written,
+        zap: () => zap,
+        giveBack,
+        event,
+      },
+    })
+    this.#udp = new UdpPipes({
+      type: () => att.type,
+      closing,
+      toSocket: () => toSocket,
+      written: () => written,
+      giveBack,
+      addPeer: (id, endpoint, options, connected) => peers.add(id, endpoint, options, connected),
+      removePeer: (peer) => peers.remove(peer),
+    })
     const records = new SocketRecordHandler({
       type: att.type,
-      peers: this.#peers.byId,
-      written: this.#written,
-      toSocket: this.#outbox,
+      peers: peers.byId,
+      written,
+      toSocket,
       copies: side.copies,
       owed: side.owed,
-      giveBack: this.#giveBackFn,
-      zap: this.#zap,
+      giveBack,
+      zap,
       close: (linger) => void this.#close(linger),
       connect: (endpoint, options, pipeId) => this.#connect(endpoint, options, pipeId),
       disconnect: (endpoint) => this.#disconnect(endpoint),
@@ -128,7 +133,7 @@ export class HostedSocket {
     try {
       if (isUdp(endpoint)) return await this.#udp.bind(endpoint, options)
       return await this.#listeners.bind(endpoint, listenerFor(endpoint, options), (carrier, ep) =>
-        this.#accept(carrier, ep, options),
+        this.#connections.accept(carrier, ep, options),
       )
     } finally {
       this.#outbox.hurry() // its events (bind, listen) reach the socket before the answer, as ever
@@ -153,64 +158,24 @@ export class HostedSocket {
     }
   }
 
-  /** Starts a connect(); `pipeId` is the socket's pipe for it, or 0 with `immediate`. */
+  /** A Connect record: `pipeId` is the socket's pipe for it, or 0 with `immediate`. */
   #connect(endpoint: string, options: ConnectionOptions, pipeId: number): void {
     prepareSecurity(options.security)
     if (isUdp(endpoint)) {
       if (!this.#closing) this.#udp.connect(endpoint, options, pipeId)
       return
     }
-    const dialer = dialerFor(endpoint, options)
-    if (this.#closing) return
-    const pipe = pipeId !== 0 ? this.#peers.add(pipeId, endpoint, options, true) : null
-    const entry: Connect = {
-      pipe,
-      live: null,
-      connecter: new Connecter(
-        dialer,
-        options,
-        (carrier) => {
-          const peer = entry.pipe ?? this.#peers.add(0, endpoint, options, true)
-          entry.live = peer
-          this.#startEngine(carrier, endpoint, peer, options, (report, error) => {
-            if (!entry.pipe && entry.live) this.#peers.remove(entry.live)
-            entry.live = null
-            // As libzmq: a peer that broke the protocol (an incompatible socket type, garbage)
-            // ends the connect for good; otherwise the pipe dies with its connection only
-            // without reconnection.
-            const fatal = error?.code === "EPROTO" || error?.code === "EMSGSIZE"
-            if ((fatal || !entry.connecter.reconnects) && entry.pipe) {
-              this.#peers.remove(entry.pipe)
-            }
-            report()
-            if (fatal) entry.connecter.close()
-            else entry.connecter.retry()
-          })
-        },
-        (event) => {
-          // A failed attempt without reconnection is final: the pipe goes with its messages, as
-          // with a lost connection (else a close() with linger -1 would wait for them for ever).
-          if (event.type === "close" && !entry.connecter.reconnects && pipe)
-            this.#peers.remove(pipe)
-          this.#event({ ...event, address: endpoint })
-        },
-      ),
-    }
-    this.#connects.set(endpoint, [...(this.#connects.get(endpoint) ?? []), entry])
+    this.#connections.connect(endpoint, options, pipeId)
   }
 
   #disconnect(endpoint: string): void {
-    if (isUdp(endpoint)) {
-      this.#udp.disconnect(endpoint)
-      return
-    }
-    const entries = this.#connects.get(endpoint) ?? []
-    this.#connects.delete(endpoint)
-    for (const entry of entries) {
-      entry.connecter.close()
-      const peer = entry.pipe ?? entry.live
-      if (peer) this.#peers.remove(peer)
-    }
+    if (isUdp(endpoint)) this.#udp.disconnect(endpoint)
+    else this.#connections.disconnect(endpoint)
+  }
+
+  /** Returns a frame's memory to the socket's pool (and its send budget), if it is owed. */
+  readonly #giveBack = (buffer: ArrayBufferLike): void => {
+    if (!this.#closing) this.#owed.giveBack(buffer)
   }
 
   /** Resolves once the socket has closed and its connections are gone. */
@@ -231,13 +196,12 @@ export class HostedSocket {
     const deadline = deadlineOf(linger)
     // Connecters keep trying while lingering: queued messages may still find their peer.
     if (linger !== 0) await this.#written.untilSent(() => this.#peers.byId.values(), linger)
-    for (const entries of this.#connects.values()) for (const e of entries) e.connecter.close()
+    this.#connections.stopConnecting()
     if (linger !== 0) {
-      const ended = Promise.all([...[...this.#engines].map((e) => e.end()), this.#udp.end()])
+      const ended = Promise.all([...this.#connections.end(), this.#udp.end()])
       await untilDeadline(ended, deadline)
     }
-    for (const engine of this.#engines) engine.destroy()
-    this.#engines.clear()
+    this.#connections.destroy()
     this.#udp.destroy()
     this.#peers.clear()
     await listeners
@@ -250,69 +214,9 @@ export class HostedSocket {
     this.#onGone()
     this.#resolveFinished()
   }
-
-  /** Returns a frame's memory to the socket's pool (and its send budget), if it is owed. */
-  #giveBack(buffer: ArrayBufferLike): void {
-    if (!this.#closing) this.#owed.giveBack(buffer)
-  }
-
-  readonly #giveBackFn = (buffer: ArrayBufferLike): void => this.#giveBack(buffer)
-
-  // ---- connections ---------------------------------------------------------------------------
-
-  #accept(carrier: Carrier, endpoint: string, options: ConnectionOptions): void {
-    let peer: HostedPeer | null = null
-    this.#startEngine(
-      carrier,
-      endpoint,
-      () => {
-        peer = this.#peers.add(0, endpoint, options, false)
-        return peer
-      },
-      options,
-      (report) => {
-        if (peer) this.#peers.remove(peer)
-        report()
-      },
-    )
-  }
-
-  /**
-   * Runs a connection over `carrier` (see runConnection). `pipe` is the peer to serve, or a
-   * factory called once the handshake succeeds (accepted connections get their pipe only then).
-   */
-  #startEngine(
-    carrier: Carrier,
-    address: string,
-    pipe: HostedPeer | (() => HostedPeer),
-    options: ConnectionOptions,
-    onClosed: ConnectionClosed,
-  ): void {
-    const engine = runConnection(this.#connectionHost, carrier, address, pipe, options, onClosed)
-    this.#engines.add(engine)
-  }
-
-  /** What each connection's callbacks reach of this socket (see runConnection). */
-  readonly #connectionHost: ConnectionHost = {
-    type: () => this.#att.type,
-    closing: () => this.#closing,
-    toSocket: () => this.#outbox,
-    largeFrames: () => this.#largeFrames,
-    written: this.#written,
-    zap: () => this.#zap,
-    giveBack: this.#giveBackFn,
-    announce: (peer, info, sendLimit, peerAddress) =>
-      this.#peers.announce(peer, info, sendLimit, peerAddress),
-    event: (event) => this.#event(event),
-    closed: (engine, carrier, peer) => {
-      this.#engines.delete(engine)
-      // Closed on purpose: by unbind(), or its pipe was dropped already (disconnect()).
-      return this.#listeners.droppedOnPurpose(carrier) || (peer !== null && !this.#peers.has(peer))
-    },
-  }
 }
 
-/** udp endpoints go to UdpPipes, every other one to the listeners and connecters. */
+/** udp endpoints go to UdpPipes, every other one to the listeners and connections. */
 function isUdp(endpoint: string): boolean {
   return endpoint.startsWith("udp://")
 }
