@@ -20,7 +20,7 @@ import type { WrittenPeers } from "./written-peers.js"
 
 const NO_LIMIT = 0x7fffffff
 
-/** What a connection's callbacks reach of the HostedSocket that runs it. */
+/** What a connection's callbacks reach of its HostedSocket (see HostedConnections). */
 export interface ConnectionHost {
   type(): SocketType
   /** The socket is closing: a connection accepted now is dropped at its handshake. */

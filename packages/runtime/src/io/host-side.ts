@@ -10,7 +10,11 @@ import { PooledCopies } from "./pooled-copies.js"
 /** A HostedSocket's ends of the link to its socket (see record-link.ts). */
 export interface HostSide {
   toSocket: RecordSink
-  fromSocket: RecordSource
+  /**
+   * Starts reading the socket's records into `handler` (once: the handler is built on the other
+   * ends). The caller start()s the source once it is ready for records.
+   */
+  readFromSocket(handler: InboxHandler): RecordSource
   /** The rings' lane; null in-thread, where nothing is lent and no frame is streamed. */
   lane: Lane | null
   largeFrames: LargeFramesOut | null
@@ -49,24 +53,25 @@ class LaneOwed implements OwedMemory {
  * two rings and their lane, with a pool for the large frames handed to the socket's thread.
  * Runs on the host's thread.
  */
-export function openHostSide(
-  att: SocketAttachment,
-  toParent: ToParent | null,
-  handler: InboxHandler,
-): HostSide {
+export function openHostSide(att: SocketAttachment, toParent: ToParent | null): HostSide {
   if ("inThread" in att) {
     const { toHost, toSocket, pool } = att.inThread
-    toHost.handleWith(handler)
+    const readFromSocket = (handler: InboxHandler): RecordSource => {
+      toHost.handleWith(handler)
+      return toHost
+    }
     const copies = new PooledCopies(pool)
-    return { toSocket, fromSocket: toHost, lane: null, largeFrames: null, copies, owed: copies }
+    return { toSocket, readFromSocket, lane: null, largeFrames: null, copies, owed: copies }
   }
   const lane = new Lane(att.lane, true) // lazy, as the socket's end (see lane.ts)
   lane.unref() // the socket's side keeps the threads alive, not the host's
   const pool = new TransferPool() // the lane's large frames to the socket, and back
   const toSocket = new Outbox(att.toSocket, lane, false, pool)
   toSocket.wakeAtTaskEnd = true // one wake-up of the socket's thread per task of this one
-  const fromSocket = new Inbox(att.toHost, lane, handler, pool, false)
+  // Made in the same task as the lane (the handler is built on toSocket): no lane item is missed.
+  const readFromSocket = (handler: InboxHandler): RecordSource =>
+    new Inbox(att.toHost, lane, handler, pool, false)
   const largeFrames = new LargeFramesOut(toSocket, pool, att.lane, toParent)
   const owed = new LaneOwed(lane)
-  return { toSocket, fromSocket, lane, largeFrames, copies: null, owed }
+  return { toSocket, readFromSocket, lane, largeFrames, copies: null, owed }
 }

@@ -2,7 +2,7 @@ import type { Engine } from "@omq/transport"
 import { FrameAssembler } from "../ring/frame-assembler.js"
 import type { HostedPeer } from "./hosted-peer.js"
 
-/** What the stream needs from its HostedSocket. */
+/** What the stream needs from its SocketRecordHandler. */
 export interface StreamHost {
   peer(id: number): HostedPeer | undefined
   /** The peer has output to flush (and credit to return) at the end of this drain. */

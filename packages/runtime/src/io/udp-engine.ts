@@ -38,8 +38,8 @@ const QUEUED_LIMIT = 64
 const CONNECTED = null
 
 /**
- * One udp pipe over one `node:dgram` socket, shaped as an Engine so that the HostedSocket writes
- * to it as to any connection (whole messages, large frames piece by piece, credit on flush).
+ * One udp pipe over one `node:dgram` socket, shaped as an Engine so that the host writes to it
+ * as to any connection (whole messages, large frames piece by piece, credit on flush).
  * Each message becomes one datagram (see udp-datagram.ts); anything that cannot go as one is
  * dropped here (the sockets refuse such messages with EINVAL or EMSGSIZE before they get here).
  * There is no handshake: the engine is ready from the start.
