@@ -3,6 +3,7 @@
 // with NULL handshakes measured the same way for reference.
 //
 //   node bench/curve-handshakes.js [--runs 3] [--handshakes 1000] [--mechanisms curve,null]
+//                                  [--warmup 10]
 //
 // Two child processes per measurement, both of the library under test:
 // - server: one ROUTER bound to tcp://127.0.0.1:* (the CURVE server, no ZAP handler) that
@@ -10,7 +11,10 @@
 // - client: `--handshakes` times, one after the other: a new DEALER (the CURVE client; the
 //   same long-term key pair every time, as one client would have) connects, sends one message,
 //   waits for its echo (the handshake has completed), and closes (linger 0). The first
-//   WARMUP of them are not timed. It reports the time and its own CPU time.
+//   `--warmup` of them are not timed. It reports the time and its own CPU time.
+// The default warm-up (10) times a freshly started process, JIT warm-up included: omq runs
+// far more JavaScript per socket than zeromq.js, and V8 keeps optimizing it for thousands of
+// handshakes. `--warmup 5000` times the same handshakes once that has settled.
 // The keys are new for each measurement (see curve-keys.js).
 //
 // Prints, per mechanism and library, the median over runs of the total time, the time and the
@@ -19,7 +23,6 @@ import { benchArgs, exited, median, message, openLib, startPair } from "./child-
 import { curveOptions, newCurveKeys } from "./curve-keys.js"
 
 const LIBS = ["omq-io0", "omq-io1", "zeromq"]
-const WARMUP = 10
 const HELLO = Buffer.from("hello")
 
 /** CPU time (ms, all threads) since `from` (a process.cpuUsage() value). */
@@ -29,7 +32,7 @@ const cpuMs = (from) => {
 }
 
 /** Child: the ROUTER that every client connects to. Echoes `total` messages, then reports. */
-async function server(lib, total, keys) {
+async function server(lib, total, warmup, keys) {
   const { Router, opts, done } = await openLib(lib)
   const router = new Router({ ...opts, ...curveOptions(keys, "server"), linger: 0 })
   await router.bind("tcp://127.0.0.1:*")
@@ -37,7 +40,7 @@ async function server(lib, total, keys) {
   let cpu = null
   for (let i = 0; i < total; i++) {
     const [id, body] = await router.receive()
-    if (i === WARMUP) cpu = process.cpuUsage() // the first timed client's message
+    if (i === warmup) cpu = process.cpuUsage() // the first timed client's message
     await router.send([id, body])
   }
   // The handshakes of the timed clients, less the last's echo: near enough.
@@ -47,13 +50,13 @@ async function server(lib, total, keys) {
 }
 
 /** Child: opens `total` DEALERs one after the other, each to one echo, and times them. */
-async function client(lib, total, endpoint, keys) {
+async function client(lib, total, warmup, endpoint, keys) {
   const { Dealer, opts, done } = await openLib(lib)
   const options = { ...opts, ...curveOptions(keys, "client"), linger: 0 }
   let t0 = 0
   let cpu = null
   for (let i = 0; i < total; i++) {
-    if (i === WARMUP) {
+    if (i === warmup) {
       t0 = performance.now()
       cpu = process.cpuUsage()
     }
@@ -67,8 +70,8 @@ async function client(lib, total, endpoint, keys) {
   await done()
 }
 
-async function measure(lib, handshakes, curve) {
-  const params = { total: handshakes + WARMUP, ...(curve ? { keys: newCurveKeys() } : {}) }
+async function measure(lib, handshakes, warmup, curve) {
+  const params = { total: handshakes + warmup, warmup, ...(curve ? { keys: newCurveKeys() } : {}) }
   const [srv, cli] = await startPair(import.meta.url, lib, "server", "client", params)
   const [{ ms, clientCpuMs }, { serverCpuMs }] = await Promise.all([
     message(cli, (m) => m.ms !== undefined),
@@ -82,12 +85,14 @@ async function main() {
   const values = benchArgs({
     handshakes: { type: "string", default: "1000" },
     mechanisms: { type: "string", default: "curve,null" },
+    warmup: { type: "string", default: "10" },
     total: { type: "string" },
     keys: { type: "string" },
   })
-  if (values.role === "server") return server(values.lib, Number(values.total), values.keys)
+  const warmup = Number(values.warmup)
+  if (values.role === "server") return server(values.lib, Number(values.total), warmup, values.keys)
   if (values.role === "client")
-    return client(values.lib, Number(values.total), values.endpoint, values.keys)
+    return client(values.lib, Number(values.total), warmup, values.endpoint, values.keys)
 
   const handshakes = Number(values.handshakes)
   const runs = Number(values.runs)
@@ -97,7 +102,7 @@ async function main() {
     // Interleave libraries run by run so that machine noise hits them alike.
     for (let r = 0; r < runs; r++)
       for (const lib of LIBS)
-        results[lib].push(await measure(lib, handshakes, mechanism === "curve"))
+        results[lib].push(await measure(lib, handshakes, warmup, mechanism === "curve"))
     const med = (lib, key) => median(results[lib].map((x) => x[key]))
     for (const lib of LIBS)
       rows.push({
@@ -113,7 +118,7 @@ async function main() {
   }
   console.log(
     `${handshakes} sequential handshakes (new DEALER, connect, one echo, close) to one ROUTER,` +
-      ` median of ${runs} runs; CPU ms are per handshake, all threads of the process`,
+      ` after ${warmup} untimed, median of ${runs} runs; CPU ms are per handshake, all threads`,
   )
   console.table(rows)
 }
