@@ -42,7 +42,7 @@ export class IoThreads {
     let starting = this.#starting.get(index)
     if (starting) return starting
     const worker = startIoWorker({ handle: this.#handle, index })
-    // Large frames for this thread's sockets, by transfer (see HostedSocket). Listened to before
+    // Large frames for this thread's sockets, by transfer (see LargeFramesOut). Listened to before
     // unref(): a listener added after it refs the worker's port again.
     worker.on("message", (m: { lane: string; item: LaneItem }) => deliverToLane(m.lane, m.item))
     worker.unref()

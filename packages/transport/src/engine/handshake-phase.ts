@@ -55,6 +55,8 @@ export class HandshakePhase {
   #refusal: ZmqError | null = null
   /** Bytes read after a CURVE handshake while libsodium loads (see #progress); else null. */
   #heldForSodium: Uint8Array[] | null = null
+  /** The end of the wait for libsodium, cleared when the connection closes first. */
+  #sodiumTimer: ReturnType<typeof setTimeout> | undefined
 
   constructor(carrier: Carrier, config: EngineConfig, host: HandshakeHost) {
     this.#carrier = carrier
@@ -111,6 +113,7 @@ export class HandshakePhase {
   /** The connection closed: reads held for libsodium are dropped, and it is not made ready. */
   drop(): void {
     this.#heldForSodium = null
+    clearTimeout(this.#sodiumTimer)
   }
 
   #progress(progress: HandshakeProgress): void {
@@ -157,7 +160,7 @@ export class HandshakePhase {
     this.#heldForSodium = rest ? [rest] : []
     this.#carrier.pause()
     const go = (): void => {
-      clearTimeout(timer)
+      clearTimeout(this.#sodiumTimer)
       const held = this.#heldForSodium
       this.#heldForSodium = null
       if (!held) return // closed meanwhile (see drop)
@@ -169,7 +172,7 @@ export class HandshakePhase {
         this.#host.fail(asZmqError(err))
       }
     }
-    const timer = setTimeout(go, SODIUM_WAIT_MS)
+    this.#sodiumTimer = setTimeout(go, SODIUM_WAIT_MS)
     void loading.then(go)
   }
 
