@@ -12,7 +12,8 @@ import {
 } from "../zmtp/mod.js"
 import type { Carrier, FrameOutput } from "./carrier.js"
 import type { EngineConfig, PeerInfo } from "./engine.js"
-import { asZmqError, checkedPeer, localProperties } from "./zmtp-engine-support.js"
+import { checkedPeer } from "./peer-checks.js"
+import { asZmqError, localProperties } from "./zmtp-engine-support.js"
 
 /** How long a CURVE connection waits for libsodium at most (see #awaitSodium). */
 const SODIUM_WAIT_MS = 100

@@ -1,18 +1,10 @@
 import { ZmqError } from "../errors.js"
-import {
-  BARE_ZWS,
-  encodePing,
-  type HandshakeResult,
-  type SocketType,
-  socketTypesCompatible,
-  type ZapAnswer,
-  ZmtpError,
-} from "../zmtp/mod.js"
-import type { EngineConfig, PeerInfo } from "./engine.js"
+import { encodePing, type SocketType, ZmtpError } from "../zmtp/mod.js"
+import type { EngineConfig } from "./engine.js"
 
 /**
  * What ZmtpEngine and its HandshakePhase need beside their state machines: frames made once,
- * names, the checks of a peer, error mapping.
+ * the properties we announce, error mapping. The checks of a peer are in peer-checks.ts.
  */
 
 const IDENTITY_TYPES = new Set<SocketType>(["REQ", "DEALER", "ROUTER"])
@@ -40,45 +32,6 @@ export function localProperties(config: EngineConfig): [string, Uint8Array][] {
   return props
 }
 
-/** The peer a finished handshake tells of; throws when its socket type or identity does not fit. */
-export function checkedPeer(
-  socketType: SocketType,
-  done: HandshakeResult,
-  zap: ZapAnswer | null,
-): PeerInfo {
-  const peer = done.peer
-  const type = decodeAscii(peer.get("socket-type"))
-  if (!socketTypesCompatible(socketType, type)) {
-    throw new ZmqError(
-      "EPROTO",
-      `socket type ${type || "(none)"} cannot talk to ${socketType}`,
-      undefined,
-      "ERR_ZMTP_INVALID_METADATA",
-    )
-  }
-  const identity = peer.get("identity")
-  if (identity && identity.byteLength > 255) {
-    throw new ZmqError("EPROTO", `peer identity of ${identity.byteLength} bytes exceeds 255`)
-  }
-  return {
-    socketType: type,
-    routingId: identity ?? new Uint8Array(0),
-    minor: done.peerMinor,
-    metadata: peer,
-    zap,
-  }
-}
-
-/** The peer of a bare ZWS2.0 connection, from its first message (its routing id). */
-export function bareZwsPeer(frames: Uint8Array[]): PeerInfo {
-  const id = frames[0]!
-  if (frames.length > 1 || id.byteLength > 255) {
-    throw new ZmqError("EPROTO", "bare ZWS2.0: the first message must be a routing id")
-  }
-  // No type is told: the subprotocol's name stands for it (an empty one means "no handshake").
-  return { socketType: BARE_ZWS, routingId: id, minor: 0, metadata: new Map(), zap: null }
-}
-
 export function asZmqError(err: unknown): ZmqError {
   if (err instanceof ZmqError) return err
   if (err instanceof ZmtpError) {
@@ -91,8 +44,4 @@ function ascii(text: string): Uint8Array {
   const out = new Uint8Array(text.length)
   for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i) & 0x7f
   return out
-}
-
-function decodeAscii(bytes: Uint8Array | undefined): string {
-  return bytes ? String.fromCharCode(...bytes) : ""
 }

@@ -11,8 +11,9 @@ import { FrameReader } from "./frame-reader.js"
 import { FrameWriter } from "./frame-writer.js"
 import { HandshakePhase } from "./handshake-phase.js"
 import { Heartbeat } from "./heartbeat.js"
+import { bareZwsPeer } from "./peer-checks.js"
 import { PeerCommands } from "./peer-commands.js"
-import { asZmqError, bareZwsPeer, pingFrame } from "./zmtp-engine-support.js"
+import { asZmqError, pingFrame } from "./zmtp-engine-support.js"
 
 enum State {
   Handshake,
