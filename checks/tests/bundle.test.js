@@ -1,6 +1,7 @@
 // An app using omq, bundled with esbuild, runs: as one file with `ioThreads: 0`, and with IO
-// threads when omq's IO worker entry is bundled too and put where omq looks for it (../io/
-// from the app's bundle). A bundle of the app alone with IO threads fails, as docs/runtimes.md says.
+// threads when omq's IO worker entry is bundled too and put where omq looks for it (io-worker.js
+// beside the app's bundle). A bundle of the app alone with IO threads fails, as
+// docs/runtimes.md says.
 import assert from "node:assert/strict"
 import { execFile } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
@@ -15,7 +16,7 @@ import { build } from "esbuild"
 const run = promisify(execFile)
 const app = fileURLToPath(new URL("../bundle/app.js", import.meta.url))
 // omq's IO worker entry: not an export of the package, so found beside its main module.
-const ioWorker = join(dirname(createRequire(import.meta.url).resolve("omq")), "io", "io-worker.js")
+const ioWorker = join(dirname(createRequire(import.meta.url).resolve("omq")), "io-worker.js")
 const out = mkdtempSync(join(tmpdir(), "omq-bundle-"))
 after(() => rmSync(out, { recursive: true, force: true }))
 
@@ -34,21 +35,18 @@ describe("esbuild bundle", () => {
     assert.equal(stdout, "bundled app\n")
   })
 
-  it("with IO threads: runs once io/io-worker.js is bundled beside the app's folder", async () => {
-    await bundle(app, join(out, "two", "app", "app.mjs"))
-    await bundle(ioWorker, join(out, "two", "io", "io-worker.js"))
-    const { stdout } = await run(process.execPath, [join(out, "two", "app", "app.mjs"), "1"])
+  it("with IO threads: runs once io-worker.js is bundled beside the app", async () => {
+    await bundle(app, join(out, "two", "app.mjs"))
+    await bundle(ioWorker, join(out, "two", "io-worker.js"))
+    const { stdout } = await run(process.execPath, [join(out, "two", "app.mjs"), "1"])
     assert.equal(stdout, "bundled app\n")
   })
 
   it("with IO threads and no worker entry: fails, naming the missing worker file", async () => {
-    await bundle(app, join(out, "three", "app", "app.mjs"))
-    await assert.rejects(
-      run(process.execPath, [join(out, "three", "app", "app.mjs"), "1"]),
-      (e) => {
-        assert.match(e.stderr, /io-worker\.js/)
-        return true
-      },
-    )
+    await bundle(app, join(out, "three", "app.mjs"))
+    await assert.rejects(run(process.execPath, [join(out, "three", "app.mjs"), "1"]), (e) => {
+      assert.match(e.stderr, /io-worker\.js/)
+      return true
+    })
   })
 })

@@ -7,6 +7,7 @@ import assert from "node:assert/strict"
 import { execFile } from "node:child_process"
 import {
   cpSync,
+  existsSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
@@ -124,13 +125,18 @@ describe("packed packages", () => {
   it("each package holds its built .js and .d.ts files, and no tests or source maps", () => {
     for (const [name, folder] of Object.entries(packages)) {
       const installed = walk(join(app, "node_modules", name)).sort()
-      const built = walk(join(root, folder, "dist", "src"))
-        .filter((f) => f.endsWith(".js") || f.endsWith(".d.ts"))
-        .map((f) => `dist/src/${f}`)
+      const dists = existsSync(join(root, folder, "dist", "bundle")) ? ["src", "bundle"] : ["src"]
+      const built = dists.flatMap((dist) =>
+        walk(join(root, folder, "dist", dist))
+          .filter((f) => f.endsWith(".js") || f.endsWith(".d.ts"))
+          .map((f) => `dist/${dist}/${f}`),
+      )
       assert.deepEqual(installed, ["README.md", ...built, "package.json"].sort(), name)
     }
-    // The IO worker entry, which omq starts by file name.
-    assert.ok(walk(join(app, "node_modules", "omq")).includes("dist/src/io/io-worker.js"))
+    // The IO worker entries, which omq starts by file name: the bundle's and dist/src's.
+    const omq = walk(join(app, "node_modules", "omq"))
+    assert.ok(omq.includes("dist/bundle/io-worker.js"))
+    assert.ok(omq.includes("dist/src/io/io-worker.js"))
   })
 
   it("no package in the installed tree has an install script", () => {

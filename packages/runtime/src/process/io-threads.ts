@@ -78,7 +78,13 @@ export class IoThreads {
   }
 }
 
-const IO_WORKER = new URL("../io/io-worker.js", import.meta.url)
+/** Set by the bundler (scripts/bundle-package.mjs): io-worker.js then sits beside this code. */
+declare const OMQ_BUNDLED: boolean | undefined
+
+const IO_WORKER = new URL(
+  typeof OMQ_BUNDLED === "boolean" ? "./io-worker.js" : "../io/io-worker.js",
+  import.meta.url,
+)
 
 /**
  * A worker inherits the parent's Node flags, and one started from a file dies at once under
