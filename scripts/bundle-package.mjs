@@ -5,7 +5,7 @@
 // packages' types, the browser entry and the unit tests that import ../src use it.
 //
 //   node ../../scripts/bundle-package.mjs
-import { readFileSync, rmSync } from "node:fs"
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { join } from "node:path"
 
@@ -35,7 +35,7 @@ const esbuild = createRequire(join(dir, "package.json"))("esbuild")
 
 const outdir = join(dir, "dist/bundle")
 rmSync(outdir, { recursive: true, force: true })
-await esbuild.build({
+const result = await esbuild.build({
   absWorkingDir: dir,
   entryPoints: config.entryPoints,
   external: config.external,
@@ -50,11 +50,29 @@ await esbuild.build({
   chunkNames: "chunk-[hash]",
   // process/io-threads.ts reads it to find io-worker.js beside itself, not in ../io/.
   define: { OMQ_BUNDLED: "true" },
-  // Without it a class that refers to itself becomes `var X = class _X`: X.name, inspect()
-  // and uncaught errors would say "_X".
-  keepNames: true,
+  // Not keepNames: it wraps every function made at run time, per-connection closures too, in a
+  // defineProperty call. Class names are mended below instead.
+  write: false,
   // No source maps: the packages ship none (checks/tests/packed.test.js).
   sourcemap: false,
   tsconfig: join(dir, "tsconfig.json"),
   logLevel: "warning",
 })
+
+/**
+ * esbuild writes a class that refers to itself as `var X = class _X { ... new _X() ... }`, so
+ * X.name, inspect() and an uncaught error's header would say "_X". A class expression's own
+ * name binds inside its body exactly as `_X` does, so `class X` with X inside means the same.
+ */
+function classNamesKept(text) {
+  let out = text
+  for (const [, name] of text.matchAll(/\bvar (\w+) = class _\1\b/g)) {
+    out = out.replaceAll(new RegExp(`\\b_${name}\\b`, "g"), name)
+  }
+  const left = out.match(/= class _\w+/)
+  if (left) throw new Error(`bundle-package: a class is still renamed: ${left[0]}`)
+  return out
+}
+
+mkdirSync(outdir, { recursive: true })
+for (const file of result.outputFiles) writeFileSync(file.path, classNamesKept(file.text))
