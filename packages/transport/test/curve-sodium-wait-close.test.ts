@@ -2,46 +2,10 @@
 // no timer behind: the wait's timer would otherwise keep the event loop alive for up to 100 ms
 // after the close. Its own file: nothing else may have loaded libsodium first.
 import { strict as assert } from "node:assert"
-import { once } from "node:events"
-import { createServer, type Socket, connect as tcpConnect } from "node:net"
 import { it } from "node:test"
-import {
-  type EngineConfig,
-  type EngineHandler,
-  type Security,
-  StreamCarrier,
-  ZmtpEngine,
-} from "../src/mod.js"
-import { curveKeyPairBytes, secretboxLibrary } from "../src/zmtp/mod.js"
-
-function config(security: Security, socketType: "PUSH" | "PULL"): EngineConfig {
-  return {
-    socketType,
-    routingId: undefined,
-    maxMessageSize: -1,
-    handshakeInterval: 0,
-    streamFrom: Number.POSITIVE_INFINITY,
-    properties: [],
-    security,
-    heartbeat: { interval: 0, timeToLive: 0, timeout: -1 },
-  }
-}
-
-/** A handler with no ZAP handler behind it; `onReady` when the engine is ready. */
-function handler(engine: () => ZmtpEngine, onReady: () => void = () => {}): EngineHandler {
-  return {
-    ready: onReady,
-    message: () => {},
-    frameStart: () => {},
-    frameData: () => {},
-    frameTarget: () => null,
-    frameFilled: () => {},
-    subscription: () => {},
-    drain: () => {},
-    authenticate: () => engine().zapAnswer(null),
-    closed: () => {},
-  }
-}
+import { StreamCarrier, ZmtpEngine } from "../src/mod.js"
+import { secretboxLibrary } from "../src/zmtp/mod.js"
+import { curveSecurities, engineConfig, engineHandler, tcpPair } from "./helpers/curve-engines.js"
 
 /** The timers now pending on this thread. */
 function timers(): number {
@@ -50,15 +14,8 @@ function timers(): number {
 
 it("clears the libsodium wait's timer when the connection closes during the wait", async () => {
   assert.equal(secretboxLibrary(), "tweetnacl", "libsodium must not be loaded yet")
-  const server = curveKeyPairBytes() // starts loading libsodium, as a socket's bind() does
-  const client = curveKeyPairBytes()
-  const listener = createServer()
-  listener.listen(0, "127.0.0.1")
-  await once(listener, "listening")
-  const { port } = listener.address() as { port: number }
-  const accepted = once(listener, "connection") as Promise<[Socket]>
-  const dialed = tcpConnect(port, "127.0.0.1")
-  const [serverSide] = await accepted
+  const security = curveSecurities() // starts loading libsodium, as a socket's bind() does
+  const { listener, accepted, dialed } = await tcpPair()
   const before = timers()
 
   // The PULL's carrier pauses when its handshake ends before libsodium has loaded (no ZAP
@@ -66,7 +23,7 @@ it("clears the libsodium wait's timer when the connection closes during the wait
   let pauses = 0
   let closedWhileWaiting = (): void => {}
   const done = new Promise<void>((resolve) => (closedWhileWaiting = resolve))
-  const carrier = new StreamCarrier(serverSide)
+  const carrier = new StreamCarrier(accepted)
   const pause = carrier.pause.bind(carrier)
   carrier.pause = () => {
     pause()
@@ -80,16 +37,8 @@ it("clears the libsodium wait's timer when the connection closes during the wait
   let readyBeforeClose = false
   const pull: ZmtpEngine = new ZmtpEngine(
     carrier,
-    config(
-      {
-        mechanism: "CURVE",
-        server: true,
-        secretKey: server.secretKey,
-        zap: { domain: false, enforce: false },
-      },
-      "PULL",
-    ),
-    handler(
+    engineConfig(security.server, "PULL"),
+    engineHandler(
       () => pull,
       () => {
         readyBeforeClose = true // no wait happened: the assertion below says so
@@ -99,17 +48,8 @@ it("clears the libsodium wait's timer when the connection closes during the wait
   )
   const push: ZmtpEngine = new ZmtpEngine(
     new StreamCarrier(dialed),
-    config(
-      {
-        mechanism: "CURVE",
-        server: false,
-        serverKey: server.publicKey,
-        publicKey: client.publicKey,
-        secretKey: client.secretKey,
-      },
-      "PUSH",
-    ),
-    handler(() => push),
+    engineConfig(security.client, "PUSH"),
+    engineHandler(() => push),
   )
   try {
     await done
