@@ -8,6 +8,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { join } from "node:path"
+import { classNamesKept } from "./class-names.mjs"
 
 /** Per package: its entry points (output name -> source) and what stays a package import. */
 const PACKAGES = {
@@ -51,7 +52,7 @@ const result = await esbuild.build({
   // process/io-threads.ts reads it to find io-worker.js beside itself, not in ../io/.
   define: { OMQ_BUNDLED: "true" },
   // Not keepNames: it wraps every function made at run time, per-connection closures too, in a
-  // defineProperty call. Class names are mended below instead.
+  // defineProperty call. Class names are mended instead (scripts/class-names.mjs).
   write: false,
   // No source maps: the packages ship none (checks/tests/packed.test.js).
   sourcemap: false,
@@ -59,20 +60,7 @@ const result = await esbuild.build({
   logLevel: "warning",
 })
 
-/**
- * esbuild writes a class that refers to itself as `var X = class _X { ... new _X() ... }`, so
- * X.name, inspect() and an uncaught error's header would say "_X". A class expression's own
- * name binds inside its body exactly as `_X` does, so `class X` with X inside means the same.
- */
-function classNamesKept(text) {
-  let out = text
-  for (const [, name] of text.matchAll(/\bvar (\w+) = class _\1\b/g)) {
-    out = out.replaceAll(new RegExp(`\\b_${name}\\b`, "g"), name)
-  }
-  const left = out.match(/= class _\w+/)
-  if (left) throw new Error(`bundle-package: a class is still renamed: ${left[0]}`)
-  return out
-}
-
 mkdirSync(outdir, { recursive: true })
-for (const file of result.outputFiles) writeFileSync(file.path, classNamesKept(file.text))
+for (const file of result.outputFiles) {
+  writeFileSync(file.path, classNamesKept(file.text, file.path))
+}
