@@ -77,7 +77,7 @@ describe("context", () => {
       import(workerData.omq).then(({ Context }) => {
         parentPort.postMessage(Context.fromHandle(workerData.handle).ioThreads)
       })`
-    const omq = new URL("../src/mod.js", import.meta.url).href
+    const omq = import.meta.resolve("omq")
     const worker = new Worker(code, { eval: true, workerData: { omq, handle: ctx.handle } })
     const [seen] = await once(worker, "message")
     assert.equal(seen, 3)

@@ -352,7 +352,8 @@ describe("IO threads under the parent's Node flags", () => {
   for (const { flags, env } of cases) {
     const shown = [...Object.entries(env).map(([k, v]) => `${k}=${v}`), "node", ...flags].join(" ")
     it(`an IO thread starts in \`${shown} -e\``, BOUND, async () => {
-      const omq = new URL("../src/mod.js", import.meta.url).href
+      // The package as users import it (its bundle), and so its IO worker beside the bundle.
+      const omq = import.meta.resolve("omq")
       const script = `import { Pull, Push } from ${JSON.stringify(omq)}
         const pull = new Pull(), push = new Push()
         await pull.bind("tcp://127.0.0.1:*")
