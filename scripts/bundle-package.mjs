@@ -1,6 +1,6 @@
 // Bundles the package in the working directory (run by its `build`, after tsc) into
 // dist/bundle/: one ES module per public entry point, with the code they share in chunks.
-// Node then reads a handful of files at import instead of ~200 (import("omq"): ~83 -> ~37 ms
+// Node then reads a handful of files at import instead of ~200 (import("omq"): ~82 -> ~40 ms
 // on the team's box, BENCHMARKS.md session 13). tsc's dist/src stays: its .d.ts files are the
 // packages' types, the browser entry and the unit tests that import ../src use it.
 //

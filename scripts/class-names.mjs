@@ -62,40 +62,40 @@ function collect(node, own, name, inner, source, edits) {
   ts.forEachChild(node, (child) => collect(child, own, name, inner, source, edits))
 }
 
+/** Nodes whose `name`, when it is the identifier, names a property. */
+const NAMES_PROPERTY = [
+  ts.isPropertyAccessExpression,
+  ts.isPropertyAssignment,
+  ts.isMethodDeclaration,
+  ts.isPropertyDeclaration,
+  ts.isGetAccessorDeclaration,
+  ts.isSetAccessorDeclaration,
+]
+/** Nodes whose `name`, when it is the identifier, declares a binding. */
+const NAMES_BINDING = [
+  ts.isVariableDeclaration,
+  ts.isParameter,
+  ts.isBindingElement,
+  ts.isFunctionDeclaration,
+  ts.isFunctionExpression,
+  ts.isClassDeclaration,
+  ts.isClassExpression,
+]
+/** Places where an identifier is both a name and a value, or a label: not renamed. */
+const UNSURE = [
+  ts.isShorthandPropertyAssignment,
+  ts.isLabeledStatement,
+  ts.isBreakOrContinueStatement,
+]
+
 /** How an identifier is used: refers to a binding, declares one, names a property, or other. */
 function useOf(node, own) {
   const parent = node.parent
   if (parent === own) return "reference" // the class's own name: `class _X` becomes `class X`
-  if (ts.isPropertyAccessExpression(parent) && parent.name === node) return "property"
-  if (
-    (ts.isPropertyAssignment(parent) ||
-      ts.isMethodDeclaration(parent) ||
-      ts.isPropertyDeclaration(parent) ||
-      ts.isGetAccessorDeclaration(parent) ||
-      ts.isSetAccessorDeclaration(parent)) &&
-    parent.name === node
-  ) {
-    return "property"
-  }
+  const named = (kinds) => parent.name === node && kinds.some((is) => is(parent))
+  if (named(NAMES_PROPERTY)) return "property"
   if (ts.isBindingElement(parent) && parent.propertyName === node) return "property"
-  if (
-    (ts.isVariableDeclaration(parent) ||
-      ts.isParameter(parent) ||
-      ts.isBindingElement(parent) ||
-      ts.isFunctionDeclaration(parent) ||
-      ts.isFunctionExpression(parent) ||
-      ts.isClassDeclaration(parent) ||
-      ts.isClassExpression(parent)) &&
-    parent.name === node
-  ) {
-    return "binding"
-  }
-  if (
-    ts.isShorthandPropertyAssignment(parent) ||
-    ts.isLabeledStatement(parent) ||
-    ts.isBreakOrContinueStatement(parent)
-  ) {
-    return "unsure"
-  }
+  if (named(NAMES_BINDING)) return "binding"
+  if (UNSURE.some((is) => is(parent))) return "unsure"
   return "reference"
 }
