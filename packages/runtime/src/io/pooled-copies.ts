@@ -56,11 +56,11 @@ export class PooledCopies implements OwedMemory {
 
   /** Takes back a frame's memory if it came from here. */
   giveBack(buffer: ArrayBufferLike): void {
-    if (this.#taken.delete(buffer)) this.#pool.put(buffer as SharedArrayBuffer)
+    if (this.#taken.delete(buffer)) this.#pool.put(buffer)
   }
 
   #copy(frame: Uint8Array): Uint8Array {
-    const copy = this.#pool.take(frame.byteLength)
+    const copy = this.#pool.take(frame.byteLength, false) // written from this thread
     copyBytes(copy, frame)
     this.#taken.add(copy.buffer)
     return copy

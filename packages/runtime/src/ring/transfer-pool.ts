@@ -7,8 +7,10 @@
  * Owned by one thread; memory comes back over the lane.
  */
 export class TransferPool {
-  /** Free buffers by size class (a power of two). */
+  /** Free shared buffers by size class (a power of two). */
   readonly #free = new Map<number, SharedArrayBuffer[]>()
+  /** Free plain buffers by size class, for copies that never leave this thread (see take). */
+  readonly #freePlain = new Map<number, ArrayBuffer[]>()
   #bytes = 0
   /** Bytes handed out and not yet given back: the budget of large frames in flight. */
   #lent = 0
@@ -35,30 +37,40 @@ export class TransferPool {
     return this.#lent === 0 || this.#lent + sizeClass(size) <= this.#limit
   }
 
-  /** A view of `size` bytes over a buffer of its own, reused when one is free. */
-  take(size: number): Uint8Array {
+  /**
+   * A view of `size` bytes over a buffer of its own, reused when one is free. Shared memory
+   * unless `shared` is false: memory that stays on this thread (an in-thread host's copy, written
+   * from here) is plain, since V8 copies into shared memory a word at a time with relaxed stores,
+   * not with memcpy (a profiled ioThreads-0 sender at 64 KiB spent a quarter of its CPU there).
+   */
+  take(size: number, shared = true): Uint8Array {
     const cls = sizeClass(size)
     this.#lent += cls
-    const buffer = this.#free.get(cls)?.pop()
+    const buffer = (shared ? this.#free : this.#freePlain).get(cls)?.pop()
     if (buffer) {
       this.#bytes -= cls
       return new Uint8Array(buffer, 0, size)
     }
-    return new Uint8Array(new SharedArrayBuffer(cls), 0, size)
+    return new Uint8Array(shared ? new SharedArrayBuffer(cls) : new ArrayBuffer(cls), 0, size)
   }
 
   /** Takes a buffer back (ignored when the pool is full or the size is not one of its classes). */
-  put(buffer: SharedArrayBuffer): void {
+  put(buffer: ArrayBufferLike): void {
     const cls = buffer.byteLength
     this.#lent = Math.max(0, this.#lent - cls)
     if (cls === sizeClass(cls) && this.#bytes + cls <= this.#limit) {
-      const list = this.#free.get(cls) ?? []
-      this.#free.set(cls, list)
-      list.push(buffer)
+      if (buffer instanceof SharedArrayBuffer) keep(this.#free, cls, buffer)
+      else keep(this.#freePlain, cls, buffer as ArrayBuffer)
       this.#bytes += cls
     }
     this.onReturn()
   }
+}
+
+function keep<B>(free: Map<number, B[]>, cls: number, buffer: B): void {
+  const list = free.get(cls)
+  if (list) list.push(buffer)
+  else free.set(cls, [buffer])
 }
 
 function sizeClass(size: number): number {
