@@ -14,7 +14,12 @@ import { classNamesKept } from "./class-names.mjs"
 const PACKAGES = {
   "@omq/transport": {
     entryPoints: { mod: "src/mod.ts", zmtp: "src/zmtp/mod.ts" },
-    external: ["ws", "libsodium-wrappers", "tweetnacl"],
+    // tweetnacl is bundled in: as a CommonJS package import it cost ~10 ms of import("omq")
+    // (Node's CJS loader and its export scan), inlined ~3 (BENCHMARKS.md session 14).
+    external: ["ws", "libsodium-wrappers"],
+    // tweetnacl seeds its PRNG from `self.crypto` or else `require("crypto")`, which an ES
+    // module bundle cannot call: this points it at Web Crypto, on every runtime and in browsers.
+    define: { self: "globalThis" },
   },
   omq: {
     entryPoints: {
@@ -24,7 +29,7 @@ const PACKAGES = {
       "io-worker": "src/io/io-worker.ts",
     },
     // Kept external so that every bundle shares one @omq/transport (ZmqError, instanceof).
-    external: ["@omq/transport", "@omq/transport/*", "ws", "libsodium-wrappers", "tweetnacl"],
+    external: ["@omq/transport", "@omq/transport/*", "ws", "libsodium-wrappers"],
   },
 }
 
@@ -50,7 +55,7 @@ const result = await esbuild.build({
   entryNames: "[name]",
   chunkNames: "chunk-[hash]",
   // process/io-threads.ts reads it to find io-worker.js beside itself, not in ../io/.
-  define: { OMQ_BUNDLED: "true" },
+  define: { OMQ_BUNDLED: "true", ...config.define },
   // Not keepNames: it wraps every function made at run time, per-connection closures too, in a
   // defineProperty call. Class names are mended instead (scripts/class-names.mjs).
   write: false,
