@@ -1,18 +1,31 @@
 // Run by checks/tests/packed.test.js in a folder where the packed omq, @omq/transport and
-// @omq/patterns are installed by npm: a message over tcp with one IO thread, one over inproc on
+// @omq/patterns are installed by npm: a message over tcp with CURVE and one IO thread (the
+// transport bundle's own tweetnacl and the libsodium package), one over inproc on
 // omq/draft's CLIENT and SERVER, and a Majordomo request over inproc (@omq/patterns). It exits
 // on its own once its sockets are closed.
 
 import { MajordomoBroker, MajordomoClient, MajordomoWorker } from "@omq/patterns"
-import { Context, Pull, Push } from "omq"
+import { Context, curveKeyPair, Pull, Push } from "omq"
 import { Client, Server } from "omq/draft"
 
 const context = new Context({ ioThreads: 1 })
-const pull = new Pull({ context, linger: 0 })
+const [serverKeys, clientKeys] = [curveKeyPair(), curveKeyPair()]
+const pull = new Pull({
+  context,
+  linger: 0,
+  curveServer: true,
+  curveSecretKey: serverKeys.secretKey,
+})
 await pull.bind("tcp://127.0.0.1:*")
-const push = new Push({ context, linger: 0 })
+const push = new Push({
+  context,
+  linger: 0,
+  curveServerKey: serverKeys.publicKey,
+  curvePublicKey: clientKeys.publicKey,
+  curveSecretKey: clientKeys.secretKey,
+})
 push.connect(pull.lastEndpoint)
-await push.send(["over", "tcp"])
+await push.send(["over", "tcp", "with", "CURVE"])
 console.log((await pull.receive()).map(String).join(" "))
 push.close()
 pull.close()

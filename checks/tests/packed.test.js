@@ -173,7 +173,7 @@ describe("packed packages", () => {
     // Killed (and failed) if its sockets or IO thread kept it alive.
     const { stdout } = await run(process.execPath, ["app.js"], { cwd: app, timeout: 30_000 })
     timings.app = performance.now() - started
-    assert.equal(stdout, "over tcp\nover inproc (draft)\nmajordomo\n")
+    assert.equal(stdout, "over tcp with CURVE\nover inproc (draft)\nmajordomo\n")
   })
 
   it("the omq executable of @omq/cli runs from node_modules/.bin", async () => {
