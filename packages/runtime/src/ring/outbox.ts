@@ -55,16 +55,11 @@ export class Outbox implements RecordSink {
   onBacklog: ((waiting: boolean) => void) | null = null
   #flushWaiters: (() => void)[] = []
   /**
-   * Wake the reader once after this turn of the event loop's poll phase (a setImmediate), not
-   * at the record that finds it asleep: set on an IO thread's side.
-   * - A connection's handshake pushes PeerUp, then writes to the kernel, then returns credit;
-   *   woken at the first, the socket's thread competes for the CPU with the rest (on 2 vCPUs it
-   *   often runs on this one, and the write waits) and may sleep again before the credit, which
-   *   then wakes it a second time.
-   * - libuv reads a stream up to 32 times per poll, one callback each. Waking at each callback's
-   *   end (a microtask, until session 14) rang a fast reader's bell about once per 64 KiB
-   *   message, ~8 µs of this thread's CPU each; once per poll, io1 64 KiB and 1 KiB moved ~12 %
-   *   more, with the same REQ/REP latency (BENCHMARKS.md, session 14).
+   * Wake the reader once at the end of the current task (a microtask), not at the record that
+   * finds it asleep: set on an IO thread's side. A connection's handshake pushes PeerUp, then
+   * writes to the kernel, then returns credit; woken at the first, the socket's thread competes
+   * for the CPU with the rest (on 2 vCPUs it often runs on this one, and the write waits) and
+   * may sleep again before the credit, which then wakes it a second time.
    */
   wakeAtTaskEnd = false
   #wakeQueued = false
@@ -127,7 +122,7 @@ export class Outbox implements RecordSink {
     }
     if (defer && !this.#wakeQueued) {
       this.#wakeQueued = true
-      setImmediate(this.#wakeAtEnd) // after every read of this poll (see wakeAtTaskEnd)
+      void RESOLVED.then(this.#wakeAtEnd)
     }
   }
 
@@ -290,6 +285,8 @@ export class Outbox implements RecordSink {
 }
 
 const EMPTY: readonly Uint8Array[] = []
+/** A promise reaction is the cheapest microtask (see wake-here.ts). */
+const RESOLVED: Promise<void> = Promise.resolve()
 
 /**
  * Records from this size go frame by frame (see Outbox). Not a quarter of MAX_RING: frames of
