@@ -1,9 +1,8 @@
 import { once } from "node:events"
-import { createServer as createHttpServer, type IncomingMessage, type Server } from "node:http"
-import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https"
+import type { IncomingMessage, Server } from "node:http"
+import type { Server as HttpsServer } from "node:https"
 import type { Socket } from "node:net"
 import type { Duplex } from "node:stream"
-import { Server as TlsServer } from "node:tls"
 import { formatWs, type WsEndpoint } from "../endpoint.js"
 import type { Listener } from "../engine/listener.js"
 import { bindCode, serve } from "../engine/listener.js"
@@ -31,6 +30,17 @@ export interface WsListenOptions {
   tls: WssServerOptions | null
 }
 
+/**
+ * Node's http, https and tls modules, loaded at the first ws bind: imported with omq they cost
+ * ~5 ms of every import (BENCHMARKS.md, session 14), and most applications never bind ws.
+ */
+function nodeHttp(): Promise<NodeHttp> {
+  httpModules ??= Promise.all([import("node:http"), import("node:https"), import("node:tls")])
+  return httpModules
+}
+type NodeHttp = [typeof import("node:http"), typeof import("node:https"), typeof import("node:tls")]
+let httpModules: Promise<NodeHttp> | undefined
+
 /** A request's choice of subprotocol, made before `ws` completes the upgrade. */
 const CHOICE = Symbol("zws choice")
 type ChosenRequest = IncomingMessage & { [CHOICE]?: ZwsChoice }
@@ -45,14 +55,14 @@ export async function listenWs(
   options: WsListenOptions,
   onConnection: (carrier: WsCarrier) => void,
 ): Promise<Listener> {
-  const ws = await loadWs()
+  const [ws, [http, https]] = await Promise.all([loadWs(), nodeHttp()])
   const server: Server =
     ep.transport === "wss"
-      ? createHttpsServer({
+      ? https.createServer({
           ...options.tls,
           ...(options.upgradeTimeout > 0 ? { handshakeTimeout: options.upgradeTimeout } : {}),
         })
-      : createHttpServer()
+      : http.createServer()
   server.unref() // a socket holds its thread only while it has work (omq's runtime decides)
   // Connections not upgraded yet: never holding the thread, cut after upgradeTimeout, and
   // closed with the listener (the server's close() would wait for them).
@@ -124,15 +134,18 @@ export async function attachWs(
   }
   served.add(ep.path)
   let ws: WsPackage
+  let secure: boolean
   try {
-    ws = await loadWs()
+    const [wsPackage, [, , tls]] = await Promise.all([loadWs(), nodeHttp()])
+    ws = wsPackage
+    secure = server instanceof tls.Server
     if (!server.listening) await once(server, "listening")
   } catch (err) {
     served.delete(ep.path)
     const code = (err as NodeJS.ErrnoException).code
     throw new ZmqError(bindCode(code), `bind ${ep.text}: ${(err as Error).message}`, ep.text)
   }
-  const transport = server instanceof TlsServer ? "wss" : "ws"
+  const transport = secure ? "wss" : "ws"
   const onUpgrade = serveUpgrades(ws, { ...ep, transport }, options, onConnection, false)
   server.on("upgrade", onUpgrade)
   const bound = server.address()
