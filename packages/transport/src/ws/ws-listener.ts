@@ -32,7 +32,7 @@ export interface WsListenOptions {
 
 /**
  * Node's http, https and tls modules, loaded at the first ws bind: imported with omq they cost
- * ~5 ms of every import (BENCHMARKS.md, session 14), and most applications never bind ws.
+ * ~4 ms of every import (BENCHMARKS.md, session 14), and most applications never bind ws.
  */
 function nodeHttp(): Promise<NodeHttp> {
   httpModules ??= Promise.all([import("node:http"), import("node:https"), import("node:tls")])
