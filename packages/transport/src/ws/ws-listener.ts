@@ -10,7 +10,7 @@ import { ZmqError } from "../errors.js"
 import { chooseZwsSubprotocol, type ZwsChoice, type ZwsMechanism } from "../zmtp/mod.js"
 import { guardAgainstFragments } from "./fragment-guard.js"
 import { WsCarrier } from "./ws-carrier.js"
-import { loadWs, type WsPackage } from "./ws-package.js"
+import { loadWsServer, type WsPackage } from "./ws-package.js"
 
 /** TLS material of a wss listener (PEM text), as the socket's wss* options give it. */
 export interface WssServerOptions {
@@ -30,17 +30,6 @@ export interface WsListenOptions {
   tls: WssServerOptions | null
 }
 
-/**
- * Node's http, https and tls modules, loaded at the first ws bind: imported with omq they cost
- * ~4 ms of every import (BENCHMARKS.md, session 14), and most applications never bind ws.
- */
-function nodeHttp(): Promise<NodeHttp> {
-  httpModules ??= Promise.all([import("node:http"), import("node:https"), import("node:tls")])
-  return httpModules
-}
-type NodeHttp = [typeof import("node:http"), typeof import("node:https"), typeof import("node:tls")]
-let httpModules: Promise<NodeHttp> | undefined
-
 /** A request's choice of subprotocol, made before `ws` completes the upgrade. */
 const CHOICE = Symbol("zws choice")
 type ChosenRequest = IncomingMessage & { [CHOICE]?: ZwsChoice }
@@ -55,7 +44,7 @@ export async function listenWs(
   options: WsListenOptions,
   onConnection: (carrier: WsCarrier) => void,
 ): Promise<Listener> {
-  const [ws, [http, https]] = await Promise.all([loadWs(), nodeHttp()])
+  const { ws, http, https } = await loadWsServer()
   const server: Server =
     ep.transport === "wss"
       ? https.createServer({
@@ -136,9 +125,9 @@ export async function attachWs(
   let ws: WsPackage
   let secure: boolean
   try {
-    const [wsPackage, [, , tls]] = await Promise.all([loadWs(), nodeHttp()])
-    ws = wsPackage
-    secure = server instanceof tls.Server
+    const modules = await loadWsServer()
+    ws = modules.ws
+    secure = server instanceof modules.tls.Server
     if (!server.listening) await once(server, "listening")
   } catch (err) {
     served.delete(ep.path)

@@ -18,6 +18,30 @@ export function loadWs(): Promise<WsPackage> {
   return loading
 }
 
+/** What a ws listener needs beside the package: Node's http, https and tls modules. */
+export interface WsServerModules {
+  ws: WsPackage
+  http: typeof import("node:http")
+  https: typeof import("node:https")
+  tls: typeof import("node:tls")
+}
+
+let loadingServer: Promise<WsServerModules> | undefined
+
+/**
+ * The package and Node's http, https and tls, loaded at the first ws bind: imported with omq,
+ * the three modules cost ~4 ms of every import (BENCHMARKS.md, session 14).
+ */
+export function loadWsServer(): Promise<WsServerModules> {
+  loadingServer ??= Promise.all([
+    loadWs(),
+    import("node:http"),
+    import("node:https"),
+    import("node:tls"),
+  ]).then(([ws, http, https, tls]) => ({ ws, http, https, tls }))
+  return loadingServer
+}
+
 function packageFiles(): WsPackage {
   const require = createRequire(import.meta.url)
   const dir = require.resolve("ws/package.json").slice(0, -"package.json".length)
