@@ -21,7 +21,7 @@ export interface ConnectionsHost {
   droppedOnPurpose(carrier: Carrier): boolean
   /**
    * What each connection reaches (see runConnection), but for the pipe announcements and the
-   * end, which the connections add. Passed on as it is, with nothing wrapped around it.
+   * end, which HostedConnections adds (its callbacks are copied, not wrapped).
    */
   readonly connection: Omit<ConnectionHost, "announce" | "closed">
 }

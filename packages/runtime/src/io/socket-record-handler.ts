@@ -44,28 +44,22 @@ export interface RecordHandlerHost {
  * through `toSocket` alone.
  */
 export class SocketRecordHandler implements InboxHandler {
-  readonly #type: SocketType
   readonly #peers: ReadonlyMap<number, HostedPeer>
   /** Pipes written to during the current drain; flushed once at its end. */
   readonly #written: WrittenPeers
-  readonly #toSocket: RecordSink
   readonly #copies: PooledCopies | null
   readonly #owed: OwedMemory
   readonly #giveBack: (buffer: ArrayBufferLike) => void
-  readonly #zap: HostZap
   readonly #host: RecordHandlerHost
   /** The large message now arriving from the socket, frame by frame. */
   readonly #stream: OutgoingStream
 
   constructor(host: RecordHandlerHost) {
-    this.#type = host.type
     this.#peers = host.peers
     this.#written = host.written
-    this.#toSocket = host.toSocket
     this.#copies = host.copies
     this.#owed = host.owed
     this.#giveBack = host.giveBack
-    this.#zap = host.zap
     this.#host = host
     this.#stream = new OutgoingStream({
       peer: (id) => this.#peers.get(id),
@@ -129,7 +123,7 @@ export class SocketRecordHandler implements InboxHandler {
       return
     }
     if (kind === RecordKind.ZapReply) {
-      this.#zap.answered(peerId, count, frames)
+      this.#host.zap.answered(peerId, count, frames)
       return
     }
     if (kind === RecordKind.Connect || kind === RecordKind.Disconnect) {
@@ -143,7 +137,7 @@ export class SocketRecordHandler implements InboxHandler {
     if (!peer) return
     if (kind === RecordKind.Credit) {
       const held = peer.credited(count)
-      if (held) this.#toSocket.pushMessage(peer.id, held)
+      if (held) this.#host.toSocket.pushMessage(peer.id, held)
     } else if (kind === RecordKind.ClosePeer) {
       peer.engine?.destroy()
     } else if (kind === RecordKind.Command) {
@@ -158,7 +152,7 @@ export class SocketRecordHandler implements InboxHandler {
    */
   #sendSubscription(peer: HostedPeer, topic: Uint8Array, flags: number): void {
     if (!peer.engine?.ready) return
-    writeSubscription(peer.engine, topic, (flags & SUBSCRIBE) !== 0, this.#type === "DISH")
+    writeSubscription(peer.engine, topic, (flags & SUBSCRIBE) !== 0, this.#host.type === "DISH")
     this.#written.add(peer)
   }
 

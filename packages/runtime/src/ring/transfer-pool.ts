@@ -9,7 +9,11 @@
 export class TransferPool {
   /** Free shared buffers by size class (a power of two). */
   readonly #free = new Map<number, SharedArrayBuffer[]>()
-  /** Free plain buffers by size class, for copies that never leave this thread (see take). */
+  /**
+   * Free plain buffers by size class, for copies that never leave this thread (see take). Both
+   * lists share one limit: a socket whose connections run on its thread and that also has
+   * inproc pipes to other threads may keep fewer of one kind, and then allocates afresh.
+   */
   readonly #freePlain = new Map<number, ArrayBuffer[]>()
   #bytes = 0
   /** Bytes handed out and not yet given back: the budget of large frames in flight. */
